@@ -32,12 +32,11 @@ they are never checked, and at the documented singular points of `**` they are
 from __future__ import annotations
 
 import math
-from operator import attrgetter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from numbers import Real
-from typing import Union
+from operator import attrgetter
 
-Number = Union[int, float]
+Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
 
 _isfinite = math.isfinite
@@ -61,7 +60,7 @@ class _Op:
     a hand-inlined equivalent, which the tests check against `partials`.
     """
 
-    __slots__ = ("name", "arity", "partials", "accumulate")
+    __slots__ = ("accumulate", "arity", "name", "partials")
 
     def __init__(
         self,
@@ -193,7 +192,7 @@ class Value:
     return a plain bool; they are not differentiable.
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_op", "_a", "_b")
+    __slots__ = ("_a", "_b", "_op", "data", "grad", "label", "scope")
 
     data: float
     grad: float
@@ -453,7 +452,7 @@ class Value:
             if op is not None:
                 op.accumulate(v)
         if previous is not None:
-            for v, g in zip(order, previous):
+            for v, g in zip(order, previous, strict=True):
                 v.grad += g
 
     def zero_grad(self) -> None:
@@ -545,7 +544,3 @@ def topological_order(root: Value) -> list[Value]:
             push(v._a)
     return order
 
-
-def as_values(xs: Iterable[Value | Number]) -> list[Value]:
-    """Wrap numbers as leaf Values, leaving Values as they are."""
-    return [x if isinstance(x, Value) else Value(x) for x in xs]

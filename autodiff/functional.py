@@ -46,7 +46,7 @@ def _float_gradients(output: Value, order: list[Value], inputs: list[Value]) -> 
             continue
         g = adjoint[v]
         b = v._b.data if op.arity == 2 else v._b
-        for x, d in zip(v.inputs, op.partials(v.data, v._a.data, b)):
+        for x, d in zip(v.inputs, op.partials(v.data, v._a.data, b), strict=True):
             adjoint[x] = adjoint.get(x, 0.0) + d * g
     return [adjoint.get(x, 0.0) for x in inputs]
 
@@ -63,7 +63,7 @@ def _graph_gradients(output: Value, order: list[Value], inputs: list[Value]) -> 
         if op is None:
             continue
         g = adjoint[v]
-        for x, d in zip(v.inputs, op.partials(v, v._a, v._b)):
+        for x, d in zip(v.inputs, op.partials(v, v._a, v._b), strict=True):
             term = d if type(g) is float and g == 1.0 else g * d
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
