@@ -1,0 +1,47 @@
+"""Activation functions on Values, and the stable softmax / log-sum-exp."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from autodiff import Value
+
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "linear": lambda u: u,
+}
+"""Unit activations z = f(u). "softmax" acts on a whole layer instead."""
+
+
+def check_activation(name: object, *, allow_softmax: bool = False) -> str:
+    names = [*ACTIVATIONS, "softmax"] if allow_softmax else list(ACTIVATIONS)
+    if name not in names:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(names)}")
+    return name
+
+
+def log_sum_exp(u: Sequence[Value]) -> Value:
+    """log Σ_k exp(u_k), computed as m + log Σ_k exp(u_k − m) with m = max_k u_k
+    (a float constant, so no exp overflows and the gradient is exactly softmax(u))."""
+    if not u:
+        raise ValueError("log_sum_exp() of an empty sequence")
+    m = max(v.data for v in u)
+    return sum((v - m).exp() for v in u).log() + m
+
+
+def softmax(u: Sequence[Value]) -> list[Value]:
+    """y_k = exp(u_k) / Σ_j exp(u_j), shifted by max_j u_j so nothing overflows."""
+    if not u:
+        raise ValueError("softmax() of an empty sequence")
+    m = max(v.data for v in u)
+    e = [(v - m).exp() for v in u]
+    total = sum(e)
+    return [ek / total for ek in e]
+
+
+def log_softmax(u: Sequence[Value]) -> list[Value]:
+    """log y_k = u_k − log Σ_j exp(u_j), stable for any logits."""
+    lse = log_sum_exp(u)
+    return [v - lse for v in u]

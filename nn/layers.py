@@ -1,0 +1,257 @@
+"""Neurons, layers, sequential networks, MLPs and residual blocks.
+
+Notation (seed notes): a layer l receives z^(l−1) and computes, per unit j,
+
+    u_j^(l) = Σ_i w_ji^(l) z_i^(l−1) + b_j^(l),    z_j^(l) = f(u_j^(l)).
+
+Layer 1 is the input (z^(1) = x), so the first layer of weights is l = 2. The
+nodes carry these names as labels ("u_1^(2)", "w_12^(2)") and the module path
+as their `scope` ("layers.0/neurons.1"), for drawings. Nothing here computes a
+derivative: δ_j^(l) = ∂E/∂u_j^(l) is the `.grad` of the node u_j^(l) after
+`E.backward()`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from numbers import Real
+
+from autodiff import Value, scope
+from nn import recording
+from nn.functional import ACTIVATIONS, check_activation, softmax
+from nn.init import Initializer, as_rng, constant, uniform
+from nn.module import Module
+
+Inputs = Sequence[Value | float]
+
+
+def _check_size(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+    return n
+
+
+def _check_inputs(z: object, nin: int, who: str) -> Inputs:
+    if not isinstance(z, Sequence) or isinstance(z, str):
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {type(z).__name__}")
+    if len(z) != nin:
+        raise ValueError(f"{who} takes {nin} inputs, got {len(z)}")
+    for i, zi in enumerate(z):
+        if not isinstance(zi, Value) and (isinstance(zi, bool) or not isinstance(zi, Real)):
+            raise TypeError(f"{who} input {i} must be a number or a Value, got {zi!r}")
+    return z
+
+
+class Neuron(Module):
+    """One unit: u = Σ_i w_i·z_i + b and z = f(u). `w` is a list of Values, `b` a Value."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "linear",
+        *,
+        init: Initializer | None = None,
+        bias_init: Initializer | None = None,
+        seed: int | random.Random = 0,
+        fan_out: int = 1,
+    ) -> None:
+        nin = _check_size("nin", nin)
+        self.activation = check_activation(activation)
+        rng = as_rng(seed)
+        init, bias_init = init or uniform(), bias_init or constant(0.0)
+        self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
+        self.b = Value(bias_init(nin, fan_out, rng))
+        self._names = ("u", "z")
+        self.name_units(l=2, j=1)
+
+    def name_units(self, l: int, j: int) -> None:  # noqa: E741 (the notes' letter)
+        """Label the parameters w_ji^(l), b_j^(l) and future nodes u_j^(l), z_j^(l)."""
+        sep = "" if j < 10 and len(self.w) < 10 else ","
+        for i, wi in enumerate(self.w, start=1):
+            wi.label = f"w_{j}{sep}{i}^({l})"
+        self.b.label = f"b_{j}^({l})"
+        self._names = (f"u_{j}^({l})", f"z_{j}^({l})")
+
+    def pre_activation(self, z: Inputs) -> Value:
+        """u = Σ_i w_i·z_i + b (inputs are not checked here; see __call__)."""
+        u = self.b
+        for wi, zi in zip(self.w, z, strict=True):
+            u = u + wi * zi
+        u.label = self._names[0]
+        return u
+
+    def __call__(self, z: Inputs) -> Value:
+        u = self.pre_activation(_check_inputs(z, len(self.w), "Neuron"))
+        out = ACTIVATIONS[self.activation](u)
+        if out is not u:
+            out.label = self._names[1]
+        return out
+
+    def describe(self) -> str:
+        return f"Neuron({len(self.w)}, {self.activation})"
+
+    def config(self) -> dict:
+        return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
+
+
+class Layer(Module):
+    """`nout` neurons on the same `nin` inputs; calling it returns a list of `nout`
+    Values, always (also when nout = 1). activation "softmax" applies
+    y_k = exp(u_k) / Σ_j exp(u_j) across the layer."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "linear",
+        *,
+        init: Initializer | None = None,
+        bias_init: Initializer | None = None,
+        seed: int | random.Random = 0,
+    ) -> None:
+        nin, nout = _check_size("nin", nin), _check_size("nout", nout)
+        self.activation = check_activation(activation, allow_softmax=True)
+        unit = "linear" if activation == "softmax" else activation
+        rng = as_rng(seed)
+        self.neurons = [
+            Neuron(nin, unit, init=init, bias_init=bias_init, seed=rng, fan_out=nout)
+            for _ in range(nout)
+        ]
+        self.name_units(l=2)
+
+    def name_units(self, l: int) -> None:  # noqa: E741
+        for j, neuron in enumerate(self.neurons, start=1):
+            neuron.name_units(l, j)
+
+    @property
+    def nin(self) -> int:
+        return len(self.neurons[0].w)
+
+    def __call__(self, z: Inputs) -> list[Value]:
+        z = _check_inputs(z, self.nin, "Layer")
+        f = ACTIVATIONS["linear" if self.activation == "softmax" else self.activation]
+        us, zs = [], []
+        for j, neuron in enumerate(self.neurons):
+            with scope(f"neurons.{j}"):
+                u = neuron.pre_activation(z)
+                out = f(u)
+            if out is not u:
+                out.label = neuron._names[1]
+            us.append(u)
+            zs.append(out)
+        if self.activation == "softmax":
+            zs = softmax(us)
+            for neuron, out in zip(self.neurons, zs, strict=True):
+                out.label = neuron._names[1]
+        recording.notify(self, us, zs)
+        return zs
+
+    def describe(self) -> str:
+        return f"Layer({self.nin} → {len(self.neurons)}, {self.activation})"
+
+    def config(self) -> dict:
+        return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons),
+                "activation": self.activation}
+
+
+class Sequential(Module):
+    """Modules applied in order; `layers` holds them. Layer k gets the textbook
+    index l = k + 2 in its labels."""
+
+    def __init__(self, *layers: Module) -> None:
+        if not layers:
+            raise ValueError("Sequential() needs at least one module")
+        for k, m in enumerate(layers):
+            if not isinstance(m, Module) or not callable(m):
+                raise TypeError(f"Sequential() item {k} is not a module: {m!r}")
+        self.layers = list(layers)
+        for k, m in enumerate(self.layers):
+            if isinstance(m, Layer | Residual):
+                m.name_units(l=k + 2)
+
+    def __call__(self, x: Inputs) -> list[Value]:
+        z: list[Value] | Inputs = x
+        for k, layer in enumerate(self.layers):
+            with scope(f"layers.{k}"):
+                z = layer(z)
+        return list(z)
+
+    def describe(self) -> str:
+        inner = ", ".join(m.describe() for m in self.layers)
+        return f"{type(self).__name__}({inner})"
+
+    def config(self) -> dict:
+        return {"type": "Sequential", "layers": [m.config() for m in self.layers]}
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: `MLP(2, [16, 16, 1])` is 2 inputs, two hidden
+    layers of 16 units with `activation`, and 1 output with `output_activation`.
+    `model(x)` takes a list of `nin` numbers or Values and returns a list."""
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        *,
+        init: Initializer | None = None,
+        bias_init: Initializer | None = None,
+        seed: int | random.Random = 0,
+    ) -> None:
+        nin = _check_size("nin", nin)
+        if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
+            raise ValueError(f"sizes must be a non-empty list of layer widths, got {sizes!r}")
+        sizes = [_check_size(f"sizes[{k}]", n) for k, n in enumerate(sizes)]
+        check_activation(activation)
+        check_activation(output_activation, allow_softmax=True)
+        rng = as_rng(seed)
+        widths = [nin, *sizes]
+        super().__init__(*(
+            Layer(widths[k], widths[k + 1],
+                  output_activation if k == len(sizes) - 1 else activation,
+                  init=init, bias_init=bias_init, seed=rng)
+            for k in range(len(sizes))
+        ))
+        self.nin, self.sizes = nin, sizes
+        self.activation, self.output_activation = activation, output_activation
+
+    def describe(self) -> str:
+        arrows = " → ".join(str(n) for n in [self.nin, *self.sizes])
+        return f"MLP({arrows}, {self.activation}, output {self.output_activation})"
+
+    def config(self) -> dict:
+        return {"type": "MLP", "nin": self.nin, "sizes": self.sizes,
+                "activation": self.activation, "output_activation": self.output_activation}
+
+
+class Residual(Module):
+    """A skip connection around `block`: z ↦ z + F(z) (seed notes 001 §4.5).
+
+    The identity path carries δ back unchanged, so lower layers keep a gradient
+    even where F's own derivative vanishes. `block` must map n Values to n."""
+
+    def __init__(self, block: Module) -> None:
+        if not isinstance(block, Module) or not callable(block):
+            raise TypeError(f"Residual() needs a module, got {block!r}")
+        self.block = block
+
+    def name_units(self, l: int) -> None:  # noqa: E741
+        if isinstance(self.block, Layer):
+            self.block.name_units(l)
+
+    def __call__(self, z: Inputs) -> list[Value]:
+        with scope("block"):
+            fz = self.block(z)
+        if len(fz) != len(z):
+            raise ValueError(f"Residual block maps {len(z)} inputs to {len(fz)} outputs; "
+                             "it must keep the width")
+        return [zi + fi for zi, fi in zip(z, fz, strict=True)]
+
+    def describe(self) -> str:
+        return f"Residual({self.block.describe()})"
+
+    def config(self) -> dict:
+        return {"type": "Residual", "block": self.block.config()}

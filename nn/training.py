@@ -1,0 +1,125 @@
+"""`fit`: minibatch training with a history of loss, accuracy and gradient norms."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from autodiff import Value
+from nn.init import as_rng
+from nn.losses import squared_error, total
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+Loss = Callable[[Sequence[Value], Sequence[float]], Value]
+
+
+@dataclass
+class History:
+    """Per epoch: mean minibatch loss, training accuracy (from the forward passes
+    of the epoch, before each update) and, per layer k of `model.layers`, the mean
+    gradient norm ‖∂E/∂θ^(k)‖ over the epoch's minibatches."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    grad_norms: list[list[float]] = field(default_factory=list)
+
+
+def correct(y: Sequence[float], d: Sequence[float], threshold: float = 0.5) -> bool:
+    """Is the prediction y right for the target d? One output: class y > threshold
+    against class d > 0 (targets 0/1 or −1/+1; use threshold 0 for logits and
+    ±1 outputs, 0.5 for probabilities); several outputs: the same argmax."""
+    if len(y) == 1:
+        return (y[0] > threshold) == (d[0] > 0)
+    return max(range(len(y)), key=y.__getitem__) == max(range(len(d)), key=d.__getitem__)
+
+
+def accuracy(model: Module, X: Sequence[Sequence[float]], D: Sequence[Sequence[float]],
+             threshold: float = 0.5) -> float:
+    """The fraction of samples the model gets right (see `correct`)."""
+    _check_data(X, D)
+    hits = sum(correct([v.data for v in model(x)], d, threshold) for x, d in zip(X, D, strict=True))
+    return hits / len(X)
+
+
+def grad_norms(model: Module) -> list[float]:
+    """‖∂E/∂θ‖ for the parameters θ of each layer in `model.layers`."""
+    return [math.sqrt(sum(p.grad * p.grad for p in layer.parameters()))
+            for layer in model.layers]
+
+
+def _check_data(X: Sequence, D: Sequence) -> None:
+    if len(X) != len(D) or not X:
+        raise ValueError(f"need as many inputs as targets (and some): got {len(X)} and {len(D)}")
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    D: Sequence[Sequence[float]],
+    *,
+    loss: Loss = squared_error,
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    reduction: str = "mean",
+    threshold: float = 0.5,
+    seed: int | random.Random = 0,
+    progress: bool = False,
+) -> History:
+    """Train `model` on inputs X and targets D; return the `History`.
+
+    Each epoch shuffles the data (with `seed`) into minibatches of `batch_size`
+    (all of it when None) and, per minibatch, forms E = 1/N Σ_n E_n ("mean") or
+    Σ_n E_n ("sum"), zeroes the gradients, calls `E.backward()` and lets the
+    optimiser (default: SGD with ε = 0.1) step. `progress=True` shows a tqdm bar
+    (`pip install tqdm`).
+    """
+    _check_data(X, D)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
+    size = len(X) if batch_size is None else batch_size
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    optimizer = optimizer or SGD(model.parameters(), lr=0.1)
+    rng = as_rng(seed)
+    history = History()
+    order = list(range(len(X)))
+    for _ in _epochs(epochs, progress, history):
+        rng.shuffle(order)
+        losses, hits, norms = [], 0, []
+        for start in range(0, len(order), size):
+            batch = order[start:start + size]
+            outputs = [model(X[n]) for n in batch]
+            E = total([loss(y, D[n]) for y, n in zip(outputs, batch, strict=True)], reduction)
+            optimizer.zero_grad()
+            E.backward()
+            norms.append(grad_norms(model))
+            optimizer.step()
+            losses.append(E.data)
+            hits += sum(correct([v.data for v in y], D[n], threshold)
+                        for y, n in zip(outputs, batch, strict=True))
+        history.loss.append(sum(losses) / len(losses))
+        history.accuracy.append(hits / len(X))
+        history.grad_norms.append([sum(col) / len(norms) for col in zip(*norms, strict=True)])
+    return history
+
+
+def _epochs(epochs: int, progress: bool, history: History):
+    if not progress:
+        return range(epochs)
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise ImportError(
+            "progress=True needs tqdm: pip install 'autodiff-watch[progress]'"
+        ) from exc
+    bar = tqdm(range(epochs), desc="training")
+
+    def with_postfix():
+        for epoch in bar:
+            yield epoch
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}")
+    return with_postfix()
