@@ -67,8 +67,8 @@ class Neuron(Module):
 
     def name_units(self, l: int, j: int) -> None:  # noqa: E741 (the notes' letter)
         """Label the parameters w_ji^(l), b_j^(l) and future nodes u_j^(l), z_j^(l)."""
-        sep = "" if j < 10 and len(self.w) < 10 else ","
         for i, wi in enumerate(self.w, start=1):
+            sep = "" if j < 10 and i < 10 else ","  # w_12 is j = 1, i = 2; w_12,3 is j = 12
             wi.label = f"w_{j}{sep}{i}^({l})"
         self.b.label = f"b_{j}^({l})"
         self._names = (f"u_{j}^({l})", f"z_{j}^({l})")
