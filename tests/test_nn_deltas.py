@@ -43,10 +43,9 @@ def oracle(model, X, D, output):
             Z.append(F[act][0](U[-1]))
     Dm = np.array(D, dtype=float).T
     N = Dm.shape[1]
-    if output == "softmax":
-        delta = Z[-1] - Dm
-    else:
-        delta = F[output][1](U[-1]) * (Z[-1] - Dm)
+    delta = Z[-1] - Dm  # softmax with cross-entropy
+    if output != "softmax":
+        delta = F[output][1](U[-1]) * delta
     deltas = [delta]
     for l in range(len(Ws) - 1, 0, -1):  # noqa: E741
         deltas.insert(0, F[acts[l - 1]][1](U[l - 1]) * (Ws[l].T @ deltas[0]))
@@ -129,8 +128,9 @@ def test_logits_losses_equal_the_plain_ones_and_survive_large_logits(loss, logit
     E = logits_loss(big, targets)
     E.backward()
     assert math.isfinite(E.data) and all(math.isfinite(b.grad) for b in big)
-    probs = [b.sigmoid().data for b in big] if len(big) == 1 else [v.data for v in nn.softmax(big)]
-    assert [b.grad for b in big] == pytest.approx([p - t for p, t in zip(probs, targets, strict=True)])
+    y = [b.sigmoid() for b in big] if len(big) == 1 else nn.softmax(big)
+    expected = [v.data - t for v, t in zip(y, targets, strict=True)]
+    assert [b.grad for b in big] == pytest.approx(expected)
 
 
 def test_softmax_and_log_sum_exp_are_stable():
