@@ -1,0 +1,90 @@
+"""nn benchmark: an epoch of moons training, next to micrograd 0.1.0's demo loop.
+
+Both run micrograd's demo on the same 100 moons points: MLP 2-16-16-1 (ReLU),
+full batch, max-margin loss + 1e-4·Σp², SGD. One epoch = forward, backward and
+update on all points; the collection of each engine's garbage is counted in its
+own time. Also times an epoch of `nn.fit` (minibatches of 10, Adam).
+Run: `./run bench` or `python bench/nn_training.py`.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+import nn
+
+EPOCHS = 5
+
+
+def timed(run: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    run()
+    gc.collect()
+    return time.perf_counter() - start
+
+
+def targets() -> tuple[list[list[float]], list[float]]:
+    X, D = nn.datasets.moons(100, noise=0.1, seed=0)
+    return X, [2 * d[0] - 1 for d in D]  # the demo's labels are ±1
+
+
+def nn_epoch(model: nn.MLP, X, Y, lr: float) -> float:
+    scores = [model(x)[0] for x in X]
+    data_loss = nn.total([nn.hinge([s], [y]) for s, y in zip(scores, Y, strict=True)])
+    loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return loss.data
+
+
+def micrograd_epoch(model, X, Y, lr: float) -> float:
+    from micrograd.engine import Value
+
+    inputs = [list(map(Value, x)) for x in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -y * s).relu() for y, s in zip(Y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return loss.data
+
+
+def main() -> None:
+    X, Y = targets()
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    ours = min(timed(lambda: nn_epoch(model, X, Y, 0.5)) for _ in range(EPOCHS))
+    rows = [("nn (demo loop)", ours)]
+    try:
+        from micrograd.nn import MLP as MicroMLP
+    except ImportError:
+        print("(micrograd not installed: pip install micrograd==0.1.0)")
+    else:
+        micro = MicroMLP(2, [16, 16, 1])
+        rows.append(("micrograd 0.1.0 (demo loop)",
+                     min(timed(lambda: micrograd_epoch(micro, X, Y, 0.5)) for _ in range(EPOCHS))))
+    Xf, Df = nn.datasets.moons(100, noise=0.1, seed=0)
+    fit_model = nn.MLP(2, [16, 16, 1], seed=0)
+    adam = nn.Adam(fit_model.parameters(), lr=0.05)
+    rows.append(("nn.fit (batches of 10, Adam)", min(
+        timed(lambda: nn.fit(fit_model, Xf, Df, loss=nn.binary_cross_entropy_with_logits,
+                             optimizer=adam, epochs=1, batch_size=10)) for _ in range(EPOCHS))))
+    print(f"one epoch of moons (100 points, MLP 2-16-16-1), best of {EPOCHS}\n")
+    print("| loop | epoch | vs micrograd |")
+    print("|---|---|---|")
+    micro_time = dict(rows).get("micrograd 0.1.0 (demo loop)")
+    for name, t in rows:
+        same_loop = name == "nn (demo loop)" and micro_time
+        ratio = f"{micro_time / t:.1f}x faster" if same_loop else "-"
+        print(f"| {name} | {t * 1e3:.0f} ms | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
