@@ -49,12 +49,14 @@ class GradcheckError(AssertionError):
 
 @dataclass(frozen=True)
 class GradcheckRow:
-    """One input's comparison. `verdict` is "ok", "FAIL", "not differentiable"
-    (a kink, with `left` and `right` the one-sided derivatives) or "error"
-    (f could not be evaluated near the point; `note` says why)."""
+    """One input's comparison: `step` is the ε used. `verdict` is "ok", "FAIL",
+    "not differentiable" (a kink, with `left` and `right` the one-sided
+    derivatives) or "error" (f could not be evaluated near the point; `note`
+    says why)."""
 
     label: str
     value: float
+    step: float
     analytic: float
     numeric: float
     abs_error: float
@@ -201,12 +203,12 @@ def gradgradcheck(
         try:
             plus, minus = gradient_at(j, xj.data + h), gradient_at(j, xj.data - h)
         except (ArithmeticError, ValueError) as exc:
-            rows += [_error_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, hessian[i][j], exc)
+            rows += [_error_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, h, hessian[i][j], exc)
                      for i in range(len(xs))]
             continue
         for i in range(len(xs)):
             numeric = (plus[i] - minus[i]) / (2 * h)
-            rows.append(_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, hessian[i][j], numeric,
+            rows.append(_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, h, hessian[i][j], numeric,
                              atol + rtol * max(abs(hessian[i][j]), abs(numeric))))
     result = GradcheckResult("central, second order", tuple(rows))
     if raise_exception and not result.ok:
@@ -290,27 +292,27 @@ def _compare(evaluate, w, h, analytic, label, method, rtol, atol) -> GradcheckRo
         right, left = (fp - f0) / h, (f0 - fm) / h
         half_jump = (evaluate(w + h / 2) - f0) / (h / 2) - (f0 - evaluate(w - h / 2)) / (h / 2)
     except (ArithmeticError, ValueError) as exc:
-        return _error_row(label, w, analytic, exc)
+        return _error_row(label, w, h, analytic, exc)
     rounding = 8 * EPS * max(map(abs, [f0, *seen])) / h
     tolerance = atol + rtol * max(abs(analytic), abs(numeric)) + rounding
     jump = right - left
     if abs(jump) > 2 * tolerance and abs(half_jump) > 0.75 * abs(jump):  # a kink, not curvature
         inside = min(left, right) - tolerance <= analytic <= max(left, right) + tolerance
-        row = _row(label, w, analytic, numeric, tolerance)
+        row = _row(label, w, h, analytic, numeric, tolerance)
         return GradcheckRow(**{**row.__dict__, "verdict": KINK if inside else FAIL,
                                "left": left, "right": right})
-    return _row(label, w, analytic, numeric, tolerance)
+    return _row(label, w, h, analytic, numeric, tolerance)
 
 
-def _row(label, w, analytic, numeric, tolerance) -> GradcheckRow:
+def _row(label, w, h, analytic, numeric, tolerance) -> GradcheckRow:
     error = abs(analytic - numeric)
     scale = max(abs(analytic), abs(numeric))
-    return GradcheckRow(label, w, analytic, numeric, error, error / scale if scale else 0.0,
+    return GradcheckRow(label, w, h, analytic, numeric, error, error / scale if scale else 0.0,
                         tolerance, OK if error <= tolerance else FAIL)
 
 
-def _error_row(label, w, analytic, exc) -> GradcheckRow:
-    return GradcheckRow(label, w, analytic, math.nan, math.inf, math.inf, 0.0, ERROR,
+def _error_row(label, w, h, analytic, exc) -> GradcheckRow:
+    return GradcheckRow(label, w, h, analytic, math.nan, math.inf, math.inf, 0.0, ERROR,
                         note=f"f fails near {label} = {w!r}: {type(exc).__name__}: {exc}")
 
 
