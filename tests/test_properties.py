@@ -1,0 +1,96 @@
+"""Property tests: random expressions and networks against finite differences,
+second order, and the algebraic laws of the gradient."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autodiff import Value, grad, gradcheck, gradgradcheck, topological_order
+from autodiff.strategies import expressions, mlps, values
+
+
+@given(expressions())
+def test_random_dags_agree_with_central_differences(expr):
+    result = gradcheck(expr, expr.inputs, rtol=1e-6, raise_exception=False)
+    assert result.ok, f"{expr}\n{result}"
+
+
+@given(expressions(max_steps=4))
+def test_backward_and_grad_agree_bit_for_bit(expr):
+    xs = [Value(x) for x in expr.inputs]
+    out = expr(*xs)
+    expected = grad(out, xs)
+    out.backward()
+    assert [x.grad for x in xs] == expected
+
+
+@settings(max_examples=30)
+@given(mlps())
+def test_network_parameter_gradients_agree_with_finite_differences(net):
+    result = gradcheck(net.loss, net.model.parameters(), raise_exception=False)
+    assert result.ok, str(result)
+
+
+@settings(max_examples=40)
+@given(expressions(min_inputs=2, max_inputs=2, max_steps=4,
+                   operations=("exp", "tanh", "sigmoid", "square", "+", "-", "*", "/")))
+def test_second_derivatives_and_symmetric_hessians(expr):
+    result = gradgradcheck(expr, list(expr.inputs), raise_exception=False)
+    assert result.ok, f"{expr}\n{result}"
+    x, y = (Value(v) for v in expr.inputs)
+    gx, gy = grad(expr(x, y), [x, y], create_graph=True)
+    hxy, hyx = grad(gx, [y])[0], grad(gy, [x])[0]
+    assert hxy == pytest.approx(hyx, rel=1e-9, abs=1e-12)
+
+
+TOTAL = ("tanh", "sigmoid", "square", "neg", "+", "-", "*")  # defined everywhere
+
+
+@given(expressions(min_inputs=1, max_inputs=1),
+       expressions(min_inputs=1, max_inputs=1, operations=TOTAL),
+       st.floats(-3, 3), st.floats(-3, 3))
+def test_gradient_is_linear(f, g, a, b):
+    x0 = f.inputs[0]
+    x = Value(x0)
+    (combined,) = grad(a * f(x) + b * g(x), [x])
+    (df,), (dg,) = grad(f(x), [x]), grad(g(x), [x])
+    assert combined == pytest.approx(a * df + b * dg, rel=1e-9, abs=1e-9)
+
+
+@given(values(min_magnitude=0.2), values(min_magnitude=0.2))
+def test_product_and_chain_rules(x0, y0):
+    x, y = Value(x0), Value(y0)
+    u, v = x.tanh(), (x * y).sigmoid()
+    (d_product,) = grad(u * v, [x])
+    (du,), (dv,) = grad(u, [x]), grad(v, [x])
+    assert d_product == pytest.approx(du * v.data + u.data * dv, rel=1e-12, abs=1e-15)
+    (d_chain,) = grad(u.exp(), [x])
+    assert d_chain == pytest.approx(u.exp().data * du, rel=1e-12)
+
+
+@given(values(min_magnitude=0.1))
+def test_x_minus_x_and_x_over_x_have_zero_gradient(x0):
+    x = Value(x0)
+    assert grad(x - x, [x]) == [0.0]
+    assert grad(x / x, [x])[0] == pytest.approx(0.0, abs=1e-15)
+
+
+@given(expressions(max_steps=5))
+def test_backward_twice_gives_twice_the_gradient(expr):
+    xs = [Value(v) for v in expr.inputs]
+    out = expr(*xs)
+    out.backward()
+    once = [x.grad for x in xs]
+    out.backward()
+    assert [x.grad for x in xs] == [2 * g for g in once]
+
+
+@given(expressions())
+def test_gradients_are_bit_identical_across_runs(expr):
+    def run():
+        xs = [Value(v) for v in expr.inputs]
+        out = expr(*xs)
+        out.backward()
+        return [x.grad.hex() for x in xs], [v.op for v in topological_order(out)]
+
+    assert run() == run()
