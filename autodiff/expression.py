@@ -1,0 +1,209 @@
+"""A small, safe expression language for the command line. Parsed, never eval-ed.
+
+    expr    := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary)*
+    unary   := "-" unary | power
+    power   := atom ("**" unary)?                     (right-associative)
+    atom    := NUMBER | NAME | FUNC "(" expr ")" | "(" expr ")"
+    FUNC    := exp | log | tanh | sigmoid | relu
+
+`parse(text)` gives a tree of tuples; `evaluate(tree, variables)` builds the
+Values. Errors are `ExpressionError`s carrying the position in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from autodiff.engine import Value
+
+FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
+             "sigmoid": Value.sigmoid, "relu": Value.relu}
+MAX_DEPTH = 100  # parentheses and unary/power nesting; each level is ~5 frames
+MAX_LENGTH = 10_000
+_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)"
+                    r"|(\*\*|[-+*/()]))")
+
+
+class ExpressionError(ValueError):
+    """A malformed expression; `position` is the 0-based column of the problem."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def tokenize(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position) triples; kind is "number", "name" or "op"."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            start = len(text) - len(text[pos:].lstrip())
+            raise ExpressionError(f"unexpected character {text[start]!r}", start)
+        kind = "number" if m.group(1) else "name" if m.group(2) else "op"
+        tokens.append((kind, m.group(m.lastindex), m.start(m.lastindex)))
+        pos = m.end()
+    tokens.append(("end", "", len(text)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.i]
+
+    def take(self, expected: str | None = None) -> tuple[str, str, int]:
+        token = self.tokens[self.i]
+        if expected is not None and token[1] != expected:
+            found = "the end" if token[0] == "end" else repr(token[1])
+            raise ExpressionError(f"expected {expected!r}, found {found}", token[2])
+        self.i += 1
+        return token
+
+    def nested(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested deeper than {MAX_DEPTH}", self.peek()[2])
+
+    def expr(self):
+        self.nested()
+        tree = self.term()
+        while self.peek()[1] in ("+", "-"):
+            op = self.take()
+            tree = (op[1], op[2], tree, self.term())
+        self.depth -= 1
+        return tree
+
+    def term(self):
+        tree = self.unary()
+        while self.peek()[1] in ("*", "/"):
+            op = self.take()
+            tree = (op[1], op[2], tree, self.unary())
+        return tree
+
+    def unary(self):
+        if self.peek()[1] == "-":
+            op = self.take()
+            self.nested()
+            tree = ("neg", op[2], self.unary())
+            self.depth -= 1
+            return tree
+        return self.power()
+
+    def power(self):
+        base = self.atom()
+        if self.peek()[1] == "**":
+            op = self.take()
+            self.nested()
+            tree = ("**", op[2], base, self.unary())
+            self.depth -= 1
+            return tree
+        return base
+
+    def atom(self):
+        kind, text, pos = self.take()
+        if kind == "number":
+            return ("number", pos, float(text))
+        if kind == "name":
+            if self.peek()[1] == "(":
+                if text not in FUNCTIONS:
+                    raise ExpressionError(f"unknown function {text!r}; known: "
+                                          f"{', '.join(FUNCTIONS)}", pos)
+                self.take("(")
+                tree = ("call", pos, text, self.expr())
+                self.take(")")
+                return tree
+            if text in FUNCTIONS:
+                raise ExpressionError(f"{text} is a function: write {text}(...)", pos)
+            return ("name", pos, text)
+        if text == "(":
+            tree = self.expr()
+            self.take(")")
+            return tree
+        found = "the end of the expression" if kind == "end" else repr(text)
+        raise ExpressionError(f"expected a number, a name or '(', found {found}", pos)
+
+
+def parse(text: str):
+    """The syntax tree of `text`."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse() needs a str, got {type(text).__name__}")
+    parser = _Parser(text)
+    tree = parser.expr()
+    kind, token, pos = parser.peek()
+    if kind != "end":
+        raise ExpressionError(f"unexpected {token!r} after a complete expression", pos)
+    return tree
+
+
+def names(tree) -> list[tuple[str, int]]:
+    """The variable names in `tree` with their positions, in order of appearance."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] == "name":
+            found.append((node[2], node[1]))
+        elif node[0] != "number":
+            stack.extend(reversed([c for c in node[2:] if isinstance(c, tuple)]))
+    return found
+
+
+def evaluate(tree, variables: Mapping[str, Value]) -> Value | float:
+    """Build the Value of `tree`, with `variables` for the names. Iterative, so a
+    long chain such as a + a + ... + a needs no recursion."""
+    results: list[Value | float] = []
+    stack = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        kind, pos = node[0], node[1]
+        if kind == "number":
+            results.append(node[2])
+        elif kind == "name":
+            if node[2] not in variables:
+                raise ExpressionError(f"no value for variable {node[2]!r}", pos)
+            results.append(variables[node[2]])
+        elif not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+        else:
+            n = len(_children(node))
+            args = results[-n:]
+            del results[-n:]
+            results.append(_apply(node, args))
+    return results[0]
+
+
+def _children(node) -> list:
+    return [c for c in node[2:] if isinstance(c, tuple)]
+
+
+def _apply(node, args: list[Value | float]) -> Value:
+    kind = node[0]
+    if kind == "call":
+        (a,) = args
+        return FUNCTIONS[node[2]](a if isinstance(a, Value) else Value(a))
+    if kind == "neg":
+        (a,) = args
+        return -(a if isinstance(a, Value) else Value(a))
+    a, b = args
+    if not isinstance(a, Value) and not isinstance(b, Value):
+        a = Value(a)  # two numbers: keep the result a node of the graph
+    if kind == "+":
+        return a + b
+    if kind == "-":
+        return a - b
+    if kind == "*":
+        return a * b
+    if kind == "/":
+        return a / b
+    return a**b
