@@ -147,8 +147,9 @@ class Stepper:
 
     def frame(self, k: int, **draw_options):
         """The diagram after step k (see `autodiff.draw` for the options). Every
-        frame has the same nodes and the same label sizes, so Graphviz lays it out
-        identically: only the contents and the highlight change."""
+        frame has the same nodes, and unknown numbers are padded to the length of
+        their final text, so consecutive frames keep (nearly) the same layout:
+        the contents and the highlight change, the picture does not jump."""
         from autodiff.drawing import _diagram
 
         values, grads, active = self.known(k)
