@@ -119,6 +119,7 @@ class Layer(Module):
             for _ in range(nout)
         ]
         self.name_units(l=2)
+        self.scope_parameters()
 
     def name_units(self, l: int) -> None:  # noqa: E741
         for j, neuron in enumerate(self.neurons, start=1):
@@ -169,6 +170,7 @@ class Sequential(Module):
         for k, m in enumerate(self.layers):
             if isinstance(m, Layer | Residual):
                 m.name_units(l=k + 2)
+        self.scope_parameters()
 
     def __call__(self, x: Inputs) -> list[Value]:
         z: list[Value] | Inputs = x
@@ -237,6 +239,7 @@ class Residual(Module):
         if not isinstance(block, Module) or not callable(block):
             raise TypeError(f"Residual() needs a module, got {block!r}")
         self.block = block
+        self.scope_parameters()
 
     def name_units(self, l: int) -> None:  # noqa: E741
         if isinstance(self.block, Layer):

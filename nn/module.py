@@ -19,10 +19,10 @@ class Module:
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs in a stable order."""
-        return list(_walk(self, ""))
+        return [(name, p) for name, p, _ in _walk(self, "")]
 
     def parameters(self) -> list[Value]:
-        return [p for _, p in _walk(self, "")]
+        return [p for _, p, _ in _walk(self, "")]
 
     def zero_grad(self) -> None:
         """Set every parameter's `grad` to 0.0 (gradients accumulate otherwise)."""
@@ -31,14 +31,14 @@ class Module:
 
     def state_dict(self) -> dict[str, float]:
         """{name: value} of every parameter."""
-        return {name: p.data for name, p in _walk(self, "")}
+        return {name: p.data for name, p, _ in _walk(self, "")}
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set every parameter from `state`, which must have exactly the keys of
         `state_dict()` and finite real values. On any mismatch nothing changes."""
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict() needs a mapping, got {type(state).__name__}")
-        params = dict(_walk(self, ""))
+        params = dict(self.named_parameters())
         missing = [k for k in params if k not in state]
         extra = [k for k in state if k not in params]
         if missing or extra:
@@ -53,6 +53,13 @@ class Module:
         for name, p in params.items():
             p.data = float(state[name])
 
+    def scope_parameters(self) -> None:
+        """Give every parameter the `scope` of the module that owns it, relative to
+        this module, as a forward pass would ("layers.1/neurons.0"), so diagrams
+        draw (and collapse) parameters with their module."""
+        for _, p, scope in _walk(self, ""):
+            p.scope = scope
+
     def num_parameters(self) -> int:
         return len(self.parameters())
 
@@ -64,14 +71,23 @@ class Module:
         return type(self).__name__
 
 
-def _walk(obj: object, prefix: str) -> Iterator[tuple[str, Value]]:
-    """Parameters of a module tree (module trees are shallow, so recursion is fine)."""
+def _walk(obj: object, prefix: str, scope: str = "") -> Iterator[tuple[str, Value, str]]:
+    """(name, parameter, scope) of a module tree; the scope is the module path as
+    `autodiff.scope` builds it during a forward pass ("layers.1/neurons.0").
+    Module trees are shallow, so recursion is fine here."""
     if isinstance(obj, Value):
-        yield prefix, obj
+        yield prefix, obj, scope
     elif isinstance(obj, Module):
         for name, attr in vars(obj).items():
-            if not name.startswith("_"):
-                yield from _walk(attr, f"{prefix}.{name}" if prefix else name)
-    elif isinstance(obj, list | tuple):
-        for i, item in enumerate(obj):
-            yield from _walk(item, f"{prefix}.{i}")
+            if name.startswith("_"):
+                continue
+            path = f"{prefix}.{name}" if prefix else name
+            if isinstance(attr, Module):
+                yield from _walk(attr, path, f"{scope}/{name}" if scope else name)
+            elif isinstance(attr, list | tuple):
+                for i, item in enumerate(attr):
+                    inner = f"{scope}/{name}.{i}" if scope else f"{name}.{i}"
+                    item_scope = inner if isinstance(item, Module) else scope
+                    yield from _walk(item, f"{path}.{i}", item_scope)
+            else:
+                yield from _walk(attr, path, scope)

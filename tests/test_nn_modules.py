@@ -51,7 +51,14 @@ def test_nodes_carry_their_module_scope():
     (y,) = model([0.5, -0.5])
     scopes = {v.scope for v in topological_order(y) if v.op}
     assert scopes == {"layers.0/neurons.0", "layers.0/neurons.1", "layers.1/neurons.0"}
-    assert all(v.scope == "" for v in model.parameters())
+    first = model.layers[0].neurons[1]
+    assert {p.scope for p in (*first.w, first.b)} == {"layers.0/neurons.1"}
+    assert model.layers[1].neurons[0].b.scope == "layers.1/neurons.0"
+    block = nn.Residual(nn.Layer(2, 2))
+    net = nn.Sequential(nn.Layer(1, 2), block)
+    assert block.block.neurons[1].w[0].scope == "layers.1/block/neurons.1"
+    (out, _) = net([0.5])
+    assert {v.scope for v in topological_order(out) if v.op} >= {"layers.1/block/neurons.0"}
 
 
 def test_initialisers_are_reproducible_and_shaped():
