@@ -23,10 +23,11 @@ import itertools
 import platform
 import random
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from _timing import timed
 
 from autodiff import Value, topological_order
 
@@ -112,15 +113,6 @@ def available_engines() -> list[Engine]:
 
     found.append(Engine(f"torch {torch.__version__}", make, torch.relu, update, None))
     return found
-
-
-def timed(run: Callable[[], object]) -> float:
-    """Seconds for run() plus the garbage collection it leaves behind."""
-    gc.collect()
-    start = time.perf_counter()
-    run()
-    gc.collect()
-    return time.perf_counter() - start
 
 
 class Bare:

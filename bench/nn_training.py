@@ -9,21 +9,11 @@ Run: `./run bench` or `python bench/nn_training.py`.
 
 from __future__ import annotations
 
-import gc
-import time
-from collections.abc import Callable
+from _timing import timed
 
 import nn
 
 EPOCHS = 5
-
-
-def timed(run: Callable[[], object]) -> float:
-    gc.collect()
-    start = time.perf_counter()
-    run()
-    gc.collect()
-    return time.perf_counter() - start
 
 
 def targets() -> tuple[list[list[float]], list[float]]:
@@ -31,25 +21,11 @@ def targets() -> tuple[list[list[float]], list[float]]:
     return X, [2 * d[0] - 1 for d in D]  # the demo's labels are ±1
 
 
-def nn_epoch(model: nn.MLP, X, Y, lr: float) -> float:
-    scores = [model(x)[0] for x in X]
-    data_loss = nn.total([nn.hinge([s], [y]) for s, y in zip(scores, Y, strict=True)])
-    loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
-    model.zero_grad()
-    loss.backward()
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    return loss.data
-
-
-def micrograd_epoch(model, X, Y, lr: float) -> float:
-    from micrograd.engine import Value
-
-    inputs = [list(map(Value, x)) for x in X]
-    scores = list(map(model, inputs))
+def demo_epoch(model, score, X, Y, lr: float) -> float:
+    """micrograd's demo loop, for either engine: `score(model, x)` is the output."""
+    scores = [score(model, x) for x in X]
     losses = [(1 + -y * s).relu() for y, s in zip(Y, scores, strict=True)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
     model.zero_grad()
     loss.backward()
     for p in model.parameters():
@@ -60,16 +36,20 @@ def micrograd_epoch(model, X, Y, lr: float) -> float:
 def main() -> None:
     X, Y = targets()
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    ours = min(timed(lambda: nn_epoch(model, X, Y, 0.5)) for _ in range(EPOCHS))
+    ours = min(timed(lambda: demo_epoch(model, lambda m, x: m(x)[0], X, Y, 0.5))
+               for _ in range(EPOCHS))
     rows = [("nn (demo loop)", ours)]
     try:
+        from micrograd.engine import Value as MicroValue
         from micrograd.nn import MLP as MicroMLP
     except ImportError:
         print("(micrograd not installed: pip install micrograd==0.1.0)")
     else:
         micro = MicroMLP(2, [16, 16, 1])
-        rows.append(("micrograd 0.1.0 (demo loop)",
-                     min(timed(lambda: micrograd_epoch(micro, X, Y, 0.5)) for _ in range(EPOCHS))))
+        micro_inputs = [list(map(MicroValue, x)) for x in X]
+        rows.append(("micrograd 0.1.0 (demo loop)", min(
+            timed(lambda: demo_epoch(micro, lambda m, x: m(x), micro_inputs, Y, 0.5))
+            for _ in range(EPOCHS))))
     Xf, Df = nn.datasets.moons(100, noise=0.1, seed=0)
     fit_model = nn.MLP(2, [16, 16, 1], seed=0)
     adam = nn.Adam(fit_model.parameters(), lr=0.05)
