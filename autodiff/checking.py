@@ -1,8 +1,8 @@
 """Gradient checking: backpropagation against finite differences.
 
 `gradcheck(f, inputs)` compares, for every input w, the analytic derivative
-∂f/∂w (one reverse sweep, `autodiff.grad`) with a numeric one (seed notes
-000 §4.4.5):
+∂f/∂w (from `backward()`, the sweep training uses) with a numeric one (seed
+notes 000 §4.4.5):
 
 * "forward":  (f(w + ε) − f(w)) / ε,            ε = √ε_c·|w|  (√ε_c when w = 0)
 * "central":  (f(w + ε) − f(w − ε)) / 2ε,       ε = ∛ε_c·max(1, |w|)
@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Real
 
-from autodiff.engine import Value
+from autodiff.engine import Value, topological_order
 from autodiff.functional import grad
 
 EPS = sys.float_info.epsilon
@@ -145,8 +145,10 @@ def gradcheck(
       them and must return a Value, e.g. `gradcheck(lambda x, y: x * y.exp(), [1.0, 2.0])`.
     * `inputs` are Values (a model's parameters): `f()` takes no arguments and
       computes from them, e.g. `gradcheck(lambda: loss(model), model.parameters())`.
-      Their `data` is perturbed during the check and restored afterwards; their
-      `grad` is not touched.
+      Their `data` is perturbed during the check and restored afterwards.
+
+    The analytic gradients come from `backward()`; the `.grad` of every node of
+    f's graph is restored afterwards.
 
     `eps` fixes the step for every input (default: the method's ε above).
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
@@ -255,7 +257,7 @@ def _setup(f, inputs):
             finally:
                 params[i].data = saved
 
-        return evaluate, params, labels, grad(_call(f, ()), params)
+        return evaluate, params, labels, _backpropagated(_call(f, ()), params)
     for i, x in enumerate(inputs):
         if not _is_real(x):
             raise TypeError(f"inputs must be all finite numbers or all Values; "
@@ -267,7 +269,23 @@ def _setup(f, inputs):
         point = [Value(t if k == i else x.data) for k, x in enumerate(leaves)]
         return _call(f, point).data
 
-    return evaluate, leaves, labels, grad(_call(f, leaves), leaves)
+    return evaluate, leaves, labels, _backpropagated(_call(f, leaves), leaves)
+
+
+def _backpropagated(out: Value, inputs: list[Value]) -> list[float]:
+    """∂out/∂x by `out.backward()`, the path training uses (its fast steps for
+    +, * and relu included), with every `.grad` of the graph restored after."""
+    order = topological_order(out)
+    saved = [v.grad for v in order]
+    try:
+        for v in order:
+            v.grad = 0.0
+        out.backward()
+        in_graph = set(order)
+        return [x.grad if x in in_graph else 0.0 for x in inputs]
+    finally:
+        for v, g in zip(order, saved, strict=True):
+            v.grad = g
 
 
 def _argument_names(f: Callable, n: int) -> list[str]:

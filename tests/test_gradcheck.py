@@ -55,6 +55,27 @@ def test_a_wrong_local_derivative_is_caught(monkeypatch):
     assert gradcheck(lambda w: (w * 2).sigmoid(), [0.3]).ok
 
 
+def test_a_wrong_fast_backward_step_is_caught(monkeypatch):
+    """backward() has hand-inlined steps for +, * and relu: gradcheck checks those."""
+
+    def wrong_mul(v):
+        a, b, g = v._a, v._b, v.grad
+        a.grad += b.data * g
+        b.grad += a.data * g * 1.001
+
+    monkeypatch.setattr(engine._MUL, "accumulate", wrong_mul)
+    with pytest.raises(GradcheckError, match="∂f/∂y"):
+        gradcheck(lambda x, y: x * y, [0.5, 2.0])
+
+
+def test_the_graphs_gradients_are_restored():
+    x = Value(2.0)
+    other = x * 3
+    other.backward()
+    assert gradcheck(lambda: x * x * 3, [x]).rows[0].analytic == 12.0
+    assert (x.grad, other.grad) == (3.0, 1.0)
+
+
 def test_a_hypothesis_property_finds_a_wrong_derivative_and_shrinks_it(monkeypatch):
     """tanh′ is replaced by 1 − tanh (wrong except where tanh x = 0 or 1)."""
     monkeypatch.setattr(engine._TANH, "partials", lambda out, a, b: (1.0 - out,))
@@ -78,8 +99,10 @@ def test_kinks_are_reported_not_failed():
 
 
 def test_a_kink_with_an_impossible_analytic_value_fails(monkeypatch):
-    monkeypatch.setattr(engine._RELU, "accumulate", lambda v: None)
-    monkeypatch.setattr(engine._RELU, "partials", lambda out, a, b: (-1.0,))
+    def minus_one(v):
+        v._a.grad -= v.grad
+
+    monkeypatch.setattr(engine._RELU, "accumulate", minus_one)
     with pytest.raises(GradcheckError, match="not differentiable here"):
         gradcheck(lambda x: x.relu(), [0.0])
 
