@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from autodiff.engine import Value
 from autodiff.expression import ExpressionError, evaluate, names, parse
@@ -38,6 +39,8 @@ def parse_assignments(text: str) -> dict[str, float]:
         if not eq or not name.isidentifier():
             raise UsageError(_pointer(text, position, f"expected name=number, got {part!r}",
                                       "--at"))
+        if name in values:
+            raise UsageError(_pointer(text, position, f"{name} is given twice", "--at"))
         try:
             x = float(number)
             values[name] = Value(x).data  # Value() rejects inf and nan
@@ -47,6 +50,16 @@ def parse_assignments(text: str) -> dict[str, float]:
                              ) from None
         position += len(part) + 1
     return values
+
+
+def _check_output(path: str) -> None:
+    """Fail before any work if the diagram's format (from the extension) is unknown."""
+    import graphviz
+
+    fmt = Path(path).suffix.lstrip(".").lower()
+    if fmt not in graphviz.FORMATS:
+        raise UsageError(f"error: -o {path}: the extension names the format; "
+                         "use .svg, .png or .pdf (or another Graphviz format)")
 
 
 def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, Value]]:
@@ -98,12 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "With no expression: the seed notes' neuron E = (σ(w·x + b) − d)²/2.")
     parser.add_argument("expression", nargs="?",
                         help="e.g. 'sigmoid(w*x + b)': numbers, names, + - * / **, "
-                             "parentheses, exp log tanh sigmoid relu")
+                             "parentheses, exp log tanh sigmoid relu; one that starts with "
+                             "'-' needs a leading space: ' -x*y'")
     parser.add_argument("--at", default=None, help="variable values, e.g. w=0.5,x=1,b=0")
     parser.add_argument("-o", "--output", help="write the diagram (format from the extension)")
-    parser.add_argument("--steps", action="store_true", help="print the backward pass step by step")
+    parser.add_argument("--steps", action="store_true",
+                        help="print the forward and backward passes step by step")
     args = parser.parse_args(argv)
     try:
+        if args.output:
+            _check_output(args.output)
         if args.expression is None:
             at = parse_assignments(args.at or DEMO_AT)
             missing = [k for k in "wxbd" if k not in at]
@@ -118,11 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.steps:
             from autodiff.stepping import Stepper
 
-            stepper = Stepper(root)
-            print("\nbackward pass:")
-            for step in stepper.steps:
-                if step.kind == "backward":
-                    print(step)
+            kind = ""
+            for step in Stepper(root).steps:
+                if step.kind != kind:
+                    kind = step.kind
+                    print(f"\n{kind} pass:")
+                print(step)
         if args.output:
             from autodiff.drawing import draw
 

@@ -16,8 +16,9 @@ subscripts and superscripts; a node labelled u_j^(l) shows its gradient as
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from autodiff.engine import Value, topological_order
@@ -40,7 +41,21 @@ _TEXTBOOK = re.compile(r"^([^\W\d_]+)_([0-9A-Za-z,]+)(?:\^\((\w+)\))?$")
 
 
 class Diagram(graphviz.Digraph):
-    """A `graphviz.Digraph` that explains a missing `dot` and saves in one call."""
+    """A `graphviz.Digraph` that saves in one call (`save_as`), shows inline
+    SVG in notebooks and, when Graphviz's `dot` is missing, says how to
+    install it (RuntimeError) from `pipe`, `render`, `svg` and `save_as`."""
+
+    def pipe(self, *args, **kwargs):
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise RuntimeError(INSTALL_DOT) from None
+
+    def render(self, *args, **kwargs):
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise RuntimeError(INSTALL_DOT) from None
 
     def save_as(self, path: str | Path) -> Path:
         """Render to `path`; the format comes from its extension (svg, png, pdf, ...)."""
@@ -48,19 +63,12 @@ class Diagram(graphviz.Digraph):
         fmt = path.suffix.lstrip(".").lower()
         if not fmt:
             raise ValueError(f"{path}: give a file extension such as .svg, .png or .pdf")
-        try:
-            data = self.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:
-            raise RuntimeError(INSTALL_DOT) from None
-        path.write_bytes(data)
+        path.write_bytes(self.pipe(format=fmt))
         return path
 
     def svg(self) -> str:
         """The diagram as SVG text."""
-        try:
-            return self.pipe(format="svg", encoding="utf-8")
-        except graphviz.ExecutableNotFound:
-            raise RuntimeError(INSTALL_DOT) from None
+        return self.pipe(format="svg", encoding="utf-8")
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         return {"image/svg+xml": self.svg()}
@@ -153,9 +161,11 @@ def _diagram(
     clusters: bool = True,
     max_nodes: int = 300,
     text: Callable[[Value, str], str] | None = None,
+    sizes: Mapping[str, tuple[str, str]] | None = None,
 ) -> Diagram:
     """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
-    if given, overrides the shown data/grad strings."""
+    if given, overrides the shown data/grad strings; `sizes` (from
+    `node_sizes`) fixes the width and height of the nodes it names."""
     show = set(show)
     unknown = show - {"label", "data", "grad"}
     if unknown:
@@ -187,6 +197,12 @@ def _diagram(
             return text(v, field)
         return format(v.data if field == "data" else v.grad, number_format)
 
+    def fixed(node: str) -> dict[str, str]:
+        if sizes is None or node not in sizes:
+            return {}
+        width, height = sizes[node]
+        return {"width": width, "height": height, "fixedsize": "true"}
+
     g = Diagram(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica"})
     bodies: dict[str, list[str]] = {}
 
@@ -204,11 +220,11 @@ def _diagram(
         color = HIGHLIGHT if v in marked else "white"
         label = "<" + "<br/>".join(rows or ["&nbsp;"]) + ">"
         add(v.scope, _node(name[v], label=label, shape="box", style="rounded,filled",
-                           fillcolor=color))
+                           fillcolor=color, **fixed(name[v])))
         if v.op:
             add(v.scope, _node(name[v] + "op", label=html.escape(_op_text(v)), shape="circle",
-                               fontsize="10", width="0.3", style="filled",
-                               fillcolor=HIGHLIGHT if v in marked else "#e8eef7"))
+                               fontsize="10", **(fixed(name[v] + "op") or {"width": "0.3"}),
+                               style="filled", fillcolor=HIGHLIGHT if v in marked else "#e8eef7"))
     for k, prefix in enumerate(boxes):
         members = sum(1 for v in nodes if folded[v] == prefix)
         g.node(f"box{k}", label=f"{prefix}\n({members} nodes)", shape="box3d",
@@ -234,6 +250,14 @@ def _diagram(
                 attrs["taillabel"] = "base" if position == 0 else "exp"
             g.edge(source, target, **attrs)
     return g
+
+
+def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
+    """Each node's (width, height) in inches as Graphviz lays `diagram` out;
+    pass them as `sizes` to draw frames that all share that layout."""
+    layout = json.loads(diagram.pipe(format="json0", encoding="utf-8"))
+    return {obj["name"]: (obj["width"], obj["height"])
+            for obj in layout.get("objects", []) if "width" in obj}
 
 
 def _fold(scope: str, prefixes: list[str]) -> str | None:

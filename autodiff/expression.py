@@ -13,6 +13,7 @@ Values. Errors are `ExpressionError`s carrying the position in the text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -113,7 +114,10 @@ class _Parser:
     def atom(self):
         kind, text, pos = self.take()
         if kind == "number":
-            return ("number", pos, float(text))
+            number = float(text)
+            if not math.isfinite(number):
+                raise ExpressionError(f"number {text} is too large for a float", pos)
+            return ("number", pos, number)
         if kind == "name":
             if self.peek()[1] == "(":
                 if text not in FUNCTIONS:

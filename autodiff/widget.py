@@ -5,8 +5,10 @@ next / play, the diagram of the current frame and the step's text.
     from autodiff.widget import StepperWidget
     StepperWidget(Stepper(E))        # as the last line of a cell
 
-Frames are rendered once and cached; every frame has the same layout (see
-`Stepper.frame`), so stepping only swaps the SVG. The callbacks are plain
+The graph is laid out once (`Stepper.layout_frame`, every number at its
+widest) and every frame is drawn with those fixed node sizes, so all frames
+share one layout: stepping changes the numbers and the highlight, never the
+picture. Frames are rendered on first view and cached. The callbacks are plain
 Python (`show(k)`, `previous()`, `next()`), tested without a browser.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import html
 
+from autodiff.drawing import node_sizes
 from autodiff.stepping import Stepper
 
 try:
@@ -31,12 +34,13 @@ class StepperWidget(widgets.VBox):
         if not isinstance(stepper, Stepper):
             raise TypeError(f"StepperWidget() needs a Stepper, got {type(stepper).__name__}")
         self.stepper = stepper
-        self._draw_options = draw_options
+        self._draw_options = {
+            **draw_options, "sizes": node_sizes(stepper.layout_frame(**draw_options))}
         self._svg: dict[int, str] = {}
         last = len(stepper) - 1
         self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step")
         self.play = widgets.Play(value=0, min=0, max=last, interval=interval_ms)
-        widgets.jslink((self.play, "value"), (self.slider, "value"))
+        widgets.link((self.play, "value"), (self.slider, "value"))
         self.previous_button = widgets.Button(description="◀ previous")
         self.next_button = widgets.Button(description="next ▶")
         self.diagram = widgets.HTML()
@@ -49,6 +53,7 @@ class StepperWidget(widgets.VBox):
         self.show(0)
 
     def svg(self, k: int) -> str:
+        """Frame k as SVG text (rendered once, then cached)."""
         if k not in self._svg:
             self._svg[k] = self.stepper.frame(k, **self._draw_options).svg()
         return self._svg[k]

@@ -9,7 +9,7 @@ import pytest
 import nn
 from autodiff import Value, draw, scope
 from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
-from autodiff.drawing import textbook_html
+from autodiff.drawing import _diagram, node_sizes, textbook_html
 
 GOLDEN = Path(__file__).parent / "golden" / "neuron.gv"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
@@ -153,3 +153,32 @@ def test_a_missing_dot_is_explained(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         draw(neuron()).svg()
+
+
+def test_render_and_node_sizes_explain_a_missing_dot_too(monkeypatch, tmp_path):
+    diagram = draw(neuron())
+    monkeypatch.setenv("PATH", "/nonexistent")
+    for call in (lambda: diagram.render(tmp_path / "g", format="svg"),
+                 lambda: diagram.save_as(tmp_path / "g.png"), lambda: node_sizes(diagram)):
+        with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+            call()
+    assert not (tmp_path / "g.png").exists()
+
+
+@needs_dot
+def test_node_sizes_fix_every_box():
+    E = neuron()
+    sizes = node_sizes(draw(E))
+    assert len(sizes) == 11 + 7 and all(float(w) > 0 for w, _ in sizes.values())
+    fixed = _diagram([E], sizes=sizes).source
+    assert fixed.count('fixedsize="true"') == 18
+    assert f'width="{sizes["n0"][0]}"' in fixed
+
+
+def test_graphs_deeper_than_the_recursion_limit_are_guarded_and_drawn():
+    x = Value(1.0)
+    for _ in range(5000):
+        x = x + 1
+    with pytest.raises(ValueError, match="5001 nodes"):
+        draw(x)
+    assert draw([x], max_nodes=6000).source.count("->") == 2 * 5000
