@@ -159,7 +159,10 @@ def _describe(v: Value) -> str:
 
 
 def _overflow(op: str, v: Value) -> OverflowError:
-    return OverflowError(f"{op}: result is too large for a float, at input {_describe(v)}")
+    return OverflowError(
+        f"{op}: result is too large for a float (or an operand is not finite), "
+        f"at input {_describe(v)}"
+    )
 
 
 def _checked(result: float, op: str, v: Value) -> float:
