@@ -2,21 +2,29 @@
 
 `gradcheck(f, inputs)` compares, for every input w, the analytic derivative
 ∂f/∂w (from `backward()`, the sweep training uses) with a numeric one (seed
-notes 000 §4.4.5):
+notes 000 §4.4.5), ε_c being machine epsilon:
 
-* "forward":  (f(w + ε) − f(w)) / ε,            ε = √ε_c·|w|  (√ε_c when w = 0)
-* "central":  (f(w + ε) − f(w − ε)) / 2ε,       ε = ∛ε_c·max(1, |w|)
+* "forward":    (f(w + ε) − f(w)) / ε,           ε = √ε_c·|w|  (√ε_c when w = 0)
+* "central":    (f(w + ε) − f(w − ε)) / 2ε,      ε = ∛ε_c·max(1, |w|)
 * "five-point": (−f(w+2ε) + 8f(w+ε) − 8f(w−ε) + f(w−2ε)) / 12ε,  ε = ε_c^(1/5)·max(1, |w|)
 
-where ε_c is machine epsilon. A row passes when
-|analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|) + 8·ε_c·F/ε, the
-last term being the rounding error of the differences (F the largest |f| seen).
+A row passes when |analytic − numeric| ≤ tolerance, where
 
-Kinks: where the one-sided differences (f(w+ε) − f(w))/ε and
-(f(w) − f(w−ε))/ε disagree, and keep disagreeing when ε is halved (a smooth
-function's disagreement halves with ε), the point is reported as not
-differentiable. That is not a failure if the analytic value lies between
-the two one-sided derivatives (relu′(0) = 0, for example).
+    tolerance = atol + rtol·max(|analytic|, |numeric|) + rounding + truncation,
+
+rounding = 8·ε_c·F/ε (F the largest |f| seen) bounds the floating-point error
+of the differences, and truncation = |D(ε) − D(ε/2)| / (1 − 2^−p) estimates the
+method's own error (D the difference quotient, p its order: 1, 2 or 4). The
+extra terms are what make the defaults safe: a correct gradient passes even
+where f is steep or large, while a wrong local derivative misses by far more.
+
+Kinks: where the one-sided derivatives (f(w + ε) − f(w))/ε and (f(w) − f(w − ε))/ε
+disagree, and the disagreement does not halve with ε as a smooth function's
+would, f is not differentiable at w; where the difference quotient changes
+with ε far more than its truncation error allows, f is not differentiable
+within ε of w. Either way the row is reported as "not differentiable" (not a
+failure) when the analytic value lies between the one-sided derivatives:
+relu′(0) = 0, for example.
 """
 
 from __future__ import annotations
@@ -25,35 +33,73 @@ import html
 import inspect
 import math
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
 from numbers import Real
+from typing import Any
 
 from autodiff.engine import Value, topological_order
 from autodiff.functional import grad
 
 EPS = sys.float_info.epsilon
+
+
+@dataclass(frozen=True)
+class _Method:
+    order: int  # p: the truncation error is O(ε^p)
+    offsets: tuple[float, ...]  # where f is evaluated, in steps
+    weights: tuple[float, ...]  # D(ε) = Σ weight·f(w + offset·ε) / ε
+    step: Callable[[float], float]
+    rtol: float
+    atol: float
+
+    def quotient(self, fs: Mapping[float, float], h: float, scale: float = 1.0) -> float:
+        """The difference quotient with step scale·h, from values at w + k·h."""
+        total = math.fsum(c * fs[k * scale] for k, c in zip(self.offsets, self.weights,
+                                                             strict=True))
+        return total / (scale * h)
+
+
 _METHODS = {
-    # name: (step for w, default rtol, default atol)
-    "forward": (lambda w: math.sqrt(EPS) * abs(w) or math.sqrt(EPS), 1e-5, 1e-7),
-    "central": (lambda w: EPS ** (1 / 3) * max(1.0, abs(w)), 1e-6, 1e-8),
-    "five-point": (lambda w: EPS ** (1 / 5) * max(1.0, abs(w)), 1e-8, 1e-9),
+    "forward": _Method(1, (0.0, 1.0), (-1.0, 1.0),
+                       lambda w: math.sqrt(EPS) * abs(w) or math.sqrt(EPS), 1e-5, 1e-7),
+    "central": _Method(2, (-1.0, 1.0), (-0.5, 0.5),
+                       lambda w: EPS ** (1 / 3) * max(1.0, abs(w)), 1e-6, 1e-8),
+    "five-point": _Method(4, (-2.0, -1.0, 1.0, 2.0), (1 / 12, -8 / 12, 8 / 12, -1 / 12),
+                          lambda w: EPS ** (1 / 5) * max(1.0, abs(w)), 1e-8, 1e-9),
 }
 
 OK, FAIL, KINK, ERROR = "ok", "FAIL", "not differentiable", "error"
 
 
 class GradcheckError(AssertionError):
-    """A gradient disagrees with its finite-difference estimate."""
+    """A derivative disagrees with its finite-difference estimate.
+
+    A subclass of `AssertionError`, so a failed check inside a test reads as a
+    test failure. The message names the worst input, both numbers, the error
+    and the tolerance, followed by the whole table; `.result` holds the
+    `GradcheckResult`.
+    """
+
+    def __init__(self, message: str, result: GradcheckResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)
 class GradcheckRow:
-    """One input's comparison: `step` is the ε used. `verdict` is "ok", "FAIL",
-    "not differentiable" (a kink, with `left` and `right` the one-sided
-    derivatives) or "error" (f could not be evaluated near the point; `note`
-    says why)."""
+    """One derivative's comparison.
 
+    `derivative` is what was checked ("∂f/∂x", "∂²f/∂x∂y"), `label` the input
+    that was moved (x, or y for ∂²f/∂x∂y), `value` its value at the point,
+    `step` the ε used. `verdict` is "ok",
+    "FAIL", "not differentiable" (a kink at or within ε of the point; `left`
+    and `right` are the one-sided derivatives) or "error" (f could not be
+    evaluated there); `note` explains errors and likely causes.
+    """
+
+    derivative: str
     label: str
     value: float
     step: float
@@ -74,7 +120,8 @@ class GradcheckRow:
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    """All rows of a check; `ok` when every row passes. `str()` is a table."""
+    """All rows of a check; `ok` when every row passes. `str()` is a table,
+    and notebooks show it as an HTML table."""
 
     method: str
     rows: tuple[GradcheckRow, ...]
@@ -85,13 +132,26 @@ class GradcheckResult:
 
     @property
     def worst(self) -> GradcheckRow:
-        """The failing row with the largest error (or the largest error overall)."""
+        """The failing row with the largest error relative to its tolerance
+        (the row closest to failing if none fails)."""
         return max(self.rows, key=lambda r: (not r.ok, r.abs_error / max(r.tolerance, 1e-300)))
 
+    @property
+    def summary(self) -> str:
+        failing = sum(not row.ok for row in self.rows)
+        kinks = sum(row.verdict == KINK for row in self.rows)
+        n = len(self.rows)
+        text = (f"FAILED for {failing} of {n} derivative{'s' * (n > 1)}" if failing
+                else f"all {n} derivatives agree" if n > 1 else "the derivative agrees")
+        if kinks:
+            text += f" ({kinks} at points where f is not differentiable)"
+        return f"gradcheck ({self.method} differences): {text}"
+
     def _table(self) -> list[list[str]]:
-        head = ["input", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
-        body = [[r.label, f"{r.value:.6g}", f"{r.analytic:.10g}", f"{r.numeric:.10g}",
-                 f"{r.abs_error:.2e}", f"{r.rel_error:.2e}", _verdict_text(r)] for r in self.rows]
+        head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
+        body = [[r.derivative, f"{r.value:.6g}", f"{r.analytic:.10g}",
+                 f"{r.numeric:.10g}", f"{r.abs_error:.2e}", f"{r.rel_error:.2e}",
+                 _verdict_text(r)] for r in self.rows]
         return [head, *body]
 
     def __str__(self) -> str:
@@ -100,26 +160,23 @@ class GradcheckResult:
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        summary = "all gradients agree" if self.ok else "GRADIENT CHECK FAILED"
-        return f"gradcheck ({self.method} differences): {summary}\n" + "\n".join(lines)
+        return self.summary + "\n" + "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head, *body = self._table()
         cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
         rows = "".join(
             f"<tr style='background:{'#e6f4ea' if r.ok else '#fce8e6'}'>"
-            + "".join(f"<td>{html.escape(c)}</td>" for c in cells_)
+            + "".join(f"<td>{html.escape(c)}</td>" for c in texts)
             + "</tr>"
-            for r, cells_ in zip(self.rows, body, strict=True)
+            for r, texts in zip(self.rows, body, strict=True)
         )
-        status = "all gradients agree" if self.ok else "<b>gradient check failed</b>"
-        return (f"<p>gradcheck ({html.escape(self.method)} differences): {status}</p>"
-                f"<table><tr>{cells}</tr>{rows}</table>")
+        return f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
 
 
 def _verdict_text(r: GradcheckRow) -> str:
     if r.verdict == KINK:
-        return f"not differentiable here (left {r.left:.6g}, right {r.right:.6g})"
+        return f"not differentiable at or near here (left {r.left:.6g}, right {r.right:.6g})"
     if r.verdict == ERROR:
         return f"error: {r.note}"
     if r.verdict == FAIL:
@@ -127,9 +184,12 @@ def _verdict_text(r: GradcheckRow) -> str:
     return OK
 
 
+Inputs = Sequence[float] | Sequence[Value] | Mapping[str, Value] | Iterable[tuple[str, Value]]
+
+
 def gradcheck(
     f: Callable[..., Value],
-    inputs: Sequence[float] | Sequence[Value],
+    inputs: Inputs,
     *,
     method: str = "central",
     eps: float | None = None,
@@ -142,83 +202,85 @@ def gradcheck(
     Two forms:
 
     * `inputs` are numbers: `f(*values)` is called with fresh Values built from
-      them and must return a Value, e.g. `gradcheck(lambda x, y: x * y.exp(), [1.0, 2.0])`.
-    * `inputs` are Values (a model's parameters): `f()` takes no arguments and
-      computes from them, e.g. `gradcheck(lambda: loss(model), model.parameters())`.
-      Their `data` is perturbed during the check and restored afterwards.
+      them and must return a Value: `gradcheck(lambda x, y: x * y.exp(), [1.0, 2.0])`.
+      Rows are labelled with f's parameter names.
+    * `inputs` are Values, e.g. a model's parameters: `f()` takes no arguments
+      and computes from them: `gradcheck(lambda: loss(model), model.parameters())`.
+      `model.named_parameters()` (or a dict name -> Value) labels rows by name.
+      Their `data` is moved during the check and always restored, and so is
+      the `.grad` of every node of f's graph: the model is left as it was.
 
-    The analytic gradients come from `backward()`; the `.grad` of every node of
-    f's graph is restored afterwards.
+    The analytic gradient comes from `backward()`. `method` is "central"
+    (default), "forward" or "five-point"; `eps` fixes the step ε for every
+    input instead of the method's rule; `atol`, `rtol` default per method
+    (central: 1e-8, 1e-6). Each input costs 5 evaluations of f (7 for
+    five-point): the extra ones estimate truncation and find kinks.
 
-    `eps` fixes the step for every input (default: the method's ε above).
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
-    raises `GradcheckError` naming the worst input, both numbers, the error and
-    the tolerance.
+    raises `GradcheckError`. Where f raises a domain error (ValueError,
+    ArithmeticError) within a few steps of the point, that row's verdict is
+    "error", saying why; if f fails at the point itself, the error propagates
+    with a note. `TypeError` if f returns something other than a Value.
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
-    step, default_rtol, default_atol = _METHODS[method]
-    rtol = default_rtol if rtol is None else _nonnegative("rtol", rtol)
-    atol = default_atol if atol is None else _nonnegative("atol", atol)
-    if eps is not None and (not isinstance(eps, Real) or not 0 < eps < math.inf):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
-    evaluate, leaves, labels, analytic = _setup(f, inputs)
-
+    how, rtol, atol, eps = _options(method, rtol, atol, eps)
+    problem = _Problem(f, inputs)
+    analytic, unreachable = problem.at_the_point(_backpropagated)
     rows = []
-    for i, (leaf, label, a) in enumerate(zip(leaves, labels, analytic, strict=True)):
-        w = leaf.data
-        h = float(eps) if eps is not None else step(w)
-        rows.append(_compare(lambda t, i=i: evaluate(i, t), w, h, a, label, method, rtol, atol))
-    result = GradcheckResult(method, tuple(rows))
-    if raise_exception and not result.ok:
-        raise GradcheckError(_failure_message(result, "∂f/∂"))
-    return result
+    for i, label in enumerate(problem.labels):
+        row = _compare(lambda t, i=i: problem.value_at(i, t), problem.point[i], how, eps,
+                       analytic[i], f"∂f/∂{label}", label, rtol, atol)
+        if i in unreachable and row.verdict == FAIL:
+            row = replace(row, note=f"{label} does not reach f's output through the graph: "
+                                    "did f use its .data (or float()) instead of the Value?")
+        rows.append(row)
+    return _finish(GradcheckResult(method, tuple(rows)), raise_exception)
 
 
 def gradgradcheck(
     f: Callable[..., Value],
-    inputs: Sequence[float],
+    inputs: Inputs,
     *,
+    method: str = "central",
     eps: float | None = None,
-    atol: float = 1e-6,
-    rtol: float = 1e-5,
+    atol: float | None = None,
+    rtol: float | None = None,
     raise_exception: bool = True,
 ) -> GradcheckResult:
-    """Check second derivatives: every entry ∂²f/∂x_i∂x_j of the Hessian, from
-    `grad(grad(f), create_graph=True)`, against central differences of the
-    first derivatives (ε = ∛ε_c·max(1, |x_j|)). Rows are labelled "∂²f/∂x∂y"."""
-    if not isinstance(inputs, Sequence) or not all(_is_real(x) for x in inputs):
-        raise TypeError("gradgradcheck() needs a list of numbers as inputs")
-    _, leaves, labels, _ = _setup(f, inputs)
-    xs = [Value(x.data, label) for x, label in zip(leaves, labels, strict=True)]
-    first = grad(_call(f, xs), xs, create_graph=True)
-    hessian = [grad(g, xs) for g in first]
-    step = _METHODS["central"][0]
+    """Check second derivatives: every entry ∂²f/∂x_i∂x_j of the Hessian, found
+    by `grad(grad(f, create_graph=True))`, against finite differences (in x_j)
+    of the first derivatives ∂f/∂x_i from `grad`. Arguments as for `gradcheck`;
+    rows are labelled "∂²f/∂x∂y", in the order i fastest, then j."""
+    how, rtol, atol, eps = _options(method, rtol, atol, eps)
+    problem = _Problem(f, inputs)
 
+    def hessian(out: Value, leaves: list[Value]) -> list[list[float]]:
+        return [grad(g, leaves) for g in grad(out, leaves, create_graph=True)]
+
+    @cache
     def gradient_at(j: int, t: float) -> list[float]:
-        point = [Value(t if k == j else x.data) for k, x in enumerate(xs)]
-        return grad(_call(f, point), point)
+        point = [t if k == j else x for k, x in enumerate(problem.point)]
+        return problem.run(point, grad)
 
-    rows = []
-    for j, xj in enumerate(xs):
-        h = float(eps) if eps is not None else step(xj.data)
-        try:
-            plus, minus = gradient_at(j, xj.data + h), gradient_at(j, xj.data - h)
-        except (ArithmeticError, ValueError) as exc:
-            rows += [_error_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, h, hessian[i][j], exc)
-                     for i in range(len(xs))]
-            continue
-        for i in range(len(xs)):
-            numeric = (plus[i] - minus[i]) / (2 * h)
-            rows.append(_row(f"∂²f/∂{labels[i]}∂{labels[j]}", xj.data, h, hessian[i][j], numeric,
-                             atol + rtol * max(abs(hessian[i][j]), abs(numeric))))
-    result = GradcheckResult("central, second order", tuple(rows))
-    if raise_exception and not result.ok:
-        raise GradcheckError(_failure_message(result, ""))
-    return result
+    exact = problem.at_the_point(hessian)
+    labels = problem.labels
+    rows = [_compare(lambda t, i=i, j=j: gradient_at(j, t)[i], problem.point[j], how, eps,
+                     exact[i][j], f"∂²f/∂{labels[i]}∂{labels[j]}", labels[j], rtol, atol)
+            for j in range(len(labels)) for i in range(len(labels))]
+    return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), raise_exception)
 
 
 # -- internals --------------------------------------------------------------------
+
+
+def _options(method, rtol, atol, eps) -> tuple[_Method, float, float, float | None]:
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    how = _METHODS[method]
+    rtol = how.rtol if rtol is None else _nonnegative("rtol", rtol)
+    atol = how.atol if atol is None else _nonnegative("atol", atol)
+    if eps is not None and (not _is_real(eps) or eps <= 0):
+        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    return how, rtol, atol, None if eps is None else float(eps)
 
 
 def _is_real(x: object) -> bool:
@@ -226,55 +288,82 @@ def _is_real(x: object) -> bool:
 
 
 def _nonnegative(name: str, x: object) -> float:
-    if not isinstance(x, Real) or not 0 <= x < math.inf:
+    if not _is_real(x) or x < 0:
         raise ValueError(f"{name} must be a finite number ≥ 0, got {x!r}")
     return float(x)
+
+
+class _Problem:
+    """f and its inputs in either form, evaluated at any point."""
+
+    def __init__(self, f: Callable[..., Value], inputs: Inputs) -> None:
+        if not callable(f):
+            raise TypeError(f"f must be callable, got {type(f).__name__}")
+        if isinstance(inputs, Mapping):
+            inputs = list(inputs.items())
+        inputs = list(inputs)
+        if not inputs:
+            raise ValueError("gradcheck() needs at least one input")
+        self.f = f
+        if all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], Value) for x in inputs):
+            self.labels = [str(name) for name, _ in inputs]
+            self.params: list[Value] | None = [p for _, p in inputs]
+        elif all(isinstance(x, Value) for x in inputs):
+            self.labels = [p.label or f"p{i}" for i, p in enumerate(inputs)]
+            self.params = inputs
+        else:
+            for i, x in enumerate(inputs):
+                if not _is_real(x):
+                    raise TypeError("inputs must be all finite numbers, all Values or all "
+                                    f"(name, Value) pairs; inputs[{i}] is {x!r}")
+            self.labels = _argument_names(f, len(inputs))
+            self.params = None
+        if self.params is not None and len(set(self.params)) != len(self.params):
+            raise ValueError("inputs contain the same Value twice")
+        self.point = [float(x) for x in inputs] if self.params is None else [
+            p.data for p in self.params]
+
+    def run(self, point: Sequence[float], use: Callable[[Value, list[Value]], Any]) -> Any:
+        """use(f's output at `point`, the input Values), the inputs put back after."""
+        if self.params is None:
+            leaves = [Value(x, label) for x, label in zip(point, self.labels, strict=True)]
+            return use(_call(self.f, leaves), leaves)
+        saved = [p.data for p in self.params]
+        try:
+            for p, x in zip(self.params, point, strict=True):
+                p.data = x
+            return use(_call(self.f, ()), self.params)
+        finally:
+            for p, x in zip(self.params, saved, strict=True):
+                p.data = x
+
+    def at_the_point(self, use: Callable[[Value, list[Value]], Any]) -> Any:
+        """`run` at the point to check; f's errors there get a note saying so."""
+        try:
+            return self.run(self.point, use)
+        except (ArithmeticError, ValueError) as exc:
+            given = ", ".join(f"{n} = {x!r}" for n, x in zip(self.labels, self.point, strict=True))
+            exc.add_note(f"(raised by f at the point gradcheck was asked to check: {given})")
+            raise
+
+    def value_at(self, i: int, t: float) -> float:
+        """f with input i moved to t (the others at the point), as a float."""
+        point = [t if k == i else x for k, x in enumerate(self.point)]
+        return self.run(point, lambda out, leaves: out.data)
 
 
 def _call(f: Callable[..., Value], args: Sequence[Value]) -> Value:
     out = f(*args)
     if not isinstance(out, Value):
-        raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r}")
+        raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r} "
+                        "(did it use .data or float() on its result?)")
     return out
 
 
-def _setup(f, inputs):
-    """(evaluate(i, t) -> f with input i set to t, leaves, labels, analytic gradient)."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    inputs = list(inputs)
-    if not inputs:
-        raise ValueError("gradcheck() needs at least one input")
-    if all(isinstance(x, Value) for x in inputs):
-        params = inputs
-        labels = [p.label or f"p{i}" for i, p in enumerate(params)]
-
-        def evaluate(i: int, t: float) -> float:
-            saved = params[i].data
-            params[i].data = t
-            try:
-                return _call(f, ()).data
-            finally:
-                params[i].data = saved
-
-        return evaluate, params, labels, _backpropagated(_call(f, ()), params)
-    for i, x in enumerate(inputs):
-        if not _is_real(x):
-            raise TypeError(f"inputs must be all finite numbers or all Values; "
-                            f"inputs[{i}] is {x!r}")
-    labels = _argument_names(f, len(inputs))
-    leaves = [Value(x, label) for x, label in zip(inputs, labels, strict=True)]
-
-    def evaluate(i: int, t: float) -> float:
-        point = [Value(t if k == i else x.data) for k, x in enumerate(leaves)]
-        return _call(f, point).data
-
-    return evaluate, leaves, labels, _backpropagated(_call(f, leaves), leaves)
-
-
-def _backpropagated(out: Value, inputs: list[Value]) -> list[float]:
-    """∂out/∂x by `out.backward()`, the path training uses (its fast steps for
-    +, * and relu included), with every `.grad` of the graph restored after."""
+def _backpropagated(out: Value, inputs: list[Value]) -> tuple[list[float], set[int]]:
+    """(∂out/∂x for every input by `out.backward()`, the path training uses
+    with its fast steps for +, * and relu; the indices of inputs out does not
+    depend on). Every `.grad` of the graph is restored afterwards."""
     order = topological_order(out)
     saved = [v.grad for v in order]
     try:
@@ -282,7 +371,8 @@ def _backpropagated(out: Value, inputs: list[Value]) -> list[float]:
             v.grad = 0.0
         out.backward()
         in_graph = set(order)
-        return [x.grad if x in in_graph else 0.0 for x in inputs]
+        unreachable = {i for i, x in enumerate(inputs) if x not in in_graph}
+        return [0.0 if i in unreachable else x.grad for i, x in enumerate(inputs)], unreachable
     finally:
         for v, g in zip(order, saved, strict=True):
             v.grad = g
@@ -297,54 +387,62 @@ def _argument_names(f: Callable, n: int) -> list[str]:
     return names[:n] if len(names) >= n else [f"x{i}" for i in range(n)]
 
 
-def _compare(evaluate, w, h, analytic, label, method, rtol, atol) -> GradcheckRow:
+def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: float | None,
+             analytic: float, derivative: str, label: str, rtol: float, atol: float
+             ) -> GradcheckRow:
+    """One row: analytic against the difference quotient of `evaluate` around w."""
+    h = how.step(w) if eps is None else eps
+    offsets = sorted({0.0, -1.0, -0.5, 0.5, 1.0, *how.offsets, *(k / 2 for k in how.offsets)})
     try:
-        f0, fp, fm = evaluate(w), evaluate(w + h), evaluate(w - h)
-        if method == "forward":
-            numeric, seen = (fp - f0) / h, [f0, fp]
-        elif method == "central":
-            numeric, seen = (fp - fm) / (2 * h), [fp, fm]
-        else:
-            fp2, fm2 = evaluate(w + 2 * h), evaluate(w - 2 * h)
-            numeric, seen = (-fp2 + 8 * fp - 8 * fm + fm2) / (12 * h), [fp, fm, fp2, fm2]
-        right, left = (fp - f0) / h, (f0 - fm) / h
-        half_jump = (evaluate(w + h / 2) - f0) / (h / 2) - (f0 - evaluate(w - h / 2)) / (h / 2)
+        fs = {k: evaluate(w + k * h) for k in offsets}
     except (ArithmeticError, ValueError) as exc:
-        return _error_row(label, w, h, analytic, exc)
-    rounding = 8 * EPS * max(map(abs, [f0, *seen])) / h
-    tolerance = atol + rtol * max(abs(analytic), abs(numeric)) + rounding
-    jump = right - left
-    if abs(jump) > 2 * tolerance and abs(half_jump) > 0.75 * abs(jump):  # a kink, not curvature
-        inside = min(left, right) - tolerance <= analytic <= max(left, right) + tolerance
-        row = _row(label, w, h, analytic, numeric, tolerance)
-        return GradcheckRow(**{**row.__dict__, "verdict": KINK if inside else FAIL,
-                               "left": left, "right": right})
-    return _row(label, w, h, analytic, numeric, tolerance)
-
-
-def _row(label, w, h, analytic, numeric, tolerance) -> GradcheckRow:
+        note = f"f fails near {label} = {w!r} (step {h:.3g}): {type(exc).__name__}: {exc}"
+        return GradcheckRow(derivative, label, w, h, analytic, math.nan, math.inf, math.inf,
+                            0.0, ERROR, note=note)
+    numeric, halved = how.quotient(fs, h), how.quotient(fs, h, 0.5)
+    rounding = 8 * EPS * max(map(abs, fs.values())) / h
+    truncation = abs(numeric - halved) / (1 - 2.0**-how.order)
+    tolerance = atol + rtol * max(abs(analytic), abs(numeric)) + rounding + truncation
     error = abs(analytic - numeric)
     scale = max(abs(analytic), abs(numeric))
-    return GradcheckRow(label, w, h, analytic, numeric, error, error / scale if scale else 0.0,
-                        tolerance, OK if error <= tolerance else FAIL)
+    row = GradcheckRow(derivative, label, w, h, analytic, numeric, error,
+                       error / scale if scale else 0.0, tolerance,
+                       OK if error <= tolerance else FAIL)
+
+    # A kink at w: the one-sided derivatives disagree by as much with step h/2 as
+    # with h (a smooth f's disagreement, ≈ f″·h, halves). A kink within ε of w:
+    # the difference quotient itself changes with the step far more than a
+    # smooth f's O(ε^p) truncation error would (relative 1e-3).
+    right, left = (fs[1.0] - fs[0.0]) / h, (fs[0.0] - fs[-1.0]) / h
+    right2, left2 = (fs[0.5] - fs[0.0]) / (h / 2), (fs[0.0] - fs[-0.5]) / (h / 2)
+    jump, jump2 = right - left, right2 - left2
+    noise = atol + rtol * max(abs(left), abs(right)) + 4 * rounding
+    at_w = abs(jump) > 2 * noise and abs(jump2) > 0.75 * abs(jump)
+    near_w = truncation > 1e-3 * max(abs(numeric), abs(halved)) + noise
+    if at_w or near_w:
+        sides = (left, right, left2, right2)
+        inside = min(sides) - noise <= analytic <= max(sides) + noise
+        row = replace(row, verdict=KINK if inside else FAIL, left=left, right=right)
+    return row
 
 
-def _error_row(label, w, h, analytic, exc) -> GradcheckRow:
-    return GradcheckRow(label, w, h, analytic, math.nan, math.inf, math.inf, 0.0, ERROR,
-                        note=f"f fails near {label} = {w!r}: {type(exc).__name__}: {exc}")
+def _finish(result: GradcheckResult, raise_exception: bool) -> GradcheckResult:
+    if raise_exception and not result.ok:
+        raise GradcheckError(_failure_message(result), result)
+    return result
 
 
-def _failure_message(result: GradcheckResult, prefix: str) -> str:
+def _failure_message(result: GradcheckResult) -> str:
     r = result.worst
-    failing = sum(not row.ok for row in result.rows)
     if r.verdict == ERROR:
-        head = r.note
+        head = f"{r.derivative}: {r.note}"
     else:
-        head = (f"{prefix}{r.label} at {r.label} = {r.value!r}: analytic {r.analytic!r}, "
+        head = (f"{r.derivative} at {r.label} = {r.value!r}: analytic {r.analytic!r}, "
                 f"numeric {r.numeric!r}, abs error {r.abs_error:.3g}, rel error "
                 f"{r.rel_error:.3g} > tolerance {r.tolerance:.3g}")
-        if r.verdict == FAIL and not math.isnan(r.left):
-            head += (f" (not differentiable here: left {r.left!r}, right {r.right!r}, "
-                     "and the analytic value lies outside them)")
-    return (f"gradient check failed for {failing} of {len(result.rows)} inputs; "
-            f"worst: {head}\n\n{result}")
+        if not math.isnan(r.left):
+            head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
+                     f"right {r.right!r}, and the analytic value lies outside them)")
+        if r.note:
+            head += f"; {r.note}"
+    return f"gradient check failed: worst is {head}\n\n{result}"

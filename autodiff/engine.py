@@ -125,9 +125,9 @@ def _log(x: Value | float) -> Value | float:
 
 
 def _power_partial(a: Value | float, p: Value | float) -> Value | float:
-    """∂(a^p)/∂a = p·a^(p−1). Edge cases: 0 when p = 0; at a = 0 with p < 1, +inf."""
+    """∂(a^p)/∂a = p·a^(p−1). Edge cases: 0 for a number p = 0; at a = 0 with p < 1, +inf."""
     pd = _data(p)
-    if pd == 0.0:
+    if pd == 0.0 and not isinstance(p, Value):  # a Value exponent keeps its dependence
         return 0.0
     if _data(a) == 0.0 and pd < 1.0:
         return math.inf

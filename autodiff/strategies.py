@@ -15,11 +15,12 @@ Domains hold by construction, with explicit margins. Hypothesis favours floats
 near 0 (and since 6.131 also tries literal constants from the source), so an
 operand is never left to chance: where a drawn operand a would come closer
 than `margin` to a pole, a kink or the edge of a domain at the drawn inputs,
-the expression uses a shifted operand instead (`log(a·a + 1/2)`,
-`relu(a + 1/2)`), and results above `bound` in size are squashed by tanh.
+the expression uses a shifted operand instead (`log(a·a + 2·margin)`,
+`relu(a + 2·margin)`), and results above `bound` in size are squashed by tanh.
 With the defaults (margin 0.25, inputs in [−2, 2]) every operand of log, /,
-relu and fractional ** stays thousands of finite-difference steps away from
-trouble.
+relu and fractional ** stays 0.25 away from trouble, while the central
+difference step is at most ∛ε_c·2 ≈ 1.2e-5: a margin some 20 000 steps wide.
+`mlps()` likewise shifts biases so that no pre-activation is near relu's kink.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Hypothesis on
         "(or pip install 'autodiff-watch[test]')"
     ) from exc
 
+import nn
 from autodiff.engine import Value
 
 __all__ = ["Expression", "Network", "expressions", "mlps", "values"]
@@ -143,30 +145,36 @@ _SHOW: dict[str, Callable[..., str]] = {
 def _safety_constant(op: str, a: float, b: float, margin: float) -> float | None:
     """0.0 if the plain operation is safe at these operand values, the shift to
     use instead, or None if the operation should not be used here."""
+    shift = 2 * margin  # a·a + shift ≥ 2·margin; |a| < margin gives a + shift > margin
     if op in ("log", "sqrt"):
-        return 0.0 if a >= margin else 0.5
+        return 0.0 if a >= margin else shift
     if op == "relu":
-        return 0.0 if abs(a) >= margin else 0.5
+        return 0.0 if abs(a) >= margin else shift
     if op == "/":
-        return 0.0 if abs(b) >= margin else 0.5
+        return 0.0 if abs(b) >= margin else shift
     if op == "**":
-        return 0.0 if a >= margin and abs(b) <= 3 else (0.5 if abs(b) <= 3 else None)
+        return None if abs(b) > 3 else 0.0 if a >= margin else shift
     if op in ("exp", "rpow"):
         return 0.0 if a <= 5 else None
     return 0.0
 
 
 @st.composite
-def _expressions(draw, n_inputs, max_steps, operations, margin, bound) -> Expression:
+def _expressions(draw, n_inputs, elements, max_steps, operations, margin, bound) -> Expression:
     k = draw(n_inputs)
-    inputs = tuple(draw(values()) for _ in range(k))
+    inputs = tuple(draw(elements) for _ in range(k))
+    for x in inputs:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+            raise InvalidArgument(f"elements drew {x!r}: expressions need finite numbers")
     data = list(inputs)
     steps = []
     for _ in range(draw(st.integers(1, max_steps))):
         op = draw(st.sampled_from(operations))
         arity = 2 if op in BINARY else 1
-        # prefer recent results (deeper graphs), but any earlier node can be reused
-        operands = tuple(draw(st.integers(0, len(data) - 1)) for _ in range(arity))
+        # any earlier node can be an operand (a DAG); counted back from the newest,
+        # so examples shrink towards chains of recent results
+        operands = tuple(len(data) - 1 - draw(st.integers(0, len(data) - 1))
+                         for _ in range(arity))
         a = data[operands[0]]
         b = data[operands[1]] if arity == 2 else 0.0
         c = _safety_constant(op, a, b, margin)
@@ -185,14 +193,17 @@ def _expressions(draw, n_inputs, max_steps, operations, margin, bound) -> Expres
     return Expression(inputs, tuple(steps))
 
 
-def expressions(*, min_inputs: int = 1, max_inputs: int = 3, max_steps: int = 8,
+def expressions(*, min_inputs: int = 1, max_inputs: int = 3,
+                elements: st.SearchStrategy[float] | None = None, max_steps: int = 8,
                 operations: Sequence[str] = OPERATIONS, margin: float = 0.25,
                 bound: float = 20.0) -> st.SearchStrategy[Expression]:
-    """Random differentiable expressions of 1 to 3 inputs: DAGs of up to
-    `max_steps` operations drawn from `operations` (all primitives and the
-    derived −, / by default), with every operand at least `margin` away from
-    poles, kinks and domain edges at `expr.inputs`, and every intermediate
-    value at most `bound` in size."""
+    """Random differentiable expressions of `min_inputs` to `max_inputs`
+    inputs drawn from `elements` (default `values()`, floats in [−2, 2]):
+    DAGs of 1 to `max_steps` operations drawn from `operations` (all
+    primitives and the derived −, / by default), with every operand at least
+    `margin` away from poles, kinks and domain edges at `expr.inputs`
+    (shifted by 2·margin where it would not be), and every step's value at
+    most `bound` in size (squashed by tanh where it would not be)."""
     for name, n in (("min_inputs", min_inputs), ("max_inputs", max_inputs),
                     ("max_steps", max_steps)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -205,39 +216,47 @@ def expressions(*, min_inputs: int = 1, max_inputs: int = 3, max_steps: int = 8,
                               f"got unknown {unknown}")
     if not _check_number("margin", margin) > 0 or not _check_number("bound", bound) > 1:
         raise InvalidArgument("margin must be > 0 and bound > 1")
-    return _expressions(st.integers(min_inputs, max_inputs), max_steps, tuple(operations),
-                        margin, bound)
+    if elements is None:
+        elements = values()
+    elif not isinstance(elements, st.SearchStrategy):
+        raise InvalidArgument(f"elements={elements!r} must be a SearchStrategy of floats")
+    return _expressions(st.integers(min_inputs, max_inputs), elements, max_steps,
+                        tuple(operations), margin, bound)
 
 
 @dataclass(frozen=True)
 class Network:
     """A drawn network with data: `model(x)` for x in `inputs`, `targets` to fit."""
 
-    model: object
+    model: nn.MLP
     inputs: list[list[float]]
     targets: list[list[float]]
 
     def loss(self) -> Value:
-        """E = 1/N Σ_n ½‖y_n − d_n‖² over the drawn data."""
-        import nn
-
+        """E = 1/N Σ_n ½‖y_n − d_n‖² over the drawn data (as a Value of the parameters)."""
         return nn.total([nn.squared_error(self.model(x), d)
                          for x, d in zip(self.inputs, self.targets, strict=True)])
 
 
 def mlps(*, max_depth: int = 3, max_width: int = 4, max_samples: int = 3,
-         activations: Sequence[str] = ("sigmoid", "tanh", "relu", "linear")
-         ) -> st.SearchStrategy[Network]:
+         activations: Sequence[str] = ("sigmoid", "tanh", "relu", "linear"),
+         margin: float = 0.05) -> st.SearchStrategy[Network]:
     """Small random `nn.MLP`s (1 to `max_depth` layers of 1 to `max_width`
-    units, random activations and seed) with 1 to `max_samples` inputs in
-    [−2, 2] and targets in [−1, 1]. Biases are random too, so ReLU units sit
-    at 0 only by a (measure-zero) accident."""
-    import nn
-
+    units, activations drawn from `activations`, weights from a drawn seed,
+    uniform random biases) with 1 to `max_samples` inputs in [−2, 2] and
+    targets in [−1, 1]. Every pre-activation u_j^(l) at the drawn inputs is
+    at least `margin` away from 0, relu's kink: where it is not, the bias
+    b_j^(l) is shifted, layer by layer."""
     for name, n in (("max_depth", max_depth), ("max_width", max_width),
                     ("max_samples", max_samples)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InvalidArgument(f"{name}={n!r} must be a positive int")
+    unknown = [a for a in activations if a not in ("sigmoid", "tanh", "relu", "linear")]
+    if unknown or not activations:
+        raise InvalidArgument(f"activations must be a non-empty list of 'sigmoid', 'tanh', "
+                              f"'relu', 'linear'; got unknown {unknown}")
+    if not _check_number("margin", margin) > 0:
+        raise InvalidArgument(f"margin={margin!r} must be > 0")
 
     @st.composite
     def networks(draw) -> Network:
@@ -248,8 +267,25 @@ def mlps(*, max_depth: int = 3, max_width: int = 4, max_samples: int = 3,
                        seed=draw(st.integers(0, 2**32 - 1)))
         n = draw(st.integers(1, max_samples))
         inputs = [[draw(values()) for _ in range(nin)] for _ in range(n)]
-        targets = [[draw(values(min_value=-1.0, max_value=1.0)) for _ in sizes[-1:] * sizes[-1]]
+        targets = [[draw(values(min_value=-1.0, max_value=1.0)) for _ in range(sizes[-1])]
                    for _ in range(n)]
+        _keep_away_from_kinks(model, inputs, margin)
         return Network(model, inputs, targets)
 
     return networks()
+
+
+def _keep_away_from_kinks(model: nn.MLP, inputs: list[list[float]], margin: float) -> None:
+    """Shift biases so that every |u_j^(l)| ≥ margin at every input. Layer by
+    layer, since a bias moves its own u and everything after it. Of the shifts
+    0, ±2·margin, ±4·margin, ... at most one falls in each sample's forbidden
+    interval, so 2N + 1 candidates always contain a good one."""
+    for k, layer in enumerate(model.layers):
+        with nn.record(model) as rec:
+            for x in inputs:
+                model(x)
+        for j, neuron in enumerate(layer.neurons):
+            us = [rec.u[k][n][j].data for n in range(len(inputs))]
+            shifts = (s * m * margin for m in range(0, 2 * len(inputs) + 2, 2) for s in (1, -1))
+            shift = next(d for d in shifts if all(abs(u + d) >= margin for u in us))
+            neuron.b.data += shift

@@ -1,18 +1,20 @@
 """Property tests: random expressions and networks against finite differences,
-second order, and the algebraic laws of the gradient."""
+and the algebraic laws of the gradient (second order: test_second_order.py)."""
+
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import Value, grad, gradcheck, gradgradcheck, topological_order
+from autodiff import Value, grad, gradcheck, topological_order
 from autodiff.strategies import expressions, mlps, values
 
 
 @given(expressions())
 def test_random_dags_agree_with_central_differences(expr):
     result = gradcheck(expr, expr.inputs, rtol=1e-6, raise_exception=False)
-    assert result.ok, f"{expr}\n{result}"
+    assert all(row.verdict == "ok" for row in result.rows), f"{expr}\n{result}"
 
 
 @given(expressions(max_steps=4))
@@ -27,20 +29,8 @@ def test_backward_and_grad_agree_bit_for_bit(expr):
 @settings(max_examples=30)
 @given(mlps())
 def test_network_parameter_gradients_agree_with_finite_differences(net):
-    result = gradcheck(net.loss, net.model.parameters(), raise_exception=False)
-    assert result.ok, str(result)
-
-
-@settings(max_examples=40)
-@given(expressions(min_inputs=2, max_inputs=2, max_steps=4,
-                   operations=("exp", "tanh", "sigmoid", "square", "+", "-", "*", "/")))
-def test_second_derivatives_and_symmetric_hessians(expr):
-    result = gradgradcheck(expr, list(expr.inputs), raise_exception=False)
-    assert result.ok, f"{expr}\n{result}"
-    x, y = (Value(v) for v in expr.inputs)
-    gx, gy = grad(expr(x, y), [x, y], create_graph=True)
-    hxy, hyx = grad(gx, [y])[0], grad(gy, [x])[0]
-    assert hxy == pytest.approx(hyx, rel=1e-9, abs=1e-12)
+    result = gradcheck(net.loss, net.model.named_parameters(), raise_exception=False)
+    assert all(row.verdict == "ok" for row in result.rows), str(result)
 
 
 TOTAL = ("tanh", "sigmoid", "square", "neg", "+", "-", "*")  # defined everywhere
@@ -72,7 +62,8 @@ def test_product_and_chain_rules(x0, y0):
 def test_x_minus_x_and_x_over_x_have_zero_gradient(x0):
     x = Value(x0)
     assert grad(x - x, [x]) == [0.0]
-    assert grad(x / x, [x])[0] == pytest.approx(0.0, abs=1e-15)
+    # x / x = x·x⁻¹: 1/x − x/x², zero up to the rounding of terms of size 1/|x|
+    assert abs(grad(x / x, [x])[0]) <= 4 * sys.float_info.epsilon / abs(x0)
 
 
 @given(expressions(max_steps=5))

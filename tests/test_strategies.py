@@ -1,0 +1,123 @@
+"""autodiff.strategies: the drawn objects keep their promises (domains, margins,
+DAG reuse, every operation, bounds) and bad arguments fail eagerly."""
+
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+import nn
+from autodiff import Value, gradcheck, topological_order
+from autodiff.strategies import OPERATIONS, Expression, expressions, mlps, values
+
+
+@given(values(min_value=-3.0, max_value=1.0, min_magnitude=0.5))
+def test_values_respect_their_bounds(x):
+    assert -3.0 <= x <= 1.0 and abs(x) >= 0.5 and math.isfinite(x)
+
+
+def _nodes(expr: Expression) -> list[Value]:
+    return topological_order(expr(*expr.inputs))
+
+
+def _number(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+@given(expressions())
+def test_every_operand_keeps_its_margin_from_kinks_poles_and_domain_edges(expr):
+    out = expr(*expr.inputs)
+    for v in topological_order(out):
+        if v.op in ("log", "relu"):
+            assert abs(v.args[0].data) >= 0.25, (v.op, str(expr))
+            assert v.op == "relu" or v.args[0].data > 0
+        if v.op == "**" and isinstance(v.args[0], Value):
+            base, power = v.args[0].data, _number(v.args[1])
+            if power != int(power):
+                assert base >= 0.25, str(expr)
+            elif power < 0:
+                assert abs(base) >= 0.25, str(expr)
+    assert abs(out.data) <= 20
+
+
+@settings(max_examples=200)
+@given(expressions())
+def test_expressions_are_callable_on_values_and_floats_alike(expr):
+    xs = [Value(x) for x in expr.inputs]
+    assert expr(*xs).data == expr(*expr.inputs).data
+    text = str(expr)
+    assert text.startswith("inputs: x0 = ") and len(text.splitlines()) == len(expr.steps) + 1
+    with pytest.raises(TypeError, match="inputs"):
+        expr(*xs, Value(1.0))
+
+
+def test_all_primitives_and_derived_operations_appear_and_operands_are_reused():
+    seen: set[str] = set()
+    reused = []
+
+    @settings(max_examples=100, database=None)
+    @given(expressions())
+    def collect(expr):
+        nodes = _nodes(expr)
+        seen.update(v.op for v in nodes)
+        seen.update(op for op, _, _ in expr.steps)
+        uses = [x for v in nodes for x in v.inputs]
+        reused.append(len(uses) != len(set(uses)))
+
+    collect()
+    primitives = {"+", "*", "**", "exp", "log", "tanh", "sigmoid", "relu"}
+    assert primitives | set(OPERATIONS) <= seen
+    assert sum(reused) >= 20  # a node used twice: gradient accumulation is exercised
+
+
+@settings(max_examples=50)
+@given(expressions(elements=st.sampled_from([0.0, -0.0, 1e-300, 2.2e-16, -1e-9]), margin=0.1))
+def test_margins_hold_by_construction_even_at_zero(expr):
+    """Hypothesis favours 0.0 and injects constants from the source: margins hold anyway.
+    (These inputs are tiny, so the steps are ∛ε_c ≈ 6e-6: far inside the 0.1 margin.)"""
+    result = gradcheck(expr, expr.inputs)
+    assert all(row.verdict == "ok" for row in result.rows), f"{expr}\n{result}"
+
+
+@settings(max_examples=30)
+@given(mlps())
+def test_networks_have_data_and_keep_pre_activations_away_from_zero(net):
+    assert len(net.inputs) == len(net.targets) >= 1
+    assert all(len(x) == net.model.nin for x in net.inputs)
+    assert all(len(d) == net.model.sizes[-1] for d in net.targets)
+    with nn.record(net.model) as rec:
+        for x in net.inputs:
+            net.model(x)
+    assert all(abs(u.data) >= 0.05 * (1 - 1e-9)
+               for layer in rec.u for sample in layer for u in sample)
+    assert isinstance(net.loss(), Value)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: values(min_value=2.0, max_value=1.0), "min_value"),
+    (lambda: values(min_value=math.nan), "min_value"),
+    (lambda: values(min_value=-1.0, max_value=1.0, min_magnitude=2.0), "magnitude"),
+    (lambda: expressions(max_steps=0), "max_steps"),
+    (lambda: expressions(min_inputs=3, max_inputs=2), "min_inputs"),
+    (lambda: expressions(operations=("sin",)), "operations"),
+    (lambda: expressions(margin=0), "margin"),
+    (lambda: expressions(elements=[1.0]), "elements"),
+    (lambda: mlps(max_depth=0), "max_depth"),
+    (lambda: mlps(activations=("softmax",)), "activations"),
+    (lambda: mlps(margin=-1.0), "margin"),
+])
+def test_bad_arguments_fail_eagerly_with_invalid_argument(make, words):
+    with pytest.raises(InvalidArgument, match=words):
+        make()
+
+
+def test_without_hypothesis_the_import_error_says_what_to_install():
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "try:\n    import autodiff.strategies\n"
+            "except ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install hypothesis" in out.stdout and "autodiff-watch[test]" in out.stdout
