@@ -13,6 +13,7 @@ derivative: δ_j^(l) = ∂E/∂u_j^(l) is the `.grad` of the node u_j^(l) after
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from numbers import Real
@@ -40,6 +41,8 @@ def _check_inputs(z: object, nin: int, who: str) -> Inputs:
     for i, zi in enumerate(z):
         if not isinstance(zi, Value) and (isinstance(zi, bool) or not isinstance(zi, Real)):
             raise TypeError(f"{who} input {i} must be a number or a Value, got {zi!r}")
+        if not isinstance(zi, Value) and not math.isfinite(zi):
+            raise ValueError(f"{who} input {i} must be finite, got {zi!r}")
     return z
 
 

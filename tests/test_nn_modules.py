@@ -155,7 +155,8 @@ def test_bad_construction_gets_clear_errors(make, error, words):
 @pytest.mark.parametrize(
     "x, error, words",
     [([1.0], ValueError, "2 inputs, got 1"), ("ab", TypeError, "list"), (3.0, TypeError, "list"),
-     ([1.0, "a"], TypeError, "input 1"), ([1.0, None], TypeError, "input 1")],
+     ([1.0, "a"], TypeError, "input 1"), ([1.0, None], TypeError, "input 1"),
+     ([float("nan"), 1.0], ValueError, "input 0 must be finite")],
 )
 def test_bad_inputs_get_clear_errors(x, error, words):
     with pytest.raises(error, match=words):
