@@ -7,16 +7,18 @@
     >>> round(w.grad, 4)
     0.235
 
-The engine (`Value`, `grad`, `scope`, ...) has no dependencies. The tools are
-imported on first use, so that `graphviz` is needed only for drawing:
-`gradcheck`, `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
+The engine (`Value`, `grad`, `scope`, the primitives in `autodiff.ops`, and
+`primitive` to define your own) has no dependencies. The tools are imported on
+first use, so that `graphviz` is needed only for drawing: `gradcheck`,
+`gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
 (autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
 
 from importlib import import_module
 
-from autodiff.engine import Value, scope, topological_order
+from autodiff import ops
+from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
 from autodiff.functional import grad, zero_grad
 
 _LAZY = {
@@ -28,7 +30,8 @@ _LAZY = {
     "Stepper": "autodiff.stepping",
 }
 
-__all__ = ["Value", "grad", "scope", "topological_order", "zero_grad", *_LAZY]
+__all__ = ["Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
+           "topological_order", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

@@ -39,7 +39,7 @@ from functools import cache
 from numbers import Real
 from typing import Any
 
-from autodiff.engine import Value, topological_order
+from autodiff.engine import Value, reverse_sweep, topological_order
 from autodiff.functional import grad
 
 EPS = sys.float_info.epsilon
@@ -125,6 +125,9 @@ class GradcheckResult:
 
     method: str
     rows: tuple[GradcheckRow, ...]
+    diagnosis: str = ""
+    """Where a failure comes from, when the check could tell: the primitive whose
+    `partials` disagree with finite differences of its own `forward`."""
 
     @property
     def ok(self) -> bool:
@@ -160,7 +163,8 @@ class GradcheckResult:
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        return self.summary + "\n" + "\n".join(lines)
+        diagnosis = f"\n{self.diagnosis}" if self.diagnosis else ""
+        return self.summary + "\n" + "\n".join(lines) + diagnosis
 
     def _repr_html_(self) -> str:
         head, *body = self._table()
@@ -171,7 +175,9 @@ class GradcheckResult:
             + "</tr>"
             for r, texts in zip(self.rows, body, strict=True)
         )
-        return f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
+        diagnosis = f"<p>{html.escape(self.diagnosis)}</p>" if self.diagnosis else ""
+        return (f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
+                + diagnosis)
 
 
 def _verdict_text(r: GradcheckRow) -> str:
@@ -233,7 +239,7 @@ def gradcheck(
             row = replace(row, note=f"{label} does not reach f's output through the graph: "
                                     "did f use its .data (or float()) instead of the Value?")
         rows.append(row)
-    return _finish(GradcheckResult(method, tuple(rows)), raise_exception)
+    return _finish(GradcheckResult(method, tuple(rows)), problem, raise_exception)
 
 
 def gradgradcheck(
@@ -266,7 +272,8 @@ def gradgradcheck(
     rows = [_compare(lambda t, i=i, j=j: gradient_at(j, t)[i], problem.point[j], how, eps,
                      exact[i][j], f"∂²f/∂{labels[i]}∂{labels[j]}", labels[j], rtol, atol)
             for j in range(len(labels)) for i in range(len(labels))]
-    return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), raise_exception)
+    return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), problem,
+                   raise_exception)
 
 
 # -- internals --------------------------------------------------------------------
@@ -361,21 +368,12 @@ def _call(f: Callable[..., Value], args: Sequence[Value]) -> Value:
 
 
 def _backpropagated(out: Value, inputs: list[Value]) -> tuple[list[float], set[int]]:
-    """(∂out/∂x for every input by `out.backward()`, the path training uses
-    with its fast steps for +, * and relu; the indices of inputs out does not
-    depend on). Every `.grad` of the graph is restored afterwards."""
-    order = topological_order(out)
-    saved = [v.grad for v in order]
-    try:
-        for v in order:
-            v.grad = 0.0
-        out.backward()
-        in_graph = set(order)
-        unreachable = {i for i, x in enumerate(inputs) if x not in in_graph}
-        return [0.0 if i in unreachable else x.grad for i, x in enumerate(inputs)], unreachable
-    finally:
-        for v, g in zip(order, saved, strict=True):
-            v.grad = g
+    """(∂out/∂x for every input, by the sweep `backward()` runs, with its fast
+    steps for +, −, × and relu; the indices of inputs out does not depend on).
+    Every `.grad` is left as it was."""
+    gradients = reverse_sweep(out)
+    unreachable = {i for i, x in enumerate(inputs) if x not in gradients}
+    return [gradients.get(x, 0.0) for x in inputs], unreachable
 
 
 def _argument_names(f: Callable, n: int) -> list[str]:
@@ -426,10 +424,60 @@ def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: fl
     return row
 
 
-def _finish(result: GradcheckResult, raise_exception: bool) -> GradcheckResult:
-    if raise_exception and not result.ok:
-        raise GradcheckError(_failure_message(result), result)
+def _finish(result: GradcheckResult, problem: _Problem, raise_exception: bool
+            ) -> GradcheckResult:
+    if not result.ok:
+        result = replace(result, diagnosis=_diagnose(problem))
+        if raise_exception:
+            raise GradcheckError(_failure_message(result), result)
     return result
+
+
+def _moving(forward: Callable[..., float], operands: list[float], i: int
+            ) -> Callable[[float], float]:
+    """forward as a function of its operand i alone, the others fixed."""
+    return lambda t: forward(*operands[:i], t, *operands[i + 1:])
+
+
+def _diagnose(problem: _Problem) -> str:
+    """Check each operation of f's graph at the point on its own: the partials of
+    its primitive against central differences of that primitive's `forward`.
+    Names the first primitive (in the graph's order) that disagrees, or says
+    that none does."""
+    try:
+        out = problem.at_the_point(lambda out, leaves: out)
+    except (ArithmeticError, ValueError):
+        return ""
+    how = _METHODS["central"]
+    checked, wrong = 0, {}
+    for v in topological_order(out):
+        prim = v.primitive
+        if prim is None:
+            continue
+        checked += 1
+        args = v.args
+        floats = [a.data if isinstance(a, Value) else a for a in args]
+        try:
+            analytic = iter(v.partials())
+        except (ArithmeticError, ValueError):
+            continue
+        for i, a in enumerate(args):
+            if not isinstance(a, Value):
+                continue
+            row = _compare(_moving(prim.forward, floats, i), floats[i], how, None, next(analytic),
+                           f"∂{prim.name}/∂operand {i + 1}", "", how.rtol, how.atol)
+            if row.verdict == FAIL:
+                wrong.setdefault(prim.name, []).append((floats, row))
+    if not wrong:
+        return (f"Each of the {checked} operations of f's graph agrees with finite "
+                "differences of its own primitive at the point, so the fault is elsewhere: "
+                "f reads .data (or float()) of a Value, or a step of the sweep is wrong.")
+    name, cases = next(iter(wrong.items()))
+    floats, row = cases[0]
+    at = ", ".join(format(x, ".6g") for x in floats)
+    return (f"The primitive {name!r} is wrong: its partials disagree with finite differences "
+            f"of its forward at {len(cases)} of its nodes; at {name}({at}), {row.derivative} is "
+            f"{row.analytic:.10g} by partials but {row.numeric:.10g} numerically.")
 
 
 def _failure_message(result: GradcheckResult) -> str:
@@ -445,4 +493,5 @@ def _failure_message(result: GradcheckResult) -> str:
                      f"right {r.right!r}, and the analytic value lies outside them)")
         if r.note:
             head += f"; {r.note}"
-    return f"gradient check failed: worst is {head}\n\n{result}"
+    diagnosis = f"\n{result.diagnosis}" if result.diagnosis else ""
+    return f"gradient check failed: worst is {head}{diagnosis}\n\n{result}"

@@ -1,16 +1,20 @@
 """`python -m autodiff`: evaluate an expression, print every gradient, draw it.
 
     python -m autodiff "sigmoid(w*x + b)" --at w=0.5,x=1,b=0 [-o graph.svg] [--steps]
+    python -m autodiff --import my_primitives "softsign(x)" --at x=0.5
 
 With no expression it runs the seed notes' neuron, E = (σ(w·x + b) − d)²/2.
 A malformed expression, an unknown name or a bad number: one line pointing at
 the position, exit code 2. An error during evaluation (log of a negative,
-say): one line, exit code 1. Never a traceback, never code execution.
+say): one line, exit code 1. Never a traceback, and no code runs but the
+modules named with `--import` (which is how a user's own primitives, defined
+with `autodiff.primitive`, become functions of the expression language).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +66,13 @@ def _check_output(path: str) -> None:
                          "use .svg, .png or .pdf (or another Graphviz format)")
 
 
+def _import(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # whatever the module raises, one line
+        raise UsageError(f"error: --import {module}: {type(exc).__name__}: {exc}") from None
+
+
 def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, Value]]:
     """E = (σ(w·x + b) − d)²/2 with the seed notes' names t1, z, y, t2, t3, E."""
     w, x, b, d = (Value(at[k], k) for k in "wxbd")
@@ -111,14 +122,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "With no expression: the seed notes' neuron E = (σ(w·x + b) − d)²/2.")
     parser.add_argument("expression", nargs="?",
                         help="e.g. 'sigmoid(w*x + b)': numbers, names, + - * / **, "
-                             "parentheses, exp log tanh sigmoid relu; one that starts with "
-                             "'-' needs a leading space: ' -x*y'")
+                             "parentheses, and the functions of autodiff.primitives (exp, log, "
+                             "sin, max, ...); one that starts with '-' needs a leading space: "
+                             "' -x*y'")
+    parser.add_argument("--import", dest="imports", action="append", default=[],
+                        metavar="MODULE",
+                        help="import this Python module first, so that the primitives it "
+                             "defines with autodiff.primitive can be used (repeatable)")
     parser.add_argument("--at", default=None, help="variable values, e.g. w=0.5,x=1,b=0")
     parser.add_argument("-o", "--output", help="write the diagram (format from the extension)")
     parser.add_argument("--steps", action="store_true",
                         help="print the forward and backward passes step by step")
     args = parser.parse_args(argv)
     try:
+        for module in args.imports:
+            _import(module)
         if args.output:
             _check_output(args.output)
         if args.expression is None:

@@ -34,8 +34,6 @@ INSTALL_DOT = (
     "Graphviz's `dot` program is not installed: apt-get install graphviz "
     "(Debian/Ubuntu; `./run demo` and `./run test` do this), or see https://graphviz.org/download"
 )
-SYMBOLS = {"+": "+", "*": "×", "**": "^", "exp": "exp", "log": "log", "tanh": "tanh",
-           "sigmoid": "σ", "relu": "ReLU"}
 HIGHLIGHT = "#ffb000"
 _TEXTBOOK = re.compile(r"^([^\W\d_]+)_([0-9A-Za-z,]+)(?:\^\((\w+)\))?$")
 
@@ -238,7 +236,7 @@ def _diagram(
         target = name[v] + "op" if folded[v] is None else name[v]
         if folded[v] is None:
             g.edge(target, name[v], color=HIGHLIGHT if v in marked else "black")
-        for position, x in enumerate(v.inputs):
+        for x in v.inputs:
             source = name[x]
             if folded[x] is not None and folded[x] == folded[v]:
                 continue  # inside one collapsed box
@@ -246,8 +244,6 @@ def _diagram(
                 continue
             drawn_edges.add((source, target))
             attrs = {"color": HIGHLIGHT, "penwidth": "2"} if x in marked and v in marked else {}
-            if len(v.inputs) > 1 and v.op in ("**",):
-                attrs["taillabel"] = "base" if position == 0 else "exp"
             g.edge(source, target, **attrs)
     return g
 
@@ -268,16 +264,16 @@ def _fold(scope: str, prefixes: list[str]) -> str | None:
 
 
 def _op_text(v: Value) -> str:
-    """The operation's symbol, with a folded number constant: '× 0.5', '+ 1', '^2', '2^x'."""
-    symbol = SYMBOLS[v.op]
+    """The operation's symbol (from its primitive's record), with a folded number
+    constant on its side: '× 0.5', '− 1', '2 ÷'."""
+    symbol = v.primitive.symbol  # type: ignore[union-attr]
     args = v.args
-    constants = [a for a in args if not isinstance(a, Value)]
-    if not constants:
+    if all(isinstance(a, Value) for a in args):
         return symbol
-    c = format(constants[0], ".4g")
-    if v.op == "**":
-        return f"{c}^x" if not isinstance(args[0], Value) else f"^{c}"
-    return f"{symbol} {c}"
+    texts = [format(a, ".4g") for a in args if not isinstance(a, Value)]
+    if len(args) == 2:
+        return f"{texts[0]} {symbol}" if not isinstance(args[0], Value) else f"{symbol} {texts[0]}"
+    return f"{symbol} ({', '.join(texts)})"
 
 
 def _node(name: str, **attrs: str) -> str:

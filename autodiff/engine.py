@@ -1,183 +1,461 @@
-"""The scalar reverse-mode engine: `Value` nodes and their primitives.
+"""The scalar reverse-mode engine: `Value` nodes, the `Primitive` record, the reverse sweep.
 
-Every arithmetic step on `Value` objects creates a new node that remembers the
+Every operation on `Value` objects creates a new node that remembers the
 primitive that made it and its operands, so a computation is recorded as a
 directed acyclic graph (seed notes, 001 §4.3). `Value.backward()` walks that
 graph once in reverse topological order and applies the chain rule at every
-node:
+node n:
 
-    ∂E/∂a += ∂n/∂a · ∂E/∂n      for every operand a of every node n.
+    ∂E/∂a += ∂n/∂a · ∂E/∂n      for every operand a of n.
+
+A `Primitive` is the one definition of an operation: its value (`forward`),
+its local derivatives (`partials`) and how tools show it (`symbol`,
+`notation`, `formula`). The engine, `grad`, the Stepper, the diagrams, the
+expression language, gradcheck and the strategies all read that record;
+`autodiff.primitive()` defines a new one and `autodiff.primitives` lists them.
 
 Design, for speed and memory:
 
-* A node is one `__slots__` object. Operands live in two slots (`_a`, `_b`), not
-  in a tuple, and the primitive is a shared `_Op` record, not a closure, so a
-  node holds no reference cycle and a graph is freed by reference counting as
-  soon as its last outside reference goes.
-* A Python number operand is folded into its node (`x + 1` is one node whose
+* A node is one `__slots__` object. Up to two operands live in two slots, not
+  in a tuple, and the primitive is reached through a shared form record (which
+  operands are Values), not a closure, so a node holds no reference cycle and
+  a graph is freed by reference counting as soon as its last outside reference
+  goes.
+* A Python number operand is folded into its node (`x - 1` is one node whose
   `inputs` are `(x,)` and whose `args` are `(x, 1.0)`), so constants cost no
   extra nodes.
 * Nothing here recurses: the topological order is built with an explicit stack.
+* +, −, ×, negation and relu, which dominate neural networks, take a
+  hand-inlined step in the sweep; the tests check each against `partials`.
 
 Numeric policy: every `Value` holds a finite float. An operation outside its
-domain raises `ValueError` (log of a number ≤ 0, negative base with a
-non-integer exponent), `ZeroDivisionError` (division by zero, 0 to a negative
-power) or `OverflowError` (a result too large for a float), with a message
-naming the operation, the offending value and the operand's label. A failed
-operation creates nothing and changes nothing. Gradients are plain IEEE floats:
-they are never checked, and at the documented singular points of `**` they are
-`inf`.
+domain raises `ValueError` (log of a number ≤ 0, say), `ZeroDivisionError`
+(division by zero, 0 to a negative power) or `OverflowError` (a result too
+large for a float), naming the operation and its operands. A local derivative
+that is not finite where the value is (d(1/x)/dx at x = 1e-160, √x at 0)
+raises `OverflowError` naming the operation, in `backward()`, `grad()` and
+`grad(create_graph=True)` alike. A failed operation creates nothing, and a
+failed sweep leaves every `.grad` as it was.
 """
 
 from __future__ import annotations
 
+import contextvars
+import inspect
+import keyword
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from operator import attrgetter
+from types import MappingProxyType
+from typing import Any, NoReturn, Self
 
 Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
+
+Operand = Any
+"""What a primitive's `partials` receive: floats (first-order sweeps) or Values
+(`grad(create_graph=True)`); numbers folded into a node are always floats."""
 
 _isfinite = math.isfinite
 _grad_of = attrgetter("grad")
 
 
-class _Op:
-    """A primitive: its public name and its partial derivatives.
+# -- the primitive record --------------------------------------------------------
 
-    `partials(out, a, b)` returns `∂out/∂x` for every *Value* operand x, in
-    operand order. It is the one definition of the primitive's derivative,
-    evaluated in two modes: with floats (`out`, `a` are the nodes' data) for
-    `backward()` and `grad()`, and with `Value`s (`out`, `a` are the nodes)
-    when `grad(..., create_graph=True)` builds the derivative as a graph of its
-    own. `b` is the second operand (float data or a Value), or the folded
-    constant.
 
-    `accumulate(node)` is the step `backward()` takes at a node: add
-    `∂node/∂x · node.grad` to `x.grad` for every operand x. By default it calls
-    `partials`; the primitives that dominate neural networks (+, *, relu) pass
-    a hand-inlined equivalent, which the tests check against `partials`.
+class Shown(str):
+    """An operand as a tool writes it ("w", "t3", "0.5"): a str whose `number` is
+    the folded constant's value, or None for a Value. A callable `formula` gets
+    these, so it can simplify around constants (2·x instead of 2·x^(2 − 1))."""
+
+    number: float | None
+
+    def __new__(cls, text: str, number: float | None = None) -> Self:
+        shown = super().__new__(cls, text)
+        shown.number = number
+        return shown
+
+
+Formula = str | Callable[..., str]
+"""One local derivative as text: a format string over the operand names a, b, c, ...
+and `out` (the node's own name), e.g. "cos({a})", or a callable taking those
+`Shown` names as keywords."""
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class Primitive:
+    """One operation, defined once: its value, its local derivatives, and how tools show it.
+
+    * `forward(*floats) -> float`: the value; raises ValueError / ArithmeticError
+      outside the domain (the engine adds the operation and the operands).
+    * `partials(out, *operands) -> tuple`: ∂out/∂operand for every operand, in
+      order. Written once and evaluated with floats by `backward()`/`grad()` and
+      with Values by `grad(create_graph=True)`, so it must use operations that
+      work on both (Python's operators, `autodiff.ops`).
+    * `arity`: the number of operands, or None for any number ≥ 1.
+    * `symbol`: what a diagram draws ("×", "σ"); `notation`: how the operation
+      is written, a format string over a, b, ... ("{a} × {b}", "σ({a})"), None
+      for function style "name(a, b)"; `formula`: the text of each local
+      derivative (see `Formula`), None when not given.
+    * `singular_distance(*floats) -> float`: how far the operands are from the
+      nearest point where the operation is undefined or not differentiable
+      (≤ 0 outside its domain), for `autodiff.strategies`; None if unknown.
+    * `check_operands(*operands)`: called with the operands (Values and numbers)
+      before a node is made, to refuse operands whose derivative cannot exist
+      (a negative base with a Value exponent); None if not needed.
+
+    Calling a primitive applies it: on numbers only it returns a float (so
+    partials written with primitives work in float mode), with any Value
+    operand it returns a new Value node.
     """
 
-    __slots__ = ("accumulate", "arity", "name", "partials")
+    __slots__ = ("_builtin", "_forms", "arity", "check_operands", "formula", "forward", "name",
+                 "notation", "partials", "singular_distance", "symbol")
 
-    def __init__(
-        self,
-        name: str,
-        arity: int,
-        partials: Callable[..., tuple],
-        accumulate: Callable[[Value], None] | None = None,
-    ) -> None:
+    name: str
+    forward: Callable[..., float]
+    partials: Callable[..., Sequence[Any]]
+    arity: int | None
+    symbol: str
+    notation: str | None
+    formula: tuple[Formula, ...] | Callable[..., tuple[str, ...]] | None
+    singular_distance: Callable[..., float] | None
+    check_operands: Callable[..., None] | None
+
+    def __init__(self, name: str, forward: Callable[..., float],
+                 partials: Callable[..., Sequence[Any]], arity: int | None, *,
+                 symbol: str | None = None, notation: str | None = None,
+                 formula: Sequence[Formula] | Callable[..., tuple[str, ...]] | None = None,
+                 singular_distance: Callable[..., float] | None = None,
+                 check_operands: Callable[..., None] | None = None,
+                 builtin: bool = False) -> None:
         self.name = name
-        self.arity = arity  # how many operands are Values: 1 or 2
+        self.forward = forward
         self.partials = partials
-        self.accumulate = accumulate or (_accumulate_binary if arity == 2 else _accumulate_unary)
+        self.arity = arity
+        self.symbol = name if symbol is None else symbol
+        self.notation = notation
+        self.formula = formula if formula is None or callable(formula) else tuple(formula)
+        self.singular_distance = singular_distance
+        self.check_operands = check_operands
+        self._builtin = builtin
+        self._forms = _Forms(self)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name!r}>"
 
+    @property
+    def builtin(self) -> bool:
+        """True for the library's own primitives (`autodiff.ops`)."""
+        return self._builtin
 
-def _accumulate_unary(v: Value) -> None:
-    a = v._a
-    (da,) = v._op.partials(v.data, a.data, v._b)
-    a.grad += da * v.grad
+    def __call__(self, *args: Value | Number) -> Any:
+        if len(args) == 1 and type(args[0]) is Value and self._forms.unary is not None:
+            a = args[0]  # the common case, f(x) on a Value, without the general bookkeeping
+            if self.check_operands is not None:
+                self.check_operands(a)
+            try:
+                out = self.forward(a.data)
+            except (ValueError, ArithmeticError) as exc:
+                raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
+            if type(out) is not float or out - out != 0.0:
+                out = self._evaluate([a.data], args)
+            return Value(out, "", self._forms.unary, a)
+        arity = self.arity
+        if (len(args) != arity) if arity is not None else not args:
+            expected = "at least 1" if arity is None else str(arity)
+            raise TypeError(f"{self.name}() takes {expected} operand"
+                            f"{'' if arity == 1 else 's'}, got {len(args)}")
+        floats: list[float] = []
+        any_value = False
+        for i, x in enumerate(args):
+            if isinstance(x, Value):
+                any_value = True
+                floats.append(x.data)
+            else:
+                c = _constant(x, self)
+                if c is None:
+                    raise TypeError(f"{self.name}(): operand {i + 1} must be a Value or a real "
+                                    f"number, got {type(x).__name__}: {_short(x)}")
+                floats.append(c)
+        if not any_value:
+            return self._evaluate(floats, args)
+        if self.check_operands is not None:
+            self.check_operands(*args)
+        return self._forms.node(self._evaluate(floats, args), args, floats)
 
+    def _evaluate(self, floats: Sequence[float], args: Sequence[object]) -> float:
+        """forward(*floats) as a finite float, or the library's error naming the operands."""
+        try:
+            out = self.forward(*floats)
+        except (ValueError, ArithmeticError) as exc:
+            raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
+        if type(out) is not float:
+            if isinstance(out, bool) or not isinstance(out, Real):
+                raise TypeError(f"{self.name}: forward must return a real number, got "
+                                f"{type(out).__name__}: {_short(out)}")
+            out = float(out)
+        if out - out != 0.0:
+            _not_finite(self, args, floats, out)
+        return out
 
-def _accumulate_binary(v: Value) -> None:
-    a, b, g = v._a, v._b, v.grad
-    da, db = v._op.partials(v.data, a.data, b.data)
-    a.grad += da * g
-    b.grad += db * g
+    # -- how tools show it ------------------------------------------------------
 
+    def write(self, *operands: str) -> str:
+        """The operation applied to these operand texts: "w × x", "σ(z)", "max(a, b)"."""
+        if self.notation is None:
+            return f"{self.name}({', '.join(operands)})"
+        return self.notation.format(**dict(zip(_LETTERS, operands, strict=False)))
 
-def _accumulate_add(v: Value) -> None:
-    g = v.grad
-    v._a.grad += g
-    v._b.grad += g
-
-
-def _accumulate_mul(v: Value) -> None:
-    a, b, g = v._a, v._b, v.grad
-    a.grad += b.data * g
-    b.grad += a.data * g
-
-
-def _accumulate_add_const(v: Value) -> None:
-    v._a.grad += v.grad
-
-
-def _accumulate_mul_const(v: Value) -> None:
-    v._a.grad += v._b * v.grad
-
-
-def _accumulate_relu(v: Value) -> None:
-    if v.data > 0.0:
-        v._a.grad += v.grad
-
-
-def _data(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
-
-
-def _log(x: Value | float) -> Value | float:
-    return x.log() if isinstance(x, Value) else math.log(x)
-
-
-def _power_partial(a: Value | float, p: Value | float) -> Value | float:
-    """∂(a^p)/∂a = p·a^(p−1). Edge cases: 0 for a number p = 0; at a = 0 with p < 1, +inf."""
-    pd = _data(p)
-    if pd == 0.0 and not isinstance(p, Value):  # a Value exponent keeps its dependence
-        return 0.0
-    if _data(a) == 0.0 and pd < 1.0:
-        return math.inf
-    return p * a ** (p - 1.0)
-
-
-def _exponent_partial(out: Value | float, a: Value | float) -> Value | float:
-    """∂(a^b)/∂b = a^b·ln a; 0 at a = 0 (the limit for b > 0, the only case allowed)."""
-    return 0.0 if _data(a) == 0.0 else out * _log(a)
-
-
-# The primitives. Constant-operand forms share the name of their Value form.
-_ADD = _Op("+", 2, lambda out, a, b: (1.0, 1.0), _accumulate_add)
-_ADD_CONST = _Op("+", 1, lambda out, a, c: (1.0,), _accumulate_add_const)
-_MUL = _Op("*", 2, lambda out, a, b: (b, a), _accumulate_mul)
-_MUL_CONST = _Op("*", 1, lambda out, a, c: (c,), _accumulate_mul_const)
-_POW = _Op("**", 2, lambda out, a, b: (_power_partial(a, b), _exponent_partial(out, a)))
-_POW_CONST = _Op("**", 1, lambda out, a, p: (_power_partial(a, p),))
-_RPOW = _Op("**", 1, lambda out, x, base: (_exponent_partial(out, base),))  # base ** x
-_EXP = _Op("exp", 1, lambda out, a, _: (out,))
-_LOG = _Op("log", 1, lambda out, a, _: (1.0 / a,))
-_TANH = _Op("tanh", 1, lambda out, a, _: (1.0 - out * out,))
-_SIGMOID = _Op("sigmoid", 1, lambda out, a, _: (out * (1.0 - out),))
-_RELU = _Op("relu", 1, lambda out, a, _: (1.0 if _data(a) > 0.0 else 0.0,), _accumulate_relu)
-
-
-def _describe(v: Value) -> str:
-    return f"{v.data!r} (label {v.label!r})" if v.label else repr(v.data)
+    def derivative_texts(self, out: str, *operands: str | Shown) -> tuple[str, ...]:
+        """The text of ∂out/∂operand for each operand ("cos(x)", "2·t2"), from
+        `formula`; "∂out/∂a" where no formula was given."""
+        shown = {letter: o if isinstance(o, Shown) else Shown(o)
+                 for letter, o in zip(_LETTERS, operands, strict=False)}
+        shown["out"] = Shown(out)
+        if self.formula is None:
+            return tuple(f"∂{out}/∂{o}" for o in operands)
+        if callable(self.formula):
+            return self.formula(*(shown[letter] for letter in _LETTERS[:len(operands)]),
+                                out=shown["out"])
+        return tuple(f(**shown) if callable(f) else f.format(**shown) for f in self.formula)
 
 
-def _overflow(op: str, v: Value) -> OverflowError:
-    return OverflowError(
-        f"{op}: result is too large for a float (or an operand is not finite), "
-        f"at input {_describe(v)}"
-    )
+class _Form:
+    """How a node of one primitive holds its operands, and its step in the sweep.
+
+    Layouts: `values == 2`: two Value operands in `_a`, `_b`; `values == 1`: the
+    Value in `_a` and, for a binary primitive, the folded constant in `_b` (it
+    comes first in `args` when `constant_first`); `values == 0`: every operand
+    in a tuple in `_a` (primitives of arity > 2 or variadic).
+    """
+
+    __slots__ = ("accumulate", "constant_first", "positions", "primitive", "values")
+
+    def __init__(self, primitive: Primitive, values: int, constant_first: bool,
+                 positions: tuple[int, ...]) -> None:
+        self.primitive = primitive
+        self.values = values
+        self.constant_first = constant_first
+        self.positions = positions  # operand positions holding Values (fixed layouts)
+        self.accumulate: Callable[[Value], None] = (
+            _accumulate if values == 0 else _accumulate_binary if values == 2
+            else _accumulate_unary if primitive.arity == 1
+            else _accumulate_second if constant_first else _accumulate_first)
+
+    def __repr__(self) -> str:
+        return f"<form of {self.primitive.name!r}: {self.values} Value operand(s)>"
 
 
-def _checked(result: float, op: str, v: Value) -> float:
-    if not _isfinite(result):
-        raise _overflow(op, v)
-    return result
+class _Forms:
+    """The forms of one primitive: unary, or binary (Value-Value, Value-number,
+    number-Value), or packed."""
+
+    __slots__ = ("constant_value", "packed", "unary", "value_constant", "value_value")
+
+    def __init__(self, primitive: Primitive) -> None:
+        self.unary = self.value_value = self.value_constant = self.constant_value = None
+        self.packed = None
+        if primitive.arity == 1:
+            self.unary = _Form(primitive, 1, False, (0,))
+        elif primitive.arity == 2:
+            self.value_value = _Form(primitive, 2, False, (0, 1))
+            self.value_constant = _Form(primitive, 1, False, (0,))
+            self.constant_value = _Form(primitive, 1, True, (1,))
+        else:
+            self.packed = _Form(primitive, 0, False, ())
+
+    def node(self, out: float, args: Sequence[Value | Number], floats: list[float]) -> Value:
+        if self.unary is not None:
+            return Value(out, "", self.unary, args[0])
+        if self.packed is not None:
+            operands = tuple(x if isinstance(x, Value) else c
+                             for x, c in zip(args, floats, strict=True))
+            return Value(out, "", self.packed, operands)  # type: ignore[arg-type]
+        a, b = args
+        if isinstance(a, Value):
+            if isinstance(b, Value):
+                return Value(out, "", self.value_value, a, b)
+            return Value(out, "", self.value_constant, a, floats[1])
+        return Value(out, "", self.constant_value, b, floats[0])  # type: ignore[arg-type]
+
+    def all(self) -> list[_Form]:
+        return [f for f in (self.unary, self.value_value, self.value_constant,
+                            self.constant_value, self.packed) if f is not None]
 
 
-def _constant(x: object) -> float | None:
-    """A Python real number as a float, or None if x is not one."""
+_REGISTRY: dict[str, Primitive] = {}
+primitives: Mapping[str, Primitive] = MappingProxyType(_REGISTRY)
+"""Every primitive by name, built-in and user-defined (read-only, live)."""
+
+_REGISTRY_LOCK = threading.Lock()
+
+
+def primitive(name: str, forward: Callable[..., float], partials: Callable[..., Sequence[Any]],
+              *, symbol: str | None = None, notation: str | None = None,
+              formula: Sequence[Formula] | Callable[..., tuple[str, ...]] | None = None,
+              singular_distance: Callable[..., float] | None = None,
+              check_operands: Callable[..., None] | None = None) -> Primitive:
+    """Define and register a primitive operation; return it (a callable).
+
+        >>> from autodiff import Value, grad, ops, primitive
+        >>> softsign = primitive(
+        ...     "softsign", lambda a: a / (1 + abs(a)),
+        ...     lambda out, a: (1 / (1 + ops.abs(a)) ** 2,), formula=["1/(1 + |{a}|)²"])
+        >>> x = Value(1.0, "x")
+        >>> y = softsign(x)
+        >>> y.backward()
+        >>> x.grad
+        0.25
+        >>> (dx,) = grad(softsign(x), [x], create_graph=True)
+        >>> grad(dx, [x])      # the second derivative: from partials in Value mode
+        [-0.25]
+
+    `name` must be an identifier (it is how the expression language, `nn`
+    activations and saved models name the operation) and must not be a
+    built-in's; defining a user primitive under a name again replaces it (as
+    re-running a notebook cell does). The number of operands is
+    `forward`'s number of positional parameters (any number for `*args`), and
+    `partials` must take one more (`out` first). The other arguments are the
+    record's fields; see `Primitive`.
+    """
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"primitive() needs an identifier as name, got {name!r}")
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing._builtin:
+        raise ValueError(f"primitive(): {name!r} is a built-in primitive; choose another name")
+    for role, fn in (("forward", forward), ("partials", partials)):
+        if not callable(fn):
+            raise TypeError(f"primitive({name!r}): {role} must be callable, got "
+                            f"{type(fn).__name__}")
+    for role, fn in (("singular_distance", singular_distance),
+                     ("check_operands", check_operands)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"primitive({name!r}): {role} must be callable or None")
+    arity = _positional_count(forward)
+    if arity == 0:
+        raise TypeError(f"primitive({name!r}): forward must take at least one operand")
+    takes = _positional_count(partials)
+    if takes is not None and arity is not None and takes != arity + 1 and takes != -1:
+        raise TypeError(f"primitive({name!r}): forward takes {arity} operand"
+                        f"{'s' * (arity != 1)}, so partials must take {arity + 1} "
+                        f"(out first), not {takes}")
+    if formula is not None and not callable(formula) and (
+            isinstance(formula, str) or len(formula) != (arity or len(formula))):
+        raise TypeError(f"primitive({name!r}): formula must be a sequence of {arity} "
+                            "texts (one per operand) or a callable")
+    for text, what in ((symbol, "symbol"), (notation, "notation")):
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise TypeError(f"primitive({name!r}): {what} must be a non-empty str")
+    made = Primitive(name, forward, partials, arity, symbol=symbol, notation=notation,
+                     formula=formula, singular_distance=singular_distance,
+                     check_operands=check_operands)
+    with _REGISTRY_LOCK:
+        _REGISTRY[name] = made
+    return made
+
+
+def builtin_primitive(name: str, forward: Callable[..., float],
+                      partials: Callable[..., Sequence[Any]], arity: int | None,
+                      **fields: Any) -> Primitive:
+    """Define a built-in primitive (for `autodiff.ops`; users call `primitive`).
+    Built-in names such as "+" need not be identifiers, and cannot be redefined."""
+    made = Primitive(name, forward, partials, arity, builtin=True, **fields)
+    _REGISTRY[name] = made
+    return made
+
+
+def _positional_count(fn: Callable[..., object]) -> int | None:
+    """How many positional parameters fn takes: None for *args, -1 if unknown."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return -1
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+# -- errors that name the operation ----------------------------------------------
+
+
+def _short(x: object, limit: int = 40) -> str:
+    """repr(x), cut to about `limit` characters: 10**400 is "100000...000 (401 digits)"."""
+    text = repr(x)
+    if len(text) <= limit:
+        return text
+    unit = "digits" if isinstance(x, int) else "characters"
+    return f"{text[:12]}...{text[-3:]} ({len(text)} {unit})"
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, Value):
+        return f"{x.label} = {x.data!r}" if x.label else repr(x.data)
+    return f"{_short(x)} (a number)"
+
+
+def _operands(args: Sequence[object]) -> str:
+    return ", ".join(_describe(x) for x in args)
+
+
+def _restated(exc: BaseException, message: str) -> BaseException:
+    """exc's type with a message naming the operation (the type is kept)."""
+    try:
+        return type(exc)(message)
+    except Exception:  # an exotic exception type: keep it, with a note
+        exc.add_note(message)
+        return exc
+
+
+def _not_finite(prim: Primitive, args: Sequence[object], floats: Sequence[float],
+                out: float) -> NoReturn:
+    for x, c in zip(args, floats, strict=True):
+        if not _isfinite(c):
+            raise ValueError(f"{prim.name}: operand {_describe(x)} is not a finite number")
+    if math.isnan(out):
+        raise ValueError(f"{prim.name}: the result is not a number (nan), at "
+                         f"{_operands(args)}")
+    raise OverflowError(f"{prim.name}: the result is too large for a float, at "
+                        f"{_operands(args)}")
+
+
+def _constant(x: object, prim: Primitive) -> float | None:
+    """A Python (or NumPy) real number as a float; None if x is not one."""
     if type(x) is float:
         return x
-    if isinstance(x, Real) and not isinstance(x, Value):
-        return float(x)
+    if isinstance(x, Value):
+        return None
+    if isinstance(x, Real) or _is_numpy_bool(x):
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise OverflowError(f"{prim.name}: the number {_short(x)} is too large for a "
+                                "float") from None
     return None
+
+
+def _is_numpy_bool(x: object) -> bool:
+    cls = type(x)
+    return cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool")
+
+
+def _derivative_error(v: Value, cause: BaseException | None, value: object = None
+                      ) -> BaseException:
+    """The numeric policy's error: a local derivative that is not finite (`value`,
+    or an ArithmeticError `cause` such as 1/0) is an OverflowError naming the
+    operation; another failure of `partials` keeps its type."""
+    name, at = v.op, _operands(v.args)
+    if cause is None or isinstance(cause, ArithmeticError):
+        shown = "" if cause is not None else f" ({_short(value)})"
+        return OverflowError(f"{name}: a local derivative is not finite{shown} at {at}, "
+                             "so the gradient would be infinite")
+    return _restated(cause, f"{name}: its local derivative fails at {at}: {cause}")
+
+
+# -- nodes -----------------------------------------------------------------------
 
 
 class Value:
@@ -186,9 +464,10 @@ class Value:
     `data` is the number (a finite float), `grad` the accumulated derivative
     ∂E/∂(this node) of whatever `backward()` was last called on (0.0 until
     then), `label` a free-form name for display, `scope` the `autodiff.scope`
-    the node was created in ("" outside any). `op` names the primitive that
-    produced the node ("" for a leaf) and `inputs` are its Value operands in
-    order, duplicates kept (`x * x` has inputs `(x, x)`).
+    the node was created in ("" outside any). `primitive` is the operation that
+    produced the node (None for a leaf) and `op` its name; `inputs` are its
+    Value operands in order, duplicates kept (`x * x` has inputs `(x, x)`), and
+    `args` all its operands, folded numbers included.
 
     `==` and `hash` are identity-based, so Values can be dict keys and set
     members. `<`, `<=`, `>`, `>=` compare `data` (with Values or numbers) and
@@ -206,18 +485,23 @@ class Value:
         self,
         data: Number,
         label: str = "",
-        _op: _Op | None = None,
-        _a: Value | None = None,
-        _b: Value | float | None = None,
+        _op: _Form | None = None,
+        _a: Any = None,
+        _b: Any = None,
     ) -> None:
         if _op is None:  # public construction: validate
             if type(data) is not float:
-                if isinstance(data, Value) or not isinstance(data, Real):
+                if isinstance(data, Value) or not (isinstance(data, Real)
+                                                   or _is_numpy_bool(data)):
                     raise TypeError(
                         f"Value() needs a real number (int, float, bool or NumPy scalar), "
-                        f"got {type(data).__name__}: {data!r}"
+                        f"got {type(data).__name__}: {_short(data)}"
                     )
-                data = float(data)
+                try:
+                    data = float(data)
+                except OverflowError:
+                    raise OverflowError(f"Value(): the number {_short(data)} is too large "
+                                        "for a float") from None
             if not _isfinite(data):
                 raise ValueError(f"Value() needs a finite number, got {data!r}")
             if not isinstance(label, str):
@@ -225,7 +509,7 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        self.scope = _scope
+        self.scope = _current_scope.get() if _open_scopes else ""
         self._op = _op
         self._a = _a
         self._b = _b
@@ -233,39 +517,69 @@ class Value:
     # -- structure --------------------------------------------------------
 
     @property
+    def primitive(self) -> Primitive | None:
+        """The operation that produced this node; None for a leaf."""
+        return None if self._op is None else self._op.primitive
+
+    @property
     def op(self) -> str:
-        """The primitive that produced this node: '+', '*', '**', 'exp', 'log',
-        'tanh', 'sigmoid', 'relu'; '' for a leaf."""
-        return "" if self._op is None else self._op.name
+        """The name of the operation that produced this node ('+', '-', 'sin', ...);
+        '' for a leaf."""
+        return "" if self._op is None else self._op.primitive.name
 
     @property
     def inputs(self) -> tuple[Value, ...]:
         """The Value operands, in order (numbers folded into the node excluded)."""
-        if self._op is None:
+        form = self._op
+        if form is None:
             return ()
-        return (self._a, self._b) if self._op.arity == 2 else (self._a,)
+        if form.values == 2:
+            return (self._a, self._b)
+        if form.values == 1:
+            return (self._a,)
+        return tuple(x for x in self._a if isinstance(x, Value))
 
     @property
     def args(self) -> tuple[Value | float, ...]:
         """All operands in order, folded number constants included:
-        `(x, 1.0)` for `x + 1`, `(2.0, x)` for `2 ** x`, `(x,)` for `x.exp()`."""
-        op = self._op
-        if op is None:
+        `(x, 1.0)` for `x - 1`, `(2.0, x)` for `2 / x`, `(x,)` for `x.exp()`."""
+        form = self._op
+        if form is None:
             return ()
-        if op is _RPOW:
-            return (self._b, self._a)
-        return (self._a,) if self._b is None else (self._a, self._b)
+        if form.values == 0:
+            return self._a
+        if form.values == 2:
+            return (self._a, self._b)
+        if self._b is None:
+            return (self._a,)
+        return (self._b, self._a) if form.constant_first else (self._a, self._b)
 
     def partials(self) -> tuple[float, ...]:
-        """The local derivatives ∂self/∂x for every x in `inputs`, as floats."""
-        if self._op is None:
+        """The local derivatives ∂self/∂x for every x in `inputs`, as floats
+        (the primitive's `partials` in float mode). OverflowError where one is
+        not finite (the numeric policy)."""
+        form = self._op
+        if form is None:
             return ()
-        return self._op.partials(*_float_operands(self))
+        args = self.args
+        floats = [x.data if isinstance(x, Value) else x for x in args]
+        try:
+            every = form.primitive.partials(self.data, *floats)
+        except (ArithmeticError, ValueError) as exc:
+            raise _derivative_error(self, exc) from None
+        picked = _pick(form, every, args)
+        for d in picked:
+            if not (isinstance(d, float | int) and not isinstance(d, bool)):
+                raise TypeError(f"{form.primitive.name}: partials must return numbers for "
+                                f"float operands, got {type(d).__name__}: {_short(d)}")
+            if d - d != 0:
+                raise _derivative_error(self, None, d)
+        return tuple(float(d) for d in picked)
 
     def __repr__(self) -> str:
         parts = [f"{self.data:.4g}", f"grad={self.grad:.4g}"]
         if self._op is not None:
-            parts.append(f"op={self._op.name!r}")
+            parts.append(f"op={self.op!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
@@ -273,146 +587,135 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- primitives -------------------------------------------------------
+    # -- arithmetic: +, −, × inlined for speed, the rest through their primitives
 
     def __add__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             r = self.data + other.data
             if r - r != 0.0:  # inf or nan: cheaper than a call to math.isfinite
-                raise _overflow("+", self)
-            return Value(r, "", _ADD, self, other)
-        c = _constant(other)
+                _not_finite(ADD, (self, other), (self.data, other.data), r)
+            return Value(r, "", _ADD_VV, self, other)
+        c = _constant(other, ADD)
         if c is None:
             return NotImplemented
         r = self.data + c
         if r - r != 0.0:
-            raise _overflow("+", self)
-        return Value(r, "", _ADD_CONST, self, c)
+            _not_finite(ADD, (self, other), (self.data, c), r)
+        return Value(r, "", _ADD_VC, self, c)
+
+    def __radd__(self, other: Number) -> Value:
+        """`c + self`; the int 0 that Python's `sum()` starts from gives `self` itself,
+        so `sum(values)` adds no `+ 0` node."""
+        if type(other) is int and other == 0:
+            return self
+        c = _constant(other, ADD)
+        if c is None:
+            return NotImplemented
+        r = c + self.data
+        if r - r != 0.0:
+            _not_finite(ADD, (other, self), (c, self.data), r)
+        return Value(r, "", _ADD_CV, self, c)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            r = self.data - other.data
+            if r - r != 0.0:
+                _not_finite(SUB, (self, other), (self.data, other.data), r)
+            return Value(r, "", _SUB_VV, self, other)
+        c = _constant(other, SUB)
+        if c is None:
+            return NotImplemented
+        r = self.data - c
+        if r - r != 0.0:
+            _not_finite(SUB, (self, other), (self.data, c), r)
+        return Value(r, "", _SUB_VC, self, c)
+
+    def __rsub__(self, other: Number) -> Value:
+        c = _constant(other, SUB)
+        if c is None:
+            return NotImplemented
+        r = c - self.data
+        if r - r != 0.0:
+            _not_finite(SUB, (other, self), (c, self.data), r)
+        return Value(r, "", _SUB_CV, self, c)
 
     def __mul__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             r = self.data * other.data
             if r - r != 0.0:
-                raise _overflow("*", self)
-            return Value(r, "", _MUL, self, other)
-        c = _constant(other)
+                _not_finite(MUL, (self, other), (self.data, other.data), r)
+            return Value(r, "", _MUL_VV, self, other)
+        c = _constant(other, MUL)
         if c is None:
             return NotImplemented
         r = self.data * c
         if r - r != 0.0:
-            raise _overflow("*", self)
-        return Value(r, "", _MUL_CONST, self, c)
+            _not_finite(MUL, (self, other), (self.data, c), r)
+        return Value(r, "", _MUL_VC, self, c)
+
+    def __rmul__(self, other: Number) -> Value:
+        c = _constant(other, MUL)
+        if c is None:
+            return NotImplemented
+        r = c * self.data
+        if r - r != 0.0:
+            _not_finite(MUL, (other, self), (c, self.data), r)
+        return Value(r, "", _MUL_CV, self, c)
+
+    def __neg__(self) -> Value:
+        return Value(-self.data, "", _NEG_1, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return DIV(self, other) if _is_operand(other) else NotImplemented
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return DIV(other, self) if _is_operand(other) else NotImplemented
 
     def __pow__(self, other: Value | Number) -> Value:
-        """`self ** other`, the exponent a number or a Value.
-
-        Derivatives: ∂(a^p)/∂a = p·a^(p−1), taken as 0 when p = 0 and as +inf at
-        a = 0 with p < 1; ∂(a^b)/∂b = a^b·ln a, taken as 0 at a = 0. With a Value
-        exponent the base must be ≥ 0 (ln a must exist), and > 0 if b ≤ 0.
-        """
-        if isinstance(other, Value):
-            if self.data < 0.0:
-                raise ValueError(
-                    f"**: base {_describe(self)} is negative with a Value exponent; "
-                    "∂(a^b)/∂b = a^b·ln a needs a ≥ 0 (use a number exponent)"
-                )
-            if self.data == 0.0 and other.data <= 0.0:
-                raise ZeroDivisionError(
-                    f"**: base 0.0 (label {self.label!r}) with exponent "
-                    f"{_describe(other)} ≤ 0 has no value or derivative"
-                )
-            return Value(_power(self.data, other.data, self), "", _POW, self, other)
-        p = _constant(other)
-        if p is None:
-            return NotImplemented
-        return Value(_power(self.data, p, self), "", _POW_CONST, self, p)
+        """`self ** other`, the exponent a number or a Value; see `autodiff.ops.pow`."""
+        return POW(self, other) if _is_operand(other) else NotImplemented
 
     def __rpow__(self, other: Number) -> Value:
-        """`base ** self` for a number base ≥ 0 (> 0 unless self > 0)."""
-        base = _constant(other)
-        if base is None:
-            return NotImplemented
-        if base < 0.0 or (base == 0.0 and self.data <= 0.0):
-            raise ValueError(
-                f"**: number base {base!r} with Value exponent {_describe(self)}: "
-                "∂(c^x)/∂x = c^x·ln c needs c > 0 (or c = 0 with x > 0)"
-            )
-        result = _power(base, self.data, self)
-        return Value(result, "", _RPOW, self, base)
+        return POW(other, self) if _is_operand(other) else NotImplemented
+
+    def __abs__(self) -> Value:
+        return _ops.abs(self)
+
+    # -- elementary functions (see autodiff.ops) ----------------------------
 
     def exp(self) -> Value:
         """e^x; derivative e^x."""
-        try:
-            result = math.exp(self.data)
-        except OverflowError:
-            result = math.inf
-        return Value(_checked(result, "exp", self), "", _EXP, self)
+        return _ops.exp(self)
 
     def log(self) -> Value:
         """Natural logarithm ln x for x > 0; derivative 1/x."""
-        if self.data <= 0.0:
-            raise ValueError(f"log: input must be > 0, got {_describe(self)}")
-        return Value(math.log(self.data), "", _LOG, self)
+        return _ops.log(self)
 
     def tanh(self) -> Value:
         """tanh x; derivative 1 − tanh² x."""
-        return Value(math.tanh(self.data), "", _TANH, self)
+        return _ops.tanh(self)
 
     def sigmoid(self) -> Value:
-        """The logistic function σ(x) = 1/(1 + e^(−x)); derivative σ(1 − σ).
-
-        Computed without overflow for every finite x: σ(1000) = 1.0 and
-        σ(−1000) = 0.0, where the derivative is exactly 0.0.
-        """
-        x = self.data
-        if x >= 0.0:
-            result = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            result = e / (1.0 + e)
-        return Value(result, "", _SIGMOID, self)
+        """The logistic function σ(x) = 1/(1 + e^(−x)), stable for every x;
+        derivative σ(1 − σ)."""
+        return _ops.sigmoid(self)
 
     def relu(self) -> Value:
         """max(0, x); derivative [x > 0], so 0 at x = 0 (the seed notes' convention)."""
         x = self.data
         return Value(x if x > 0.0 else 0.0, "", _RELU, self)
 
-    # -- derived operations ----------------------------------------------
+    def sqrt(self) -> Value:
+        """√x for x ≥ 0; derivative 1/(2√x)."""
+        return _ops.sqrt(self)
 
-    def __neg__(self) -> Value:
-        return self * -1.0
+    def sin(self) -> Value:
+        """sin x; derivative cos x."""
+        return _ops.sin(self)
 
-    def __radd__(self, other: Number) -> Value:
-        return self + other
-
-    def __sub__(self, other: Value | Number) -> Value:
-        if isinstance(other, Value):
-            return self + (-other)
-        c = _constant(other)
-        return NotImplemented if c is None else self + (-c)
-
-    def __rsub__(self, other: Number) -> Value:
-        return (-self) + other
-
-    def __rmul__(self, other: Number) -> Value:
-        return self * other
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        if isinstance(other, Value):
-            if other.data == 0.0:
-                raise ZeroDivisionError(f"/: division by zero, divisor {_describe(other)}")
-            return self * other**-1.0
-        c = _constant(other)
-        if c is None:
-            return NotImplemented
-        if c == 0.0:
-            raise ZeroDivisionError(f"/: division of {_describe(self)} by the number 0")
-        return self * (1.0 / c)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"/: division by zero, divisor {_describe(self)}")
-        return self**-1.0 * other
+    def cos(self) -> Value:
+        """cos x; derivative −sin x."""
+        return _ops.cos(self)
 
     # -- comparisons of data (not differentiable) ------------------------
 
@@ -438,22 +741,21 @@ class Value:
         Reverse mode over the graph in topological order, without recursion.
         Gradients *accumulate*, as in PyTorch: calling `backward()` twice adds
         twice. Reset with `zero_grad()` (this graph) or
-        `autodiff.zero_grad(params)` (a list of Values).
+        `autodiff.zero_grad(params)` (a list of Values). If the sweep fails (a
+        derivative that is not finite, a failing user primitive), every `.grad`
+        is left as it was before the call.
         """
-        seed = _constant(grad)
-        if seed is None:
-            raise TypeError(f"backward(grad=...) needs a real number, got {type(grad).__name__}")
+        seed = _seed(grad)
         order = topological_order(self)
-        previous = None
-        if any(map(_grad_of, order)):  # rare: keep old gradients aside, sweep from zero
-            previous = list(map(_grad_of, order))
+        previous = list(map(_grad_of, order)) if any(map(_grad_of, order)) else None
+        if previous is not None:
             for v in order:
                 v.grad = 0.0
-        self.grad = seed
-        for v in reversed(order):
-            op = v._op
-            if op is not None:
-                op.accumulate(v)
+        try:
+            _sweep(order, seed)
+        except BaseException:
+            _restore(order, previous)
+            raise
         if previous is not None:
             for v, g in zip(order, previous, strict=True):
                 v.grad += g
@@ -464,7 +766,43 @@ class Value:
             v.grad = 0.0
 
 
-_scope = ""  # the current autodiff.scope path, stamped on every new node
+def _data(x: Value | Number) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _is_operand(x: object) -> bool:
+    return isinstance(x, Value | Real) or _is_numpy_bool(x)
+
+
+def _seed(grad: object) -> float:
+    if isinstance(grad, bool) or not isinstance(grad, Real):
+        raise TypeError(f"backward(grad=...) needs a real number, got {type(grad).__name__}")
+    seed = float(grad)
+    if not _isfinite(seed):
+        raise ValueError(f"backward(grad=...) needs a finite number, got {seed!r}")
+    return seed
+
+
+def _pick(form: _Form, every: object, args: Sequence[object]) -> list[Any]:
+    """From partials' result (one per operand), the ones of the Value operands."""
+    prim = form.primitive
+    if not isinstance(every, tuple | list):
+        raise TypeError(f"{prim.name}: partials must return a tuple with one derivative per "
+                        f"operand, got {type(every).__name__}: {_short(every)}")
+    if len(every) != len(args):
+        raise TypeError(f"{prim.name}: partials returned {len(every)} derivative"
+                        f"{'s' * (len(every) != 1)} for {len(args)} operand"
+                        f"{'s' * (len(args) != 1)}")
+    positions = form.positions or [i for i, x in enumerate(args) if isinstance(x, Value)]
+    return [every[i] for i in positions]
+
+
+# -- scopes ----------------------------------------------------------------------
+
+_current_scope: contextvars.ContextVar[str] = contextvars.ContextVar("autodiff_scope",
+                                                                    default="")
+_open_scopes: list[None] = []  # one item per scope open in any thread (appends are atomic):
+# while it is empty, new nodes skip the context lookup
 
 
 class scope:
@@ -472,47 +810,30 @@ class scope:
 
     Scopes nest with "/": inside `scope("layer2")` and then `scope("neuron0")`
     new nodes get scope "layer2/neuron0". `nn` names its modules this way so
-    that drawings can group a module's nodes. The current scope is one per
-    process (not per thread).
+    that drawings can group a module's nodes. The current scope belongs to the
+    thread (a `contextvars` context): two threads building graphs at once each
+    see only their own.
     """
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"scope() needs a non-empty str name, got {name!r}")
         self.name = name
-        self._outer = ""
+        self._tokens: list[contextvars.Token[str]] = []
 
     def __enter__(self) -> str:
-        global _scope
-        self._outer = _scope
-        _scope = f"{_scope}/{self.name}" if _scope else self.name
-        return _scope
+        outer = _current_scope.get()
+        path = f"{outer}/{self.name}" if outer else self.name
+        self._tokens.append(_current_scope.set(path))
+        _open_scopes.append(None)
+        return path
 
     def __exit__(self, *exc_info: object) -> None:
-        global _scope
-        _scope = self._outer
+        _open_scopes.pop()
+        _current_scope.reset(self._tokens.pop())
 
 
-def _float_operands(v: Value) -> tuple[float, float, float | None]:
-    """(out, a, b) as floats: the arguments of `_Op.partials` in float mode."""
-    b = v._b
-    return v.data, v._a.data, (b.data if v._op.arity == 2 else b)
-
-
-def _power(a: float, p: float, v: Value) -> float:
-    """a ** p as a finite real float, or a clear error."""
-    if a == 0.0 and p < 0.0:
-        raise ZeroDivisionError(f"**: 0.0 to the negative power {p!r}, at input {_describe(v)}")
-    if a < 0.0 and p != int(p):
-        raise ValueError(
-            f"**: negative base {_describe(v)} to the non-integer power {p!r} is not real"
-        )
-    try:
-        result = a**p
-    except OverflowError:
-        result = math.inf
-    return _checked(result, "**", v)
-
+# -- the reverse sweep -------------------------------------------------------------
 
 _FINISH = object()
 
@@ -525,7 +846,7 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list = [root]  # nodes to visit; _FINISH above a node means "its inputs are done"
+    stack: list[Any] = [root]  # nodes to visit; _FINISH above a node: "its inputs are done"
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         v = pop()
@@ -535,15 +856,304 @@ def topological_order(root: Value) -> list[Value]:
         if v in seen:
             continue
         visit(v)
-        op = v._op
-        if op is None:
+        form = v._op
+        if form is None:
             emit(v)
             continue
         push(v)
         push(_FINISH)
-        if op.arity == 2 and v._b not in seen:
-            push(v._b)
+        n = form.values
+        if n == 2:
+            if v._b not in seen:
+                push(v._b)
+        elif n == 0:
+            for x in reversed(v._a):
+                if isinstance(x, Value) and x not in seen:
+                    push(x)
+            continue
         if v._a not in seen:
             push(v._a)
     return order
 
+
+def _sweep(order: list[Value], seed: float,
+           after_step: Callable[[Value], None] | None = None) -> None:
+    """The reverse sweep: with every `.grad` in `order` at 0.0, set the root's
+    (the last node) to `seed` and let each operation, from the root down, add
+    ∂n/∂x · n.grad to each input x. `after_step(n)` runs after each operation n."""
+    order[-1].grad = seed
+    if after_step is None:
+        for v in reversed(order):
+            form = v._op
+            if form is not None:
+                form.accumulate(v)
+    else:
+        for v in reversed(order):
+            form = v._op
+            if form is not None:
+                form.accumulate(v)
+                after_step(v)
+
+
+def _restore(order: list[Value], saved: list[float] | None) -> None:
+    if saved is None:
+        for v in order:
+            v.grad = 0.0
+    else:
+        for v, g in zip(order, saved, strict=True):
+            v.grad = g
+
+
+def reverse_sweep(root: Value, seed: Number = 1.0, *,
+                  after_step: Callable[[Value], None] | None = None) -> dict[Value, float]:
+    """The gradient seed·∂root/∂n of every node n of root's graph, by the sweep
+    `backward()` runs, leaving every `.grad` as it was.
+
+    `after_step(n)` is called after each operation n (root first) has passed its
+    gradient on; during the call `x.grad` holds the running gradient of every
+    node x of this sweep alone. The Stepper watches the sweep this way.
+    """
+    order = topological_order(root)
+    saved = list(map(_grad_of, order))
+    try:
+        for v in order:
+            v.grad = 0.0
+        _sweep(order, _seed(seed), after_step)
+        return dict(zip(order, map(_grad_of, order), strict=True))
+    finally:
+        _restore(order, saved)
+
+
+def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
+    """∂root/∂x for every x in `inputs` as Value graphs, so they can be
+    differentiated again: the same reverse order, the primitives' `partials`
+    evaluated with Values. The float partials are checked first, so a derivative
+    that is not finite fails here exactly as in `backward()`.
+
+    Adjoints start as the float 1.0 and stay floats while they are constants,
+    so no node is made for a constant derivative (∂(x + y)/∂x = 1).
+    """
+    adjoint: dict[Value, Value | float] = {root: 1.0}
+    for v in reversed(topological_order(root)):
+        form = v._op
+        g = adjoint.get(v)
+        if form is None or g is None:
+            continue
+        v.partials()  # the numeric policy, as in the float sweep
+        args = v.args
+        every = form.primitive.partials(v, *args)
+        for x, d in zip(v.inputs, _pick(form, every, args), strict=True):
+            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
+                raise TypeError(f"{form.primitive.name}: partials must return Values or "
+                                f"numbers, got {type(d).__name__}: {_short(d)}")
+            term = d if type(g) is float and g == 1.0 else g * d
+            previous = adjoint.get(x)
+            adjoint[x] = term if previous is None else previous + term
+    return [g if isinstance(g, Value) else Value(g)
+            for g in (adjoint.get(x, 0.0) for x in inputs)]
+
+
+# -- the sweep's step at one node ---------------------------------------------------
+
+
+def _accumulate(v: Value) -> None:
+    """The general step: x.grad += ∂v/∂x · v.grad for every input x, each local
+    derivative checked (`Value.partials`)."""
+    g = v.grad
+    for x, d in zip(v.inputs, v.partials(), strict=True):
+        x.grad += d * g
+
+
+# The steps of one-operand and two-operand forms: the same arithmetic as
+# `_accumulate`, with the checks reduced to one comparison on the way. Anything
+# unusual (an exception, a wrong count, a derivative that is not finite) goes to
+# `_accumulate`, which evaluates again and raises the precise error.
+
+
+def _accumulate_unary(v: Value) -> None:
+    a = v._a
+    try:
+        ds = v._op.primitive.partials(v.data, a.data)  # type: ignore[union-attr]
+        d = ds[0]
+        ok = type(ds) is tuple and len(ds) == 1 and d - d == 0
+    except Exception:
+        ok = False
+    if not ok:
+        return _accumulate(v)
+    a.grad += d * v.grad
+
+
+def _accumulate_binary(v: Value) -> None:
+    a, b = v._a, v._b
+    try:
+        ds = v._op.primitive.partials(v.data, a.data, b.data)  # type: ignore[union-attr]
+        da, db = ds
+        ok = type(ds) is tuple and da - da == 0 and db - db == 0
+    except Exception:
+        ok = False
+    if not ok:
+        return _accumulate(v)
+    g = v.grad
+    a.grad += da * g
+    b.grad += db * g
+
+
+def _accumulate_first(v: Value) -> None:  # f(x, c): the Value first
+    a = v._a
+    try:
+        ds = v._op.primitive.partials(v.data, a.data, v._b)  # type: ignore[union-attr]
+        d = ds[0]
+        ok = type(ds) is tuple and len(ds) == 2 and d - d == 0
+    except Exception:
+        ok = False
+    if not ok:
+        return _accumulate(v)
+    a.grad += d * v.grad
+
+
+def _accumulate_second(v: Value) -> None:  # f(c, x): the Value second
+    a = v._a
+    try:
+        ds = v._op.primitive.partials(v.data, v._b, a.data)  # type: ignore[union-attr]
+        d = ds[1]
+        ok = type(ds) is tuple and len(ds) == 2 and d - d == 0
+    except Exception:
+        ok = False
+    if not ok:
+        return _accumulate(v)
+    a.grad += d * v.grad
+
+
+def _accumulate_add(v: Value) -> None:
+    g = v.grad
+    v._a.grad += g
+    v._b.grad += g
+
+
+def _accumulate_pass(v: Value) -> None:  # x + c, c + x, x − c: ∂/∂x = 1
+    v._a.grad += v.grad
+
+
+def _accumulate_sub(v: Value) -> None:
+    g = v.grad
+    v._a.grad += g
+    v._b.grad -= g
+
+
+def _accumulate_negate(v: Value) -> None:  # −x, c − x: ∂/∂x = −1
+    v._a.grad -= v.grad
+
+
+def _accumulate_mul(v: Value) -> None:
+    a, b, g = v._a, v._b, v.grad
+    a.grad += b.data * g
+    b.grad += a.data * g
+
+
+def _accumulate_mul_constant(v: Value) -> None:  # x × c, c × x: ∂/∂x = c
+    v._a.grad += v._b * v.grad
+
+
+def _accumulate_relu(v: Value) -> None:  # ∂/∂x = [x > 0], and x > 0 exactly when out > 0
+    if v.data > 0.0:
+        v._a.grad += v.grad
+
+
+# -- the arithmetic primitives (the elementary functions are in autodiff.ops) --------
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError("division by zero")
+    return a / b
+
+
+def _power(a: float, p: float) -> float:
+    if a == 0.0 and p < 0.0:
+        raise ZeroDivisionError("0 to a negative power")
+    if a < 0.0 and p != math.floor(p):
+        raise ValueError("a negative base to a non-integer power is not real")
+    try:
+        return a**p
+    except OverflowError:
+        return math.inf
+
+
+def _power_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
+    """∂(a^p)/∂a = p·a^(p−1), ∂(a^p)/∂p = a^p·ln a. Edge cases: ∂/∂a = 0 for a number
+    p = 0 (a constant function); at a = 0 with p < 1 it is infinite (the numeric
+    policy raises); ∂/∂p is taken as 0 at a = 0 (its limit for p > 0), and is nan
+    for a < 0, where only a number exponent is allowed and ∂/∂p is never used."""
+    base = _data(a)
+    if not isinstance(p, Value) and p == 0.0:
+        da: Operand = 0.0
+    elif base == 0.0 and _data(p) < 1.0:
+        da = math.inf
+    else:
+        da = p * a ** (p - 1.0)
+    dp = out * _ops.log(a) if base > 0.0 else 0.0 if base == 0.0 else math.nan
+    return da, dp
+
+
+def _power_operands(a: Value | Number, p: Value | Number) -> None:
+    """A Value exponent needs ln a for ∂(a^p)/∂p: a ≥ 0, and a > 0 unless p > 0."""
+    if not isinstance(p, Value):
+        return
+    base = _data(a) if isinstance(a, Value) else float(a)
+    if base < 0.0:
+        raise ValueError(f"**: base {_describe(a)} is negative with a Value exponent "
+                         f"{_describe(p)}; ∂(a^b)/∂b = a^b·ln a needs a ≥ 0 "
+                         "(use a number exponent)")
+    if base == 0.0 and p.data <= 0.0:
+        raise ZeroDivisionError(f"**: base 0 with exponent {_describe(p)} ≤ 0 has no value "
+                                "or derivative")
+
+
+def _power_formula(a: Shown, b: Shown, out: Shown) -> tuple[str, str]:
+    """∂(a^b)/∂a as the notes write it: "2·t2" for t2^2, "b·a^(b − 1)" in general."""
+    if b.number is None:
+        da = f"{b}·{a}^({b} − 1)"
+    elif b.number == 1:
+        da = "1"
+    elif b.number == 2:
+        da = f"2·{a}"
+    else:
+        da = f"{b}·{a}^{format(b.number - 1, 'g')}"
+    return da, f"{a}^{b}·ln {a}"
+
+
+ADD = builtin_primitive("+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), 2, symbol="+",
+              notation="{a} + {b}", formula=("1", "1"))
+SUB = builtin_primitive("-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), 2, symbol="−",
+              notation="{a} − {b}", formula=("1", "−1"))
+MUL = builtin_primitive("*", lambda a, b: a * b, lambda out, a, b: (b, a), 2, symbol="×",
+              notation="{a} × {b}", formula=("{b}", "{a}"))
+DIV = builtin_primitive("/", _divide, lambda out, a, b: (1.0 / b, -out / b), 2, symbol="÷",
+              notation="{a} / {b}", formula=("1/{b}", "−{out}/{b}"),
+              singular_distance=lambda a, b: abs(b))
+NEG = builtin_primitive("neg", lambda a: -a, lambda out, a: (-1.0,), 1, symbol="−", notation="−{a}",
+              formula=("−1",))
+POW = builtin_primitive("**", _power, _power_partials, 2, symbol="^", notation="{a}^{b}",
+              formula=_power_formula, check_operands=_power_operands,
+              singular_distance=lambda a, b: a)
+
+RELU = builtin_primitive("relu", lambda a: a if a > 0.0 else 0.0,
+                         lambda out, a: (1.0 if a > 0.0 else 0.0,), 1, symbol="ReLU",
+                         formula=("[{a} > 0]",), singular_distance=abs)
+
+# the forms of the inlined operators, and their sweep steps
+_ADD_VV, _ADD_VC, _ADD_CV = ADD._forms.all()
+_SUB_VV, _SUB_VC, _SUB_CV = SUB._forms.all()
+_MUL_VV, _MUL_VC, _MUL_CV = MUL._forms.all()
+(_NEG_1,) = NEG._forms.all()
+(_RELU,) = RELU._forms.all()
+for _form, _step in ((_ADD_VV, _accumulate_add), (_ADD_VC, _accumulate_pass),
+                     (_ADD_CV, _accumulate_pass), (_SUB_VV, _accumulate_sub),
+                     (_SUB_VC, _accumulate_pass), (_SUB_CV, _accumulate_negate),
+                     (_MUL_VV, _accumulate_mul), (_MUL_VC, _accumulate_mul_constant),
+                     (_MUL_CV, _accumulate_mul_constant), (_NEG_1, _accumulate_negate),
+                     (_RELU, _accumulate_relu)):
+    _form.accumulate = _step
+del _form, _step
+
+from autodiff import ops as _ops  # noqa: E402  (the elementary functions need Value)

@@ -4,11 +4,15 @@
     term    := unary (("*" | "/") unary)*
     unary   := "-" unary | power
     power   := atom ("**" unary)?                     (right-associative)
-    atom    := NUMBER | NAME | FUNC "(" expr ")" | "(" expr ")"
-    FUNC    := exp | log | tanh | sigmoid | relu
+    atom    := NUMBER | NAME | FUNC "(" expr ("," expr)* ")" | "(" expr ")"
+    FUNC    := the name of any primitive in `autodiff.primitives` (exp, log, sin,
+               max, ..., and user primitives once defined)
 
 `parse(text)` gives a tree of tuples; `evaluate(tree, variables)` builds the
-Values. Errors are `ExpressionError`s carrying the position in the text.
+Values. Operators and functions are the primitives themselves, which are
+dual-mode: a subexpression of numbers only (`2*3`, `-1`) is a number, folded
+into the node that uses it. Errors are `ExpressionError`s carrying the position
+in the text.
 """
 
 from __future__ import annotations
@@ -17,14 +21,20 @@ import math
 import re
 from collections.abc import Mapping
 
-from autodiff.engine import Value
+from autodiff.engine import ADD, DIV, MUL, NEG, POW, SUB, Primitive, Value, primitives
 
-FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
-             "sigmoid": Value.sigmoid, "relu": Value.relu}
+OPERATORS: dict[str, Primitive] = {"+": ADD, "-": SUB, "*": MUL, "/": DIV, "**": POW,
+                                   "neg": NEG}
+"""The primitive behind each operator of the grammar (the language's syntax)."""
 MAX_DEPTH = 100  # parentheses and unary/power nesting; each level is ~5 frames
 MAX_LENGTH = 10_000
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)"
-                    r"|(\*\*|[-+*/()]))")
+_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
+                    r"|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),]))")
+
+
+def functions() -> dict[str, Primitive]:
+    """The functions the language knows: every primitive with a name it can spell."""
+    return {name: p for name, p in primitives.items() if name.isidentifier()}
 
 
 class ExpressionError(ValueError):
@@ -119,15 +129,23 @@ class _Parser:
                 raise ExpressionError(f"number {text} is too large for a float", pos)
             return ("number", pos, number)
         if kind == "name":
+            known = functions()
             if self.peek()[1] == "(":
-                if text not in FUNCTIONS:
+                if text not in known:
                     raise ExpressionError(f"unknown function {text!r}; known: "
-                                          f"{', '.join(FUNCTIONS)}", pos)
+                                          f"{', '.join(sorted(known))}", pos)
                 self.take("(")
-                tree = ("call", pos, text, self.expr())
+                operands = [self.expr()]
+                while self.peek()[1] == ",":
+                    self.take(",")
+                    operands.append(self.expr())
                 self.take(")")
-                return tree
-            if text in FUNCTIONS:
+                arity = known[text].arity
+                if arity is not None and len(operands) != arity:
+                    raise ExpressionError(f"{text} takes {arity} operand"
+                                          f"{'s' * (arity != 1)}, got {len(operands)}", pos)
+                return ("call", pos, text, *operands)
+            if text in known:
                 raise ExpressionError(f"{text} is a function: write {text}(...)", pos)
             return ("name", pos, text)
         if text == "(":
@@ -163,8 +181,9 @@ def names(tree) -> list[tuple[str, int]]:
 
 
 def evaluate(tree, variables: Mapping[str, Value]) -> Value | float:
-    """Build the Value of `tree`, with `variables` for the names. Iterative, so a
-    long chain such as a + a + ... + a needs no recursion."""
+    """Build the Value of `tree`, with `variables` for the names (a float if
+    `tree` has no names). Iterative, so a long chain such as a + a + ... + a
+    needs no recursion."""
     results: list[Value | float] = []
     stack = [(tree, False)]
     while stack:
@@ -191,23 +210,8 @@ def _children(node) -> list:
     return [c for c in node[2:] if isinstance(c, tuple)]
 
 
-def _apply(node, args: list[Value | float]) -> Value:
+def _apply(node, args: list[Value | float]) -> Value | float:
     kind = node[0]
     if kind == "call":
-        (a,) = args
-        return FUNCTIONS[node[2]](a if isinstance(a, Value) else Value(a))
-    if kind == "neg":
-        (a,) = args
-        return -(a if isinstance(a, Value) else Value(a))
-    a, b = args
-    if not isinstance(a, Value) and not isinstance(b, Value):
-        a = Value(a)  # two numbers: keep the result a node of the graph
-    if kind == "+":
-        return a + b
-    if kind == "-":
-        return a - b
-    if kind == "*":
-        return a * b
-    if kind == "/":
-        return a / b
-    return a**b
+        return primitives[node[2]](*args)
+    return OPERATORS[kind](*args)

@@ -16,30 +16,13 @@ the graph out once for all frames (as `autodiff.widget` does).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autodiff.engine import Value, topological_order
+from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
-
-FORMULAS: dict[str, Sequence[str]] = {
-    # per operand: ∂n/∂operand, in the notation of the operation's own text
-    "+": ("1", "1"),
-    "*": ("{b}", "{a}"),
-    "**": ("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}"),
-    "exp": ("exp({a})",),
-    "log": ("1/{a}",),
-    "tanh": ("1 − tanh²({a})",),
-    "sigmoid": ("σ({a})(1 − σ({a}))",),
-    "relu": ("[{a} > 0]",),
-}
-EXPRESSIONS = {
-    "+": "{a} + {b}", "*": "{a} × {b}", "**": "{a}^{b}", "exp": "exp({a})", "log": "log({a})",
-    "tanh": "tanh({a})", "sigmoid": "σ({a})", "relu": "relu({a})",
-}
 
 
 @dataclass(frozen=True)
@@ -56,7 +39,12 @@ class Step:
 
 
 class Stepper:
-    """The forward and backward passes of `root`'s graph as a list of steps."""
+    """The forward and backward passes of `root`'s graph as a list of steps.
+
+    The texts come from each primitive's record: its `notation` for the forward
+    step ("t1 = w × x"), its `formula` for each local derivative ("∂t1/∂w = x").
+    The backward steps watch the sweep `backward()` runs (`reverse_sweep`), so
+    their numbers are exactly `backward()`'s."""
 
     def __init__(self, root: Value, *, number_format: str = ".4g") -> None:
         if not isinstance(root, Value):
@@ -82,9 +70,17 @@ class Stepper:
     def _n(self, x: float) -> str:
         return format(x, self._fmt)
 
+    def _shown(self, v: Value) -> list[Shown]:
+        """v's operands as the steps write them: names, and numbers for constants."""
+        return [Shown(self.names[a]) if isinstance(a, Value) else Shown(self._n(a), a)
+                for a in v.args]
+
+    def _expression(self, v: Value) -> str:
+        return v.primitive.write(*self._shown(v))  # type: ignore[union-attr]
+
     def _forward_steps(self) -> None:
         for v in self.nodes:
-            if v.op:
+            if v.primitive is not None:
                 text = f"{self.names[v]} = {self._expression(v)} = {self._n(v.data)}"
             else:
                 text = f"{self.names[v]} = {self._n(v.data)}  (input)"
@@ -94,53 +90,34 @@ class Stepper:
         """'0 + 0.5', '0 − 0.3775': a sum with the sign of b written out."""
         return f"{self._n(a)} − {self._n(-b)}" if b < 0 else f"{self._n(a)} + {self._n(b)}"
 
-    def _expression(self, v: Value) -> str:
-        args = [self.names[a] if isinstance(a, Value) else self._n(a) for a in v.args]
-        return EXPRESSIONS[v.op].format(a=args[0], b=args[1] if len(args) > 1 else "")
-
     def _backward_steps(self) -> None:
-        """The same sweep as `Value.backward()`: same order, same float operations.
-        Each step's gradient updates are kept (`_updates`) for the frames."""
-        grads = {v: 0.0 for v in self.nodes}
-        grads[self.root] = 1.0
-        self.steps.append(Step("backward", self.root,
-                               f"∂{self.names[self.root]}/∂{self.names[self.root]} = 1  (seed)"))
+        root_name = self.names[self.root]
+        running = {v: 0.0 for v in self.nodes}
+        running[self.root] = 1.0
+        self.steps.append(Step("backward", self.root, f"∂{root_name}/∂{root_name} = 1  (seed)"))
         self._updates.append(((self.root, 1.0),))
-        for v in reversed(self.nodes):
-            if not v.op:
-                continue
-            g = grads[v]
-            lines = [f"at {self.names[v]} = {self._expression(v)}, "
-                     f"∂{self.names[self.root]}/∂{self.names[v]} = {self._n(g)}:"]
-            args = [self.names[a] if isinstance(a, Value) else self._n(a) for a in v.args]
-            value_args = [a for a in v.args if isinstance(a, Value)]
-            updates = []
-            for position, (x, d) in enumerate(zip(v.inputs, v.partials(), strict=True)):
-                formula = self._formula(v, position, args, value_args)
-                before = grads[x]
-                grads[x] = before + d * g
-                updates.append((x, grads[x]))
-                local = formula if formula == self._n(d) else f"{formula} = {self._n(d)}"
-                lines.append(
-                    f"  {self.names[x]}.grad += ∂{self.names[v]}/∂{self.names[x]} × "
-                    f"{self.names[v]}.grad = ({local}) × {self._n(g)}"
-                    f"  →  {self._sum(before, d * g)} = {self._n(grads[x])}"
-                )
-            self.steps.append(Step("backward", v, "\n".join(lines)))
-            self._updates.append(tuple(updates))
-        self.gradients = grads
 
-    def _formula(self, v: Value, position: int, args: list[str], value_args: list) -> str:
-        op = v.op
-        a, b = args[0], args[1] if len(args) > 1 else ""
-        if op == "**" and not isinstance(v.args[0], Value):  # c ** x: derivative by x
-            return f"{a}^{b}·ln {a}"
-        which = position if len(value_args) == 2 else (0 if isinstance(v.args[0], Value) else 1)
-        if len(value_args) == 1 and op in ("+", "*"):
-            which = 0
-            if op == "*":  # x × c: derivative c
-                return b if isinstance(v.args[0], Value) else a
-        return FORMULAS[op][which].format(a=a, b=b)
+        def watch(v: Value) -> None:
+            name, g = self.names[v], v.grad
+            shown = self._shown(v)
+            texts = v.primitive.derivative_texts(name, *shown)  # type: ignore[union-attr]
+            formulas = [t for t, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
+            lines = [f"at {name} = {self._expression(v)}, ∂{root_name}/∂{name} = {self._n(g)}:"]
+            for x, d, formula in zip(v.inputs, v.partials(), formulas, strict=True):
+                before = running[x]
+                running[x] = before + d * g
+                same = formula.replace("−", "-") == self._n(d)
+                local = formula if same else f"{formula} = {self._n(d)}"
+                lines.append(
+                    f"  {self.names[x]}.grad += ∂{name}/∂{self.names[x]} × {name}.grad"
+                    f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
+                    f" = {self._n(running[x])}")
+            for x in v.inputs:
+                running[x] = x.grad  # the sweep's own number, for the next steps
+            self.steps.append(Step("backward", v, "\n".join(lines)))
+            self._updates.append(tuple((x, x.grad) for x in dict.fromkeys(v.inputs)))
+
+        self.gradients = reverse_sweep(self.root, after_step=watch)
 
     # -- frames -------------------------------------------------------------
 

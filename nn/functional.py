@@ -1,25 +1,46 @@
-"""Activation functions on Values, and the stable softmax / log-sum-exp."""
+"""Activations (the one-operand primitives) and the stable softmax / log-sum-exp."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autodiff import Value
+from autodiff import Primitive, Value, primitives
 
-ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": lambda u: u,
-}
-"""Unit activations z = f(u). "softmax" acts on a whole layer instead."""
+
+def activation(name: str) -> Callable[[Value], Value]:
+    """The unit activation z = f(u) called `name`: "linear" (the identity) or any
+    one-operand primitive of `autodiff.primitives` ("sigmoid", "tanh", "relu",
+    "softplus", "sin", ... and user primitives once defined). "softmax" acts on a
+    whole layer instead (see `nn.Layer`)."""
+    if name == "linear":
+        return _identity
+    unit = primitives.get(name)
+    if unit is None or not _is_activation(unit):
+        check_activation(name)  # raises, saying what is known
+    return unit  # type: ignore[return-value]
+
+
+def _identity(u: Value) -> Value:
+    return u
+
+
+def activations() -> list[str]:
+    """The names `activation` accepts, "softmax" aside."""
+    return ["linear", *(n for n, p in primitives.items() if _is_activation(p))]
+
+
+def _is_activation(p: Primitive) -> bool:
+    return p.arity == 1 and p.name.isidentifier()
 
 
 def check_activation(name: object, *, allow_softmax: bool = False) -> str:
-    names = [*ACTIVATIONS, "softmax"] if allow_softmax else list(ACTIVATIONS)
-    if name not in names:
+    """`name` if it names an activation (or "softmax", where allowed); ValueError if not."""
+    known = name == "linear" or (allow_softmax and name == "softmax") or (
+        isinstance(name, str) and name in primitives and _is_activation(primitives[name]))
+    if not known:
+        names = [*activations(), *(["softmax"] if allow_softmax else [])]
         raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(names)}")
-    return name
+    return name  # type: ignore[return-value]
 
 
 def log_sum_exp(u: Sequence[Value]) -> Value:

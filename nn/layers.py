@@ -20,7 +20,7 @@ from numbers import Real
 
 from autodiff import Value, scope
 from nn import recording
-from nn.functional import ACTIVATIONS, check_activation, softmax
+from nn.functional import activation, check_activation, softmax
 from nn.init import Initializer, as_rng, constant, uniform
 from nn.module import Module
 
@@ -86,7 +86,7 @@ class Neuron(Module):
 
     def __call__(self, z: Inputs) -> Value:
         u = self.pre_activation(_check_inputs(z, len(self.w), "Neuron"))
-        out = ACTIVATIONS[self.activation](u)
+        out = activation(self.activation)(u)
         if out is not u:
             out.label = self._names[1]
         return out
@@ -134,7 +134,7 @@ class Layer(Module):
 
     def __call__(self, z: Inputs) -> list[Value]:
         z = _check_inputs(z, self.nin, "Layer")
-        f = ACTIVATIONS["linear" if self.activation == "softmax" else self.activation]
+        f = activation("linear" if self.activation == "softmax" else self.activation)
         us, zs = [], []
         for j, neuron in enumerate(self.neurons):
             with scope(f"neurons.{j}"):

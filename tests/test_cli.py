@@ -42,7 +42,7 @@ def test_cli_expression_table_steps_and_diagram(tmp_path):
         (["x", "--at", "x=1", "-o", "g.xyz"], 2, "use .svg, .png or .pdf"),
         (["x", "--at", "x=1", "-o", "graph"], 2, "the extension names the format"),
         (["__import__('os').system('touch PWNED')"], 2, "unexpected character"),
-        (["log(x)", "--at", "x=-1"], 1, "log: input must be > 0"),
+        (["log(x)", "--at", "x=-1"], 1, "log: needs an input > 0, at x = -1.0"),
         (["1/x", "--at", "x=0"], 1, "division by zero"),
         (["exp(x)", "--at", "x=1000"], 1, "too large"),
         (["x", "--at", "x=1", "-o", "/nonexistent/dir/g.svg"], 1, "error"),

@@ -18,12 +18,17 @@ def test_steps_forward_then_backward_with_formulas():
     E = neuron()
     stepper = Stepper(E)
     kinds = [s.kind for s in stepper.steps]
-    assert kinds == ["forward"] * 11 + ["backward"] * 8  # 11 nodes; seed + 7 operations
-    assert len(stepper) == 19
+    assert kinds == ["forward"] * 10 + ["backward"] * 7  # 10 nodes; seed + 6 operations
+    assert len(stepper) == 17
     texts = [str(s) for s in stepper.steps]
     assert texts[2] == "t1 = w × x = 0.5"
     assert texts[0] == "w = 0.5  (input)"
-    assert texts[11] == "∂E/∂E = 1  (seed)"
+    assert texts[10] == "∂E/∂E = 1  (seed)"
+    assert texts[4:10] == ["z = t1 + b = 0.5", "y = σ(z) = 0.6225", "d = 1  (input)",
+                           "t2 = y − d = -0.3775", "t3 = t2^2 = 0.1425", "E = t3 / 2 = 0.07127"]
+    assert "d.grad += ∂t2/∂d × t2.grad = (−1) × -0.3775  →  0 + 0.3775 = 0.3775" in texts[13]
+    assert "t2.grad += ∂t3/∂t2 × t3.grad = (2·t2 = -0.7551) × 0.5" in texts[12]
+    assert "t3.grad += ∂E/∂t3 × E.grad = (1/2 = 0.5) × 1" in texts[11]
     sigmoid_step = next(t for t in texts if t.startswith("at y = σ(z)"))
     assert "z.grad += ∂y/∂z × y.grad = (σ(z)(1 − σ(z)) = 0.235) × -0.3775" in sigmoid_step
     assert "→  0 − 0.08872 = -0.08872" in sigmoid_step
@@ -36,7 +41,9 @@ def test_local_derivative_formulas_of_every_primitive():
     x, y = Value(0.5, "x"), Value(2.0, "y")
     expected = {
         x.tanh(): "1 − tanh²(x)", x.relu(): "[x > 0]", x.exp(): "exp(x)", x.log(): "1/x",
-        x**y: "y·x^(y − 1)", 2**x: "2^x·ln 2", x * 3: "3", x + 3: "1",
+        x**y: "y·x^(y − 1)", 2**x: "2^x·ln 2", x * 3: "3", x + 3: "1", x - y: "1",
+        3 - x: "−1", x / y: "1/y", 3 / x: "−n/x", -x: "−1", x**3: "3·x^2", x**2: "2·x",
+        x.sin(): "cos(x)", x.sqrt(): "1/(2√x)", x.sigmoid(): "σ(x)(1 − σ(x))",
     }
     for node, formula in expected.items():
         node.label = "n"
@@ -68,9 +75,9 @@ def test_frames_fill_in_values_then_gradients():
     E = neuron()
     stepper = Stepper(E)
     first = stepper.frame(0).source
-    assert len(re.findall(r"data\s+\?", first)) == 10  # only w is known
+    assert len(re.findall(r"data\s+\?", first)) == 9  # only w is known
     assert "data 0.5" in first and first.count("#ffb000") == 1
-    middle = stepper.frame(13).source  # after the seed and the first backward step
+    middle = stepper.frame(12).source  # after the seed and the first two backward steps
     assert "grad 0.5" in middle and re.search(r"grad\s+\?", middle)
     last = stepper.frame(len(stepper) - 1).source
     assert "?" not in last

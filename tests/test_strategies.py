@@ -12,7 +12,8 @@ from hypothesis.errors import InvalidArgument
 
 import nn
 from autodiff import Value, gradcheck, topological_order
-from autodiff.strategies import OPERATIONS, Expression, expressions, mlps, values
+from autodiff.strategies import Expression, builtin_operations, expressions, values
+from nn.strategies import mlps
 
 
 @given(values(min_value=-3.0, max_value=1.0, min_magnitude=0.5))
@@ -32,15 +33,10 @@ def _number(x: Value | float) -> float:
 def test_every_operand_keeps_its_margin_from_kinks_poles_and_domain_edges(expr):
     out = expr(*expr.inputs)
     for v in topological_order(out):
-        if v.op in ("log", "relu"):
-            assert abs(v.args[0].data) >= 0.25, (v.op, str(expr))
-            assert v.op == "relu" or v.args[0].data > 0
-        if v.op == "**" and isinstance(v.args[0], Value):
-            base, power = v.args[0].data, _number(v.args[1])
-            if power != int(power):
-                assert base >= 0.25, str(expr)
-            elif power < 0:
-                assert abs(base) >= 0.25, str(expr)
+        distance = v.primitive.singular_distance if v.primitive else None
+        if distance is not None:
+            operands = [_number(a) for a in v.args]
+            assert distance(*operands) >= 0.25, (v.op, operands, str(expr))
     assert abs(out.data) <= 20
 
 
@@ -55,22 +51,23 @@ def test_expressions_are_callable_on_values_and_floats_alike(expr):
         expr(*xs, Value(1.0))
 
 
-def test_all_primitives_and_derived_operations_appear_and_operands_are_reused():
+def test_every_builtin_primitive_appears_folded_numbers_too_and_operands_are_reused():
     seen: set[str] = set()
+    folded: set[str] = set()
     reused = []
 
-    @settings(max_examples=100, database=None)
+    @settings(max_examples=300, database=None)
     @given(expressions())
     def collect(expr):
         nodes = _nodes(expr)
         seen.update(v.op for v in nodes)
-        seen.update(op for op, _, _ in expr.steps)
+        folded.update(v.op for v in nodes if len(v.args) > len(v.inputs))
         uses = [x for v in nodes for x in v.inputs]
         reused.append(len(uses) != len(set(uses)))
 
     collect()
-    primitives = {"+", "*", "**", "exp", "log", "tanh", "sigmoid", "relu"}
-    assert primitives | set(OPERATIONS) <= seen
+    assert {p.name for p in builtin_operations()} <= seen
+    assert {"-", "/", "**", "max"} <= folded  # x − 2, 2 ** x, ...: the folded forms
     assert sum(reused) >= 20  # a node used twice: gradient accumulation is exercised
 
 
@@ -92,8 +89,9 @@ def test_networks_have_data_and_keep_pre_activations_away_from_zero(net):
     with nn.record(net.model) as rec:
         for x in net.inputs:
             net.model(x)
+    kinked = [k for k, layer in enumerate(net.model.layers) if layer.activation == "relu"]
     assert all(abs(u.data) >= 0.05 * (1 - 1e-9)
-               for layer in rec.u for sample in layer for u in sample)
+               for k in kinked for sample in rec.u[k] for u in sample)
     assert isinstance(net.loss(), Value)
 
 
@@ -103,11 +101,15 @@ def test_networks_have_data_and_keep_pre_activations_away_from_zero(net):
     (lambda: values(min_value=-1.0, max_value=1.0, min_magnitude=2.0), "magnitude"),
     (lambda: expressions(max_steps=0), "max_steps"),
     (lambda: expressions(min_inputs=3, max_inputs=2), "min_inputs"),
-    (lambda: expressions(operations=("sin",)), "operations"),
+    (lambda: expressions(operations=("nonesuch",)), "unknown primitive 'nonesuch'"),
+    (lambda: expressions(operations=()), "operations"),
+    (lambda: expressions(operations="sin"), "operations"),
+    (lambda: expressions(operations=[len]), "not a primitive"),
     (lambda: expressions(margin=0), "margin"),
     (lambda: expressions(elements=[1.0]), "elements"),
     (lambda: mlps(max_depth=0), "max_depth"),
     (lambda: mlps(activations=("softmax",)), "activations"),
+    (lambda: mlps(activations=("nonesuch",)), "activations"),
     (lambda: mlps(margin=-1.0), "margin"),
 ])
 def test_bad_arguments_fail_eagerly_with_invalid_argument(make, words):

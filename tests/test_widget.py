@@ -17,7 +17,7 @@ def neuron():
 
 def test_widget_callbacks_in_plain_python():
     widget = StepperWidget(Stepper(neuron()))
-    assert widget.slider.value == 0 and "step 1 of 19" in widget.text.value
+    assert widget.slider.value == 0 and "step 1 of 17" in widget.text.value
     assert widget.diagram.value.startswith("<?xml") or "<svg" in widget.diagram.value
     widget.next()
     widget.next()
@@ -25,11 +25,11 @@ def test_widget_callbacks_in_plain_python():
     widget.previous_button.click()
     assert widget.slider.value == 1
     widget.play.value = 5  # the play button's timer moves the slider
-    assert widget.slider.value == 5 and "step 6 of 19" in widget.text.value
-    widget.slider.value = 18  # dragging the slider shows that frame
-    assert "step 19 of 19" in widget.text.value
+    assert widget.slider.value == 5 and "step 6 of 17" in widget.text.value
+    widget.slider.value = 16  # dragging the slider shows that frame
+    assert "step 17 of 17" in widget.text.value
     widget.next()
-    assert widget.slider.value == 18  # stays at the end
+    assert widget.slider.value == 16  # stays at the end
     for _ in range(25):
         widget.previous()
     assert widget.slider.value == 0
@@ -44,7 +44,7 @@ def geometry(svg):
 
 def test_every_frame_shares_one_layout_and_frames_are_cached():
     widget = StepperWidget(Stepper(neuron()))
-    frames = [0, 3, 11, 12, 15, 18]
+    frames = [0, 3, 10, 11, 14, 16]
     layouts = {tuple(geometry(widget.svg(k))) for k in frames}
     assert len(layouts) == 1 and len(next(iter(layouts))) > 40
     texts = {widget.svg(k) for k in frames}
@@ -55,7 +55,7 @@ def test_every_frame_shares_one_layout_and_frames_are_cached():
 def test_without_fixed_sizes_the_layout_would_move():
     # what the widget's one-time layout protects against: labels change size
     stepper = Stepper(neuron())
-    free = {tuple(geometry(stepper.frame(k).svg())) for k in (0, 12, 18)}
+    free = {tuple(geometry(stepper.frame(k).svg())) for k in (0, 11, 16)}
     assert len(free) > 1
 
 

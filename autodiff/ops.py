@@ -1,0 +1,141 @@
+"""The built-in primitives as dual-mode functions: on numbers they return a float,
+on Values a new node. So a derivative is written once, for both modes:
+
+    >>> from autodiff import Value, ops
+    >>> ops.sin(0.0), ops.cos(Value(0.0)).data
+    (0.0, 1.0)
+
+Each is a `Primitive` record (value, derivative, symbol, formula); the arithmetic
+ones (`add`, `sub`, `mul`, `div`, `neg`, `pow`) are also Python's operators on
+Values, and `relu` is `Value.relu`. The numeric policy is the engine's: a result
+outside the domain raises ValueError (log of 0, asin of 2), ZeroDivisionError or
+OverflowError (exp(1000)), naming the operation and its operands.
+
+`abs` and `relu` have a kink at 0 and `maximum`, `minimum` at a = b. Their
+derivative there is the convention of the seed notes and of PyTorch: relu′(0) =
+0, abs′(0) = 0, and on a tie `maximum` and `minimum` split the gradient evenly
+between the two operands (½ each, which is also what a central difference
+gives); `gradcheck` reports such points as not differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from autodiff.engine import ADD, DIV, MUL, NEG, POW, RELU, SUB, Operand, builtin_primitive
+
+__all__ = [
+    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "maximum",
+    "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus", "sqrt",
+    "sub", "tan", "tanh",
+]
+
+add, sub, mul, div, neg, pow, relu = ADD, SUB, MUL, DIV, NEG, POW, RELU
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        return math.inf  # reported by the engine as a result too large for a float
+
+
+def _log(a: float) -> float:
+    if a <= 0.0:
+        raise ValueError("needs an input > 0")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0.0:
+        raise ValueError("needs an input ≥ 0")
+    return math.sqrt(a)
+
+
+def _unit_interval(f: Callable[[float], float]) -> Callable[[float], float]:
+    def within(a: float) -> float:
+        if not -1.0 <= a <= 1.0:
+            raise ValueError("needs an input in [−1, 1]")
+        return f(a)
+    return within
+
+
+def _hyperbolic(f: Callable[[float], float]) -> Callable[[float], float]:
+    def safe(a: float) -> float:
+        try:
+            return f(a)
+        except OverflowError:
+            return math.inf
+    return safe
+
+
+def _sigmoid(a: float) -> float:
+    """σ(a) = 1/(1 + e^(−a)), through e^(−|a|) so that nothing overflows."""
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _softplus(a: float) -> float:
+    """log(1 + e^a) = max(a, 0) + log(1 + e^(−|a|)), exact and without overflow."""
+    return max(a, 0.0) + math.log1p(math.exp(-math.fabs(a)))
+
+
+def _sign(a: Operand) -> float:
+    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+
+
+def _larger(a: Operand, b: Operand) -> tuple[float, float]:
+    """∂max(a, b)/∂(a, b): the gradient goes to the larger operand, halves on a tie."""
+    return (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5)
+
+
+def _smaller(a: Operand, b: Operand) -> tuple[float, float]:
+    return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
+
+
+exp = builtin_primitive("exp", _exp, lambda out, a: (out,), 1, notation="exp({a})",
+                        formula=("exp({a})",))
+log = builtin_primitive("log", _log, lambda out, a: (1.0 / a,), 1, notation="log({a})",
+                        formula=("1/{a}",), singular_distance=lambda a: a)
+sqrt = builtin_primitive("sqrt", _sqrt, lambda out, a: (0.5 / out,), 1, symbol="√",
+                         notation="√{a}", formula=("1/(2√{a})",),
+                         singular_distance=lambda a: a)
+sin = builtin_primitive("sin", math.sin, lambda out, a: (cos(a),), 1, notation="sin({a})",
+                        formula=("cos({a})",))
+cos = builtin_primitive("cos", math.cos, lambda out, a: (-sin(a),), 1, notation="cos({a})",
+                        formula=("−sin({a})",))
+tan = builtin_primitive("tan", math.tan, lambda out, a: (1.0 + out * out,), 1,
+                        notation="tan({a})", formula=("1 + tan²({a})",),
+                        singular_distance=lambda a: math.fabs(math.cos(a)))
+asin = builtin_primitive("asin", _unit_interval(math.asin),
+                         lambda out, a: (1.0 / sqrt(1.0 - a * a),), 1, notation="asin({a})",
+                         formula=("1/√(1 − {a}²)",),
+                         singular_distance=lambda a: 1.0 - math.fabs(a))
+acos = builtin_primitive("acos", _unit_interval(math.acos),
+                         lambda out, a: (-1.0 / sqrt(1.0 - a * a),), 1, notation="acos({a})",
+                         formula=("−1/√(1 − {a}²)",),
+                         singular_distance=lambda a: 1.0 - math.fabs(a))
+atan = builtin_primitive("atan", math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 1,
+                         notation="atan({a})", formula=("1/(1 + {a}²)",))
+sinh = builtin_primitive("sinh", _hyperbolic(math.sinh), lambda out, a: (cosh(a),), 1,
+                         notation="sinh({a})", formula=("cosh({a})",))
+cosh = builtin_primitive("cosh", _hyperbolic(math.cosh), lambda out, a: (sinh(a),), 1,
+                         notation="cosh({a})", formula=("sinh({a})",))
+tanh = builtin_primitive("tanh", math.tanh, lambda out, a: (1.0 - out * out,), 1,
+                         notation="tanh({a})", formula=("1 − tanh²({a})",))
+sigmoid = builtin_primitive("sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),), 1,
+                            symbol="σ", notation="σ({a})", formula=("σ({a})(1 − σ({a}))",))
+softplus = builtin_primitive("softplus", _softplus, lambda out, a: (sigmoid(a),), 1,
+                             notation="softplus({a})", formula=("σ({a})",))
+abs = builtin_primitive("abs", math.fabs, lambda out, a: (_sign(a),), 1, symbol="|·|",
+                        notation="|{a}|", formula=("sign({a})",),
+                        singular_distance=math.fabs)
+maximum = builtin_primitive("max", max, lambda out, a, b: _larger(a, b), 2, symbol="max",
+                            formula=("[{a} > {b}]", "[{b} > {a}]"),
+                            singular_distance=lambda a, b: math.fabs(a - b))
+minimum = builtin_primitive("min", min, lambda out, a, b: _smaller(a, b), 2, symbol="min",
+                            formula=("[{a} < {b}]", "[{b} < {a}]"),
+                            singular_distance=lambda a, b: math.fabs(a - b))
