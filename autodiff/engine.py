@@ -558,23 +558,9 @@ class Value:
         """The local derivatives ∂self/∂x for every x in `inputs`, as floats
         (the primitive's `partials` in float mode). OverflowError where one is
         not finite (the numeric policy)."""
-        form = self._op
-        if form is None:
+        if self._op is None:
             return ()
-        args = self.args
-        floats = [x.data if isinstance(x, Value) else x for x in args]
-        try:
-            every = form.primitive.partials(self.data, *floats)
-        except (ArithmeticError, ValueError) as exc:
-            raise _derivative_error(self, exc) from None
-        picked = _pick(form, every, args)
-        for d in picked:
-            if not (isinstance(d, float | int) and not isinstance(d, bool)):
-                raise TypeError(f"{form.primitive.name}: partials must return numbers for "
-                                f"float operands, got {type(d).__name__}: {_short(d)}")
-            if d - d != 0:
-                raise _derivative_error(self, None, d)
-        return tuple(float(d) for d in picked)
+        return tuple(_checked(self, _all_partials(self)))
 
     def __repr__(self) -> str:
         parts = [f"{self.data:.4g}", f"grad={self.grad:.4g}"]
@@ -783,6 +769,29 @@ def _seed(grad: object) -> float:
     return seed
 
 
+def _all_partials(v: Value) -> Sequence[Any]:
+    """partials(out, *operands) of v's primitive in float mode: one per operand,
+    constants included. A failure inside is the numeric policy's error."""
+    floats = [x.data if isinstance(x, Value) else x for x in v.args]
+    try:
+        return v._op.primitive.partials(v.data, *floats)  # type: ignore[union-attr]
+    except (ArithmeticError, ValueError) as exc:
+        raise _derivative_error(v, exc) from None
+
+
+def _checked(v: Value, every: object) -> list[float]:
+    """From partials' result, the derivatives by v's Value operands, checked: the
+    right count, numbers, finite."""
+    name = v.op
+    for d in (picked := _pick(v._op, every, v.args)):  # type: ignore[arg-type]
+        if isinstance(d, bool) or not isinstance(d, float | int):
+            raise TypeError(f"{name}: partials must return numbers for float operands, got "
+                            f"{type(d).__name__}: {_short(d)}")
+        if d - d != 0:
+            raise _derivative_error(v, None, d)
+    return [float(d) for d in picked]
+
+
 def _pick(form: _Form, every: object, args: Sequence[object]) -> list[Any]:
     """From partials' result (one per operand), the ones of the Value operands."""
     prim = form.primitive
@@ -956,72 +965,65 @@ def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
 # -- the sweep's step at one node ---------------------------------------------------
 
 
-def _accumulate(v: Value) -> None:
+def _accumulate(v: Value, every: object = None) -> None:
     """The general step: x.grad += ∂v/∂x · v.grad for every input x, each local
-    derivative checked (`Value.partials`)."""
+    derivative checked (`every`: partials' result, if already evaluated)."""
     g = v.grad
-    for x, d in zip(v.inputs, v.partials(), strict=True):
+    for x, d in zip(v.inputs, _checked(v, _all_partials(v) if every is None else every),
+                    strict=True):
         x.grad += d * g
 
 
-# The steps of one-operand and two-operand forms: the same arithmetic as
-# `_accumulate`, with the checks reduced to one comparison on the way. Anything
-# unusual (an exception, a wrong count, a derivative that is not finite) goes to
-# `_accumulate`, which evaluates again and raises the precise error.
+# The steps of one-operand and two-operand forms: the arithmetic of `_accumulate`
+# with its checks reduced to a type test and one comparison per derivative;
+# anything unusual (a wrong count, a non-float, a derivative that is not finite)
+# goes to `_accumulate` with the same result, which raises the precise error.
+
+
+def _partials_of(v: Value, *floats: float) -> Any:
+    try:
+        return v._op.primitive.partials(v.data, *floats)  # type: ignore[union-attr]
+    except (ArithmeticError, ValueError) as exc:
+        raise _derivative_error(v, exc) from None
 
 
 def _accumulate_unary(v: Value) -> None:
     a = v._a
-    try:
-        ds = v._op.primitive.partials(v.data, a.data)  # type: ignore[union-attr]
-        d = ds[0]
-        ok = type(ds) is tuple and len(ds) == 1 and d - d == 0
-    except Exception:
-        ok = False
-    if not ok:
-        return _accumulate(v)
-    a.grad += d * v.grad
+    ds = _partials_of(v, a.data)
+    if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
+        a.grad += d * v.grad
+    else:
+        _accumulate(v, ds)
 
 
 def _accumulate_binary(v: Value) -> None:
     a, b = v._a, v._b
-    try:
-        ds = v._op.primitive.partials(v.data, a.data, b.data)  # type: ignore[union-attr]
-        da, db = ds
-        ok = type(ds) is tuple and da - da == 0 and db - db == 0
-    except Exception:
-        ok = False
-    if not ok:
-        return _accumulate(v)
-    g = v.grad
-    a.grad += da * g
-    b.grad += db * g
+    ds = _partials_of(v, a.data, b.data)
+    if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
+            and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
+        g = v.grad
+        a.grad += da * g
+        b.grad += db * g
+    else:
+        _accumulate(v, ds)
 
 
 def _accumulate_first(v: Value) -> None:  # f(x, c): the Value first
     a = v._a
-    try:
-        ds = v._op.primitive.partials(v.data, a.data, v._b)  # type: ignore[union-attr]
-        d = ds[0]
-        ok = type(ds) is tuple and len(ds) == 2 and d - d == 0
-    except Exception:
-        ok = False
-    if not ok:
-        return _accumulate(v)
-    a.grad += d * v.grad
+    ds = _partials_of(v, a.data, v._b)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
+        a.grad += d * v.grad
+    else:
+        _accumulate(v, ds)
 
 
 def _accumulate_second(v: Value) -> None:  # f(c, x): the Value second
     a = v._a
-    try:
-        ds = v._op.primitive.partials(v.data, v._b, a.data)  # type: ignore[union-attr]
-        d = ds[1]
-        ok = type(ds) is tuple and len(ds) == 2 and d - d == 0
-    except Exception:
-        ok = False
-    if not ok:
-        return _accumulate(v)
-    a.grad += d * v.grad
+    ds = _partials_of(v, v._b, a.data)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
+        a.grad += d * v.grad
+    else:
+        _accumulate(v, ds)
 
 
 def _accumulate_add(v: Value) -> None:
