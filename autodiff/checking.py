@@ -38,7 +38,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from numbers import Real
 from typing import Any
 
@@ -235,7 +235,7 @@ def gradcheck(
     analytic, unreachable = problem.at_the_point(_backpropagated)
     rows = []
     for i, label in enumerate(problem.labels):
-        row = _compare(lambda t, i=i: problem.value_at(i, t), problem.point[i], how, eps,
+        row = _compare(partial(problem.value_at, i), problem.point[i], how, eps,
                        analytic[i], f"∂f/∂{label}", label, rtol, atol)
         if i in unreachable and row.verdict == FAIL:
             row = replace(row, note=f"{label} does not reach f's output through the graph: "
@@ -271,8 +271,11 @@ def gradgradcheck(
 
     exact = problem.at_the_point(hessian)
     labels = problem.labels
-    rows = [_compare(lambda t, i=i, j=j: gradient_at(j, t)[i], problem.point[j], how, eps,
-                     exact[i][j], f"∂²f/∂{labels[i]}∂{labels[j]}", labels[j], rtol, atol)
+    def entry(i: int, j: int) -> Callable[[float], float]:
+        return lambda t: gradient_at(j, t)[i]
+
+    rows = [_compare(entry(i, j), problem.point[j], how, eps, exact[i][j],
+                     f"∂²f/∂{labels[i]}∂{labels[j]}", labels[j], rtol, atol)
             for j in range(len(labels)) for i in range(len(labels))]
     return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), problem,
                    raise_exception)
@@ -297,7 +300,7 @@ def _is_real(x: object) -> bool:
 
 
 def _nonnegative(name: str, x: object) -> float:
-    if not _is_real(x) or x < 0:
+    if not isinstance(x, Real) or not _is_real(x) or x < 0:
         raise ValueError(f"{name} must be a finite number ≥ 0, got {x!r}")
     return float(x)
 
@@ -305,12 +308,10 @@ def _nonnegative(name: str, x: object) -> float:
 class _Problem:
     """f and its inputs in either form, evaluated at any point."""
 
-    def __init__(self, f: Callable[..., Value], inputs: Inputs) -> None:
+    def __init__(self, f: Callable[..., Value], given: Inputs) -> None:
         if not callable(f):
             raise TypeError(f"f must be callable, got {type(f).__name__}")
-        if isinstance(inputs, Mapping):
-            inputs = list(inputs.items())
-        inputs = list(inputs)
+        inputs: list[Any] = list(given.items() if isinstance(given, Mapping) else given)
         if not inputs:
             raise ValueError("gradcheck() needs at least one input")
         self.f = f
@@ -451,7 +452,7 @@ def _diagnose(problem: _Problem) -> str:
     except (ArithmeticError, ValueError):
         return ""
     how = _METHODS["central"]
-    checked, wrong = 0, {}
+    checked, wrong = 0, dict[str, list[tuple[list[float], GradcheckRow]]]()
     for v in topological_order(out):
         prim = v.primitive
         if prim is None:

@@ -274,13 +274,13 @@ class _Forms:
         if self.packed is not None:
             operands = tuple(x if isinstance(x, Value) else c
                              for x, c in zip(args, floats, strict=True))
-            return Value(out, "", self.packed, operands)  # type: ignore[arg-type]
+            return Value(out, "", self.packed, operands)
         a, b = args
         if isinstance(a, Value):
             if isinstance(b, Value):
                 return Value(out, "", self.value_value, a, b)
             return Value(out, "", self.value_constant, a, floats[1])
-        return Value(out, "", self.constant_value, b, floats[0])  # type: ignore[arg-type]
+        return Value(out, "", self.constant_value, b, floats[0])
 
     def all(self) -> list[_Form]:
         return [f for f in (self.unary, self.value_value, self.value_constant,
@@ -327,12 +327,14 @@ def primitive(name: str, forward: Callable[..., float], partials: Callable[..., 
     existing = _REGISTRY.get(name)
     if existing is not None and existing._builtin:
         raise ValueError(f"primitive(): {name!r} is a built-in primitive; choose another name")
-    for role, fn in (("forward", forward), ("partials", partials)):
+    required: tuple[tuple[str, object], ...] = (("forward", forward), ("partials", partials))
+    for role, fn in required:
         if not callable(fn):
             raise TypeError(f"primitive({name!r}): {role} must be callable, got "
                             f"{type(fn).__name__}")
-    for role, fn in (("singular_distance", singular_distance),
-                     ("check_operands", check_operands)):
+    optional: tuple[tuple[str, object], ...] = (("singular_distance", singular_distance),
+                                                 ("check_operands", check_operands))
+    for role, fn in optional:
         if fn is not None and not callable(fn):
             raise TypeError(f"primitive({name!r}): {role} must be callable or None")
     arity = _positional_count(forward)
@@ -955,7 +957,8 @@ def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
             if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
                 raise TypeError(f"{form.primitive.name}: partials must return Values or "
                                 f"numbers, got {type(d).__name__}: {_short(d)}")
-            term = d if type(g) is float and g == 1.0 else g * d
+            local: Value | float = d if isinstance(d, Value) else float(d)
+            term = local if type(g) is float and g == 1.0 else g * local
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
     return [g if isinstance(g, Value) else Value(g)

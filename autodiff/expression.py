@@ -57,8 +57,9 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
         if not m:
             start = len(text) - len(text[pos:].lstrip())
             raise ExpressionError(f"unexpected character {text[start]!r}", start)
+        group = m.lastindex or 0
         kind = "number" if m.group(1) else "name" if m.group(2) else "op"
-        tokens.append((kind, m.group(m.lastindex), m.start(m.lastindex)))
+        tokens.append((kind, m.group(group), m.start(group)))
         pos = m.end()
     tokens.append(("end", "", len(text)))
     return tokens

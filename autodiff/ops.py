@@ -23,7 +23,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from autodiff.engine import ADD, DIV, MUL, NEG, POW, RELU, SUB, Operand, builtin_primitive
+from autodiff.engine import (
+    ADD,
+    DIV,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SUB,
+    Operand,
+    Primitive,
+    builtin_primitive,
+)
 
 __all__ = [
     "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "maximum",
@@ -96,46 +107,54 @@ def _smaller(a: Operand, b: Operand) -> tuple[float, float]:
     return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
 
 
-exp = builtin_primitive("exp", _exp, lambda out, a: (out,), 1, notation="exp({a})",
-                        formula=("exp({a})",))
-log = builtin_primitive("log", _log, lambda out, a: (1.0 / a,), 1, notation="log({a})",
-                        formula=("1/{a}",), singular_distance=lambda a: a)
-sqrt = builtin_primitive("sqrt", _sqrt, lambda out, a: (0.5 / out,), 1, symbol="√",
-                         notation="√{a}", formula=("1/(2√{a})",),
-                         singular_distance=lambda a: a)
-sin = builtin_primitive("sin", math.sin, lambda out, a: (cos(a),), 1, notation="sin({a})",
-                        formula=("cos({a})",))
-cos = builtin_primitive("cos", math.cos, lambda out, a: (-sin(a),), 1, notation="cos({a})",
-                        formula=("−sin({a})",))
-tan = builtin_primitive("tan", math.tan, lambda out, a: (1.0 + out * out,), 1,
-                        notation="tan({a})", formula=("1 + tan²({a})",),
-                        singular_distance=lambda a: math.fabs(math.cos(a)))
-asin = builtin_primitive("asin", _unit_interval(math.asin),
-                         lambda out, a: (1.0 / sqrt(1.0 - a * a),), 1, notation="asin({a})",
-                         formula=("1/√(1 − {a}²)",),
-                         singular_distance=lambda a: 1.0 - math.fabs(a))
-acos = builtin_primitive("acos", _unit_interval(math.acos),
-                         lambda out, a: (-1.0 / sqrt(1.0 - a * a),), 1, notation="acos({a})",
-                         formula=("−1/√(1 − {a}²)",),
-                         singular_distance=lambda a: 1.0 - math.fabs(a))
-atan = builtin_primitive("atan", math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 1,
-                         notation="atan({a})", formula=("1/(1 + {a}²)",))
-sinh = builtin_primitive("sinh", _hyperbolic(math.sinh), lambda out, a: (cosh(a),), 1,
-                         notation="sinh({a})", formula=("cosh({a})",))
-cosh = builtin_primitive("cosh", _hyperbolic(math.cosh), lambda out, a: (sinh(a),), 1,
-                         notation="cosh({a})", formula=("sinh({a})",))
-tanh = builtin_primitive("tanh", math.tanh, lambda out, a: (1.0 - out * out,), 1,
-                         notation="tanh({a})", formula=("1 − tanh²({a})",))
-sigmoid = builtin_primitive("sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),), 1,
-                            symbol="σ", notation="σ({a})", formula=("σ({a})(1 − σ({a}))",))
-softplus = builtin_primitive("softplus", _softplus, lambda out, a: (sigmoid(a),), 1,
-                             notation="softplus({a})", formula=("σ({a})",))
-abs = builtin_primitive("abs", math.fabs, lambda out, a: (_sign(a),), 1, symbol="|·|",
-                        notation="|{a}|", formula=("sign({a})",),
-                        singular_distance=math.fabs)
-maximum = builtin_primitive("max", max, lambda out, a, b: _larger(a, b), 2, symbol="max",
-                            formula=("[{a} > {b}]", "[{b} > {a}]"),
-                            singular_distance=lambda a, b: math.fabs(a - b))
-minimum = builtin_primitive("min", min, lambda out, a, b: _smaller(a, b), 2, symbol="min",
-                            formula=("[{a} < {b}]", "[{b} < {a}]"),
-                            singular_distance=lambda a, b: math.fabs(a - b))
+exp: Primitive = builtin_primitive(
+    "exp", _exp, lambda out, a: (out,), 1, notation="exp({a})", formula=("exp({a})",))
+log: Primitive = builtin_primitive(
+    "log", _log, lambda out, a: (1.0 / a,), 1, notation="log({a})", formula=("1/{a}",),
+    singular_distance=lambda a: a)
+sqrt: Primitive = builtin_primitive(
+    "sqrt", _sqrt, lambda out, a: (0.5 / out,), 1, symbol="√", notation="√{a}",
+    formula=("1/(2√{a})",), singular_distance=lambda a: a)
+sin: Primitive = builtin_primitive(
+    "sin", math.sin, lambda out, a: (cos(a),), 1, notation="sin({a})", formula=("cos({a})",))
+cos: Primitive = builtin_primitive(
+    "cos", math.cos, lambda out, a: (-sin(a),), 1, notation="cos({a})",
+    formula=("−sin({a})",))
+tan: Primitive = builtin_primitive(
+    "tan", math.tan, lambda out, a: (1.0 + out * out,), 1, notation="tan({a})",
+    formula=("1 + tan²({a})",), singular_distance=lambda a: math.fabs(math.cos(a)))
+asin: Primitive = builtin_primitive(
+    "asin", _unit_interval(math.asin), lambda out, a: (1.0 / sqrt(1.0 - a * a),), 1,
+    notation="asin({a})", formula=("1/√(1 − {a}²)",),
+    singular_distance=lambda a: 1.0 - math.fabs(a))
+acos: Primitive = builtin_primitive(
+    "acos", _unit_interval(math.acos), lambda out, a: (-1.0 / sqrt(1.0 - a * a),), 1,
+    notation="acos({a})", formula=("−1/√(1 − {a}²)",),
+    singular_distance=lambda a: 1.0 - math.fabs(a))
+atan: Primitive = builtin_primitive(
+    "atan", math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 1, notation="atan({a})",
+    formula=("1/(1 + {a}²)",))
+sinh: Primitive = builtin_primitive(
+    "sinh", _hyperbolic(math.sinh), lambda out, a: (cosh(a),), 1, notation="sinh({a})",
+    formula=("cosh({a})",))
+cosh: Primitive = builtin_primitive(
+    "cosh", _hyperbolic(math.cosh), lambda out, a: (sinh(a),), 1, notation="cosh({a})",
+    formula=("sinh({a})",))
+tanh: Primitive = builtin_primitive(
+    "tanh", math.tanh, lambda out, a: (1.0 - out * out,), 1, notation="tanh({a})",
+    formula=("1 − tanh²({a})",))
+sigmoid: Primitive = builtin_primitive(
+    "sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),), 1, symbol="σ",
+    notation="σ({a})", formula=("σ({a})(1 − σ({a}))",))
+softplus: Primitive = builtin_primitive(
+    "softplus", _softplus, lambda out, a: (sigmoid(a),), 1, notation="softplus({a})",
+    formula=("σ({a})",))
+abs: Primitive = builtin_primitive(
+    "abs", math.fabs, lambda out, a: (_sign(a),), 1, symbol="|·|", notation="|{a}|",
+    formula=("sign({a})",), singular_distance=math.fabs)
+maximum: Primitive = builtin_primitive(
+    "max", max, lambda out, a, b: _larger(a, b), 2, symbol="max",
+    formula=("[{a} > {b}]", "[{b} > {a}]"), singular_distance=lambda a, b: math.fabs(a - b))
+minimum: Primitive = builtin_primitive(
+    "min", min, lambda out, a, b: _smaller(a, b), 2, symbol="min",
+    formula=("[{a} < {b}]", "[{b} < {a}]"), singular_distance=lambda a, b: math.fabs(a - b))

@@ -181,15 +181,16 @@ def _expressions(draw, n_inputs, elements, max_steps, operations, margin, bound)
             fixed = _shifted(op, operands, values_, margin, data)
             if fixed is None:
                 continue
-            for position, node, shift in fixed:
-                operands[position] = add(Step(ADD, (node, shift)), data[node] + shift)
-                values_[position] = data[operands[position]]
-        node = _evaluated(op, values_)
-        if node is None:
+            for position, shifted, shift in fixed:
+                index = add(Step(ADD, (shifted, shift)), data[shifted] + shift)
+                operands[position] = index
+                values_[position] = data[index]
+        result = _evaluated(op, values_)
+        if result is None:
             continue
-        index = add(Step(op, tuple(operands)), node.data)
-        if abs(node.data) > bound:
-            add(Step(tanh, (index,)), math.tanh(node.data))
+        index = add(Step(op, tuple(operands)), result.data)
+        if abs(result.data) > bound:
+            add(Step(tanh, (index,)), math.tanh(result.data))
     if not steps:  # every drawn operation was unsafe: fall back to a product
         steps.append(Step(primitives["*"], (0, k - 1)))
     return Expression(inputs, tuple(steps))
