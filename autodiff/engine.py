@@ -180,6 +180,9 @@ class Primitive:
                 if c is None:
                     raise TypeError(f"{self.name}(): operand {i + 1} must be a Value or a real "
                                     f"number, got {type(x).__name__}: {_short(x)}")
+                if not _isfinite(c):  # x / inf would be a finite, silent 0
+                    raise ValueError(f"{self.name}: operand {_describe(x)} is not a finite "
+                                     "number")
                 floats.append(c)
         if not any_value:
             return self._evaluate(floats, args)
@@ -386,6 +389,9 @@ def _positional_count(fn: Callable[..., object]) -> int | None:
 
 def _short(x: object, limit: int = 40) -> str:
     """repr(x), cut to about `limit` characters: 10**400 is "100000...000 (401 digits)"."""
+    if isinstance(x, int) and x.bit_length() > 4000:  # str() refuses ints of > 4300 digits
+        digits = int(x.bit_length() * math.log10(2)) + 1
+        return f"{'-' if x < 0 else ''}~10**{digits - 1} (about {digits} digits)"
     text = repr(x)
     if len(text) <= limit:
         return text
@@ -477,6 +483,7 @@ class Value:
     """
 
     __slots__ = ("_a", "_b", "_op", "data", "grad", "label", "scope")
+    __array_ufunc__ = None  # NumPy defers to Value's operators: np.float64(2) * x is a node
 
     data: float
     grad: float
@@ -952,7 +959,10 @@ def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
             continue
         v.partials()  # the numeric policy, as in the float sweep
         args = v.args
-        every = form.primitive.partials(v, *args)
+        try:
+            every = form.primitive.partials(v, *args)
+        except (ArithmeticError, ValueError) as exc:
+            raise _derivative_error(v, exc) from None
         for x, d in zip(v.inputs, _pick(form, every, args), strict=True):
             if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
                 raise TypeError(f"{form.primitive.name}: partials must return Values or "

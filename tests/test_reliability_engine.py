@@ -1,0 +1,116 @@
+"""Hostile operands for the engine: numbers Python cannot make a float of, non-finite
+numbers, NumPy scalars of every kind, failures in the middle of a sweep. Each gets a clear
+error that names the operation and the operand, and changes nothing."""
+
+import math
+import operator
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodiff import Value, grad, ops, primitive, topological_order
+
+BINARY = [("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),
+          ("**", operator.pow), ("max", ops.maximum), ("min", ops.minimum)]
+
+
+def a_graph():
+    x = Value(1.5, "x")
+    y = (x * 2 + 1).tanh()
+    y.backward()
+    return x, y, [(v.data, v.grad) for v in topological_order(y)]
+
+
+huge_ints = st.integers(min_value=10**309, max_value=10**5000) | \
+    st.integers(min_value=-(10**5000), max_value=-(10**309))
+
+
+@given(huge_ints, st.sampled_from(BINARY), st.booleans())
+def test_numbers_too_large_for_a_float_name_the_operation_and_the_number(n, op, left):
+    name, f = op
+    x, y, before = a_graph()
+    with pytest.raises(OverflowError) as info:
+        f(n, x) if left else f(x, n)
+    message = str(info.value)
+    assert message.startswith(f"{name}: the number ") and "digits" in message
+    assert message.endswith("is too large for a float")
+    assert len(message) < 150  # a 5,000-digit number is not echoed whole
+    assert [(v.data, v.grad) for v in topological_order(y)] == before
+
+
+@given(huge_ints)
+def test_value_of_a_huge_int_is_an_overflow_error_naming_value(n):
+    with pytest.raises(OverflowError, match=r"^Value\(\): the number .*digits.* is too large"):
+        Value(n)
+
+
+@given(st.sampled_from([math.nan, math.inf, -math.inf, np.float64("nan"), np.float32("inf")]),
+       st.sampled_from(BINARY), st.booleans())
+def test_non_finite_numbers_are_value_errors_naming_the_operand(c, op, left):
+    name, f = op
+    x, y, before = a_graph()
+    with pytest.raises((ValueError, OverflowError)) as info:
+        f(c, x) if left else f(x, c)
+    message = str(info.value)
+    assert message.startswith(f"{name}: ")
+    if info.type is ValueError:
+        assert "is not a finite number" in message and repr(float(c)) in message
+    assert [(v.data, v.grad) for v in topological_order(y)] == before
+
+
+NUMPY_SCALARS = [np.bool_(True), np.bool_(False), np.int8(-3), np.int16(7), np.int32(-5),
+                 np.int64(9), np.uint8(200), np.uint16(3), np.uint32(4), np.uint64(5),
+                 np.float16(0.5), np.float32(-1.25), np.float64(2.5), np.longdouble(0.75),
+                 Fraction(3, 4), True, 3]
+
+
+@pytest.mark.parametrize("c", NUMPY_SCALARS, ids=[type(c).__name__ for c in NUMPY_SCALARS])
+def test_numpy_scalars_are_accepted_everywhere_alike(c):
+    expected = float(c)
+    assert Value(c).data == expected and type(Value(c).data) is float
+    x = Value(2.0)
+    assert (x * c).data == 2.0 * expected and (x + c).data == 2.0 + expected
+    assert (x - c).args == (x, expected) and (x - c).op == "-"
+    if expected != 0:
+        assert (x / c).data == 2.0 / expected
+    assert ops.maximum(x, c).data == max(2.0, expected)
+
+
+@pytest.mark.parametrize("bad", ["1", None, [1.0], 1j, np.array([1.0, 2.0]), object()])
+def test_non_numbers_are_type_errors(bad):
+    x = Value(2.0)
+    with pytest.raises(TypeError):
+        x * bad
+    with pytest.raises(TypeError, match=r"max\(\): operand 2 must be a Value or a real number"):
+        ops.maximum(x, bad)
+
+
+@given(st.integers(1, 1999))
+def test_a_sweep_failing_anywhere_in_a_large_graph_leaves_every_gradient(k):
+    count = {"n": 0, "armed": False}
+
+    def partials(out, a):
+        if count["armed"]:
+            count["n"] += 1
+            if count["n"] == k:
+                raise ValueError("no derivative here")
+        return (1.0,)
+
+    step = primitive("sometimes_fails", lambda a: a, partials)
+    x = Value(0.1, "x")
+    y = x
+    for _ in range(2000):
+        y = step(y * 0.999 + x)
+    y.backward()
+    before = [v.grad for v in topological_order(y)]
+    count["armed"] = True
+    with pytest.raises(ValueError, match="sometimes_fails: its local derivative fails"):
+        y.backward()
+    assert [v.grad for v in topological_order(y)] == before
+    count.update(n=0)
+    with pytest.raises(ValueError, match="sometimes_fails"):
+        grad(y, [x], create_graph=True)
+    assert [v.grad for v in topological_order(y)] == before
