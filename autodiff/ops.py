@@ -37,7 +37,8 @@ from autodiff.engine import (
 )
 
 __all__ = [
-    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "maximum",
+    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "log_sum_exp",
+    "maximum",
     "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus", "sqrt",
     "sub", "tan", "tanh",
 ]
@@ -92,6 +93,12 @@ def _sigmoid(a: float) -> float:
 def _softplus(a: float) -> float:
     """log(1 + e^a) = max(a, 0) + log(1 + e^(−|a|)), exact and without overflow."""
     return max(a, 0.0) + math.log1p(math.exp(-math.fabs(a)))
+
+
+def _log_sum_exp(*u: float) -> float:
+    """log Σ_k e^(u_k) = m + log Σ_k e^(u_k − m) with m = max_k u_k: nothing overflows."""
+    m = max(u)
+    return m + math.log(math.fsum(math.exp(x - m) for x in u))
 
 
 def _sign(a: Operand) -> float:
@@ -158,3 +165,8 @@ maximum: Primitive = builtin_primitive(
 minimum: Primitive = builtin_primitive(
     "min", min, lambda out, a, b: _smaller(a, b), 2, symbol="min",
     formula=("[{a} < {b}]", "[{b} < {a}]"), singular_distance=lambda a, b: math.fabs(a - b))
+log_sum_exp: Primitive = builtin_primitive(
+    "log_sum_exp", _log_sum_exp, lambda out, *u: tuple(exp(x - out) for x in u), None,
+    symbol="log Σ exp", formula=lambda *u, out: tuple(f"exp({x} − {out})" for x in u))
+"""log Σ_k exp(u_k) of any number of operands, stable for any logits; ∂/∂u_k =
+exp(u_k − out), the softmax. One node, with no branch on the data."""

@@ -346,3 +346,22 @@ def test_partials_of_the_table_agree_with_the_sweep(x0):
         y = p(x)
         assert y.partials() == (p.partials(y.data, x0)[0],)
         assert grad(y, [x]) == list(y.partials())
+
+
+def test_variadic_and_three_operand_primitives_keep_folded_numbers_in_place():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    lse = ops.log_sum_exp(a, 2.0, b, Value(1000.0))
+    assert lse.data == 1000.0 and lse.args[1] == 2.0 and len(lse.inputs) == 3
+    assert grad(lse, [a, b]) == [0.0, 0.0]  # the softmax of a logit 998 below the max
+    assert gradcheck(lambda x, y: ops.log_sum_exp(x, 0.3, y), [0.1, 0.5]).ok
+    assert gradgradcheck(lambda x, y: ops.log_sum_exp(x, 0.3, y), [0.1, 0.5]).ok
+    fma = primitive("fma", lambda x, y, z: x * y + z, lambda out, x, y, z: (y, x, 1.0),
+                    formula=["{b}", "{a}", "1"])
+    out = fma(a, 3.0, b)
+    assert (out.data, out.args, out.inputs) == (5.0, (a, 3.0, b), (a, b))
+    out.backward()
+    assert (a.grad, b.grad) == (3.0, 1.0)
+    assert "a.grad += ∂t1/∂a × t1.grad = (3) × 1" in str(Stepper(out).steps[-1])
+    assert gradgradcheck(lambda x, y: fma(x, y, x), [0.4, -0.7]).ok
+    with pytest.raises(TypeError, match=r"fma\(\) takes 3 operands, got 2"):
+        fma(a, b)
