@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from autodiff import Value
 
@@ -22,13 +22,26 @@ def check_activation(name: object, *, allow_softmax: bool = False) -> str:
     return name
 
 
+def add(terms: Iterable[Value], who: str = "add") -> Value:
+    """t_1 + t_2 + … + t_n as n − 1 nodes, starting from t_1: no `+ 0` node
+    (Python's `sum()` starts from 0). A single term is returned as it is."""
+    it = iter(terms)
+    try:
+        result = next(it)
+    except StopIteration:
+        raise ValueError(f"{who}() of an empty sequence") from None
+    for t in it:
+        result = result + t
+    return result
+
+
 def log_sum_exp(u: Sequence[Value]) -> Value:
     """log Σ_k exp(u_k), computed as m + log Σ_k exp(u_k − m) with m = max_k u_k
     (a float constant, so no exp overflows and the gradient is exactly softmax(u))."""
     if not u:
         raise ValueError("log_sum_exp() of an empty sequence")
     m = max(v.data for v in u)
-    return sum((v - m).exp() for v in u).log() + m
+    return add((v - m).exp() for v in u).log() + m
 
 
 def softmax(u: Sequence[Value]) -> list[Value]:
@@ -37,7 +50,7 @@ def softmax(u: Sequence[Value]) -> list[Value]:
         raise ValueError("softmax() of an empty sequence")
     m = max(v.data for v in u)
     e = [(v - m).exp() for v in u]
-    total = sum(e)
+    total = add(e)
     return [ek / total for ek in e]
 
 
