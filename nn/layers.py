@@ -21,10 +21,11 @@ from numbers import Real
 from autodiff import Value, scope
 from nn import recording
 from nn.functional import ACTIVATIONS, check_activation, softmax
-from nn.init import Initializer, as_rng, constant, uniform
+from nn.init import Initializer, constant, module_rng, spawn, uniform
 from nn.module import Module
 
 Inputs = Sequence[Value | float]
+Seed = int | random.Random | None
 
 
 def _check_size(name: str, n: object) -> int:
@@ -47,7 +48,8 @@ def _check_inputs(z: object, nin: int, who: str) -> Inputs:
 
 
 class Neuron(Module):
-    """One unit: u = Σ_i w_i·z_i + b and z = f(u). `w` is a list of Values, `b` a Value."""
+    """One unit: u = Σ_i w_i·z_i + b and z = f(u). `w` is a list of Values, `b` a Value.
+    `seed`: see `nn.init` (None: the next stream of the default sequence)."""
 
     def __init__(
         self,
@@ -56,12 +58,12 @@ class Neuron(Module):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
         fan_out: int = 1,
     ) -> None:
         nin = _check_size("nin", nin)
         self.activation = check_activation(activation)
-        rng = as_rng(seed)
+        rng = module_rng(seed)
         init, bias_init = init or uniform(), bias_init or constant(0.0)
         self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(bias_init(nin, fan_out, rng))
@@ -101,7 +103,8 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons on the same `nin` inputs; calling it returns a list of `nout`
     Values, always (also when nout = 1). activation "softmax" applies
-    y_k = exp(u_k) / Σ_j exp(u_j) across the layer."""
+    y_k = exp(u_k) / Σ_j exp(u_j) across the layer. Each neuron draws its
+    weights from its own stream, spawned from the layer's (`seed`, see `nn.init`)."""
 
     def __init__(
         self,
@@ -111,14 +114,14 @@ class Layer(Module):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
     ) -> None:
         nin, nout = _check_size("nin", nin), _check_size("nout", nout)
         self.activation = check_activation(activation, allow_softmax=True)
         unit = "linear" if activation == "softmax" else activation
-        rng = as_rng(seed)
+        rng = module_rng(seed)
         self.neurons = [
-            Neuron(nin, unit, init=init, bias_init=bias_init, seed=rng, fan_out=nout)
+            Neuron(nin, unit, init=init, bias_init=bias_init, seed=spawn(rng), fan_out=nout)
             for _ in range(nout)
         ]
         self.name_units(l=2)
@@ -193,7 +196,9 @@ class Sequential(Module):
 class MLP(Sequential):
     """A multilayer perceptron: `MLP(2, [16, 16, 1])` is 2 inputs, two hidden
     layers of 16 units with `activation`, and 1 output with `output_activation`.
-    `model(x)` takes a list of `nin` numbers or Values and returns a list."""
+    `model(x)` takes a list of `nin` numbers or Values and returns a list.
+    Each layer draws from its own stream, spawned from the MLP's (`seed`, see
+    `nn.init`), so its layers differ, and so do two MLPs built with the default."""
 
     def __init__(
         self,
@@ -204,7 +209,7 @@ class MLP(Sequential):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
     ) -> None:
         nin = _check_size("nin", nin)
         if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
@@ -212,12 +217,12 @@ class MLP(Sequential):
         sizes = [_check_size(f"sizes[{k}]", n) for k, n in enumerate(sizes)]
         check_activation(activation)
         check_activation(output_activation, allow_softmax=True)
-        rng = as_rng(seed)
+        rng = module_rng(seed)
         widths = [nin, *sizes]
         super().__init__(*(
             Layer(widths[k], widths[k + 1],
                   output_activation if k == len(sizes) - 1 else activation,
-                  init=init, bias_init=bias_init, seed=rng)
+                  init=init, bias_init=bias_init, seed=spawn(rng))
             for k in range(len(sizes))
         ))
         self.nin, self.sizes = nin, sizes
