@@ -7,8 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from nn.layers import MLP, Layer, Neuron, Residual, Sequential
-from nn.module import Module
+from nn.module import Module, build
 
 FORMAT = "autodiff-watch/nn"
 VERSION = 1
@@ -20,7 +19,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
     Floats are written with `repr`, which round-trips exactly. The file is
     written to a temporary file beside `path` and renamed over it, so a crash
     mid-write leaves the old file intact."""
-    if not hasattr(model, "config"):
+    if not isinstance(model, Module):
         raise TypeError(f"save() needs an nn model, got {type(model).__name__}")
     text = json.dumps({"format": FORMAT, "version": VERSION, "config": model.config(),
                        "state": model.state_dict()}, allow_nan=False, indent=1)
@@ -57,22 +56,3 @@ def load(path: str | os.PathLike) -> Module:
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: saved model does not fit its architecture: {exc}") from None
     return model
-
-
-def build(config: dict) -> Module:
-    """A fresh module from `module.config()`."""
-    if not isinstance(config, dict):
-        raise TypeError(f"a module config must be a dict, got {type(config).__name__}")
-    kind = config.get("type")
-    args = {k: v for k, v in config.items() if k != "type"}
-    if kind == "MLP":
-        return MLP(**args)
-    if kind == "Layer":
-        return Layer(**args)
-    if kind == "Neuron":
-        return Neuron(**args)
-    if kind == "Sequential":
-        return Sequential(*(build(c) for c in args["layers"]))
-    if kind == "Residual":
-        return Residual(build(args["block"]))
-    raise ValueError(f"unknown module type {kind!r}")
