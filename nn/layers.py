@@ -23,7 +23,7 @@ from autodiff import Value, scope
 from nn import recording
 from nn.functional import ACTIVATIONS, check_activation, softmax
 from nn.init import Initializer, constant, module_rng, spawn, uniform
-from nn.module import Module, arguments, build
+from nn.module import Module, arguments, build, reserve
 
 Inputs = Sequence[Value | float]
 Seed = int | random.Random | None
@@ -83,6 +83,7 @@ class Neuron(Module):
         self.activation = check_activation(activation)
         init = _initializer("init", init, uniform())
         bias_init = _initializer("bias_init", bias_init, constant(0.0))
+        reserve(nin + 1, f"Neuron({nin})")
         rng = module_rng(seed)
         self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(bias_init(nin, fan_out, rng))

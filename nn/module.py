@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -228,3 +230,31 @@ def _short(x: object) -> str:
 
 def _origin(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# -- parameter budget: nn.load never makes more parameters than a file holds --
+
+_budget: ContextVar[list[int] | None] = ContextVar("nn_parameter_budget", default=None)
+
+
+@contextmanager
+def parameter_budget(limit: int) -> Iterator[None]:
+    """Inside: modules may create at most `limit` parameters in all (see `reserve`)."""
+    token = _budget.set([limit])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def reserve(count: int, who: str) -> None:
+    """Called by a module before it creates `count` parameters: inside
+    `parameter_budget` (as `nn.load` builds a model) it raises ValueError,
+    before anything is allocated, when the budget would be exceeded."""
+    left = _budget.get()
+    if left is None:
+        return
+    if count > left[0]:
+        raise ValueError(f"{who} needs {count} parameters, but the file holds values for "
+                         f"only {left[0]} more")
+    left[0] -= count
