@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from autodiff import Primitive, Value, primitives
+from autodiff import Primitive, Value, ops, primitives
 
 
 def activation(name: str) -> Callable[[Value], Value]:
@@ -43,23 +43,33 @@ def check_activation(name: object, *, allow_softmax: bool = False) -> str:
     return name  # type: ignore[return-value]
 
 
+def add(terms: Iterable[Value], who: str = "add") -> Value:
+    """t_1 + t_2 + … + t_n as n − 1 nodes, starting from t_1: no `+ 0` node
+    (Python's `sum()` starts from 0). A single term is returned as it is."""
+    it = iter(terms)
+    try:
+        result = next(it)
+    except StopIteration:
+        raise ValueError(f"{who}() of an empty sequence") from None
+    for t in it:
+        result = result + t
+    return result
+
+
 def log_sum_exp(u: Sequence[Value]) -> Value:
-    """log Σ_k exp(u_k), computed as m + log Σ_k exp(u_k − m) with m = max_k u_k
-    (a float constant, so no exp overflows and the gradient is exactly softmax(u))."""
+    """log Σ_k exp(u_k): the primitive `autodiff.ops.log_sum_exp`, one node computed
+    as m + log Σ_k exp(u_k − m) with m = max_k u_k inside its forward, so no exp
+    overflows, nothing branches on the data, and ∂/∂u_k = softmax(u)_k exactly."""
     if not u:
         raise ValueError("log_sum_exp() of an empty sequence")
-    m = max(v.data for v in u)
-    return sum((v - m).exp() for v in u).log() + m
+    return ops.log_sum_exp(*u)
 
 
 def softmax(u: Sequence[Value]) -> list[Value]:
-    """y_k = exp(u_k) / Σ_j exp(u_j), shifted by max_j u_j so nothing overflows."""
-    if not u:
-        raise ValueError("softmax() of an empty sequence")
-    m = max(v.data for v in u)
-    e = [(v - m).exp() for v in u]
-    total = sum(e)
-    return [ek / total for ek in e]
+    """y_k = exp(u_k) / Σ_j exp(u_j), computed as exp(u_k − log Σ_j exp(u_j)): stable
+    for any logits (every exponent is ≤ 0)."""
+    lse = log_sum_exp(u)
+    return [ops.exp(v - lse) for v in u]
 
 
 def log_softmax(u: Sequence[Value]) -> list[Value]:

@@ -1,14 +1,29 @@
-"""Weight initialisers, each drawing from an explicit `random.Random`.
+"""Weight initialisers and the random streams they draw from.
 
 An initialiser is a callable `(fan_in, fan_out, rng) -> float` giving one weight
 w_ji of a layer with `fan_in` inputs and `fan_out` units. Pass one to `MLP`,
 `Layer` or `Neuron` as `init=` (weights) or `bias_init=` (biases).
+
+Seeds (`seed=` of every module): weights are random, as the seed notes stress,
+and reproducible. A module gets one stream, `random.Random`:
+
+- `seed=None` (the default): the next stream of nn's default sequence, which
+  starts afresh in every process. A program gives the same weights each time
+  it runs, yet two models it builds differ (`nn.MLP(2, [3, 1])` twice), and so
+  do layers built one by one for a `Sequential`. Pass a seed for weights that
+  do not depend on what was built before.
+- `seed=` an int: `random.Random(seed)`, independent of everything else.
+- `seed=` a `random.Random`: that generator, which the module advances.
+
+A module that builds sub-modules gives each its own stream, spawned from its
+own in order (`spawn`), so the layers of one model never share weights.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import threading
 from collections.abc import Callable
 
 Initializer = Callable[[int, int, random.Random], float]
@@ -40,8 +55,32 @@ def constant(value: float) -> Initializer:
 
 
 def as_rng(seed: int | random.Random) -> random.Random:
+    """`random.Random(seed)` for an int, the generator itself for a Random."""
     if isinstance(seed, random.Random):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
     return random.Random(seed)
+
+
+def spawn(rng: random.Random) -> random.Random:
+    """A new stream seeded with 64 bits drawn from `rng`: reproducible from
+    `rng`'s state, and independent of how much the new stream is used."""
+    return random.Random(rng.getrandbits(64))
+
+
+_DEFAULT_SEED = 0
+_default_root = random.Random(_DEFAULT_SEED)  # the default sequence: spawn(root), spawn(root), …
+_default_lock = threading.Lock()
+
+
+def module_rng(seed: int | random.Random | None) -> random.Random:
+    """The stream of a module built with `seed=` (see the module docstring):
+    None takes the next stream of the default sequence."""
+    if seed is None:
+        with _default_lock:
+            return spawn(_default_root)
+    if isinstance(seed, bool) or not isinstance(seed, int | random.Random):
+        raise TypeError(
+            f"seed must be None, an int or a random.Random, got {type(seed).__name__}")
+    return as_rng(seed)

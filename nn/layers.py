@@ -15,22 +15,33 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Real
+from typing import Any
 
 from autodiff import Value, scope
 from nn import recording
 from nn.functional import activation, check_activation, softmax
-from nn.init import Initializer, as_rng, constant, uniform
-from nn.module import Module
+from nn.init import Initializer, constant, module_rng, spawn, uniform
+from nn.module import Module, arguments, build, reserve
 
 Inputs = Sequence[Value | float]
+Seed = int | random.Random | None
 
 
 def _check_size(name: str, n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
     return n
+
+
+def _initializer(name: str, f: Initializer | None, default: Initializer) -> Initializer:
+    if f is None:
+        return default
+    if not callable(f):
+        raise TypeError(f"{name} must be an initialiser (fan_in, fan_out, rng) -> float, "
+                        f"got {type(f).__name__}")
+    return f
 
 
 def _check_inputs(z: object, nin: int, who: str) -> Inputs:
@@ -46,8 +57,17 @@ def _check_inputs(z: object, nin: int, who: str) -> Inputs:
     return z
 
 
+def _check_keys(cls: type[Module], config: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
+    args = arguments(config)
+    if set(args) != keys:
+        raise ValueError(f"a {cls.type_name} config has exactly the keys 'type', "
+                         f"{', '.join(map(repr, sorted(keys)))}; got {sorted(args)}")
+    return args
+
+
 class Neuron(Module):
-    """One unit: u = Σ_i w_i·z_i + b and z = f(u). `w` is a list of Values, `b` a Value."""
+    """One unit: u = Σ_i w_i·z_i + b and z = f(u). `w` is a list of Values, `b` a Value.
+    `seed`: see `nn.init` (None: the next stream of the default sequence)."""
 
     def __init__(
         self,
@@ -56,25 +76,31 @@ class Neuron(Module):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
         fan_out: int = 1,
     ) -> None:
-        nin = _check_size("nin", nin)
+        nin, fan_out = _check_size("nin", nin), _check_size("fan_out", fan_out)
         self.activation = check_activation(activation)
-        rng = as_rng(seed)
-        init, bias_init = init or uniform(), bias_init or constant(0.0)
+        init = _initializer("init", init, uniform())
+        bias_init = _initializer("bias_init", bias_init, constant(0.0))
+        reserve(nin + 1, f"Neuron({nin})")
+        rng = module_rng(seed)
         self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(bias_init(nin, fan_out, rng))
         self._names = ("u", "z")
-        self.name_units(l=2, j=1)
+        self.name_units(2)
 
-    def name_units(self, l: int, j: int) -> None:  # noqa: E741 (the notes' letter)
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{i}", wi) for i, wi in enumerate(self.w)), ("b", self.b)]
+
+    def name_units(self, l: int, j: int = 1) -> int:  # noqa: E741 (the notes' letter)
         """Label the parameters w_ji^(l), b_j^(l) and future nodes u_j^(l), z_j^(l)."""
         for i, wi in enumerate(self.w, start=1):
             sep = "" if j < 10 and i < 10 else ","  # w_12 is j = 1, i = 2; w_12,3 is j = 12
             wi.label = f"w_{j}{sep}{i}^({l})"
         self.b.label = f"b_{j}^({l})"
         self._names = (f"u_{j}^({l})", f"z_{j}^({l})")
+        return l + 1
 
     def pre_activation(self, z: Inputs) -> Value:
         """u = Σ_i w_i·z_i + b (inputs are not checked here; see __call__)."""
@@ -94,14 +120,18 @@ class Neuron(Module):
     def describe(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation})"
 
-    def config(self) -> dict:
-        return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "nin": len(self.w), "activation": self.activation}
 
 
 class Layer(Module):
     """`nout` neurons on the same `nin` inputs; calling it returns a list of `nout`
     Values, always (also when nout = 1). activation "softmax" applies
-    y_k = exp(u_k) / Σ_j exp(u_j) across the layer."""
+    y_k = exp(u_k) / Σ_j exp(u_j) across the layer. Each neuron draws its
+    weights from its own stream, spawned from the layer's (`seed`, see `nn.init`).
+    Its nodes u^(l), z^(l) are what `nn.record` keeps."""
+
+    records_units = True
 
     def __init__(
         self,
@@ -111,22 +141,26 @@ class Layer(Module):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
     ) -> None:
         nin, nout = _check_size("nin", nin), _check_size("nout", nout)
         self.activation = check_activation(activation, allow_softmax=True)
         unit = "linear" if activation == "softmax" else activation
-        rng = as_rng(seed)
+        rng = module_rng(seed)
         self.neurons = [
-            Neuron(nin, unit, init=init, bias_init=bias_init, seed=rng, fan_out=nout)
+            Neuron(nin, unit, init=init, bias_init=bias_init, seed=spawn(rng), fan_out=nout)
             for _ in range(nout)
         ]
-        self.name_units(l=2)
+        self.name_units(2)
         self.scope_parameters()
 
-    def name_units(self, l: int) -> None:  # noqa: E741
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{j}", neuron) for j, neuron in enumerate(self.neurons)]
+
+    def name_units(self, l: int) -> int:  # noqa: E741
         for j, neuron in enumerate(self.neurons, start=1):
             neuron.name_units(l, j)
+        return l + 1
 
     @property
     def nin(self) -> int:
@@ -136,8 +170,8 @@ class Layer(Module):
         z = _check_inputs(z, self.nin, "Layer")
         f = activation("linear" if self.activation == "softmax" else self.activation)
         us, zs = [], []
-        for j, neuron in enumerate(self.neurons):
-            with scope(f"neurons.{j}"):
+        for (name, _), neuron in zip(self.named_children(), self.neurons, strict=True):
+            with scope(name):
                 u = neuron.pre_activation(z)
                 out = f(u)
             if out is not u:
@@ -154,31 +188,33 @@ class Layer(Module):
     def describe(self) -> str:
         return f"Layer({self.nin} → {len(self.neurons)}, {self.activation})"
 
-    def config(self) -> dict:
-        return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons),
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "nin": self.nin, "nout": len(self.neurons),
                 "activation": self.activation}
 
 
 class Sequential(Module):
-    """Modules applied in order; `layers` holds them. Layer k gets the textbook
-    index l = k + 2 in its labels."""
+    """Modules applied in order; `layers` holds them. Their units are named with
+    the notes' layer indices l = 2, 3, ... in order, through any nesting (a
+    plain list of layers: layer k gets l = k + 2)."""
 
     def __init__(self, *layers: Module) -> None:
         if not layers:
             raise ValueError("Sequential() needs at least one module")
         for k, m in enumerate(layers):
-            if not isinstance(m, Module) or not callable(m):
+            if not isinstance(m, Module) or type(m).__call__ is Module.__call__:
                 raise TypeError(f"Sequential() item {k} is not a module: {m!r}")
         self.layers = list(layers)
-        for k, m in enumerate(self.layers):
-            if isinstance(m, Layer | Residual):
-                m.name_units(l=k + 2)
+        self.name_units(2)
         self.scope_parameters()
 
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{k}", m) for k, m in enumerate(self.layers)]
+
     def __call__(self, x: Inputs) -> list[Value]:
-        z: list[Value] | Inputs = x
-        for k, layer in enumerate(self.layers):
-            with scope(f"layers.{k}"):
+        z: Any = x
+        for name, layer in self.named_children():
+            with scope(name):
                 z = layer(z)
         return list(z)
 
@@ -186,14 +222,24 @@ class Sequential(Module):
         inner = ", ".join(m.describe() for m in self.layers)
         return f"{type(self).__name__}({inner})"
 
-    def config(self) -> dict:
-        return {"type": "Sequential", "layers": [m.config() for m in self.layers]}
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "layers": [m.config() for m in self.layers]}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Module:
+        layers = _check_keys(cls, config, {"layers"})["layers"]
+        if not isinstance(layers, list):
+            raise ValueError(f"a {cls.type_name} config's 'layers' must be a list of module "
+                             f"configs, got {type(layers).__name__}")
+        return cls(*(build(c) for c in layers))
 
 
 class MLP(Sequential):
     """A multilayer perceptron: `MLP(2, [16, 16, 1])` is 2 inputs, two hidden
     layers of 16 units with `activation`, and 1 output with `output_activation`.
-    `model(x)` takes a list of `nin` numbers or Values and returns a list."""
+    `model(x)` takes a list of `nin` numbers or Values and returns a list.
+    Each layer draws from its own stream, spawned from the MLP's (`seed`, see
+    `nn.init`), so its layers differ, and so do two MLPs built with the default."""
 
     def __init__(
         self,
@@ -204,7 +250,7 @@ class MLP(Sequential):
         *,
         init: Initializer | None = None,
         bias_init: Initializer | None = None,
-        seed: int | random.Random = 0,
+        seed: Seed = None,
     ) -> None:
         nin = _check_size("nin", nin)
         if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
@@ -212,12 +258,12 @@ class MLP(Sequential):
         sizes = [_check_size(f"sizes[{k}]", n) for k, n in enumerate(sizes)]
         check_activation(activation)
         check_activation(output_activation, allow_softmax=True)
-        rng = as_rng(seed)
+        rng = module_rng(seed)
         widths = [nin, *sizes]
         super().__init__(*(
             Layer(widths[k], widths[k + 1],
                   output_activation if k == len(sizes) - 1 else activation,
-                  init=init, bias_init=bias_init, seed=rng)
+                  init=init, bias_init=bias_init, seed=spawn(rng))
             for k in range(len(sizes))
         ))
         self.nin, self.sizes = nin, sizes
@@ -227,9 +273,13 @@ class MLP(Sequential):
         arrows = " → ".join(str(n) for n in [self.nin, *self.sizes])
         return f"MLP({arrows}, {self.activation}, output {self.output_activation})"
 
-    def config(self) -> dict:
-        return {"type": "MLP", "nin": self.nin, "sizes": self.sizes,
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "nin": self.nin, "sizes": self.sizes,
                 "activation": self.activation, "output_activation": self.output_activation}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Module:
+        return cls(**arguments(config))  # as Module's default: not Sequential's
 
 
 class Residual(Module):
@@ -238,18 +288,19 @@ class Residual(Module):
     The identity path carries δ back unchanged, so lower layers keep a gradient
     even where F's own derivative vanishes. `block` must map n Values to n."""
 
+    _BLOCK = "block"  # the child's name: parameter paths "….block.…", scope "…/block"
+
     def __init__(self, block: Module) -> None:
-        if not isinstance(block, Module) or not callable(block):
+        if not isinstance(block, Module) or type(block).__call__ is Module.__call__:
             raise TypeError(f"Residual() needs a module, got {block!r}")
         self.block = block
         self.scope_parameters()
 
-    def name_units(self, l: int) -> None:  # noqa: E741
-        if isinstance(self.block, Layer):
-            self.block.name_units(l)
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(self._BLOCK, self.block)]
 
     def __call__(self, z: Inputs) -> list[Value]:
-        with scope("block"):
+        with scope(self._BLOCK):
             fz = self.block(z)
         if len(fz) != len(z):
             raise ValueError(f"Residual block maps {len(z)} inputs to {len(fz)} outputs; "
@@ -259,5 +310,9 @@ class Residual(Module):
     def describe(self) -> str:
         return f"Residual({self.block.describe()})"
 
-    def config(self) -> dict:
-        return {"type": "Residual", "block": self.block.config()}
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "block": self.block.config()}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Module:
+        return cls(build(_check_keys(cls, config, {"block"})["block"]))

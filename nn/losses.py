@@ -1,6 +1,10 @@
 """Losses E_n for one sample (y: the network's outputs, d: the targets), and
 their total over a minibatch. With the matching output activation each has the
-output delta δ^(L) = ∂E_n/∂u^(L) = y − d (seed notes 000 §4.4.1)."""
+output delta δ^(L) = ∂E_n/∂u^(L) = y − d (seed notes 000 §4.4.1).
+
+Every loss returns a Value labelled "E" (so diagrams and the Stepper read
+∂E/∂u_1^(3)); `total` names the per-sample losses E_1 … E_N and its result E.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,50 @@ from collections.abc import Sequence
 from numbers import Real
 
 from autodiff import Value
-from nn.functional import log_sum_exp
+from autodiff.ops import softplus
+from nn.functional import add, log_sum_exp
 
 Targets = Sequence[float | Value]
+Target = float | Value
 
 
-def _pairs(y: Sequence[Value], d: object, who: str) -> list[tuple[Value, float | Value]]:
+def _pairs(y: Sequence[Value], d: object, who: str) -> list[tuple[Value, Target]]:
     if isinstance(d, Real | Value):
         d = [d]
     if not isinstance(y, Sequence) or not isinstance(d, Sequence) or isinstance(d, str):
         raise TypeError(f"{who}(y, d) needs lists of outputs and targets")
     if len(y) != len(d) or not y:
         raise ValueError(f"{who}: {len(y)} outputs but {len(d)} targets")
+    for j, yj in enumerate(y):
+        if not isinstance(yj, Value):
+            raise TypeError(f"{who}: output {j} must be a Value, got {yj!r}")
     for j, dj in enumerate(d):
         if not isinstance(dj, Value) and (not isinstance(dj, Real) or not math.isfinite(dj)):
             raise TypeError(f"{who}: target {j} must be a finite number, got {dj!r}")
     return list(zip(y, d, strict=True))
 
 
+def _scaled(c: Target, v: Value) -> Value:
+    """c·v, with no `× 1` node for the one-hot target c = 1."""
+    return v if not isinstance(c, Value) and c == 1 else c * v
+
+
+def _nonzero_targets(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
+    kept = [(v, dk) for v, dk in pairs if isinstance(dk, Value) or dk != 0]
+    if not kept:
+        raise ValueError(f"{who}: every target is 0; expected one-hot or probability "
+                         f"targets (Σ_k d_k = 1)")
+    return kept
+
+
+def _named(E: Value) -> Value:
+    E.label = "E"
+    return E
+
+
 def squared_error(y: Sequence[Value], d: Targets) -> Value:
     """E_n = ½ Σ_j (y_j − d_j)²; with a linear output, δ_j^(L) = y_j − d_j."""
-    return sum((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) * 0.5
+    return _named(add((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) / 2)
 
 
 def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
@@ -38,52 +65,65 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     `binary_cross_entropy_with_logits` when |u| can be large."""
     terms = []
     for yj, dj in _pairs(y, d, "binary_cross_entropy"):
-        if dj != 0:
-            terms.append(dj * yj.log())
-        if dj != 1:
-            terms.append((1 - dj) * (1 - yj).log())
-    return -sum(terms)
-
-
-def softplus(u: Value) -> Value:
-    """log(1 + e^u) without overflow: u + log(1 + e^−u) for u > 0. Both branches
-    are the same smooth function, with derivative σ(u)."""
-    if u.data > 0:
-        return u + ((-u).exp() + 1).log()
-    return (u.exp() + 1).log()
+        if isinstance(dj, Value) or dj != 0:
+            terms.append(_scaled(dj, yj.log()))
+        if isinstance(dj, Value) or dj != 1:
+            terms.append(_scaled(1 - dj, (1 - yj).log()))
+    return _named(-add(terms))
 
 
 def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The binary cross-entropy of y = σ(u), from the logits u, stable for any u:
     E_n = Σ_j [softplus(u_j) − d_j u_j]; ∂E_n/∂u_j = σ(u_j) − d_j."""
-    return sum(softplus(uj) - uj * dj for uj, dj in _pairs(u, d, "binary_cross_entropy"))
+    terms = []
+    for uj, dj in _pairs(u, d, "binary_cross_entropy"):
+        zero = not isinstance(dj, Value) and dj == 0
+        terms.append(softplus(uj) if zero else softplus(uj) - _scaled(dj, uj))
+    return _named(add(terms))
 
 
 def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     """E_n = −Σ_k d_k log y_k on softmax outputs y, with one-hot or probability
-    targets (Σ_k d_k = 1); δ^(L) = y − d. Terms with d_k = 0 are skipped."""
-    return -sum(dk * yk.log() for yk, dk in _pairs(y, d, "cross_entropy") if dk != 0)
+    targets (Σ_k d_k = 1); δ^(L) = y − d. Terms with d_k = 0 are skipped;
+    all-zero targets raise ValueError (they are no distribution, and E_n = 0
+    would silently train nothing)."""
+    pairs = _nonzero_targets(_pairs(y, d, "cross_entropy"), "cross_entropy")
+    return _named(-add(_scaled(dk, yk.log()) for yk, dk in pairs))
 
 
 def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The cross-entropy of y = softmax(u), from the logits u:
-    E_n = Σ_k d_k (log Σ_j e^{u_j} − u_k), stable by log-sum-exp; ∂E_n/∂u_k = y_k − d_k."""
+    E_n = Σ_k d_k (log Σ_j e^{u_j} − u_k), stable by log-sum-exp; ∂E_n/∂u_k = y_k − d_k.
+    All-zero targets raise ValueError, as for `cross_entropy`."""
     pairs = _pairs(u, d, "cross_entropy")
+    kept = _nonzero_targets(pairs, "cross_entropy")
     lse = log_sum_exp([uk for uk, _ in pairs])
-    return sum(dk * (lse - uk) for uk, dk in pairs if dk != 0)
+    return _named(add(_scaled(dk, lse - uk) for uk, dk in kept))
 
 
 def hinge(y: Sequence[Value], d: Targets) -> Value:
     """Max-margin loss for targets ±1: E_n = Σ_j max(0, 1 − d_j y_j)."""
-    return sum((1 - yj * dj).relu() for yj, dj in _pairs(y, d, "hinge"))
+    return _named(add((1 - _scaled(dj, yj)).relu() for yj, dj in _pairs(y, d, "hinge")))
 
 
 def total(losses: Sequence[Value], reduction: str = "mean") -> Value:
-    """E = Σ_n E_n ("sum") or E = 1/N Σ_n E_n ("mean") over a minibatch."""
+    """E = Σ_n E_n ("sum") or E = 1/N Σ_n E_n ("mean", a division by N) over
+    a minibatch, labelled E; each per-sample loss still labelled E is renamed
+    E_n (n = 1 … N). The sum starts from E_1 (no `+ 0` node), and one loss is
+    returned as it is (no `× 1` or `÷ 1` node)."""
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    losses = list(losses)
     if not losses:
         raise ValueError("total() of an empty minibatch")
-    if reduction == "sum":
-        return sum(losses)
-    if reduction == "mean":
-        return sum(losses) * (1.0 / len(losses))
-    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    for n, E_n in enumerate(losses):
+        if not isinstance(E_n, Value):
+            raise TypeError(f"total() needs the per-sample losses as Values; "
+                            f"item {n} is {type(E_n).__name__}")
+    if len(losses) == 1:
+        return losses[0]
+    for n, E_n in enumerate(losses, start=1):
+        if E_n.label == "E":
+            E_n.label = f"E_{n}"
+    E = add(losses)
+    return _named(E / len(losses) if reduction == "mean" else E)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autodiff import Value
+from autodiff import Value, zero_grad
 
 
 def _params(params: Iterable[Value]) -> list[Value]:
@@ -35,8 +35,8 @@ class Optimizer:
         self.params = _params(params)
 
     def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
+        """Set every parameter's `grad` to 0.0 (`autodiff.zero_grad`)."""
+        zero_grad(self.params)
 
     def step(self) -> None:
         raise NotImplementedError

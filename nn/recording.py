@@ -4,30 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from autodiff import Value
 from nn.module import Module
 
-_active: list[Recording] = []
+_active: ContextVar[tuple[Recording, ...]] = ContextVar("nn_recordings", default=())
+"""The recordings open in this context: each thread (and asyncio task) has its own."""
 
 
 class Recording:
     """The nodes of every forward call made while recording.
 
-    `u[k][n][j]` and `z[k][n][j]`: layer k of `model.layers` (textbook layer
-    l = k + 2), sample n (the n-th forward call), unit j; all indices from 0.
-    After `E.backward()`, `deltas()` gives δ_j^(l) = ∂E/∂u_j^(l), the floats
-    `u.grad`, in the same shape.
+    `u[k][n][j]` and `z[k][n][j]`: k indexes the model's layers (the modules
+    with `records_units`, i.e. every `nn.Layer`, at any nesting) in the order
+    of `model.named_modules()`, depth first in calling order; `paths[k]` and
+    `layers[k]` say which layer k is. For a plain MLP or a Sequential of
+    layers, k is the position in `model.layers` (textbook layer l = k + 2).
+    n counts the calls of that layer while recording (the n-th sample), j the
+    units; all indices from 0. After `E.backward()`, `deltas()` gives
+    δ_j^(l) = ∂E/∂u_j^(l), the floats `u.grad`, in the same shape.
+
+    A recording sees the forward calls made in its own context (thread): two
+    threads recording at once, even the same model, keep separate records.
     """
 
     def __init__(self, model: Module) -> None:
-        layers = getattr(model, "layers", None)
-        if not isinstance(layers, list):
-            raise TypeError(f"record() needs a model with .layers, got {type(model).__name__}")
-        self._index = {id(layer): k for k, layer in enumerate(layers)}
-        self._layers = layers  # keeps the ids above valid
-        self.u: list[list[list[Value]]] = [[] for _ in layers]
-        self.z: list[list[list[Value]]] = [[] for _ in layers]
+        if not isinstance(model, Module):
+            raise TypeError(f"record() needs an nn model, got {type(model).__name__}")
+        found = [(path, m) for path, m in model.named_modules() if m.records_units]
+        if not found:
+            raise TypeError(f"record() needs a model with layers (nn.Layer); "
+                            f"{model.describe()} has none")
+        self.paths = [path for path, _ in found]
+        self.layers = [m for _, m in found]  # keeps the ids below valid
+        self._index = {id(m): k for k, m in enumerate(self.layers)}
+        self.u: list[list[list[Value]]] = [[] for _ in found]
+        self.z: list[list[list[Value]]] = [[] for _ in found]
 
     def _add(self, layer: Module, u: list[Value], z: list[Value]) -> None:
         k = self._index.get(id(layer))
@@ -39,9 +52,16 @@ class Recording:
         """δ[k][n][j] = u[k][n][j].grad."""
         return [[[u.grad for u in sample] for sample in layer] for layer in self.u]
 
+    def __repr__(self) -> str:
+        calls = ", ".join(f"{path or 'model'}: {len(u)}" for path, u in zip(
+            self.paths, self.u, strict=True))
+        return f"<Recording of {len(self.u)} layers; calls per layer: {calls}>"
+
 
 def notify(layer: Module, u: list[Value], z: list[Value]) -> None:
-    for rec in _active:
+    """Called by a layer (`records_units`) after each forward call with its
+    pre-activations u and outputs z."""
+    for rec in _active.get():
         rec._add(layer, u, z)
 
 
@@ -49,8 +69,8 @@ def notify(layer: Module, u: list[Value], z: list[Value]) -> None:
 def record(model: Module) -> Iterator[Recording]:
     """with nn.record(model) as rec: loss = ...; loss.backward(); rec.deltas()"""
     rec = Recording(model)
-    _active.append(rec)
+    _active.set((*_active.get(), rec))
     try:
         yield rec
     finally:
-        _active.remove(rec)
+        _active.set(tuple(r for r in _active.get() if r is not rec))

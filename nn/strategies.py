@@ -90,6 +90,8 @@ def _keep_away_from_kinks(model: nn.MLP, inputs: list[list[float]], margin: floa
     interval, so 2N + 1 candidates always contain a good one; where none does
     (another activation), the example is rejected."""
     for k, layer in enumerate(model.layers):
+        if not isinstance(layer, nn.Layer):
+            continue
         unit = layer.activation
         distance = None if unit in ("linear", "softmax") else primitives[unit].singular_distance
         if distance is None:

@@ -19,8 +19,9 @@ Loss = Callable[[Sequence[Value], Sequence[float]], Value]
 @dataclass
 class History:
     """Per epoch: mean minibatch loss, training accuracy (from the forward passes
-    of the epoch, before each update) and, per layer k of `model.layers`, the mean
-    gradient norm ‖∂E/∂θ^(k)‖ over the epoch's minibatches."""
+    of the epoch, before each update) and, per layer k (as `grad_norms` and
+    `nn.record` index them), the mean gradient norm ‖∂E/∂θ^(k)‖ over the
+    epoch's minibatches."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -45,9 +46,18 @@ def accuracy(model: Module, X: Sequence[Sequence[float]], D: Sequence[Sequence[f
 
 
 def grad_norms(model: Module) -> list[float]:
-    """‖∂E/∂θ‖ for the parameters θ of each layer in `model.layers`."""
-    return [math.sqrt(sum(p.grad * p.grad for p in layer.parameters()))
-            for layer in model.layers]
+    """‖∂E/∂θ^(k)‖ for the parameters θ^(k) of each layer k of the model: its
+    `nn.Layer`s at any nesting, indexed as `nn.record` indexes them (for an MLP,
+    k is the position in `model.layers`, textbook layer l = k + 2)."""
+    return _norms(_layer_parameters(model))
+
+
+def _layer_parameters(model: Module) -> list[list[Value]]:
+    return [layer.parameters() for _, layer in model.named_modules() if layer.records_units]
+
+
+def _norms(groups: list[list[Value]]) -> list[float]:
+    return [math.sqrt(sum(p.grad * p.grad for p in group)) for group in groups]
 
 
 def _check_data(X: Sequence, D: Sequence) -> None:
@@ -87,6 +97,7 @@ def fit(
     rng = as_rng(seed)
     history = History()
     order = list(range(len(X)))
+    layers = _layer_parameters(model)
     for _ in _epochs(epochs, progress, history):
         rng.shuffle(order)
         losses, hits, norms = [], 0, []
@@ -96,7 +107,7 @@ def fit(
             E = total([loss(y, D[n]) for y, n in zip(outputs, batch, strict=True)], reduction)
             optimizer.zero_grad()
             E.backward()
-            norms.append(grad_norms(model))
+            norms.append(_norms(layers))
             optimizer.step()
             losses.append(E.data)
             hits += sum(correct([v.data for v in y], D[n], threshold)
