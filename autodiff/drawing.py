@@ -187,8 +187,9 @@ def _diagram(
         marked |= _path_nodes(nodes, *highlight_path)
     name = {v: f"n{k}" for k, v in enumerate(nodes)}
     for v in nodes:
-        if folded[v] is not None:
-            name[v] = f"box{prefixes.index(folded[v])}"
+        box = folded[v]
+        if box is not None:
+            name[v] = f"box{prefixes.index(box)}"
 
     def number(v: Value, field: str) -> str:
         if text is not None:
