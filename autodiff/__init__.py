@@ -7,8 +7,10 @@
     >>> round(w.grad, 4)
     0.235
 
-The engine (`Value`, `grad`, `scope`, ...) has no dependencies. The tools are
-imported on first use, so that `graphviz` is needed only for drawing:
+The engine (`Value`, `grad`, `scope`, ...) has no dependencies; `no_full_gc()`
+keeps the cost of building and differentiating a large graph linear in its
+size. The tools are imported on first use, so that `graphviz` is needed only
+for drawing:
 `gradcheck`, `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
 (autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
@@ -16,6 +18,7 @@ Hypothesis strategies and needs Hypothesis.
 
 from importlib import import_module
 
+from autodiff._collector import no_full_gc
 from autodiff.engine import Value, scope, topological_order
 from autodiff.functional import grad, zero_grad
 
@@ -28,7 +31,7 @@ _LAZY = {
     "Stepper": "autodiff.stepping",
 }
 
-__all__ = ["Value", "grad", "scope", "topological_order", "zero_grad", *_LAZY]
+__all__ = ["Value", "grad", "no_full_gc", "scope", "topological_order", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:
