@@ -35,15 +35,16 @@ def young_collections() -> int:
 
 
 def test_full_collections_are_deferred_and_young_ones_go_on():
-    gc.set_threshold(100, 2, 1)  # a full collection after every other young one
+    gc.set_threshold(100, 2, 1)  # a full collection after every other young one...
     gc.collect()
+    n = len(gc.get_objects()) + 20_000  # ...once the survivors reach 1/4 of the heap
     before_full, before_young = full_collections(), young_collections()
     with no_full_gc():
-        kept = [[] for _ in range(20_000)]  # tracked objects that survive
+        kept = [[] for _ in range(n)]  # tracked objects that survive
         assert full_collections() == before_full
         assert young_collections() > before_young
-    assert len(kept) == 20_000
-    kept = [[] for _ in range(20_000)]  # after the scope, full collections are back
+    assert len(kept) == n
+    kept = [[] for _ in range(n)]  # after the scope, full collections are back
     assert full_collections() > before_full
 
 
