@@ -1,7 +1,7 @@
 """Shared by the benchmarks: timing in which each run pays for its own garbage only.
 
 A full `gc.collect()` walks every tracked object in the process: 0.5 ms in a
-bare interpreter, 25 ms or more once torch is imported (engine.py prints
+bare interpreter, about 25 ms once torch is imported (engine.py prints
 the figure of its run). Charging that to every measurement, as a plain
 "collect, run, collect" does, makes the same step look slower in a process
 that merely imported more. So before each run the heap that already exists
