@@ -62,8 +62,9 @@ class TorchResidual(torch.nn.Module):
 
 def to_torch(model: Module) -> torch.nn.Module:
     """A float64 `torch.nn.Module` computing the same function as `model`, with
-    copies of its weights: outputs and gradients agree to rounding (they differ
-    only in the order of floating-point sums)."""
+    exact copies of its weights. Outputs and gradients differ only by rounding
+    (torch sums in another order and has its own tanh, exp): the tests hold
+    them to 1e-14 of the largest entry."""
     if isinstance(model, Layer):
         return torch.nn.Sequential(*_linear_and_activation(model))
     if isinstance(model, Sequential):
