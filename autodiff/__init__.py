@@ -8,9 +8,10 @@
     0.235
 
 The engine (`Value`, `grad`, `scope`, the primitives in `autodiff.ops`, and
-`primitive` to define your own) has no dependencies. The tools are imported on
-first use, so that `graphviz` is needed only for drawing: `gradcheck`,
-`gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
+`primitive` to define your own) has no dependencies; `no_full_gc()` keeps the
+cost of building and differentiating a large graph linear in its size. The
+tools are imported on first use, so that `graphviz` is needed only for drawing:
+`gradcheck`, `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
 (autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
@@ -18,6 +19,7 @@ Hypothesis strategies and needs Hypothesis.
 from importlib import import_module
 
 from autodiff import ops
+from autodiff._collector import no_full_gc
 from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
 from autodiff.functional import grad, zero_grad
 
@@ -30,8 +32,8 @@ _LAZY = {
     "Stepper": "autodiff.stepping",
 }
 
-__all__ = ["Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
-           "topological_order", "zero_grad", *_LAZY]
+__all__ = ["Primitive", "Value", "grad", "no_full_gc", "ops", "primitive", "primitives",
+           "scope", "topological_order", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

@@ -51,6 +51,8 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NoReturn, Self
 
+from autodiff._collector import no_full_gc
+
 Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
 
@@ -951,6 +953,11 @@ def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
     Adjoints start as the float 1.0 and stay floats while they are constants,
     so no node is made for a constant derivative (∂(x + y)/∂x = 1).
     """
+    with no_full_gc():  # a graph of the derivative, built here: linear cost
+        return _graph_gradients(root, inputs)
+
+
+def _graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
     adjoint: dict[Value, Value | float] = {root: 1.0}
     for v in reversed(topological_order(root)):
         form = v._op

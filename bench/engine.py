@@ -1,16 +1,16 @@
 """Engine benchmark: autodiff.Value against micrograd 0.1.0 (and PyTorch scalars).
 
-Run `./run bench` (or `python bench/engine.py` with the `bench` extra; set
-BENCH_TORCH=1 for PyTorch). Prints one table, every figure measured in this run:
+Run `./run bench` (or `python bench/engine.py` with the `bench` extra; PyTorch
+is measured where it is installed: BENCH_TORCH=1 ./run bench). Prints one
+table, every figure measured in this run:
 
 1. step: one training step of an MLP 2-16-16-1 (ReLU) on 100 points with
-   micrograd's demo loss (max-margin + 1e-4·Σp²): forward, backward, SGD update
-   and then `gc.collect()`, so the garbage collection each engine causes is
-   counted in its own time. Best of several steps.
-2. step/bare: that step divided by the time to allocate as many bare
-   four-field `__slots__` objects as the step makes nodes (the floor for pure
-   Python). The two are measured alternately, so machine noise hits both.
-3. bytes/node: tracemalloc over a 100,000-node chain.
+   micrograd's demo loss (max-margin + 1e-4·Σp²): forward, backward, SGD
+   update and the collection of the garbage the step leaves (see _timing: the
+   heap that was there before is frozen, so no engine pays for walking torch's
+   objects or another engine's). The engines take turns, best of REPEAT.
+2. vs micrograd: micrograd's step time over this engine's, same run.
+3. bytes/node: tracemalloc over a 50,000-step chain.
 4. chain 1M: `x = x*1.0001 + 0.0` for 500,000 steps (1,000,000 nodes here):
    build plus backward, micrograd with its recursion limit raised.
 """
@@ -23,11 +23,12 @@ import itertools
 import platform
 import random
 import sys
+import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from _timing import timed
+from _timing import best_of, timed
 
 from autodiff import Value, topological_order
 
@@ -64,13 +65,24 @@ class Engine:
     count: Callable[[object], int] | None  # nodes in a graph, where the engine can tell
 
     def step(self, model: MLP, xs: list, ys: list) -> object:
-        scores = [model(x, self.relu) for x in xs]
-        losses = [self.relu(1 + -y * s) for y, s in zip(ys, scores, strict=True)]
-        params = model.parameters()
-        loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+        loss = demo_loss(model, xs, ys, self.relu)
         loss.backward()
-        self.update(params)
+        self.update(model.parameters())
         return loss
+
+
+def demo_data(points: int) -> tuple[list[list[float]], list[int]]:
+    """`points` inputs in [-2, 2]² and their ±1 labels (the sign of x₁x₂)."""
+    rng = random.Random(0)
+    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(points)]
+    return xs, [1 if a * b > 0 else -1 for a, b in xs]
+
+
+def demo_loss(model: MLP, xs: list, ys: list, relu: Callable):
+    """micrograd's demo loss: mean max-margin loss plus 1e-4·Σp² over the parameters."""
+    scores = [model(x, relu) for x in xs]
+    losses = [relu(1 + -y * s) for y, s in zip(ys, scores, strict=True)]
+    return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
 
 
 def sgd(params: list, lr: float = 0.05) -> None:
@@ -115,16 +127,6 @@ def available_engines() -> list[Engine]:
     return found
 
 
-class Bare:
-    __slots__ = ("a", "b", "data", "grad")
-
-    def __init__(self, data, grad, a, b):
-        self.data = data
-        self.grad = grad
-        self.a = a
-        self.b = b
-
-
 def chain(make: Callable[[float], object], steps: int):
     x = make(1.0)
     for _ in range(steps):
@@ -151,35 +153,33 @@ def chain_seconds(engine: Engine) -> float:
         sys.setrecursionlimit(limit)
 
 
+def heap_collection_ms() -> tuple[float, int]:
+    """One full gc.collect() of this process as it is, and the objects it walks."""
+    gc.collect()
+    start = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - start) * 1e3, len(gc.get_objects())
+
+
 def main() -> None:
     engines = available_engines()
-    rng = random.Random(0)
-    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(100)]
-    ys = [1 if a * b > 0 else -1 for a, b in xs]
+    xs, ys = demo_data(100)
     models = {e.name: MLP(e.make, [2, 16, 16, 1], random.Random(1)) for e in engines}
     nodes = {e.name: e.count(e.step(models[e.name], xs, ys)) for e in engines if e.count}
-    floor_nodes = nodes["autodiff"]
-
-    step: dict[str, list[float]] = {e.name: [] for e in engines}
-    bare: list[float] = []
-    for _ in range(REPEAT):  # alternate, so that noise on this machine hits every column
-        for e in engines:
-            step[e.name].append(timed(lambda e=e: e.step(models[e.name], xs, ys)))
-        bare.append(timed(lambda: [Bare(1.0, 0.0, None, None) for _ in range(floor_nodes)]))
-    best = {name: min(times) for name, times in step.items()}
-    floor = min(bare)
+    best = best_of({e.name: lambda e=e: e.step(models[e.name], xs, ys) for e in engines}, REPEAT)
+    collect_ms, objects = heap_collection_ms()
 
     print(f"Python {platform.python_version()} ({platform.python_implementation()}) on "
-          f"{platform.machine()}, {platform.system()}; best of {REPEAT}")
-    print(f"bare __slots__ allocation of {floor_nodes:,} objects: {floor * 1e3:.1f} ms\n")
-    columns = ["nodes", "step", "vs micrograd", "step/bare", "bytes/node", "chain 1M"]
+          f"{platform.machine()}, {platform.system()}; best of {REPEAT}, engines in turn")
+    print(f"one full gc.collect() of this process ({objects:,} tracked objects): "
+          f"{collect_ms:.1f} ms, not charged to any step\n")
+    columns = ["nodes", "step", "vs micrograd", "bytes/node", "chain 1M"]
     print("| engine | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for e in engines:
         row = {
             "nodes": f"{nodes[e.name]:,}" if e.name in nodes else "-",
             "step": f"{best[e.name] * 1e3:.1f} ms",
-            "step/bare": f"{best[e.name] / floor:.2f}x",
         }
         if "micrograd" in best:
             row["vs micrograd"] = f"{best['micrograd'] / best[e.name]:.1f}x"

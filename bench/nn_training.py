@@ -2,14 +2,14 @@
 
 Both run micrograd's demo on the same 100 moons points: MLP 2-16-16-1 (ReLU),
 full batch, max-margin loss + 1e-4·Σp², SGD. One epoch = forward, backward and
-update on all points; the collection of each engine's garbage is counted in its
-own time. Also times an epoch of `nn.fit` (minibatches of 10, Adam).
+update on all points; each pays for collecting its own garbage (bench/_timing.py),
+the loops take turns. Also times an epoch of `nn.fit` (minibatches of 10, Adam).
 Run: `./run bench` or `python bench/nn_training.py`.
 """
 
 from __future__ import annotations
 
-from _timing import timed
+from _timing import best_of
 
 import nn
 
@@ -36,9 +36,7 @@ def demo_epoch(model, score, X, Y, lr: float) -> float:
 def main() -> None:
     X, Y = targets()
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    ours = min(timed(lambda: demo_epoch(model, lambda m, x: m(x)[0], X, Y, 0.5))
-               for _ in range(EPOCHS))
-    rows = [("nn (demo loop)", ours)]
+    runs = {"nn (demo loop)": lambda: demo_epoch(model, lambda m, x: m(x)[0], X, Y, 0.5)}
     try:
         from micrograd.engine import Value as MicroValue
         from micrograd.nn import MLP as MicroMLP
@@ -47,15 +45,15 @@ def main() -> None:
     else:
         micro = MicroMLP(2, [16, 16, 1])
         micro_inputs = [list(map(MicroValue, x)) for x in X]
-        rows.append(("micrograd 0.1.0 (demo loop)", min(
-            timed(lambda: demo_epoch(micro, lambda m, x: m(x), micro_inputs, Y, 0.5))
-            for _ in range(EPOCHS))))
+        runs["micrograd 0.1.0 (demo loop)"] = lambda: demo_epoch(
+            micro, lambda m, x: m(x), micro_inputs, Y, 0.5)
     Xf, Df = nn.datasets.moons(100, noise=0.1, seed=0)
     fit_model = nn.MLP(2, [16, 16, 1], seed=0)
     adam = nn.Adam(fit_model.parameters(), lr=0.05)
-    rows.append(("nn.fit (batches of 10, Adam)", min(
-        timed(lambda: nn.fit(fit_model, Xf, Df, loss=nn.binary_cross_entropy_with_logits,
-                             optimizer=adam, epochs=1, batch_size=10)) for _ in range(EPOCHS))))
+    runs["nn.fit (batches of 10, Adam)"] = lambda: nn.fit(
+        fit_model, Xf, Df, loss=nn.binary_cross_entropy_with_logits, optimizer=adam,
+        epochs=1, batch_size=10)
+    rows = list(best_of(runs, EPOCHS).items())
     print(f"one epoch of moons (100 points, MLP 2-16-16-1), best of {EPOCHS}\n")
     print("| loop | epoch | vs micrograd |")
     print("|---|---|---|")

@@ -11,7 +11,13 @@ node u_j^(l) (see `record`).
     ...                  optimizer=nn.Adam(model.parameters(), lr=0.1), epochs=300)
     >>> history.accuracy[-1]
     1.0
+
+`nn.to_torch(model)` and `nn.from_torch(module)` (nn.torch_bridge) carry a model
+to PyTorch and back; they import torch on first use, `import nn` does not.
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from nn import datasets, init
 from nn.functional import log_softmax, log_sum_exp, softmax
@@ -32,6 +38,10 @@ from nn.optim import SGD, Adam, Optimizer
 from nn.recording import Recording, record
 from nn.training import History, accuracy, correct, fit, grad_norms
 
+if TYPE_CHECKING:
+    from nn.torch_bridge import from_torch as from_torch
+    from nn.torch_bridge import to_torch as to_torch
+
 __all__ = [
     "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "Optimizer", "Recording",
     "Residual", "Sequential", "accuracy", "binary_cross_entropy",
@@ -39,3 +49,15 @@ __all__ = [
     "datasets", "fit", "grad_norms", "hinge", "init", "load", "log_softmax", "log_sum_exp",
     "record", "save", "softmax", "softplus", "squared_error", "total",
 ]
+
+_LAZY = {"to_torch": "nn.torch_bridge", "from_torch": "nn.torch_bridge"}
+"""Imported on first use (they need torch), and left out of __all__ so that
+`from nn import *` does not import torch."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

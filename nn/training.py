@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from autodiff import Value
+from autodiff import Value, no_full_gc
 from nn.init import as_rng
 from nn.losses import squared_error, total
 from nn.module import Module
@@ -103,10 +103,12 @@ def fit(
         losses, hits, norms = [], 0, []
         for start in range(0, len(order), size):
             batch = order[start:start + size]
-            outputs = [model(X[n]) for n in batch]
-            E = total([loss(y, D[n]) for y, n in zip(outputs, batch, strict=True)], reduction)
-            optimizer.zero_grad()
-            E.backward()
+            with no_full_gc():  # the step's graph has no cycles: cost linear in its size
+                outputs = [model(X[n]) for n in batch]
+                E = total([loss(y, D[n]) for y, n in zip(outputs, batch, strict=True)],
+                          reduction)
+                optimizer.zero_grad()
+                E.backward()
             norms.append(_norms(layers))
             optimizer.step()
             losses.append(E.data)
