@@ -57,6 +57,7 @@ class Builder:
         self.merged: dict[tuple[str, str], tuple[list[Value | str], bool]] = {}
         self.besides: dict[str, str] = {}
         self.rows: dict[str, list[tuple[int, str]]] = {}
+        self.edge_labels: dict[tuple[str, str], NodeView] = {}
 
     def node(self, name: str, scope: str, view: NodeView, **attrs: str) -> None:
         """A node drawn in the cluster of `scope`, showing `view`."""
@@ -70,6 +71,11 @@ class Builder:
 
     def edge(self, tail: str, head: str, **attrs: str) -> None:
         self.edges.append((tail, head, attrs))
+
+    def labelled_edge(self, tail: str, head: str, label: NodeView, **attrs: str) -> None:
+        """An edge tail → head with `label` written on it."""
+        self.edge_labels[tail, head] = label
+        self.edge(tail, head, label=html_label(label), **attrs)
 
     def merge(self, tail: str, head: str, source: Value | str, *, counted: bool = True) -> None:
         """One edge tail → head for all the values it carries (`source`: a Value,
@@ -102,6 +108,7 @@ class Builder:
             g.graph_attr |= {"label": _legend_label(legend), "labelloc": "b",
                              "labeljust": "l"}
         g.views = self.views
+        g.edge_labels = self.edge_labels
         g.clusters = {}
         g.body.extend(f"\t{line}\n" for line in self.bodies.pop(""))
         _emit_clusters(g, self.bodies)

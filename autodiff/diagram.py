@@ -43,13 +43,14 @@ LARGE = 1000
 
 FONT = "Helvetica"
 COLORS = {
-    "value": "#1b7f3b",   # values: green
-    "grad": "#c8102e",    # gradients: red
-    "note": "#59636e",    # constants, counts, cluster titles
-    "text": "#000000",
-    "name": "#000000",
-    "symbol": "#000000",
+    "value": "#1b7f3b",     # values: green
+    "grad": "#c8102e",      # gradients: red
+    "note": "#59636e",      # constants, counts, cluster titles
+    "positive": "#2166ac",  # a weight w > 0 (the network view): blue
+    "negative": "#d95f02",  # a weight w < 0: orange
 }
+"""The colours of text by `Run.role`; other roles ("name", "symbol", "text") are black."""
+
 FILLS = {
     "leaf": "#eef1f4",          # an input or a target the user made
     "parameter": "#dceafb",     # a leaf made inside a module (nn weights and biases)
@@ -65,9 +66,9 @@ HIGHLIGHT = "#ffb000"
 
 class Run(NamedTuple):
     """A piece of text in a node. `role` picks its typeface and colour: "name"
-    (bold), "value" (green), "grad" (red), "note" (small, grey), "symbol" or
-    "text". With `notation`, `text` is a label in the notes' notation
-    ("u_1^(2)"), written with sub- and superscripts."""
+    (bold), a key of COLORS ("value" green, "grad" red, "note" small and
+    grey, ...), "symbol" or "text". With `notation`, `text` is a label in the
+    notes' notation ("u_1^(2)"), written with sub- and superscripts."""
 
     text: str
     role: str = "text"
@@ -87,17 +88,17 @@ class LargeDiagramWarning(UserWarning):
 
 def html_label(view: NodeView) -> str:
     """The Graphviz HTML-like label of a node: `<...>`, every text escaped."""
-    lines = []
-    for line in view.lines:
-        lines.append("".join(_html_run(run) for run in line))
-    return "<" + "<br/>".join(lines or ["&nbsp;"]) + ">"
+    text = "<br/>".join("".join(_html_run(run) for run in line) for line in view.lines)
+    return f"<{text or '&nbsp;'}>"
 
 
 def _html_run(run: Run) -> str:
     text = html.escape(unicode_label(run.text) if run.notation else run.text)
+    if not text:
+        return ""  # Graphviz refuses an empty <b></b> or <font></font>
     if run.role == "name":
         return f"<b>{text}</b>"
-    if run.role in ("value", "grad", "note"):
+    if run.role in COLORS:
         size = ' point-size="10"' if run.role == "note" else ""
         return f'<font color="{COLORS[run.role]}"{size}>{text}</font>'
     return text
@@ -124,6 +125,7 @@ class Diagram(graphviz.Digraph):
     views: dict[str, NodeView] = {}  # noqa: RUF012 (replaced per instance by the drawing)
     clusters: dict[str, NodeView] = {}  # noqa: RUF012 cluster name -> its title
     legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
+    edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
     node_count = 0
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
@@ -236,14 +238,13 @@ def output_format(path: str | Path) -> str:
     ValueError naming the formats there are if it is missing or unknown."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
-    common = "svg, png, pdf or tex (TikZ)"
     if not fmt:
         raise ValueError(f"{path}: the extension names the format; use .svg, .png or .pdf "
-                         f"({common})")
+                         "(or .tex for TikZ)")
     if fmt not in formats():
         others = ", ".join(f for f in formats() if f not in ("svg", "png", "pdf", "tex"))
         raise ValueError(f"{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf "
-                         f"({common}; also {others})")
+                         f"(or .tex for TikZ; it also writes {others})")
     return fmt
 
 

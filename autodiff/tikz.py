@@ -38,8 +38,7 @@ _GREEK |= {c: "\\" + unicodedata.name(c).split()[-1].capitalize().replace("Lamda
 _SCRIPTS = {**{c: ("sub", d) for c, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎", "0123456789+-()", strict=True)},
             **{c: ("super", d) for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾", "0123456789+-()",
                                                  strict=True)}}
-_TEXT = {"…": r"\ldots{}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
-         "\u00a0": "~"}
+_TEXT = {"…": r"\ldots{}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''"}
 
 
 def tex_text(text: str) -> str:
@@ -58,10 +57,10 @@ def tex_text(text: str) -> str:
             out.append(f"\\text{kind}script{{{d}}}")
         elif c in _TEXT:
             out.append(_TEXT[c])
-        elif " " <= c <= "~":
+        elif c == " " or unicodedata.category(c).startswith("Z"):
+            out.append("\\ ")  # a space that TeX keeps, also at the start of a group
+        elif " " < c <= "~":
             out.append(c)
-        elif unicodedata.category(c).startswith("Z"):
-            out.append(" ")
         else:
             out.append(f"\\texttt{{[U+{ord(c):04X}]}}")
     return "".join(out)
@@ -84,7 +83,7 @@ def _run(run: Run) -> str:
     text = tex_label(run.text) if run.notation else tex_text(run.text)
     if run.role == "name":
         return f"\\textbf{{\\boldmath {text}}}"
-    if run.role in ("value", "grad", "note"):
+    if run.role in COLORS:
         return f"\\textcolor{{ad{run.role}}}{{{text}}}"
     return text
 
@@ -146,7 +145,8 @@ def _node(obj: dict[str, Any], view: NodeView, color: _Colors) -> str:
             f"{{{_lines(view)}}};")
 
 
-def _edge(edge: dict[str, Any], color: _Colors) -> list[str]:
+def _edge(edge: dict[str, Any], label: NodeView | None, color: _Colors) -> list[str]:
+    """An edge along Graphviz's spline; `label` is the view of its HTML label."""
     if "invis" in edge.get("style", "") or "pos" not in edge:
         return []
     lines = []
@@ -170,8 +170,9 @@ def _edge(edge: dict[str, Any], color: _Colors) -> list[str]:
                      f"{f' -- {end}' if end else ''};")
     for key, where in (("label", "lp"), ("xlabel", "xlp")):
         if key in edge and where in edge:
-            lines.append(f"\\node[font=\\sffamily\\scriptsize, text={color(COLORS['note'])}] at "
-                         f"{_point(edge[where])} {{{tex_text(edge[key])}}};")
+            text = _lines(label) if key == "label" and label else tex_text(edge[key])
+            lines.append(f"\\node[font=\\sffamily\\scriptsize, text={color(COLORS['note'])}, "
+                         f"align=center] at {_point(edge[where])} {{{text}}};")
     return lines
 
 
@@ -210,10 +211,14 @@ def tikz(diagram: Diagram, *, standalone: bool = True) -> str:
         view = diagram.views.get(obj.get("name", ""))
         if view is not None and "pos" in obj and "invis" not in obj.get("style", ""):
             body.append(_node(obj, view, color))
+    names: dict[int, str] = {obj["_gvid"]: obj.get("name", "")  # nodes, not subgraphs
+                             for obj in layout.get("objects", [])
+                             if "_gvid" in obj and "nodes" not in obj and "bb" not in obj}
     for edge in layout.get("edges", []):
-        body += _edge(edge, color)
+        ends = (names.get(edge.get("tail", -1), ""), names.get(edge.get("head", -1), ""))
+        body += _edge(edge, diagram.edge_labels.get(ends), color)
     body += _legend(diagram, layout, color)
-    for role in ("value", "grad", "note"):
+    for role in COLORS:
         body.insert(0, f"\\colorlet{{ad{role}}}{{{color(COLORS[role])}}}")
     x0, y0, x1, y1 = (float(v) for v in layout["bb"].split(","))
     picture = ["\\begin{tikzpicture}[x=1pt, y=1pt, font=\\sffamily]",

@@ -36,6 +36,17 @@ __all__ = [
     "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "Optimizer", "Recording",
     "Residual", "Sequential", "accuracy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "correct", "cross_entropy", "cross_entropy_with_logits",
-    "datasets", "fit", "grad_norms", "hinge", "init", "load", "log_softmax", "log_sum_exp",
-    "record", "save", "softmax", "softplus", "squared_error", "total",
+    "datasets", "draw", "fit", "grad_norms", "hinge", "init", "load", "log_softmax",
+    "log_sum_exp", "record", "save", "softmax", "softplus", "squared_error", "total",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`nn.draw` (the network view, nn.drawing) is imported on first use, so that
+    `import nn` never needs graphviz."""
+    if name == "draw":
+        from nn.drawing import draw
+
+        globals()["draw"] = draw
+        return draw
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -89,7 +89,7 @@ def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
         with pytest.raises(ValueError) as error:
             diagram.save_as(tmp_path / bad)
         message = str(error.value)
-        assert "\n" not in message and "svg, png, pdf or tex" in message
+        assert "\n" not in message and "use .svg, .png or .pdf (or .tex for TikZ" in message
         assert not (tmp_path / bad).exists()
     assert output_format("g.SVG") == "svg"
 
