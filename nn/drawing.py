@@ -199,7 +199,7 @@ class _Network:
                     self._weight(l, j, i, w)
         self._loss()
         straight = not self.labelled and not self.expanded  # the textbook's straight lines
-        return self.builder.finish("LR", self._legend() if legend else [], ranksep="0.9",
+        return self.builder.finish("LR", self._legend() if legend else [], ranksep="0.6",
                                    nodesep="0.18", **({"splines": "line"} if straight else {}))
 
     def _inputs(self) -> None:

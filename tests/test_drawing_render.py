@@ -142,3 +142,14 @@ def test_node_sizes_fix_every_box():
     fixed = _diagram([E], sizes=sizes).source
     assert fixed.count('fixedsize="true"') == 21
     assert f'width="{sizes["n0"][0]}"' in fixed
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["bmp", "tiff", "xyz"])
+def test_the_cli_names_the_formats_it_can_write(suffix, tmp_path, capsys):
+    from autodiff.cli import main
+
+    assert main(["x", "--at", "x=1", "-o", str(tmp_path / f"g.{suffix}")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write .{suffix}" in err and "png" in err
+    assert "Traceback" not in err and not (tmp_path / f"g.{suffix}").exists()
