@@ -59,7 +59,6 @@ FILLS = {
     "output": "#efe6fb",        # what draw() was asked for (E); drawn with a double border
     "op": "#f6f7f9",            # an operation
     "box": "#f3f3f3",           # a collapsed module
-    "constant": "#ffffff",
 }
 HIGHLIGHT = "#ffb000"
 

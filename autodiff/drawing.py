@@ -193,6 +193,10 @@ def _diagram(
         )
     marked = set(highlight)
     if highlight_path is not None:
+        if not (isinstance(highlight_path, tuple) and len(highlight_path) == 2
+                and all(isinstance(v, Value) for v in highlight_path)):
+            raise TypeError(f"highlight_path must be a pair of Values (from, to), "
+                            f"got {highlight_path!r:.80}")
         marked |= _path_nodes(nodes, *highlight_path)
 
     def number(v: Value, field: str) -> str:

@@ -148,6 +148,8 @@ def test_options_show_format_direction_and_highlight():
         draw(y, collapse=[""])
     with pytest.raises(TypeError, match="collapse must be a list"):
         draw(y, collapse="layers.0")
+    with pytest.raises(TypeError, match="highlight_path must be a pair of Values"):
+        draw(y, highlight_path=(x, 2.0))
 
 
 def test_the_default_direction_suits_the_shape():
