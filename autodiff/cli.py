@@ -17,7 +17,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from autodiff.engine import Value
 from autodiff.expression import ExpressionError, evaluate, names, parse
@@ -57,13 +56,13 @@ def parse_assignments(text: str) -> dict[str, float]:
 
 
 def _check_output(path: str) -> None:
-    """Fail before any work if the diagram's format (from the extension) is unknown."""
-    import graphviz
+    """Fail before any work if Graphviz here cannot write the format (from the extension)."""
+    from autodiff.diagram import output_format
 
-    fmt = Path(path).suffix.lstrip(".").lower()
-    if fmt not in graphviz.FORMATS:
-        raise UsageError(f"error: -o {path}: the extension names the format; "
-                         "use .svg, .png or .pdf (or another Graphviz format)")
+    try:
+        output_format(path)
+    except ValueError as exc:
+        raise UsageError(f"error: -o {exc}") from None
 
 
 def _import(module: str) -> None:

@@ -1,124 +1,89 @@
 """Diagrams of computation graphs with Graphviz.
 
-`draw(root)` returns a `Diagram` (a `graphviz.Digraph`): one box per Value
-(label, data, grad), one small node per operation showing the primitive's
-symbol, edges in operand order. The DOT source depends only on the graph, so
-diagrams can be diffed and snapshot-tested: nodes are named by their position
-in `topological_order`, never by `id()`.
+`draw(root)` returns a `Diagram` (a `graphviz.Digraph`): a box per Value
+(label, data in green, grad in red), a small fixed-size circle per operation
+showing the primitive's symbol, and every operand as an edge into it, in
+operand order (the first on top, or on the left). A folded number constant is
+a small grey leaf; a number multiplied by a network weight w_ji^(l) is the
+network input x_i = z_i^(1) (or z_i^(l−1)) and is drawn as a labelled leaf,
+so ∂E/∂w = δ·z^(l−1) can be read off the picture. Leaves, parameters (leaves
+made inside a module) and the output have their own fills; a key at the
+bottom says which is which.
+
+The DOT source depends only on the graph, so diagrams can be diffed and
+snapshot-tested: nodes are named by their position in `topological_order`,
+never by `id()`.
 
 Nodes built by `nn` carry a `scope` ("layers.0/neurons.1"); they are drawn in
-nested clusters, and `collapse=["layers.0"]` folds a module into one box.
-Labels in the seed notes' notation ("u_1^(2)", "w_12^(3)") get real
-subscripts and superscripts; a node labelled u_j^(l) shows its gradient as
-δ_j^(l).
+nested clusters titled in the notes' numbering ("layer 2", "unit 2"), and
+`collapse=["layers.0"]` folds a module into one box inside its parent's
+cluster. An edge that stands for several values of one name (one per sample)
+says so: "×3". Labels in the notes' notation ("u_1^(2)", "w_12^(3)") are
+written with Unicode sub- and superscripts (u₁⁽²⁾); a node labelled u_j^(l)
+shows its gradient as δ_j^(l). Any label is shown safely: control characters
+as escapes, long ones cut (`autodiff.typeset`).
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 
+from autodiff.builder import Builder, Legend, cluster_title
+from autodiff.diagram import FILLS, HIGHLIGHT, Diagram, NodeView, Run, node_sizes
 from autodiff.engine import Value, topological_order
+from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
+from autodiff.typeset import format_number, safe_text, textbook
 
-try:
-    import graphviz
-except ImportError as exc:  # pragma: no cover - exercised without graphviz only
-    raise ImportError(
-        "drawing needs the graphviz Python package: pip install 'autodiff-watch[draw]'"
-    ) from exc
+__all__ = ["Diagram", "GraphBuilder", "draw", "graph_nodes", "node_sizes", "symbol"]
 
-INSTALL_DOT = (
-    "Graphviz's `dot` program is not installed: apt-get install graphviz "
-    "(Debian/Ubuntu; `./run demo` and `./run test` do this), or see https://graphviz.org/download"
-)
-HIGHLIGHT = "#ffb000"
-_TEXTBOOK = re.compile(r"^([^\W\d_]+)_([0-9A-Za-z,]+)(?:\^\((\w+)\))?$")
+SHOW = ("label", "data", "grad")
+DIRECTIONS = ("LR", "TB", "RL", "BT")
+_LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
+_MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 
 
-class Diagram(graphviz.Digraph):
-    """A `graphviz.Digraph` that saves in one call (`save_as`), shows inline
-    SVG in notebooks and, when Graphviz's `dot` is missing, says how to
-    install it (RuntimeError) from `pipe`, `render`, `svg` and `save_as`."""
-
-    def pipe(self, *args, **kwargs):
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise RuntimeError(INSTALL_DOT) from None
-
-    def render(self, *args, **kwargs):
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise RuntimeError(INSTALL_DOT) from None
-
-    def save_as(self, path: str | Path) -> Path:
-        """Render to `path`; the format comes from its extension (svg, png, pdf, ...)."""
-        path = Path(path)
-        fmt = path.suffix.lstrip(".").lower()
-        if not fmt:
-            raise ValueError(f"{path}: give a file extension such as .svg, .png or .pdf")
-        path.write_bytes(self.pipe(format=fmt))
-        return path
-
-    def svg(self) -> str:
-        """The diagram as SVG text."""
-        return self.pipe(format="svg", encoding="utf-8")
-
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        return {"image/svg+xml": self.svg()}
-
-
-def textbook_html(label: str) -> str:
-    """'u_1^(2)' → 'u<sub>1</sub><sup>(2)</sup>'; other labels are escaped as they are."""
-    m = _TEXTBOOK.match(label)
-    if not m:
-        return html.escape(label)
-    name, sub, sup = m.groups()
-    out = f"{html.escape(name)}<sub>{html.escape(sub)}</sub>"
-    return out + (f"<sup>({html.escape(sup)})</sup>" if sup else "")
-
-
-def _gradient_name(label: str) -> str:
-    m = _TEXTBOOK.match(label)
-    if m and m.group(1) == "u":
-        return textbook_html(label.replace("u", "δ", 1))
-    return "grad"
+def symbol(v: Value) -> str:
+    """What a diagram draws for the operation that made `v`: its primitive's symbol."""
+    return "" if v.primitive is None else v.primitive.symbol
 
 
 def draw(
     roots: Value | Sequence[Value],
     *,
-    rankdir: str = "LR",
-    show: Iterable[str] = ("label", "data", "grad"),
+    rankdir: str | None = None,
+    show: Iterable[str] = SHOW,
     number_format: str = ".4g",
     highlight: Iterable[Value] = (),
     highlight_path: tuple[Value, Value] | None = None,
     collapse: Iterable[str] = (),
     clusters: bool = True,
+    legend: bool = True,
     max_nodes: int = 300,
 ) -> Diagram:
     """Draw everything `roots` depend on (one Value, or several: then only the
     part of the graph that leads to them).
 
-    `show` picks what Value boxes contain ("label", "data", "grad");
-    `number_format` formats the numbers; `highlight` colours nodes and
-    `highlight_path=(a, b)` every node and edge on a path from a to b;
-    `collapse` lists scope prefixes to fold into one box each; `clusters`
-    groups nodes by scope. More than `max_nodes` boxes raise ValueError
+    `rankdir` is the direction, "LR" (left to right) or "TB" (top to
+    bottom), also "RL", "BT"; by default LR for networks (layers as columns)
+    and for graphs up to 16 ranks deep, TB for longer chains. `show` picks what
+    Value boxes contain ("label", "data", "grad"); `number_format` formats the
+    numbers; `highlight` colours nodes and `highlight_path=(a, b)` every node
+    and edge on a path from a to b; `collapse` lists scope prefixes to fold
+    into one box each; `clusters` groups nodes by scope; `legend` adds the key
+    of colours at the bottom. More than `max_nodes` boxes raise ValueError
     saying what to do.
     """
     return _diagram(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
                     highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                    clusters=clusters, max_nodes=max_nodes)
+                    clusters=clusters, legend=legend, max_nodes=max_nodes)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
     if isinstance(roots, Value):
         return [roots]
+    if isinstance(roots, str | bytes) or not isinstance(roots, Sequence):
+        raise TypeError(f"draw() needs a Value or a non-empty list of Values, got {roots!r:.80}")
     roots = list(roots)
     if not roots or not all(isinstance(r, Value) for r in roots):
         raise TypeError("draw() needs a Value or a non-empty list of Values")
@@ -147,114 +112,43 @@ def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:
     return below & above
 
 
-def _diagram(
-    roots: list[Value],
-    *,
-    show: Iterable[str] = ("label", "data", "grad"),
-    number_format: str = ".4g",
-    rankdir: str = "LR",
-    highlight: Iterable[Value] = (),
-    highlight_path: tuple[Value, Value] | None = None,
-    collapse: Iterable[str] = (),
-    clusters: bool = True,
-    max_nodes: int = 300,
-    text: Callable[[Value, str], str] | None = None,
-    sizes: Mapping[str, tuple[str, str]] | None = None,
-) -> Diagram:
-    """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
-    if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names."""
-    show = set(show)
-    unknown = show - {"label", "data", "grad"}
-    if unknown:
-        raise ValueError(f"show may contain 'label', 'data', 'grad'; got {sorted(unknown)}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"rankdir must be LR, RL, TB or BT, got {rankdir!r}")
-    format(1.0, number_format)  # fails early on a bad format
-    nodes = graph_nodes(roots)
-    prefixes = [p.rstrip("/") for p in collapse]
-    folded = {v: _fold(v.scope, prefixes) for v in nodes}
-    boxes = sorted({p for p in folded.values() if p is not None}, key=prefixes.index)
-    shown = [v for v in nodes if folded[v] is None]
-    if len(shown) + len(boxes) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(shown) + len(boxes)} nodes to draw, more than "
-            f"max_nodes={max_nodes}; pass a larger max_nodes, collapse modules "
-            f"(collapse=['layers.0', ...]) or draw only part (draw([some_node]))"
-        )
-    marked = set(highlight)
-    if highlight_path is not None:
-        marked |= _path_nodes(nodes, *highlight_path)
-    name = {v: f"n{k}" for k, v in enumerate(nodes)}
-    for v in nodes:
-        box = folded[v]
-        if box is not None:
-            name[v] = f"box{prefixes.index(box)}"
-
-    def number(v: Value, field: str) -> str:
-        if text is not None:
-            return text(v, field)
-        return format(v.data if field == "data" else v.grad, number_format)
-
-    def fixed(node: str) -> dict[str, str]:
-        if sizes is None or node not in sizes:
-            return {}
-        width, height = sizes[node]
-        return {"width": width, "height": height, "fixedsize": "true"}
-
-    g = Diagram(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica"})
-    bodies: dict[str, list[str]] = {}
-
-    def add(scope: str, line: str) -> None:
-        bodies.setdefault(scope if clusters else "", []).append(line)
-
+def _auto_direction(nodes: list[Value], shown: list[Value]) -> str:
+    """LR for networks (layers as columns) and for graphs at most _LONG_CHAIN
+    ranks deep or wider than deep; TB for long chains."""
+    if is_network(nodes):
+        return "LR"
+    depth: dict[Value, int] = {}
     for v in shown:
-        rows = []
-        if "label" in show and v.label:
-            rows.append(f"<b>{textbook_html(v.label)}</b>")
-        if "data" in show:
-            rows.append(f"data {html.escape(number(v, 'data'))}")
-        if "grad" in show:
-            rows.append(f"{_gradient_name(v.label)} {html.escape(number(v, 'grad'))}")
-        color = HIGHLIGHT if v in marked else "white"
-        label = "<" + "<br/>".join(rows or ["&nbsp;"]) + ">"
-        add(v.scope, _node(name[v], label=label, shape="box", style="rounded,filled",
-                           fillcolor=color, **fixed(name[v])))
-        if v.op:
-            add(v.scope, _node(name[v] + "op", label=html.escape(_op_text(v)), shape="circle",
-                               fontsize="10", **(fixed(name[v] + "op") or {"width": "0.3"}),
-                               style="filled", fillcolor=HIGHLIGHT if v in marked else "#e8eef7"))
-    for k, prefix in enumerate(boxes):
-        members = sum(1 for v in nodes if folded[v] == prefix)
-        g.node(f"box{k}", label=f"{prefix}\n({members} nodes)", shape="box3d",
-               style="filled", fillcolor="#f3f3f3")
-
-    _emit_clusters(g, bodies)
-    drawn_edges = set()
-    for v in nodes:
-        if not v.op:
-            continue
-        target = name[v] + "op" if folded[v] is None else name[v]
-        if folded[v] is None:
-            g.edge(target, name[v], color=HIGHLIGHT if v in marked else "black")
-        for x in v.inputs:
-            source = name[x]
-            if folded[x] is not None and folded[x] == folded[v]:
-                continue  # inside one collapsed box
-            if folded[v] is not None and (source, target) in drawn_edges:
-                continue
-            drawn_edges.add((source, target))
-            attrs = {"color": HIGHLIGHT, "penwidth": "2"} if x in marked and v in marked else {}
-            g.edge(source, target, **attrs)
-    return g
+        depth[v] = 1 + max((depth.get(x, 0) for x in v.inputs), default=0) if v.op else 0
+    per_rank = Counter(depth.values())
+    ranks = 2 * max(per_rank, default=0) + 1  # a value and its operation per step
+    return "LR" if ranks <= _LONG_CHAIN or ranks <= 2 * max(per_rank.values()) else "TB"
 
 
-def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
-    """Each node's (width, height) in inches as Graphviz lays `diagram` out;
-    pass them as `sizes` to draw frames that all share that layout."""
-    layout = json.loads(diagram.pipe(format="json0", encoding="utf-8"))
-    return {obj["name"]: (obj["width"], obj["height"])
-            for obj in layout.get("objects", []) if "width" in obj}
+def _check_options(show: Iterable[str], rankdir: str | None, number_format: str,
+                   collapse: Iterable[str]) -> tuple[set[str], list[str]]:
+    if isinstance(show, str):
+        raise TypeError(f"show must be a list such as ['label', 'data'], got {show!r}")
+    shown = set(show)
+    unknown = shown - set(SHOW)
+    if unknown:
+        raise ValueError(f"show may contain 'label', 'data', 'grad'; "
+                         f"got {sorted(map(repr, unknown))}")
+    if rankdir is not None and rankdir not in DIRECTIONS:
+        raise ValueError(f"rankdir must be LR, TB, RL or BT (or None: chosen by shape), "
+                         f"got {rankdir!r}")
+    if not isinstance(number_format, str):
+        raise TypeError(f"number_format must be a format spec such as '.4g', "
+                        f"got {number_format!r}")
+    format(1.0, number_format)  # fails early on a bad format
+    if isinstance(collapse, str):
+        raise TypeError(f"collapse must be a list of scope names, e.g. [{collapse!r}]")
+    prefixes = []
+    for p in collapse:
+        if not isinstance(p, str) or not p.strip("/"):
+            raise ValueError(f"collapse needs scope names such as 'layers.0', got {p!r}")
+        prefixes.append(p.strip("/"))
+    return shown, prefixes
 
 
 def _fold(scope: str, prefixes: list[str]) -> str | None:
@@ -264,42 +158,214 @@ def _fold(scope: str, prefixes: list[str]) -> str | None:
     return None
 
 
-def _op_text(v: Value) -> str:
-    """The operation's symbol (from its primitive's record), with a folded number
-    constant on its side: '× 0.5', '− 1', '2 ÷'."""
-    symbol = v.primitive.symbol  # type: ignore[union-attr]
-    args = v.args
-    if all(isinstance(a, Value) for a in args):
-        return symbol
-    texts = [format(a, ".4g") for a in args if not isinstance(a, Value)]
-    if len(args) == 2:
-        return f"{texts[0]} {symbol}" if not isinstance(args[0], Value) else f"{symbol} {texts[0]}"
-    return f"{symbol} ({', '.join(texts)})"
+def _diagram(
+    roots: list[Value],
+    *,
+    show: Iterable[str] = SHOW,
+    number_format: str = ".4g",
+    rankdir: str | None = None,
+    highlight: Iterable[Value] = (),
+    highlight_path: tuple[Value, Value] | None = None,
+    collapse: Iterable[str] = (),
+    clusters: bool = True,
+    legend: bool = True,
+    max_nodes: int = 300,
+    text: Callable[[Value, str], str] | None = None,
+    sizes: Mapping[str, tuple[str, str]] | None = None,
+) -> Diagram:
+    """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
+    if given, overrides the shown data/grad strings; `sizes` (from
+    `node_sizes`) fixes the width and height of the nodes it names."""
+    fields, prefixes = _check_options(show, rankdir, number_format, collapse)
+    nodes = graph_nodes(roots)
+    folded = {v: _fold(v.scope, prefixes) for v in nodes}
+    boxes = {p: f"box{k}" for k, p in enumerate(
+        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
+    shown = [v for v in nodes if folded[v] is None]
+    if len(shown) + len(boxes) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(shown) + len(boxes)} nodes to draw, more than "
+            f"max_nodes={max_nodes}; pass a larger max_nodes, collapse modules "
+            f"(collapse=['layers.0', ...]) or draw only part (draw([some_node]))"
+        )
+    marked = set(highlight)
+    if highlight_path is not None:
+        if not (isinstance(highlight_path, tuple) and len(highlight_path) == 2
+                and all(isinstance(v, Value) for v in highlight_path)):
+            raise TypeError(f"highlight_path must be a pair of Values (from, to), "
+                            f"got {highlight_path!r:.80}")
+        marked |= _path_nodes(nodes, *highlight_path)
+
+    def number(v: Value, field: str) -> str:
+        if text is not None:
+            return text(v, field)
+        return format_number(v.data if field == "data" else v.grad, number_format)
+
+    builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes)
+    name = {v: f"n{k}" for k, v in enumerate(nodes)}
+    for v in nodes:
+        prefix = folded[v]
+        if prefix is not None:
+            name[v] = boxes[prefix]
+    outputs = set(roots)
+    for v in shown:
+        kind = ("output" if v in outputs else "intermediate" if v.op
+                else "parameter" if v.scope else "leaf")
+        builder.value(name[v], v, kind, number, v in marked)
+    for prefix, box in boxes.items():
+        members = sum(1 for v in nodes if folded[v] == prefix)
+        builder.box(box, prefix, members)
+    inputs = network_inputs(nodes)
+    samples = collapsed_inputs(inputs, folded)
+    for v in nodes:
+        if not v.op:
+            continue
+        head = name[v] + "op" if folded[v] is None else name[v]
+        if folded[v] is None:
+            builder.edge(head, name[v], **(_MARKED if v in marked else {}))
+        for position, x in enumerate(v.args):
+            if isinstance(x, Value):
+                if folded[x] is not None and folded[x] == folded[v]:
+                    continue  # inside one collapsed box
+                builder.operand(name[x], head, x, marked=x in marked and v in marked,
+                                merged=folded[x] is not None or folded[v] is not None)
+            elif (v, position) in inputs:
+                item = inputs[v, position]
+                builder.network_input(item, head, merged=folded[v] is not None,
+                                      samples=samples.get(item.name))
+            elif folded[v] is None:
+                builder.constant(f"{name[v]}c{position}", x, head, v.scope)
+    direction = rankdir or _auto_direction(nodes, shown)
+    return builder.finish(direction, builder.legend(roots) if legend else [])
 
 
-def _node(name: str, **attrs: str) -> str:
-    parts = []
-    for key, value in attrs.items():
-        quoted = value if value.startswith("<") else '"' + value.replace('"', '\\"') + '"'
-        parts.append(f"{key}={quoted}")
-    return f"{name} [{' '.join(parts)}]"
+class GraphBuilder(Builder):
+    """A `Builder` that draws Values: a box per Value, a circle per operation,
+    a leaf per folded number or network input. `fields` are the parts of a
+    Value box to show ("label", "data", "grad")."""
 
+    def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
+                 sizes: Mapping[str, tuple[str, str]] | None = None) -> None:
+        super().__init__(clusters=clusters, sizes=sizes)
+        self.fields = fields
+        self.number_format = number_format
+        self.inputs: dict[tuple[int, str, float], str] = {}
+        self.has_delta = False
 
-def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
-    """Nested `cluster_` subgraphs, one per scope path prefix, in a stable order."""
-    tree: dict[str, dict] = {}
-    for scope in bodies:
-        node = tree
-        for part in scope.split("/") if scope else []:
-            node = node.setdefault(part, {})
-    g.body.extend("\t" + line + "\n" for line in bodies.get("", []))
+    def value(self, name: str, v: Value, kind: str,
+              number: Callable[[Value, str], str], marked: bool = False) -> None:
+        """The box of `v` (`kind`: a key of FILLS) and, if it was computed, the
+        circle `name + "op"` of its operation; `number(v, "data" | "grad")`
+        is the text of its numbers."""
+        lines: list[tuple[Run, ...]] = []
+        label = safe_text(v.label)
+        if "label" in self.fields and label.strip():
+            lines.append((Run(label, "name", notation=True),))
+        if "data" in self.fields:
+            lines.append((Run(f"data {number(v, 'data')}", "value"),))
+        if "grad" in self.fields:
+            lines.append(self._gradient(v, number(v, "grad")))
+        attrs = {"shape": "box", "style": "rounded,filled",
+                 "fillcolor": HIGHLIGHT if marked else FILLS[kind]}
+        if kind == "output":
+            attrs["peripheries"] = "2"
+        if kind == "intermediate" and not label.strip():
+            attrs["fontsize"] = "10"  # an unnamed step: smaller than named values
+        self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs)
+        if v.op:
+            self._operation(name + "op", v, marked)
 
-    def emit(parent: Diagram | graphviz.Digraph, node: dict, path: str) -> None:
-        for part, children in node.items():
-            scope = f"{path}/{part}" if path else part
-            with parent.subgraph(name=f"cluster_{scope.replace('/', '__').replace('.', '_')}") as c:
-                c.attr(label=part, style="rounded,dashed", color="#9aa5b1", fontsize="10")
-                c.body.extend("\t" + line + "\n" for line in bodies.get(scope, []))
-                emit(c, children, scope)
+    def _operation(self, name: str, v: Value, marked: bool) -> None:
+        op = safe_text(symbol(v), 12)
+        fill = HIGHLIGHT if marked else FILLS["op"]
+        if len(op) <= 4:
+            attrs = {"shape": "circle", "fixedsize": "true", "width": "0.3",
+                     "fontsize": "12" if len(op) <= 2 else "8", "style": "filled"}
+        else:  # a long user symbol: a small box that fits it
+            attrs = {"shape": "box", "style": "rounded,filled", "fontsize": "10",
+                     "margin": "0.04,0.02", "height": "0.3"}
+        self.node(name, v.scope, NodeView("op", ((Run(op, "symbol"),),)), **attrs,
+                  fillcolor=fill, ordering="in")
 
-    emit(g, tree, "")
+    def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
+        parts = textbook(safe_text(v.label)) if "label" in self.fields else None
+        if parts and parts.name == "u":
+            self.has_delta = True
+            sup = f"^({parts.sup})" if parts.sup else ""
+            return (Run(f"δ_{parts.sub}{sup}", "grad", notation=True), Run(f" {text}", "grad"))
+        return (Run(f"grad {text}", "grad"),)
+
+    def box(self, name: str, prefix: str, members: int) -> None:
+        """A collapsed module: one box in its parent's cluster."""
+        parts = prefix.split("/")
+        title = ", ".join(cluster_title(p) for p in parts)
+        lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
+        parent = "/".join(parts[:-1])
+        self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
+                  fillcolor=FILLS["box"])
+        kind, _, index = parts[-1].partition(".")
+        if kind == "neurons" and index.isdigit():  # a layer's units stay in order
+            self.row(parent, int(index), name)
+
+    def constant(self, name: str, c: float, head: str, scope: str) -> None:
+        """A folded number: a small grey leaf beside its operation `head`."""
+        view = NodeView("constant", ((Run(format_number(c, self.number_format), "note"),),))
+        self.node(name, scope, view, shape="plaintext", width="0", height="0",
+                  margin="0.02,0.01")
+        self.edge(name, head, color="#8a939c", arrowsize="0.5")
+        self.beside(name, head)
+
+    def network_input(self, item: Input, head: str, merged: bool,
+                      samples: list[float] | None) -> None:
+        """The leaf of a network input, one per sample; with `samples` (the
+        input's value in every sample, when all its uses are collapsed) one
+        leaf for all samples, which lists them."""
+        key = (-1, item.name, 0.0) if samples else (item.sample, item.name, item.value)
+        if key not in self.inputs:
+            self.inputs[key] = name = f"in{len(self.inputs)}"
+            first: tuple[Run, ...] = (Run(item.name, "name", notation=True),)
+            if item.name.startswith("x_"):
+                first += (Run(" = "), Run(f"z_{item.name[2:]}^(1)", notation=True))
+            values = [format_number(c, self.number_format) for c in samples or [item.value]]
+            shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
+            view = NodeView("input", (first, (Run(f"data {shown}", "value"),)))
+            self.node(name, item.path, view, shape="box", style="rounded,filled",
+                      fillcolor=FILLS["input"])
+        if merged:
+            self.merge(self.inputs[key], head, f"{item.name}#{item.sample}", counted=False)
+        else:
+            self.edge(self.inputs[key], head)
+
+    def operand(self, tail: str, head: str, x: Value, marked: bool, merged: bool) -> None:
+        """An edge from the Value operand `x` to an operation; edges into or out
+        of a collapsed box are merged, and a parameter is drawn beside the
+        operation that uses it."""
+        if merged:
+            self.merge(tail, head, x)
+            return
+        self.edge(tail, head, **(_MARKED if marked else {}))
+        if self.views[tail].kind == "parameter" and self.place[tail] == self.place[head]:
+            self.beside(tail, head)
+
+    def legend(self, roots: list[Value]) -> Legend:
+        """The key: which colour is a value and which a gradient, which fill is
+        which kind of node. The gradients are called ∂E/∂node when the one root,
+        E, holds the seed 1 that `E.backward()` leaves; else just gradients."""
+        entries: Legend = []
+        if "data" in self.fields:
+            entries.append(("", (Run("data", "value"), Run(" value"))))
+        if "grad" in self.fields:
+            root = safe_text(roots[0].label) if len(roots) == 1 else ""
+            of: tuple[Run, ...]
+            delta: tuple[Run, ...]
+            if root.strip() and roots[0].grad == 1.0:
+                of = (Run(" ∂"), Run(root, notation=True), Run("/∂node"))
+                delta = (Run(", δ = ∂"), Run(root, notation=True), Run("/∂u"))
+            else:
+                of, delta = (Run(" gradient"),), (Run(", δ at u"),)
+            entries.append(("", (Run("grad", "grad"), *of, *(delta if self.has_delta else ()))))
+        kinds = {view.kind for view in self.views.values()}
+        names = {"parameter": "parameter", "leaf": "leaf", "input": "network input",
+                 "output": "output"}
+        entries += [(kind, (Run(text),)) for kind, text in names.items() if kind in kinds]
+        return entries

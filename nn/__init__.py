@@ -46,13 +46,14 @@ __all__ = [
     "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "Optimizer", "Recording",
     "Residual", "Sequential", "accuracy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "correct", "cross_entropy", "cross_entropy_with_logits",
-    "datasets", "fit", "grad_norms", "hinge", "init", "load", "log_softmax", "log_sum_exp",
-    "record", "save", "softmax", "softplus", "squared_error", "total",
+    "datasets", "draw", "fit", "grad_norms", "hinge", "init", "load", "log_softmax",
+    "log_sum_exp", "record", "save", "softmax", "softplus", "squared_error", "total",
 ]
 
-_LAZY = {"to_torch": "nn.torch_bridge", "from_torch": "nn.torch_bridge"}
-"""Imported on first use (they need torch), and left out of __all__ so that
-`from nn import *` does not import torch."""
+_LAZY = {"draw": "nn.drawing", "to_torch": "nn.torch_bridge", "from_torch": "nn.torch_bridge"}
+"""Imported on first use: `nn.draw` needs graphviz and the bridge needs torch, and
+`import nn` needs neither (the bridge is left out of __all__, so that
+`from nn import *` does not import torch)."""
 
 
 def __getattr__(name: str) -> object:

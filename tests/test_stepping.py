@@ -111,8 +111,10 @@ def test_the_layout_frame_holds_every_number_at_its_widest():
     # b's is "?" until its update: the widest is the number
     assert "grad 24" in layout and "grad 12" in layout
     frame = stepper.frame(len(stepper.nodes)).source  # the seed step
-    assert re.search(r"<b>b</b><br/>data 6<br/>grad \s*\?\s*>", frame)
-    assert re.search(r"<b>a</b><br/>data 3<br/>grad \s*\?\s*>", frame)
+    colored = r"(?:<font [^>]*>)?{}(?:</font>)?"  # values and gradients have their colour
+    row = colored.format(r"data {}") + "<br/>" + colored.format(r"grad \s*\?\s*") + ">"
+    assert re.search(r"<b>b</b><br/>" + row.format(6), frame)
+    assert re.search(r"<b>a</b><br/>" + row.format(3), frame)
 
 
 def test_negative_terms_are_written_as_subtractions():

@@ -1,0 +1,258 @@
+"""`Diagram`: a Graphviz graph that renders itself, fits the page and fails in one line.
+
+What a node shows is kept as a `NodeView` (lines of `Run`s with roles such as
+"value" and "grad"), so the Graphviz label and the TikZ node (autodiff.tikz)
+are written from one description. The colours say what a number is: values
+green, gradients red (as CS231n draws them), and the fill says what a node is
+(`FILLS`: a parameter, an input, the output, an operation).
+
+Rendering runs Graphviz's `dot`; when it is missing, fails, or cannot write the
+asked format, the error is one line (RuntimeError or ValueError). Before `dot`
+is asked to lay out more than `LARGE` nodes a `LargeDiagramWarning` says it
+may take a while.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import json
+import re
+import subprocess
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from autodiff.typeset import unicode_label
+
+try:
+    import graphviz
+except ImportError as exc:  # pragma: no cover - exercised without graphviz only
+    raise ImportError(
+        "drawing needs the graphviz Python package: pip install 'autodiff-watch[draw]'"
+    ) from exc
+
+INSTALL_DOT = (
+    "Graphviz's `dot` program is not installed: apt-get install graphviz "
+    "(Debian/Ubuntu; `./run demo` and `./run test` do this), or see https://graphviz.org/download"
+)
+LARGE = 1000
+"""Rendering a diagram with more nodes than this warns first (Graphviz may take minutes)."""
+
+FONT = "Helvetica"
+COLORS = {
+    "value": "#1b7f3b",     # values: green
+    "grad": "#c8102e",      # gradients: red
+    "note": "#59636e",      # constants, counts, cluster titles
+    "positive": "#2166ac",  # a weight w > 0 (the network view): blue
+    "negative": "#d95f02",  # a weight w < 0: orange
+}
+"""The colours of text by `Run.role`; other roles ("name", "symbol", "text") are black."""
+
+FILLS = {
+    "leaf": "#eef1f4",          # an input or a target the user made
+    "parameter": "#dceafb",     # a leaf made inside a module (nn weights and biases)
+    "input": "#eef1f4",         # a network input x_i = z_i^(1), a folded number
+    "intermediate": "#ffffff",  # a computed value
+    "output": "#efe6fb",        # what draw() was asked for (E); drawn with a double border
+    "op": "#f6f7f9",            # an operation
+    "box": "#f3f3f3",           # a collapsed module
+}
+HIGHLIGHT = "#ffb000"
+
+
+class Run(NamedTuple):
+    """A piece of text in a node. `role` picks its typeface and colour: "name"
+    (bold), a key of COLORS ("value" green, "grad" red, "note" small and
+    grey, ...), "symbol" or "text". With `notation`, `text` is a label in the
+    notes' notation ("u_1^(2)"), written with sub- and superscripts."""
+
+    text: str
+    role: str = "text"
+    notation: bool = False
+
+
+class NodeView(NamedTuple):
+    """What one node shows: its `kind` (a key of FILLS) and lines of runs."""
+
+    kind: str
+    lines: tuple[tuple[Run, ...], ...]
+
+
+class LargeDiagramWarning(UserWarning):
+    """Graphviz is about to lay out more than `LARGE` nodes."""
+
+
+def html_label(view: NodeView) -> str:
+    """The Graphviz HTML-like label of a node: `<...>`, every text escaped."""
+    text = "<br/>".join("".join(_html_run(run) for run in line) for line in view.lines)
+    return f"<{text or '&nbsp;'}>"
+
+
+def _html_run(run: Run) -> str:
+    text = html.escape(unicode_label(run.text) if run.notation else run.text)
+    if not text:
+        return ""  # Graphviz refuses an empty <b></b> or <font></font>
+    if run.role == "name":
+        return f"<b>{text}</b>"
+    if run.role in COLORS:
+        size = ' point-size="10"' if run.role == "note" else ""
+        return f'<font color="{COLORS[run.role]}"{size}>{text}</font>'
+    return text
+
+
+def quote(text: str) -> str:
+    """A DOT quoted string for `text` (backslashes and quotes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def statement(name: str, **attrs: str) -> str:
+    """One DOT node or edge statement: `name [key="value" ...]`; a value that is an
+    HTML-like label (`<...>`) is written as it is."""
+    parts = [f"{key}={value if value.startswith('<') else quote(value)}"
+             for key, value in attrs.items()]
+    return f"{name} [{' '.join(parts)}]" if parts else name
+
+
+class Diagram(graphviz.Digraph):
+    """A `graphviz.Digraph` that saves in one call (`save_as`: svg, png, pdf,
+    ..., and `.tex` for TikZ), shows inline SVG in notebooks that scales down
+    to the page, and turns every failure of `dot` into one line."""
+
+    views: dict[str, NodeView] = {}  # noqa: RUF012 (replaced per instance by the drawing)
+    clusters: dict[str, NodeView] = {}  # noqa: RUF012 cluster name -> its title
+    legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
+    edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
+    node_count = 0
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        self._warn_if_large()
+        with _one_line_errors():
+            return super().pipe(*args, **kwargs)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        self._warn_if_large()
+        with _one_line_errors():
+            return super().render(*args, **kwargs)
+
+    def run_dot(self, fmt: str) -> bytes:
+        """The output of `dot -T<fmt>` for this diagram, or a one-line RuntimeError."""
+        self._warn_if_large()
+        return run_dot(self.source, fmt)
+
+    def _warn_if_large(self) -> None:
+        if self.node_count > LARGE:
+            warnings.warn(
+                f"Graphviz is laying out {self.node_count} nodes; this can take minutes. "
+                "collapse=[...] modules or draw([some_node]) for a smaller picture",
+                LargeDiagramWarning, stacklevel=3)
+
+    def save_as(self, path: str | Path) -> Path:
+        """Write the diagram to `path`; the format comes from its extension:
+        .svg, .png, .pdf, any other format Graphviz renders here, or .tex
+        (a TikZ picture, `autodiff.tikz`). A bad extension is a ValueError that
+        names the formats there are, and nothing is written."""
+        path = Path(path)
+        fmt = output_format(path)
+        if fmt == "tex":
+            from autodiff.tikz import tikz
+
+            data = tikz(self).encode("utf-8")
+        elif fmt == "svg":
+            data = self.svg().encode("utf-8")
+        else:
+            data = self.run_dot(fmt)
+        path.write_bytes(data)
+        return path
+
+    def svg(self) -> str:
+        """The diagram as SVG text that scales down to its container (at most
+        its natural size; height follows the width)."""
+        return fit_to_page(self.run_dot("svg").decode("utf-8"))
+
+    def layout(self) -> dict:
+        """Graphviz's layout (`dot -Tjson`): positions in points, sizes in inches."""
+        return json.loads(self.run_dot("json"))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **kwargs: Any) -> dict[str, str]:
+        return {"image/svg+xml": self.svg()}
+
+
+def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
+    """Each node's (width, height) in inches as Graphviz lays `diagram` out;
+    pass them as `sizes` to draw frames that all share that layout."""
+    return {obj["name"]: (obj["width"], obj["height"])
+            for obj in diagram.layout().get("objects", []) if "width" in obj}
+
+
+def run_dot(source: str, fmt: str) -> bytes:
+    """`dot -T<fmt>` on `source`: its output, or RuntimeError in one line."""
+    try:
+        done = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, check=False)
+    except FileNotFoundError:
+        raise RuntimeError(INSTALL_DOT) from None
+    if done.returncode != 0:
+        raise RuntimeError(_dot_failure(done.stderr))
+    return done.stdout
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """graphviz's own errors (no `dot`, dot failed) as one-line RuntimeErrors."""
+    try:
+        yield
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(INSTALL_DOT) from None
+    except graphviz.CalledProcessError as exc:
+        raise RuntimeError(_dot_failure(exc.stderr)) from None
+
+
+def _dot_failure(stderr: bytes | str | None) -> str:
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    detail = " ".join((stderr or "").split())
+    if len(detail) > 300:
+        detail = detail[:299] + "…"
+    return f"Graphviz's dot failed: {detail or 'no message'}"
+
+
+@functools.cache
+def formats() -> tuple[str, ...]:
+    """The output formats Graphviz's `dot` renders on this machine, and "tex" (TikZ)."""
+    try:
+        done = subprocess.run(["dot", "-T?"], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise RuntimeError(INSTALL_DOT) from None
+    listed = done.stderr.decode("utf-8", "replace").partition("Use one of:")[2]
+    found = {f.partition(":")[0] for f in listed.split()} - {"x11", "xlib"}  # windows, no files
+    return tuple(sorted(found | {"tex"}))
+
+
+def output_format(path: str | Path) -> str:
+    """The format named by `path`'s extension, checked against `formats()`;
+    ValueError naming the formats there are if it is missing or unknown."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if not fmt:
+        raise ValueError(f"{path}: the extension names the format; use .svg, .png or .pdf "
+                         "(or .tex for TikZ)")
+    if fmt not in formats():
+        others = ", ".join(f for f in formats() if f not in ("svg", "png", "pdf", "tex"))
+        raise ValueError(f"{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf "
+                         f"(or .tex for TikZ; it also writes {others})")
+    return fmt
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def fit_to_page(svg: str) -> str:
+    """Let an SVG from Graphviz scale to its container: width 100% of it, at most
+    the natural width, height from the aspect ratio (the viewBox)."""
+    return _SVG_SIZE.sub(
+        lambda m: f'<svg width="100%" style="max-width: {m.group(1)}pt; height: auto"',
+        svg, count=1)

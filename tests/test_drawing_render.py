@@ -1,0 +1,155 @@
+"""Diagrams rendered by Graphviz: real SVG that fits the page, text that never
+collides, every file format, and one-line errors from dot."""
+
+import itertools
+import re
+import shutil
+import subprocess
+import warnings
+
+import pytest
+
+import autodiff.diagram
+from autodiff import Value, draw
+from autodiff.diagram import LargeDiagramWarning, formats, node_sizes, output_format
+from autodiff.drawing import _diagram
+from tests.test_drawing import mlp_loss, neuron
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot is installed by ./run test")
+
+
+def node_groups(svg):
+    """(title, (left, right, top, bottom), [(y, x, font size, text)]) per node of an SVG."""
+    groups = []
+    node = r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>(.*?)</g>'
+    for title, body in re.findall(node, svg, re.S):
+        shape = re.search(r'(?:points|d)="([^"]*)"|cx="([^"]*)" cy="([^"]*)" rx="([^"]*)" '
+                          r'ry="([^"]*)"', body)
+        if shape is None:  # plain text (a constant): no outline to stay inside
+            xs, ys = [-1e9, 1e9], [-1e9, 1e9]
+        elif shape.group(1) is not None:
+            numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", shape.group(1))]
+            xs, ys = numbers[0::2], numbers[1::2]
+        else:
+            cx, cy, rx, ry = (float(v) for v in shape.groups()[1:])
+            xs, ys = [cx - rx, cx + rx], [cy - ry, cy + ry]
+        texts = [(float(y), float(x), float(size), text) for x, y, size, text in re.findall(
+            r'<text [^>]*\sx="([^"]*)" y="([^"]*)"[^>]*font-size="([^"]*)"[^>]*>([^<]*)</text>',
+            body)]
+        groups.append((title, (min(xs), max(xs), min(ys), max(ys)), texts))
+    return groups
+
+
+@needs_dot
+def test_real_svg_has_the_nodes_and_fits_the_page():
+    svg = draw(neuron()).svg()
+    assert svg.count('class="node"') == 10 + 6 + 2  # values, operations, constants
+    for text in ("σ", "t1", "data 0.6225", "grad &#45;0.3775"):
+        assert text in svg
+    width = float(re.search(r'<svg width="100%" style="max-width: ([\d.]+)pt; height: auto"',
+                            svg).group(1))
+    assert width * 4 / 3 <= 1150  # px: at most 15% shrunk to fit a 1,000 px page
+    assert "height=" not in svg.split("viewBox")[0]  # the height follows the width
+
+
+@needs_dot
+@pytest.mark.parametrize("picture", ["neuron", "mlp", "collapsed"])
+def test_text_lines_never_collide_and_stay_inside_their_node(picture):
+    root = neuron() if picture == "neuron" else mlp_loss(3 if picture == "collapsed" else 1)
+    options = {"collapse": ["layers.0", "layers.1"]} if picture == "collapsed" else {}
+    svg = draw(root, **options).svg()
+    assert "baseline-shift" not in svg  # sub/superscripts are characters, not shifted text
+    assert "u₁⁽²⁾" in svg or picture != "mlp"
+    checked = 0
+    for title, (left, _right, top, bottom), texts in node_groups(svg):
+        texts.sort()
+        for (y1, _, size1, a), (y2, _, size2, b) in itertools.pairwise(texts):
+            if y1 != y2:  # another line: its ascent starts below the previous one's descent
+                assert y2 - y1 >= 0.25 * size1 + 0.75 * size2 - 0.3, (title, a, b)
+        for y, x, size, text in texts:  # ascent ≈ 0.75 em above the baseline, descent 0.25
+            assert top - 1 <= y - 0.75 * size and y + 0.25 * size <= bottom + 1, (title, text)
+            assert x >= left - 1, (title, text)
+            checked += 1
+    assert checked > 20
+
+
+@needs_dot
+def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
+    diagram = draw(neuron())
+    for suffix in ("svg", "png", "pdf", "tex"):
+        path = diagram.save_as(tmp_path / f"neuron.{suffix}")
+        assert path.stat().st_size > 500
+    assert (tmp_path / "neuron.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "neuron.pdf").read_bytes()[:4] == b"%PDF"
+    assert "\\begin{tikzpicture}" in (tmp_path / "neuron.tex").read_text()
+    assert "image/svg+xml" in diagram._repr_mimebundle_()
+    assert {"svg", "png", "pdf", "tex"} <= set(formats())
+    for bad in ("neuron.bmp", "neuron.tiff", "neuron.xyz", "neuron"):
+        with pytest.raises(ValueError) as error:
+            diagram.save_as(tmp_path / bad)
+        message = str(error.value)
+        assert "\n" not in message and "use .svg, .png or .pdf (or .tex for TikZ" in message
+        assert not (tmp_path / bad).exists()
+    assert output_format("g.SVG") == "svg"
+
+
+def test_a_missing_dot_is_explained(monkeypatch, tmp_path):
+    diagram = draw(neuron())
+    monkeypatch.setenv("PATH", "/nonexistent")
+    for call in (diagram.svg, lambda: diagram.render(tmp_path / "g", format="svg"),
+                 lambda: diagram.pipe(format="svg"), lambda: diagram.save_as(tmp_path / "g.png"),
+                 lambda: node_sizes(diagram)):
+        with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+            call()
+    assert not (tmp_path / "g.png").exists()
+
+
+@needs_dot
+def test_a_failing_dot_is_one_line(tmp_path):
+    diagram = draw(neuron())
+    diagram.body.append("\tbroken [label=<<b>unclosed>]\n")
+    for call in (diagram.svg, lambda: diagram.pipe(format="png"),
+                 lambda: diagram.render(tmp_path / "g", format="svg"),
+                 lambda: diagram.save_as(tmp_path / "g.pdf")):
+        with pytest.raises(RuntimeError, match="Graphviz's dot failed") as error:
+            call()
+        assert "\n" not in str(error.value) and len(str(error.value)) < 400
+        assert not isinstance(error.value, subprocess.CalledProcessError)
+    assert not (tmp_path / "g.pdf").exists()
+
+
+def test_large_diagrams_warn_before_graphviz_lays_them_out(monkeypatch):
+    x = Value(1.0)
+    for _ in range(30):
+        x = x * 1.01
+    diagram = draw(x)
+    monkeypatch.setattr(autodiff.diagram, "LARGE", 50)
+    monkeypatch.setattr(autodiff.diagram, "run_dot", lambda source, fmt: b"<svg/>")
+    with pytest.warns(LargeDiagramWarning, match=r"laying out 91 nodes.*collapse"):
+        diagram.svg()
+    small = draw(Value(1.0) * 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small.svg()
+
+
+@needs_dot
+def test_node_sizes_fix_every_box():
+    E = neuron()
+    sizes = node_sizes(draw(E))
+    assert len(sizes) == 10 + 6 + 2 and all(float(w) > 0 for w, _ in sizes.values())
+    fixed = _diagram([E], sizes=sizes).source
+    assert fixed.count('fixedsize="true"') == 18
+    assert f'width="{sizes["n0"][0]}"' in fixed
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["bmp", "tiff", "xyz"])
+def test_the_cli_names_the_formats_it_can_write(suffix, tmp_path, capsys):
+    from autodiff.cli import main
+
+    assert main(["x", "--at", "x=1", "-o", str(tmp_path / f"g.{suffix}")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write .{suffix}" in err and "png" in err
+    assert "Traceback" not in err and not (tmp_path / f"g.{suffix}").exists()
