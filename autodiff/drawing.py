@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from autodiff.engine import Value, topological_order
+from autodiff.notation import TEXTBOOK_LABEL as _TEXTBOOK
+from autodiff.notation import delta_label
 
 try:
     import graphviz
@@ -35,7 +36,8 @@ INSTALL_DOT = (
     "(Debian/Ubuntu; `./run demo` and `./run test` do this), or see https://graphviz.org/download"
 )
 HIGHLIGHT = "#ffb000"
-_TEXTBOOK = re.compile(r"^([^\W\d_]+)_([0-9A-Za-z,]+)(?:\^\((\w+)\))?$")
+RECEIVER = "#9cc9ff"  # a node that receives gradient in a stepper's backward step
+RECEIVER_EDGE = "#1f6fd1"
 
 
 class Diagram(graphviz.Digraph):
@@ -83,10 +85,8 @@ def textbook_html(label: str) -> str:
 
 
 def _gradient_name(label: str) -> str:
-    m = _TEXTBOOK.match(label)
-    if m and m.group(1) == "u":
-        return textbook_html(label.replace("u", "δ", 1))
-    return "grad"
+    delta = delta_label(label)
+    return "grad" if delta is None else textbook_html(delta)
 
 
 def draw(
@@ -160,10 +160,15 @@ def _diagram(
     max_nodes: int = 300,
     text: Callable[[Value, str], str] | None = None,
     sizes: Mapping[str, tuple[str, str]] | None = None,
+    names: Mapping[Value, str] | None = None,
+    receivers: Iterable[Value] = (),
 ) -> Diagram:
     """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
     if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names."""
+    `node_sizes`) fixes the width and height of the nodes it names; `names`
+    gives unlabelled nodes a name to show (the Stepper's t1, t2, ...);
+    `receivers` are drawn in a second colour, and so are their edges into
+    highlighted nodes (the inputs whose gradient a backward step changes)."""
     show = set(show)
     unknown = show - {"label", "data", "grad"}
     if unknown:
@@ -183,6 +188,7 @@ def _diagram(
             f"(collapse=['layers.0', ...]) or draw only part (draw([some_node]))"
         )
     marked = set(highlight)
+    receiving = set(receivers)
     if highlight_path is not None:
         marked |= _path_nodes(nodes, *highlight_path)
     name = {v: f"n{k}" for k, v in enumerate(nodes)}
@@ -209,13 +215,14 @@ def _diagram(
 
     for v in shown:
         rows = []
-        if "label" in show and v.label:
-            rows.append(f"<b>{textbook_html(v.label)}</b>")
+        label = _shown_label(v, names)
+        if "label" in show and label:
+            rows.append(f"<b>{textbook_html(label)}</b>")
         if "data" in show:
             rows.append(f"data {html.escape(number(v, 'data'))}")
         if "grad" in show:
-            rows.append(f"{_gradient_name(v.label)} {html.escape(number(v, 'grad'))}")
-        color = HIGHLIGHT if v in marked else "white"
+            rows.append(f"{_gradient_name(label)} {html.escape(number(v, 'grad'))}")
+        color = HIGHLIGHT if v in marked else RECEIVER if v in receiving else "white"
         label = "<" + "<br/>".join(rows or ["&nbsp;"]) + ">"
         add(v.scope, _node(name[v], label=label, shape="box", style="rounded,filled",
                            fillcolor=color, **fixed(name[v])))
@@ -243,9 +250,23 @@ def _diagram(
             if folded[v] is not None and (source, target) in drawn_edges:
                 continue
             drawn_edges.add((source, target))
-            attrs = {"color": HIGHLIGHT, "penwidth": "2"} if x in marked and v in marked else {}
-            g.edge(source, target, **attrs)
+            g.edge(source, target, **_edge_style(x, v, marked, receiving))
     return g
+
+
+def _shown_label(v: Value, names: Mapping[Value, str] | None) -> str:
+    """v's label, or the name `names` gives an unlabelled node."""
+    return v.label or (names.get(v, "") if names is not None else "")
+
+
+def _edge_style(x: Value, v: Value, marked: set[Value], receiving: set[Value]) -> dict[str, str]:
+    """The edge x → v: the receiver colour into a highlighted node, the highlight
+    colour between highlighted nodes."""
+    if x in receiving and v in marked:
+        return {"color": RECEIVER_EDGE, "penwidth": "2.5"}
+    if x in marked and v in marked:
+        return {"color": HIGHLIGHT, "penwidth": "2"}
+    return {}
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
