@@ -16,12 +16,15 @@ known so far, unlabelled nodes named as in the steps (t1, t2, ...), the active
 node highlighted and, in a backward step, its receivers (the inputs whose
 gradient the step changes) and their edges in a second colour;
 `stepper.layout_frame()` holds every number at its widest, to lay the graph
-out once for all frames (as `autodiff.widget` does).
+out once for all frames (as `autodiff.frames` does for the widget and the HTML
+player: `stepper.save_html(path)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
@@ -29,6 +32,7 @@ from autodiff.notation import delta_label
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
+    from autodiff.player import Player
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,23 @@ class Stepper:
         widest = self._widest()
         return _diagram([self.root], text=lambda v, field: widest[v, field],
                         **{"names": self.names, **draw_options})
+
+    # -- leaving the kernel ---------------------------------------------------
+
+    def player(self, *, interval_ms: int = 800, title: str | None = None,
+               **draw_options) -> Player:
+        """The steps as a self-contained HTML player (`autodiff.player`): shown
+        as a notebook output, `.save(path)` writes it as a page."""
+        from autodiff.frames import Frames
+        from autodiff.player import Player
+
+        return Player(Frames(self, **draw_options), interval_ms=interval_ms, title=title)
+
+    def save_html(self, path: str | PathLike[str], *, interval_ms: int = 800,
+                  title: str | None = None, **draw_options) -> Path:
+        """Write the HTML player to `path` (.html): one file, no network, no
+        kernel; play, previous, next and a slider; it fits the window's width."""
+        return self.player(interval_ms=interval_ms, title=title, **draw_options).save(path)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:
