@@ -16,8 +16,8 @@ known so far, unlabelled nodes named as in the steps (t1, t2, ...), the active
 node highlighted and, in a backward step, its receivers (the inputs whose
 gradient the step changes) and their edges in a second colour;
 `stepper.layout_frame()` holds every number at its widest, to lay the graph
-out once for all frames (as `autodiff.frames` does for the widget and the HTML
-player: `stepper.save_html(path)`).
+out once for all frames (as `autodiff.frames` does for the widget, the HTML
+player and the GIF: `stepper.save_html(path)`, `stepper.save_gif(path)`).
 """
 
 from __future__ import annotations
@@ -212,6 +212,16 @@ class Stepper:
         """Write the HTML player to `path` (.html): one file, no network, no
         kernel; play, previous, next and a slider; it fits the window's width."""
         return self.player(interval_ms=interval_ms, title=title, **draw_options).save(path)
+
+    def save_gif(self, path: str | PathLike[str], *, interval_ms: int = 1200,
+                 hold_ms: int = 3000, **draw_options) -> Path:
+        """Write the steps to `path` (.gif) as a looping animation, each frame
+        with its step text (`autodiff.animation`; needs Pillow, the `gif` extra)."""
+        from autodiff.animation import save_gif
+        from autodiff.frames import Frames
+
+        return save_gif(Frames(self, **draw_options), path, interval_ms=interval_ms,
+                        hold_ms=hold_ms)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:
