@@ -22,6 +22,9 @@ FIT_CSS = (f".{FIT_CLASS} svg {{display: block; max-width: 100%; height: auto;}}
 """A picture in a FIT_CLASS element is scaled down to its container's width
 (never up); with the class `natural` too, it is shown at full size and scrolls."""
 
+TEXT_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: normal; margin: 0.3em 0"
+"""A step's text: its lines wrap at spaces only, never inside a number."""
+
 
 class Frames:
     """The frames of `stepper` (draw options as for `Stepper.frame`)."""
@@ -56,9 +59,11 @@ class Frames:
         """Frame k as PNG (Graphviz's renderer)."""
         return self.stepper.frame(k, **self._options).pipe(format="png")
 
-    def fitted_svg(self, k: int) -> str:
-        """Frame k scaled to its container's width: HTML for a notebook output."""
-        return f'<div class="{FIT_CLASS}"><style>{FIT_CSS}</style>{self.svg(k)}</div>'
+    def fitted_svg(self, k: int, *, natural: bool = False) -> str:
+        """Frame k scaled to its container's width (`natural`: at full size,
+        scrolling): HTML for a notebook output."""
+        classes = f"{FIT_CLASS} natural" if natural else FIT_CLASS
+        return f'<div class="{classes}"><style>{FIT_CSS}</style>{self.svg(k)}</div>'
 
 
 def legend_html() -> str:

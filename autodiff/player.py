@@ -23,7 +23,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from autodiff.frames import FIT_CLASS, FIT_CSS, Frames, legend_html
+from autodiff.frames import FIT_CLASS, FIT_CSS, TEXT_STYLE, Frames, legend_html
 
 _CSS = f"""\
 .autodiff-player {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial,
@@ -35,8 +35,7 @@ _CSS = f"""\
 .autodiff-player input[type=range] {{flex: 1 1 12em; min-width: 8em; max-width: 40em;}}
 .autodiff-player .autodiff-caption {{font-weight: bold; margin: 0.2em 0;}}
 .autodiff-player .autodiff-legend {{font-size: 0.85em; color: #333; margin: 0.2em 0;}}
-.autodiff-player pre {{white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.3em 0;
-  font-size: 0.9em;}}
+.autodiff-player pre {{{TEXT_STYLE}; font-size: 0.9em;}}
 .autodiff-player .{FIT_CLASS} {{cursor: zoom-in;}}
 .autodiff-player .{FIT_CLASS}.natural {{cursor: zoom-out;}}
 {FIT_CSS}

@@ -7,7 +7,8 @@ next, a slider, the diagram of the current frame and the step's text.
 
 The frames come from `autodiff.frames`: laid out once, so stepping changes the
 numbers and the colours, never the picture's layout; scaled to the notebook's
-width, so nothing is clipped and the controls above stay in place. The slider
+width, so nothing is clipped and the controls above stay in place ("full size"
+shows it at its natural size, scrolling under the controls). The slider
 and the caption count steps alike, from 1 ("step 12 of 17"). The callbacks
 are plain Python (`show(k)`, `previous()`, `next()`), tested without a browser.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from autodiff.frames import Frames, legend_html
+from autodiff.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.player import Player
 from autodiff.stepping import Stepper
 
@@ -46,20 +47,25 @@ class StepperWidget(widgets.VBox):
         self._player = Player(self.frames, interval_ms=interval_ms) if static_player else None
         n = len(stepper)
         self.slider = widgets.IntSlider(value=1, min=1, max=n, description="step",
-                                        layout=widgets.Layout(flex="1 1 auto"))
+                                        layout=widgets.Layout(flex="1 1 16em", min_width="16em"))
         self.play = widgets.Play(value=1, min=1, max=n, interval=interval_ms)
         widgets.link((self.play, "value"), (self.slider, "value"))
         self.previous_button = widgets.Button(description="◀ previous")
         self.next_button = widgets.Button(description="next ▶")
+        self.full_size = widgets.ToggleButton(description="full size",
+                                              tooltip="the picture at full size, scrolling")
         self.caption = widgets.HTML()
-        self.diagram = widgets.HTML(layout=widgets.Layout(width="100%"))
+        # no margin: the picture takes exactly the output's width, and nothing scrolls
+        self.diagram = widgets.HTML(layout=widgets.Layout(width="100%", margin="0"))
         self.legend = widgets.HTML(f"<small>{legend_html()}</small>")
         self.text = widgets.HTML()
         self.previous_button.on_click(lambda _: self.previous())
         self.next_button.on_click(lambda _: self.next())
         self.slider.observe(lambda change: self.show(change["new"] - 1), names="value")
-        controls = widgets.HBox([self.play, self.previous_button, self.next_button, self.slider],
-                                layout=widgets.Layout(width="100%"))
+        self.full_size.observe(lambda _: self.show(self.step), names="value")
+        controls = widgets.HBox([self.play, self.previous_button, self.next_button, self.slider,
+                                 self.full_size],
+                                layout=widgets.Layout(width="100%", flex_flow="row wrap"))
         super().__init__([controls, self.caption, self.diagram, self.legend, self.text],
                          layout=widgets.Layout(width="100%"))
         self.show(0)
@@ -79,9 +85,8 @@ class StepperWidget(widgets.VBox):
             raise IndexError(f"step {k} out of range: this stepper has {len(self.frames)} steps")
         self.slider.value = k + 1
         self.caption.value = f"<b>{html.escape(self.frames.caption(k))}</b>"
-        self.diagram.value = self.frames.fitted_svg(k)
-        self.text.value = (f'<pre style="white-space: pre-wrap; margin: 0">'
-                           f"{html.escape(self.frames.text(k))}</pre>")
+        self.diagram.value = self.frames.fitted_svg(k, natural=self.full_size.value)
+        self.text.value = f'<pre style="{TEXT_STYLE}">{html.escape(self.frames.text(k))}</pre>'
 
     def previous(self) -> None:
         self.show(max(self.step - 1, 0))

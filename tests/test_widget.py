@@ -55,6 +55,14 @@ def test_the_picture_fits_the_notebooks_width():
     assert value.startswith('<div class="autodiff-frame"><style>')
     assert "max-width: 100%; height: auto" in value and "<?xml" not in value
     assert widget.diagram.layout.width == "100%" and widget.layout.width == "100%"
+    widget.show(12)
+    widget.full_size.value = True  # the picture at its natural size, scrolling
+    assert widget.diagram.value.startswith('<div class="autodiff-frame natural">')
+    assert widget.step == 12 and "step 13 of 17" in widget.caption.value
+    widget.next()
+    assert 'class="autodiff-frame natural"' in widget.diagram.value
+    widget.full_size.value = False
+    assert widget.diagram.value.startswith('<div class="autodiff-frame"><style>')
 
 
 def test_the_output_carries_the_static_player_beside_the_widget_view():
