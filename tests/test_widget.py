@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from autodiff import Stepper
+from autodiff import Stepper, Value
 from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
 
 pytest.importorskip("ipywidgets")
-from autodiff.widget import StepperWidget
+from autodiff.widget import STATIC_PLAYER_STEPS, StepperWidget
 
 
 def neuron():
@@ -73,6 +73,11 @@ def test_the_output_carries_the_static_player_beside_the_widget_view():
     assert '"interval":600' in bundle["text/html"]
     assert "text/html" not in StepperWidget(Stepper(neuron()),
                                             static_player=False)._repr_mimebundle_()
+    long = Value(0.5, "x")
+    for _ in range(STATIC_PLAYER_STEPS):
+        long = long * 1.01
+    assert len(Stepper(long)) > STATIC_PLAYER_STEPS
+    assert "text/html" not in StepperWidget(Stepper(long))._repr_mimebundle_()  # too many frames
     # the player reuses the widget's frames: each is rendered once
     assert widget.svg(3) is widget.frames.svg(3)
 
