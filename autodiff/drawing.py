@@ -215,13 +215,13 @@ def _diagram(
 
     for v in shown:
         rows = []
-        label = _shown_label(v, names)
-        if "label" in show and label:
-            rows.append(f"<b>{textbook_html(label)}</b>")
+        title = _shown_label(v, names)
+        if "label" in show and title:
+            rows.append(f"<b>{textbook_html(title)}</b>")
         if "data" in show:
             rows.append(f"data {html.escape(number(v, 'data'))}")
         if "grad" in show:
-            rows.append(f"{_gradient_name(label)} {html.escape(number(v, 'grad'))}")
+            rows.append(f"{_gradient_name(title)} {html.escape(number(v, 'grad'))}")
         color = HIGHLIGHT if v in marked else RECEIVER if v in receiving else "white"
         label = "<" + "<br/>".join(rows or ["&nbsp;"]) + ">"
         add(v.scope, _node(name[v], label=label, shape="box", style="rounded,filled",
