@@ -61,6 +61,8 @@ FILLS = {
     "box": "#f3f3f3",           # a collapsed module
 }
 HIGHLIGHT = "#ffb000"
+RECEIVER = "#9cc9ff"  # a node that receives gradient in a stepper's backward step
+RECEIVER_EDGE = "#1f6fd1"
 
 
 class Run(NamedTuple):
@@ -251,8 +253,9 @@ _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 def fit_to_page(svg: str) -> str:
-    """Let an SVG from Graphviz scale to its container: width 100% of it, at most
-    the natural width, height from the aspect ratio (the viewBox)."""
+    """Let an SVG from Graphviz scale to its container: its natural width, scaled
+    down (never up) where the container is narrower (max-width 100%), the height
+    following from the aspect ratio (the viewBox)."""
     return _SVG_SIZE.sub(
-        lambda m: f'<svg width="100%" style="max-width: {m.group(1)}pt; height: auto"',
-        svg, count=1)
+        lambda m: f'<svg width="{m.group(1)}pt" height="{m.group(2)}pt" '
+                  'style="max-width: 100%; height: auto"', svg, count=1)

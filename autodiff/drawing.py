@@ -30,17 +30,28 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from autodiff.builder import Builder, Legend, cluster_title
-from autodiff.diagram import FILLS, HIGHLIGHT, Diagram, NodeView, Run, node_sizes
+from autodiff.diagram import (
+    FILLS,
+    HIGHLIGHT,
+    RECEIVER,
+    RECEIVER_EDGE,
+    Diagram,
+    NodeView,
+    Run,
+    node_sizes,
+)
 from autodiff.engine import Value, topological_order
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
-from autodiff.typeset import format_number, safe_text, textbook
+from autodiff.typeset import delta_label, format_number, safe_text
 
-__all__ = ["Diagram", "GraphBuilder", "draw", "graph_nodes", "node_sizes", "symbol"]
+__all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
+           "graph_nodes", "node_sizes", "symbol"]
 
 SHOW = ("label", "data", "grad")
 DIRECTIONS = ("LR", "TB", "RL", "BT")
 _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
+_RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
 
 
 def symbol(v: Value) -> str:
@@ -172,10 +183,15 @@ def _diagram(
     max_nodes: int = 300,
     text: Callable[[Value, str], str] | None = None,
     sizes: Mapping[str, tuple[str, str]] | None = None,
+    names: Mapping[Value, str] | None = None,
+    receivers: Iterable[Value] = (),
 ) -> Diagram:
     """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
     if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names."""
+    `node_sizes`) fixes the width and height of the nodes it names; `names`
+    gives unlabelled nodes a name to show (the Stepper's t1, t2, ...);
+    `receivers` are drawn in a second colour, and so are their edges into
+    highlighted nodes (the inputs whose gradient a backward step changes)."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
@@ -195,6 +211,8 @@ def _diagram(
             raise TypeError(f"highlight_path must be a pair of Values (from, to), "
                             f"got {highlight_path!r:.80}")
         marked |= _path_nodes(nodes, *highlight_path)
+    receiving = set(receivers)
+    titles = names or {}
 
     def number(v: Value, field: str) -> str:
         if text is not None:
@@ -211,7 +229,8 @@ def _diagram(
     for v in shown:
         kind = ("output" if v in outputs else "intermediate" if v.op
                 else "parameter" if v.scope else "leaf")
-        builder.value(name[v], v, kind, number, v in marked)
+        builder.value(name[v], v, kind, number, marked=v in marked,
+                      receiving=v in receiving, title=titles.get(v, ""))
     for prefix, box in boxes.items():
         members = sum(1 for v in nodes if folded[v] == prefix)
         builder.box(box, prefix, members)
@@ -228,6 +247,7 @@ def _diagram(
                 if folded[x] is not None and folded[x] == folded[v]:
                     continue  # inside one collapsed box
                 builder.operand(name[x], head, x, marked=x in marked and v in marked,
+                                receiving=x in receiving and v in marked,
                                 merged=folded[x] is not None or folded[v] is not None)
             elif (v, position) in inputs:
                 item = inputs[v, position]
@@ -252,24 +272,25 @@ class GraphBuilder(Builder):
         self.inputs: dict[tuple[int, str, float], str] = {}
         self.has_delta = False
 
-    def value(self, name: str, v: Value, kind: str,
-              number: Callable[[Value, str], str], marked: bool = False) -> None:
+    def value(self, name: str, v: Value, kind: str, number: Callable[[Value, str], str], *,
+              marked: bool = False, receiving: bool = False, title: str = "") -> None:
         """The box of `v` (`kind`: a key of FILLS) and, if it was computed, the
         circle `name + "op"` of its operation; `number(v, "data" | "grad")`
-        is the text of its numbers."""
+        is the text of its numbers, `title` the name shown where v has no
+        label; `marked` and `receiving` colour the box."""
         lines: list[tuple[Run, ...]] = []
-        label = safe_text(v.label)
+        label = safe_text(v.label or title)
         if "label" in self.fields and label.strip():
             lines.append((Run(label, "name", notation=True),))
         if "data" in self.fields:
             lines.append((Run(f"data {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
             lines.append(self._gradient(v, number(v, "grad")))
-        attrs = {"shape": "box", "style": "rounded,filled",
-                 "fillcolor": HIGHLIGHT if marked else FILLS[kind]}
+        fill = HIGHLIGHT if marked else RECEIVER if receiving else FILLS[kind]
+        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": fill}
         if kind == "output":
             attrs["peripheries"] = "2"
-        if kind == "intermediate" and not label.strip():
+        if kind == "intermediate" and not v.label.strip():
             attrs["fontsize"] = "10"  # an unnamed step: smaller than named values
         self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs)
         if v.op:
@@ -288,11 +309,10 @@ class GraphBuilder(Builder):
                   fillcolor=fill, ordering="in")
 
     def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
-        parts = textbook(safe_text(v.label)) if "label" in self.fields else None
-        if parts and parts.name == "u":
+        delta = delta_label(safe_text(v.label)) if "label" in self.fields else None
+        if delta is not None:
             self.has_delta = True
-            sup = f"^({parts.sup})" if parts.sup else ""
-            return (Run(f"δ_{parts.sub}{sup}", "grad", notation=True), Run(f" {text}", "grad"))
+            return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
         return (Run(f"grad {text}", "grad"),)
 
     def box(self, name: str, prefix: str, members: int) -> None:
@@ -336,14 +356,15 @@ class GraphBuilder(Builder):
         else:
             self.edge(self.inputs[key], head)
 
-    def operand(self, tail: str, head: str, x: Value, marked: bool, merged: bool) -> None:
+    def operand(self, tail: str, head: str, x: Value, *, marked: bool, merged: bool,
+                receiving: bool = False) -> None:
         """An edge from the Value operand `x` to an operation; edges into or out
         of a collapsed box are merged, and a parameter is drawn beside the
         operation that uses it."""
         if merged:
             self.merge(tail, head, x)
             return
-        self.edge(tail, head, **(_MARKED if marked else {}))
+        self.edge(tail, head, **(_RECEIVING if receiving else _MARKED if marked else {}))
         if self.views[tail].kind == "parameter" and self.place[tail] == self.place[head]:
             self.beside(tail, head)
 

@@ -6,23 +6,33 @@ step per operation n: for each input i of n,
 
     i.grad += ∂n/∂i × n.grad
 
-with the local derivative's formula and value and the running sum. It keeps
-its own gradients (the graph's `.grad` are not touched) and ends with exactly
-the numbers `root.backward()` gives. `stepper.frame(k)` draws the graph as it
-is after step k: values and gradients known so far, the active node
-highlighted; `stepper.layout_frame()` holds every number at its widest, to lay
-the graph out once for all frames (as `autodiff.widget` does).
+with the local derivative's formula and value and the running sum; the
+gradient at a unit's pre-activation u_j^(l) is written δ_j^(l), as in the seed
+notes. It keeps its own gradients (the graph's `.grad` are not touched) and
+ends with exactly the numbers `root.backward()` gives.
+
+`stepper.frame(k)` draws the graph as it is after step k: values and gradients
+known so far, unlabelled nodes named as in the steps (t1, t2, ...), the active
+node highlighted and, in a backward step, its receivers (the inputs whose
+gradient the step changes) and their edges in a second colour;
+`stepper.layout_frame()` holds every number at its widest, to lay the graph
+out once for all frames (as `autodiff.frames` does for the widget, the HTML
+player and the GIF: `stepper.save_html(path)`, `stepper.save_gif(path)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
+from autodiff.typeset import delta_label
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
+    from autodiff.player import Player
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,11 @@ class Stepper:
                 text = f"{self.names[v]} = {self._n(v.data)}  (input)"
             self.steps.append(Step("forward", v, text))
 
+    def _grad(self, v: Value) -> str:
+        """How the steps write v's gradient: 'δ_1^(2)' at u_1^(2), else 't3.grad'."""
+        name = self.names[v]
+        return delta_label(name) or f"{name}.grad"
+
     def _sum(self, a: float, b: float) -> str:
         """'0 + 0.5', '0 − 0.3775': a sum with the sign of b written out."""
         return f"{self._n(a)} − {self._n(-b)}" if b < 0 else f"{self._n(a)} + {self._n(b)}"
@@ -102,14 +117,17 @@ class Stepper:
             shown = self._shown(v)
             texts = v.primitive.derivative_texts(name, *shown)  # type: ignore[union-attr]
             formulas = [t for t, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
-            lines = [f"at {name} = {self._expression(v)}, ∂{root_name}/∂{name} = {self._n(g)}:"]
+            gradient = f"∂{root_name}/∂{name}"
+            if (delta := delta_label(name)) is not None:
+                gradient = f"{delta} = {gradient}"
+            lines = [f"at {name} = {self._expression(v)}, {gradient} = {self._n(g)}:"]
             for x, d, formula in zip(v.inputs, v.partials(), formulas, strict=True):
                 before = running[x]
                 running[x] = before + d * g
                 same = formula.replace("−", "-") == self._n(d)
                 local = formula if same else f"{formula} = {self._n(d)}"
                 lines.append(
-                    f"  {self.names[x]}.grad += ∂{name}/∂{self.names[x]} × {name}.grad"
+                    f"  {self._grad(x)} += ∂{name}/∂{self.names[x]} × {self._grad(v)}"
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
                     f" = {self._n(running[x])}")
             for x in v.inputs:
@@ -135,12 +153,25 @@ class Stepper:
             grads.update(updates)
         return set(self.nodes), grads, active
 
+    def receivers(self, k: int) -> tuple[Value, ...]:
+        """The nodes whose gradient step k changes: the inputs of the operation
+        a backward step passes its gradient through (each once); none in the
+        forward pass and at the seed."""
+        if not 0 <= k < len(self.steps):
+            raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
+        step = self.steps[k]
+        if step.kind == "forward" or k == len(self.nodes):
+            return ()
+        return tuple(dict.fromkeys(step.node.inputs))
+
     def frame(self, k: int, **draw_options) -> Diagram:
         """The diagram after step k (see `autodiff.draw` for the options). Every
         frame has the same nodes and every number is padded to the widest text
         it takes in any frame, so frames keep (nearly) the same layout; pass
         `sizes=node_sizes(stepper.layout_frame())` (autodiff.drawing) to fix
-        every box's size, and the layout is exactly the same in every frame."""
+        every box's size, and the layout is exactly the same in every frame.
+        Unlabelled nodes show the steps' names (`self.names`); the active node
+        is highlighted and its `receivers(k)` drawn in a second colour."""
         from autodiff.drawing import _diagram
 
         values, grads, active = self.known(k)
@@ -153,7 +184,8 @@ class Stepper:
             number = v.data if field == "data" else grads[v]
             return self._n(number).ljust(width[v, field])
 
-        return _diagram([self.root], text=text, highlight=[active], **draw_options)
+        return _diagram([self.root], text=text, highlight=[active], receivers=self.receivers(k),
+                        **{"names": self.names, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
@@ -161,7 +193,35 @@ class Stepper:
         from autodiff.drawing import _diagram
 
         widest = self._widest()
-        return _diagram([self.root], text=lambda v, field: widest[v, field], **draw_options)
+        return _diagram([self.root], text=lambda v, field: widest[v, field],
+                        **{"names": self.names, **draw_options})
+
+    # -- leaving the kernel ---------------------------------------------------
+
+    def player(self, *, interval_ms: int = 800, title: str | None = None,
+               **draw_options) -> Player:
+        """The steps as a self-contained HTML player (`autodiff.player`): shown
+        as a notebook output, `.save(path)` writes it as a page."""
+        from autodiff.frames import Frames
+        from autodiff.player import Player
+
+        return Player(Frames(self, **draw_options), interval_ms=interval_ms, title=title)
+
+    def save_html(self, path: str | PathLike[str], *, interval_ms: int = 800,
+                  title: str | None = None, **draw_options) -> Path:
+        """Write the HTML player to `path` (.html): one file, no network, no
+        kernel; play, previous, next and a slider; it fits the window's width."""
+        return self.player(interval_ms=interval_ms, title=title, **draw_options).save(path)
+
+    def save_gif(self, path: str | PathLike[str], *, interval_ms: int = 1200,
+                 hold_ms: int = 3000, **draw_options) -> Path:
+        """Write the steps to `path` (.gif) as a looping animation, each frame
+        with its step text (`autodiff.animation`; needs Pillow, the `gif` extra)."""
+        from autodiff.animation import save_gif
+        from autodiff.frames import Frames
+
+        return save_gif(Frames(self, **draw_options), path, interval_ms=interval_ms,
+                        hold_ms=hold_ms)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:

@@ -7,7 +7,8 @@
 * `textbook(label)`: the seed notes' notation "u_1^(2)" split into name,
   subscript and superscript, and `unicode_label` writes it with Unicode sub-
   and superscripts, u₁⁽²⁾, which sit inside the line in every renderer (no
-  baseline shift that could run into the next line).
+  baseline shift that could run into the next line); `delta_label` names the
+  gradient at u_j^(l) δ_j^(l).
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def textbook(label: str) -> Textbook | None:
     """'u_1^(2)' → Textbook('u', '1', '2'); None if `label` is not in that notation."""
     m = _TEXTBOOK.match(label)
     return Textbook(m.group(1), m.group(2), m.group(3) or "") if m else None
+
+
+def delta_label(label: str) -> str | None:
+    """'u_1^(2)' → 'δ_1^(2)': the notes' name for the gradient ∂E/∂u_j^(l) at a
+    unit's pre-activation; None for any other label."""
+    parts = textbook(label)
+    return "δ" + label[1:] if parts is not None and parts.name == "u" else None
 
 
 def unicode_label(label: str) -> str:

@@ -1,12 +1,17 @@
 """Stepper: forward and backward steps, formulas, running sums, frames."""
 
+import html
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
 import nn
 from autodiff import Stepper, Value
 from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
+from autodiff.drawing import HIGHLIGHT, RECEIVER, RECEIVER_EDGE
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron():
@@ -134,3 +139,73 @@ def test_long_chains_need_no_recursion():
     assert len(stepper) == 5001 + 1 + 5000 and stepper.gradients[x] == x.grad
     with pytest.raises(ValueError, match="max_nodes"):
         stepper.frame(0)
+
+
+def coloured(svg, color):
+    """The first text line (the name) of every node box or op filled with `color`."""
+    names = []
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") != "node":
+            continue
+        shape = next((e for e in g if e.tag in (f"{SVG}path", f"{SVG}polygon",
+                                                 f"{SVG}ellipse")), None)
+        if shape is not None and shape.get("fill") == color:  # (a folded number has none)
+            texts = ["".join(t.itertext()).strip() for t in g.iter(f"{SVG}text")]
+            names.append(texts[0] if texts else "")
+    return names
+
+
+def edges_coloured(svg, color):
+    return [next(g.iter(f"{SVG}title")).text for g in ET.fromstring(svg).iter(f"{SVG}g")
+            if g.get("class") == "edge" and any(e.get("stroke") == color for e in g)]
+
+
+def test_forward_frames_show_the_computed_node_and_no_receivers():
+    svg = Stepper(neuron()).frame(4).svg()  # z = t1 + b
+    assert sorted(coloured(svg, HIGHLIGHT)) == ["+", "z"]
+    assert coloured(svg, RECEIVER) == [] and edges_coloured(svg, RECEIVER_EDGE) == []
+    assert svg.count("data 0.5") == 3 and "data 0.6225" not in svg  # w, t1, z known; y not yet
+
+
+def test_backward_frames_show_the_receivers_and_their_edges():
+    stepper = Stepper(neuron())
+    by_node = {stepper[k].node.label: k for k in range(10, 17)}
+    assert sorted(coloured(stepper.frame(10).svg(), HIGHLIGHT)) == ["E", "÷"]  # the seed: E alone
+    assert coloured(stepper.frame(10).svg(), RECEIVER) == []
+    expected = {"E": ["t3"], "t3": ["t2"], "t2": ["y", "d"], "y": ["z"], "z": ["t1", "b"],
+                "t1": ["w", "x"]}
+    for node, receivers in expected.items():
+        svg = stepper.frame(by_node[node]).svg()
+        assert sorted(coloured(svg, RECEIVER)) == sorted(receivers), node
+        assert len(edges_coloured(svg, RECEIVER_EDGE)) == len(receivers), node
+        assert node in coloured(svg, HIGHLIGHT), node
+    last = html.unescape(stepper.frame(16).svg())
+    assert last.count("grad -0.08872") == 4  # δ at z, t1, b and w (δ·x, x = 1)
+    assert "grad -0.04436" in last  # x: δ·w
+
+
+def test_unlabelled_nodes_show_the_steppers_names_and_u_nodes_delta():
+    model = nn.MLP(2, [2, 1], "tanh", seed=0)
+    E = nn.squared_error(model([0.5, -1.0]), [1.0])
+    stepper = Stepper(E)
+    k = next(k for k, s in enumerate(stepper) if s.kind == "backward" and s.node.label == "u_1^(3)")
+    text = str(stepper[k])
+    assert text.startswith(f"at u_1^(3) = {stepper.names[stepper[k].node.inputs[0]]} + ")
+    assert ", δ_1^(3) = ∂" in text.split("\n")[0]
+    assert "× δ_1^(3) = (1) ×" in text
+    receiving_u = next(s for s in stepper if s.kind == "backward" and s.node.label == "z_1^(2)")
+    assert "  δ_1^(2) += ∂z_1^(2)/∂u_1^(2) × z_1^(2).grad" in str(receiving_u)
+    unlabelled = [v for v in stepper.nodes if not v.label]
+    svg = stepper.frame(len(stepper) - 1).svg()
+    for v in unlabelled:
+        assert f">{stepper.names[v]}</text>" in svg
+    assert "δ" in svg
+
+
+def test_receivers_are_the_inputs_whose_gradient_changes_each_once():
+    a = Value(3.0, "a")
+    b = a * a
+    stepper = Stepper(b)
+    assert [stepper.receivers(k) for k in range(len(stepper))] == [(), (), (), (a,)]
+    with pytest.raises(IndexError, match="out of range"):
+        stepper.receivers(4)

@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from autodiff import Stepper
+from autodiff import Stepper, Value
 from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
 
 pytest.importorskip("ipywidgets")
-from autodiff.widget import StepperWidget
+from autodiff.widget import STATIC_PLAYER_STEPS, StepperWidget
 
 
 def neuron():
@@ -17,24 +17,69 @@ def neuron():
 
 def test_widget_callbacks_in_plain_python():
     widget = StepperWidget(Stepper(neuron()))
-    assert widget.slider.value == 0 and "step 1 of 17" in widget.text.value
-    assert widget.diagram.value.startswith("<?xml") or "<svg" in widget.diagram.value
+    assert widget.slider.value == 1 and widget.step == 0
+    assert "step 1 of 17 · forward pass" in widget.caption.value
+    assert "<svg" in widget.diagram.value
     widget.next()
     widget.next()
-    assert widget.slider.value == 2 and "t1 = w × x" in widget.text.value
+    assert widget.slider.value == 3 and "t1 = w × x" in widget.text.value
     widget.previous_button.click()
-    assert widget.slider.value == 1
-    widget.play.value = 5  # the play button's timer moves the slider
-    assert widget.slider.value == 5 and "step 6 of 17" in widget.text.value
-    widget.slider.value = 16  # dragging the slider shows that frame
-    assert "step 17 of 17" in widget.text.value
+    assert widget.slider.value == 2 and widget.step == 1
+    widget.play.value = 6  # the play button's timer moves the slider
+    assert widget.slider.value == 6 and "step 6 of 17" in widget.caption.value
+    widget.slider.value = 17  # dragging the slider shows that frame
+    assert "step 17 of 17 · backward pass" in widget.caption.value
+    assert "x.grad += ∂t1/∂x" in widget.text.value
     widget.next()
-    assert widget.slider.value == 16  # stays at the end
+    assert widget.slider.value == 17  # stays at the end
     for _ in range(25):
         widget.previous()
-    assert widget.slider.value == 0
+    assert widget.slider.value == 1
+    with pytest.raises(IndexError, match="out of range"):
+        widget.show(17)
     with pytest.raises(TypeError, match="Stepper"):
         StepperWidget(neuron())
+
+
+def test_slider_and_caption_count_alike():
+    widget = StepperWidget(Stepper(neuron()), static_player=False)
+    for k in range(len(widget.stepper)):
+        widget.show(k)
+        assert f"step {widget.slider.value} of 17 " in widget.caption.value
+        assert widget.play.value == widget.slider.value
+
+
+def test_the_picture_fits_the_notebooks_width():
+    widget = StepperWidget(Stepper(neuron()))
+    value = widget.diagram.value
+    assert value.startswith('<div class="autodiff-frame"><style>')
+    assert "max-width: 100%; height: auto" in value and "<?xml" not in value
+    assert widget.diagram.layout.width == "100%" and widget.layout.width == "100%"
+    widget.show(12)
+    widget.full_size.value = True  # the picture at its natural size, scrolling
+    assert widget.diagram.value.startswith('<div class="autodiff-frame natural">')
+    assert widget.step == 12 and "step 13 of 17" in widget.caption.value
+    widget.next()
+    assert 'class="autodiff-frame natural"' in widget.diagram.value
+    widget.full_size.value = False
+    assert widget.diagram.value.startswith('<div class="autodiff-frame"><style>')
+
+
+def test_the_output_carries_the_static_player_beside_the_widget_view():
+    widget = StepperWidget(Stepper(neuron()), interval_ms=600)
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith('<div class="autodiff-player"')
+    assert '"interval":600' in bundle["text/html"]
+    assert "text/html" not in StepperWidget(Stepper(neuron()),
+                                            static_player=False)._repr_mimebundle_()
+    long = Value(0.5, "x")
+    for _ in range(STATIC_PLAYER_STEPS):
+        long = long * 1.01
+    assert len(Stepper(long)) > STATIC_PLAYER_STEPS
+    assert "text/html" not in StepperWidget(Stepper(long))._repr_mimebundle_()  # too many frames
+    # the player reuses the widget's frames: each is rendered once
+    assert widget.svg(3) is widget.frames.svg(3)
 
 
 def geometry(svg):

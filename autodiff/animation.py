@@ -1,0 +1,70 @@
+"""A Stepper's frames as an animated GIF, for slides: `Stepper(E).save_gif("backprop.gif")`.
+
+Each frame is the diagram (Graphviz's PNG renderer) above its caption and step
+text (rendered by Graphviz too, in a monospaced font, so ∂, σ and δ come out as
+in the notes); every frame has the same size and the diagram the same place.
+Assembling the GIF needs Pillow, an optional extra: pip install 'autodiff-watch[gif]'.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from os import PathLike
+from pathlib import Path
+
+from autodiff.drawing import Diagram
+from autodiff.frames import Frames
+
+INSTALL_PILLOW = ("saving a GIF needs Pillow: pip install 'autodiff-watch[gif]' "
+                  "(in this project's checkout: .venv/bin/pip install -e '.[gif]')")
+
+
+def _caption_png(caption: str, text: str) -> bytes:
+    """The caption in bold above the step's text, left-aligned, as PNG."""
+    rows = [f"<b>{html.escape(caption)}</b>"] + [html.escape(line) for line in text.split("\n")]
+    label = "<" + '<br align="left"/>'.join(rows) + '<br align="left"/>>'
+    g = Diagram(graph_attr={"margin": "0.1", "bgcolor": "white"},
+                node_attr={"shape": "plaintext", "fontname": "DejaVu Sans Mono",
+                           "fontsize": "13"})
+    g.node("caption", label=label)
+    return g.pipe(format="png")
+
+
+def save_gif(frames: Frames, path: str | PathLike[str], *, interval_ms: int = 1200,
+             hold_ms: int = 3000) -> Path:
+    """Write `frames` to `path` (.gif) as an animation that loops: each frame
+    shown `interval_ms`, the last one `hold_ms`. Nothing is written if
+    rendering fails."""
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"{path}: an animation is saved as .gif")
+    for name, ms in (("interval_ms", interval_ms), ("hold_ms", hold_ms)):
+        if isinstance(ms, bool) or not isinstance(ms, int) or ms <= 0:
+            raise ValueError(f"{name} must be a positive int, got {ms!r}")
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(INSTALL_PILLOW) from None
+
+    def on_white(png: bytes) -> Image.Image:
+        image = Image.open(io.BytesIO(png)).convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
+
+    pictures = [on_white(frames.png(k)) for k in range(len(frames))]
+    captions = [on_white(_caption_png(frames.caption(k), frames.text(k)))
+                for k in range(len(frames))]
+    width = max(image.width for image in pictures + captions)
+    top = max(image.height for image in pictures)
+    height = top + max(image.height for image in captions)
+    images = []
+    for picture, caption in zip(pictures, captions, strict=True):
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(picture, ((width - picture.width) // 2, 0))
+        canvas.paste(caption, (0, top))
+        images.append(canvas.quantize(colors=255, method=Image.Quantize.MEDIANCUT))
+    out = io.BytesIO()
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], loop=0,
+                   duration=[interval_ms] * (len(images) - 1) + [hold_ms], optimize=False)
+    path.write_bytes(out.getvalue())
+    return path
