@@ -43,6 +43,11 @@ class Diagram(graphviz.Digraph):
     SVG in notebooks and, when Graphviz's `dot` is missing, says how to
     install it (RuntimeError) from `pipe`, `render`, `svg` and `save_as`."""
 
+    summary = "a graph"  # what `draw` drew: "9 values, 6 operations"
+
+    def __repr__(self) -> str:
+        return f"<Diagram of {self.summary}: shown in a notebook, or .save_as('graph.svg')>"
+
     def pipe(self, *args, **kwargs):
         try:
             return super().pipe(*args, **kwargs)
@@ -230,6 +235,9 @@ def _diagram(
                style="filled", fillcolor="#f3f3f3")
 
     _emit_clusters(g, bodies)
+    operations = sum(1 for v in shown if v.op)
+    g.summary = (f"{len(shown)} values, {operations} operations"
+                 + (f", {len(boxes)} collapsed module{'s' * (len(boxes) > 1)}" if boxes else ""))
     drawn_edges = set()
     for v in nodes:
         if not v.op:
