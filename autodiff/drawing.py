@@ -27,7 +27,8 @@ try:
     import graphviz
 except ImportError as exc:  # pragma: no cover - exercised without graphviz only
     raise ImportError(
-        "drawing needs the graphviz Python package: pip install 'autodiff-watch[draw]'"
+        "drawing needs the graphviz Python package: .venv/bin/pip install -e '.[draw]' in the "
+        "checkout (./run demo installs it)"
     ) from exc
 
 INSTALL_DOT = (
