@@ -120,10 +120,11 @@ class GradcheckRow:
         return self.verdict in (OK, KINK)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradcheckResult:
-    """All rows of a check; `ok` when every row passes. `str()` is a table,
-    and notebooks show it as an HTML table."""
+    """All rows of a check; `ok` when every row passes. `str()` and `repr()`
+    are the summary and a table (what a REPL shows), and notebooks show it as an
+    HTML table."""
 
     method: str
     rows: tuple[GradcheckRow, ...]
@@ -143,14 +144,23 @@ class GradcheckResult:
 
     @property
     def summary(self) -> str:
+        """One line: how many derivatives agree, fail, or could not be checked
+        because f is not differentiable at the point."""
         failing = sum(not row.ok for row in self.rows)
         kinks = sum(row.verdict == KINK for row in self.rows)
         n = len(self.rows)
-        text = (f"FAILED for {failing} of {n} derivative{'s' * (n > 1)}" if failing
-                else f"all {n} derivatives agree" if n > 1 else "the derivative agrees")
+        agreeing = n - failing - kinks
+        parts = []
+        if failing:
+            parts.append(f"FAILED for {failing} of {n} derivative{'s' * (n > 1)}")
+        elif agreeing == n:
+            parts.append(f"all {n} derivatives agree" if n > 1 else "the derivative agrees")
+        elif agreeing:
+            parts.append(f"{agreeing} of {n} derivatives agree")
         if kinks:
-            text += f" ({kinks} at points where f is not differentiable)"
-        return f"gradcheck ({self.method} differences): {text}"
+            parts.append(f"{kinks} derivative{'s' * (kinks > 1)} not checked: f is not "
+                         "differentiable here")
+        return f"gradcheck ({self.method} differences): {'; '.join(parts)}"
 
     def _table(self) -> list[list[str]]:
         head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
@@ -167,6 +177,8 @@ class GradcheckResult:
         lines.insert(1, "  ".join("-" * w for w in widths))
         diagnosis = f"\n{self.diagnosis}" if self.diagnosis else ""
         return self.summary + "\n" + "\n".join(lines) + diagnosis
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         head, *body = self._table()

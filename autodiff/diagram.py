@@ -21,6 +21,7 @@ import json
 import re
 import subprocess
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,7 +32,8 @@ try:
     import graphviz
 except ImportError as exc:  # pragma: no cover - exercised without graphviz only
     raise ImportError(
-        "drawing needs the graphviz Python package: pip install 'autodiff-watch[draw]'"
+        "drawing needs the graphviz Python package: .venv/bin/pip install -e '.[draw]' in the "
+        "checkout (./run demo installs it)"
     ) from exc
 
 INSTALL_DOT = (
@@ -129,6 +131,16 @@ class Diagram(graphviz.Digraph):
     edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
     node_count = 0
 
+    def __repr__(self) -> str:
+        kinds = Counter(view.kind for view in self.views.values())
+        parts = [f"{kinds['op']} operation{'s' * (kinds['op'] != 1)}"]
+        values = sum(n for kind, n in kinds.items() if kind not in ("op", "constant", "box"))
+        parts.insert(0, f"{values} value{'s' * (values != 1)}")
+        if kinds["box"]:
+            parts.append(f"{kinds['box']} collapsed module{'s' * (kinds['box'] != 1)}")
+        return (f"<Diagram of {', '.join(parts)}: shown in a notebook, or "
+                ".save_as('graph.svg')>")
+
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         self._warn_if_large()
         with _one_line_errors():
@@ -224,7 +236,8 @@ def _dot_failure(stderr: bytes | str | None) -> str:
 
 @functools.cache
 def formats() -> tuple[str, ...]:
-    """The output formats Graphviz's `dot` renders on this machine, and "tex" (TikZ)."""
+    """The output formats Graphviz's `dot` renders on this machine, and "tex" (TikZ)
+    (asked once)."""
     try:
         done = subprocess.run(["dot", "-T?"], capture_output=True, check=False)
     except FileNotFoundError:

@@ -2,11 +2,18 @@
 
     expr    := term (("+" | "-") term)*
     term    := unary (("*" | "/") unary)*
-    unary   := "-" unary | power
+    unary   := ("-" | "+") unary | power
     power   := atom ("**" unary)?                     (right-associative)
     atom    := NUMBER | NAME | FUNC "(" expr ("," expr)* ")" | "(" expr ")"
+    NUMBER  := digits with an optional point and exponent: 2, 0.5, .5, 1e-3
+    NAME    := ASCII letters, digits and _, not starting with a digit
     FUNC    := the name of any primitive in `autodiff.primitives` (exp, log, sin,
                max, ..., and user primitives once defined)
+
+The language is ASCII. A character it does not read gets a hint: the symbols
+the primitives' records draw (× − ÷ ^ σ √ |·|) name what to write instead
+(`*`, `-`, `/`, `**`, `sigmoid(...)`), and so do superscripts (x² → x**2)
+and the product dot (w·x → w*x); `2x` is told to write `2*x`.
 
 `parse(text)` gives a tree of tuples; `evaluate(tree, variables)` builds the
 Values. Operators and functions are the primitives themselves, which are
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from autodiff.engine import ADD, DIV, MUL, NEG, POW, SUB, Primitive, Value, primitives
@@ -28,8 +36,11 @@ OPERATORS: dict[str, Primitive] = {"+": ADD, "-": SUB, "*": MUL, "/": DIV, "**":
 """The primitive behind each operator of the grammar (the language's syntax)."""
 MAX_DEPTH = 100  # parentheses and unary/power nesting; each level is ~5 frames
 MAX_LENGTH = 10_000
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
-                    r"|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),]))")
+NUMBER = r"[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
+"""The syntax of a number, in expressions and in values given for names (ASCII digits only)."""
+_TOKEN = re.compile(rf"\s*(?:({NUMBER})|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),]))")
+_SIGNED_NUMBER = re.compile(rf"\s*[-+]?(?:{NUMBER})\s*")
+_PRODUCT_DOTS = "·⋅∙"  # the dots the seed notes and the Stepper's formulas write for a product
 
 
 def functions() -> dict[str, Primitive]:
@@ -45,6 +56,46 @@ class ExpressionError(ValueError):
         self.position = position
 
 
+def number(text: str, position: int = 0, name: str = "") -> float:
+    """The float a number written in the language's syntax stands for, with an
+    optional sign ("2", "-0.5", "1e-3"): how the command line reads the values
+    it is given for names, so they are spelt as numbers in expressions are.
+    ExpressionError (at `position`, naming `name` if given) for anything else,
+    or a number too large for a float."""
+    if not _SIGNED_NUMBER.fullmatch(text):
+        raise ExpressionError(f"bad number {text.strip()!r}{' for ' * bool(name)}{name}: write "
+                              "digits with an optional sign, point and exponent, e.g. 2, -0.5, "
+                              "1e-3", position)
+    return _finite(text.strip(), position)
+
+
+def _finite(text: str, position: int) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ExpressionError(f"number {text} is too large for a float", position)
+    return value
+
+
+def _instead(char: str) -> str:
+    """What to write instead of a character the language does not read."""
+    for spelling, p in OPERATORS.items():
+        if char == p.symbol:
+            return f"; write {spelling} instead"
+    for name, p in functions().items():
+        if char in (p.symbol, (p.notation or " ")[0]):
+            return f"; write {name}(...) instead"
+    if char in _PRODUCT_DOTS:
+        return "; write * instead"
+    digit = unicodedata.digit(char, None)
+    if digit is not None:
+        if unicodedata.name(char, "").startswith("SUPERSCRIPT"):
+            return f"; write **{digit} instead"
+        return f"; write the ASCII digit {digit}"
+    if char.isalpha():
+        return "; names are ASCII letters, digits and _"
+    return ""
+
+
 def tokenize(text: str) -> list[tuple[str, str, int]]:
     """(kind, text, position) triples; kind is "number", "name" or "op"."""
     if len(text) > MAX_LENGTH:
@@ -56,7 +107,8 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
         m = _TOKEN.match(text, pos)
         if not m:
             start = len(text) - len(text[pos:].lstrip())
-            raise ExpressionError(f"unexpected character {text[start]!r}", start)
+            char = text[start]
+            raise ExpressionError(f"unexpected character {char!r}{_instead(char)}", start)
         group = m.lastindex or 0
         kind = "number" if m.group(1) else "name" if m.group(2) else "op"
         tokens.append((kind, m.group(group), m.start(group)))
@@ -78,9 +130,19 @@ class _Parser:
         token = self.tokens[self.i]
         if expected is not None and token[1] != expected:
             found = "the end" if token[0] == "end" else repr(token[1])
-            raise ExpressionError(f"expected {expected!r}, found {found}", token[2])
+            raise ExpressionError(f"expected {expected!r}, found {found}{self.missing_operator()}",
+                                  token[2])
         self.i += 1
         return token
+
+    def missing_operator(self) -> str:
+        """A hint when the next token follows a complete operand with no operator: 2x, x y."""
+        if self.i == 0 or self.tokens[self.i - 1][0] not in ("number", "name"):
+            return ""
+        before, (kind, text, _) = self.tokens[self.i - 1][1], self.peek()
+        if kind in ("number", "name"):
+            return f"; write {before}*{text} for a product"
+        return f"; write {before}*(...) for a product" if text == "(" else ""
 
     def nested(self):
         self.depth += 1
@@ -104,12 +166,12 @@ class _Parser:
         return tree
 
     def unary(self):
-        if self.peek()[1] == "-":
+        if self.peek()[1] in ("-", "+"):
             op = self.take()
             self.nested()
-            tree = ("neg", op[2], self.unary())
+            operand = self.unary()
             self.depth -= 1
-            return tree
+            return ("neg", op[2], operand) if op[1] == "-" else operand
         return self.power()
 
     def power(self):
@@ -125,10 +187,7 @@ class _Parser:
     def atom(self):
         kind, text, pos = self.take()
         if kind == "number":
-            number = float(text)
-            if not math.isfinite(number):
-                raise ExpressionError(f"number {text} is too large for a float", pos)
-            return ("number", pos, number)
+            return ("number", pos, _finite(text, pos))
         if kind == "name":
             known = functions()
             if self.peek()[1] == "(":
@@ -165,7 +224,8 @@ def parse(text: str):
     tree = parser.expr()
     kind, token, pos = parser.peek()
     if kind != "end":
-        raise ExpressionError(f"unexpected {token!r} after a complete expression", pos)
+        raise ExpressionError(f"unexpected {token!r} after a complete expression"
+                              f"{parser.missing_operator()}", pos)
     return tree
 
 

@@ -41,8 +41,8 @@ try:
     from hypothesis.errors import InvalidArgument
 except ImportError as exc:  # pragma: no cover - exercised without Hypothesis only
     raise ImportError(
-        "autodiff.strategies needs Hypothesis: pip install hypothesis "
-        "(or pip install 'autodiff-watch[test]')"
+        "autodiff.strategies needs Hypothesis: .venv/bin/pip install -e '.[test]' in the "
+        "checkout (./run test and ./run lab install it)"
     ) from exc
 
 from autodiff.engine import ADD, Primitive, Value, primitives

@@ -34,7 +34,8 @@ try:
     import ipywidgets as widgets
 except ImportError as exc:  # pragma: no cover - exercised without ipywidgets only
     raise ImportError(
-        "the stepper widget needs ipywidgets: pip install 'autodiff-watch[notebooks]'"
+        "the stepper widget needs ipywidgets: .venv/bin/pip install -e '.[notebooks]' in the "
+        "checkout (./run lab installs it)"
     ) from exc
 
 

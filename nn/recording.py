@@ -53,9 +53,13 @@ class Recording:
         return [[[u.grad for u in sample] for sample in layer] for layer in self.u]
 
     def __repr__(self) -> str:
-        calls = ", ".join(f"{path or 'model'}: {len(u)}" for path, u in zip(
-            self.paths, self.u, strict=True))
-        return f"<Recording of {len(self.u)} layers; calls per layer: {calls}>"
+        """What it holds: per layer, the calls recorded × the units of each."""
+        parts = []
+        for path, calls in zip(self.paths, self.u, strict=True):
+            units = f" × {len(calls[0])} unit{'s' * (len(calls[0]) != 1)}" if calls else ""
+            parts.append(f"{path or 'model'}: {len(calls)} call{'s' * (len(calls) != 1)}{units}")
+        n = len(self.u)
+        return f"<Recording of {n} layer{'s' * (n != 1)} ({', '.join(parts)})>"
 
 
 def notify(layer: Module, u: list[Value], z: list[Value]) -> None:

@@ -85,7 +85,7 @@ def fit(
     (all of it when None) and, per minibatch, forms E = 1/N Σ_n E_n ("mean") or
     Σ_n E_n ("sum"), zeroes the gradients, calls `E.backward()` and lets the
     optimiser (default: SGD with ε = 0.1) step. `progress=True` shows a tqdm bar
-    (`pip install tqdm`).
+    (the `progress` extra: `./run demo` installs it).
     """
     _check_data(X, D)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
@@ -127,7 +127,8 @@ def _epochs(epochs: int, progress: bool, history: History):
         from tqdm.auto import tqdm
     except ImportError as exc:
         raise ImportError(
-            "progress=True needs tqdm: pip install 'autodiff-watch[progress]'"
+            "progress=True needs tqdm: .venv/bin/pip install -e '.[progress]' in the checkout "
+            "(./run demo installs it)"
         ) from exc
     bar = tqdm(range(epochs), desc="training")
 

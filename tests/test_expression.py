@@ -5,7 +5,7 @@ import re
 import pytest
 
 from autodiff import Value
-from autodiff.expression import ExpressionError, evaluate, names, parse
+from autodiff.expression import ExpressionError, evaluate, names, number, parse
 
 
 def test_parse_and_evaluate_with_precedence():
@@ -53,3 +53,57 @@ def test_deep_unary_and_power_chains_hit_the_depth_limit_not_the_stack():
     with pytest.raises(ExpressionError, match="deeper"):
         parse("**".join(["2"] * 3000))
     assert evaluate(parse("-" * 50 + "x"), {"x": Value(2.0)}).data == 2.0
+
+
+@pytest.mark.parametrize(
+    "text, position, hint",
+    [("x^2", 1, "write ** instead"), ("x × y", 2, "write * instead"),
+     ("w·x", 1, "write * instead"), ("x − y", 2, "write - instead"),
+     ("x ÷ 2", 2, "write / instead"), ("σ(x)", 0, "write sigmoid(...) instead"),
+     ("√x", 0, "write sqrt(...) instead"), ("|x|", 0, "write abs(...) instead"),
+     ("x²", 1, "write **2 instead"), ("α*x", 0, "names are ASCII letters, digits and _"),
+     ("x٣", 1, "write the ASCII digit 3"), ("１+x", 0, "write the ASCII digit 1"),
+     ("2x", 1, "write 2*x for a product"), ("x y", 2, "write x*y for a product"),
+     ("(2x)", 2, "write 2*x for a product"), ("2(x + 1)", 1, "write 2*(...) for a product")],
+)
+def test_common_notations_get_a_hint(text, position, hint):
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert str(info.value).endswith(hint) and info.value.position == position
+
+
+def test_the_hints_come_from_the_primitive_records():
+    """A symbol is named by its primitive's record, not by a table of the language's own."""
+    from autodiff import ops
+    from autodiff.engine import MUL
+
+    for symbol, spelling in ((MUL.symbol, "*"), (ops.sigmoid.symbol, "sigmoid(...)")):
+        with pytest.raises(ExpressionError, match=re.escape(f"write {spelling} instead")):
+            parse(f"x {symbol} (y)")
+
+
+def test_unary_plus_is_the_operand_itself():
+    x = Value(2.0, "x")
+    assert evaluate(parse("+x"), {"x": x}) is x
+    assert evaluate(parse("-+-x"), {"x": x}).data == 2.0
+
+
+@pytest.mark.parametrize("text, value", [("2", 2.0), (" -0.5 ", -0.5), ("+1e-3", 1e-3),
+                                         (".5", 0.5), ("2.", 2.0), ("-0", 0.0)])
+def test_numbers_given_for_names_are_spelt_as_in_expressions(text, value):
+    assert number(text) == value
+
+
+@pytest.mark.parametrize("text", ["1_000", "inf", "nan", "0x10", "٣", "１", "1e", "--1", "",
+                                  "1 2", "½"])
+def test_other_spellings_of_numbers_are_refused(text):
+    with pytest.raises(ExpressionError, match="bad number"):
+        number(text, name="x")
+    if text not in ("inf", "nan", "--1"):  # a name, a name, minus minus one
+        with pytest.raises(ExpressionError):
+            parse(text + "*x")
+
+
+def test_a_number_too_large_for_a_float_is_refused_for_names_too():
+    with pytest.raises(ExpressionError, match="too large for a float"):
+        number("1e400")

@@ -1,40 +1,36 @@
-"""The notebooks: each one runs top to bottom in a fresh kernel, and is committed stripped.
+"""The notebooks: committed with their outputs, and those outputs are current.
 
-Every `notebooks/*.ipynb` is executed with nbclient in an ipykernel started by the
-interpreter running the tests (the project's .venv: no kernelspec installed elsewhere
-on the machine can swap in another Python), with `notebooks/` as the working directory.
-A cell that raises, including a failed `assert` on a key number, fails that notebook's
-test. Notebooks are committed without outputs or execution counts, so what is on disk
-can never be stale: run them (`./run lab`) to see the results.
+Every `notebooks/*.ipynb` is committed executed, so GitHub and nbviewer show
+its plots, diagrams and numbers. The suite runs each one again, top to bottom,
+exactly as `./run notebooks` does (`notebook_outputs.execute`: a fresh kernel
+of this interpreter, `notebooks/` as the working directory, only what
+`./run lab` installs importable). A cell that raises, including a failed
+`assert` on a key number, fails; so does any code cell whose text output
+(streams and `text/plain`) differs from the committed one: the message names
+the cell and says how to regenerate. Pictures are not compared byte for byte
+(another Graphviz or matplotlib draws other bytes), only their presence.
 """
 
 from __future__ import annotations
 
-import re
+import difflib
 from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from notebook_outputs import (
+    ANSI_ESCAPE,
+    NOTEBOOKS_DIR,
+    WIDGET_VIEW,
+    execute,
+    notebooks,
+    text_outputs,
+)
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks
-CELL_TIMEOUT = 120  # seconds; a cell that takes longer is a hang, not a slow machine
-
-
-def _kernel_manager() -> KernelManager:
-    """A manager for ipykernel's own "python3" spec, which runs `sys.executable`.
-
-    `kernel_dirs=[]` hides every installed kernelspec (user, venv, system), so the
-    native spec of the running interpreter is the only one found.
-    """
-    return KernelManager(
-        kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[])
-    )
+NOTEBOOKS = notebooks()
+MAX_BYTES = 400_000  # a notebook with its outputs; plots are small PNGs, diagrams SVG
+REGENERATE = "regenerate its outputs with ./run notebooks {name} and commit them"
 
 
 def test_there_are_notebooks():
@@ -42,37 +38,51 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_is_committed_stripped(path: Path):
+def test_notebook_is_committed_with_its_outputs(path: Path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [
-        i
-        for i, cell in enumerate(nb.cells)
-        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
-    ]
-    assert not dirty, (
-        f"{path.name}: code cells {dirty} carry outputs or execution counts; "
-        "commit notebooks stripped (Jupyter: Edit > Clear Outputs of All Cells, then save)"
-    )
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    unrun = [i for i, cell in code if cell.execution_count is None]
+    assert not unrun, f"{path.name}: cells {unrun} were not run; " + REGENERATE.format(
+        name=path.name)
+    counts = [cell.execution_count for _, cell in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name}: run out of order (execution counts {counts}); "
+        + REGENERATE.format(name=path.name))
     assert "widgets" not in nb.metadata, f"{path.name}: saved widget state in its metadata"
+    views = [i for i, cell in code for out in cell.outputs if WIDGET_VIEW in out.get("data", {})]
+    assert not views, f"{path.name}: widget views in cells {views}"
+    assert path.stat().st_size <= MAX_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch):
+def test_notebook_runs_and_its_committed_outputs_are_current(path: Path, tmp_path: Path,
+                                                             monkeypatch):
     # the kernel inherits this: Hypothesis's caches go to a temporary directory, not notebooks/
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / "hypothesis"))
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT,
-        km=_kernel_manager(),
-        resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
-        allow_errors=False,
-    )
-    failure = None
+    committed = nbformat.read(path, as_version=4)
     try:
-        client.execute()
+        fresh = execute(path)
     except CellExecutionError as error:
-        failure = ANSI_ESCAPE.sub("", str(error))
-    if failure is not None:
-        pytest.fail(f"{path.name} failed:\n{failure}", pytrace=False)
+        pytest.fail(f"{path.name} failed:\n{ANSI_ESCAPE.sub('', str(error))}", pytrace=False)
+    assert len(fresh.cells) == len(committed.cells)
+    for index, (old, new) in enumerate(zip(committed.cells, fresh.cells, strict=True)):
+        if new.cell_type != "code":
+            continue
+        before, after = text_outputs(old), text_outputs(new)
+        if before != after:
+            diff = "\n".join(difflib.unified_diff(
+                "\n".join(before).splitlines(), "\n".join(after).splitlines(),
+                "committed", "now", lineterm=""))
+            pytest.fail(f"{path.name}, cell {index} (id {new.get('id')}): the committed output "
+                        f"is stale:\n{diff}\n" + REGENERATE.format(name=path.name), pytrace=False)
+        assert pictures(new) == pictures(old), (
+            f"{path.name}, cell {index}: other pictures than committed; "
+            + REGENERATE.format(name=path.name))
+
+
+def pictures(cell) -> list[list[str]]:
+    """The image types of each output that shows a picture (streams may come in any chunks)."""
+    kinds = [sorted(k for k in out.get("data", {}) if k.startswith("image/"))
+             for out in cell.outputs]
+    return [k for k in kinds if k]

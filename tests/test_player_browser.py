@@ -217,7 +217,7 @@ def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path):
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
-    from test_notebooks import _kernel_manager
+    from notebook_outputs import kernel_manager
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from autodiff import Stepper\n"
@@ -226,7 +226,7 @@ def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path):
         "StepperWidget(Stepper(neuron_example(parse_assignments(DEMO_AT))[0]))")])
     # as JupyterLab saves a notebook by default, and as this project commits them:
     # without the widgets' state
-    NotebookClient(nb, timeout=120, km=_kernel_manager(), store_widget_state=False).execute()
+    NotebookClient(nb, timeout=120, km=kernel_manager(), store_widget_state=False).execute()
     (output,) = nb.cells[0].outputs
     assert {"application/vnd.jupyter.widget-view+json", "text/html"} <= set(output["data"])
     body, _ = HTMLExporter().from_notebook_node(nb)

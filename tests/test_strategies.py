@@ -122,4 +122,4 @@ def test_without_hypothesis_the_import_error_says_what_to_install():
             "try:\n    import autodiff.strategies\n"
             "except ImportError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install hypothesis" in out.stdout and "autodiff-watch[test]" in out.stdout
+    assert ".venv/bin/pip install -e '.[test]'" in out.stdout
