@@ -8,7 +8,10 @@
     0.235
 
 The engine (`Value`, `grad`, `scope`, the primitives in `autodiff.ops`, and
-`primitive` to define your own) has no dependencies. The tools are imported on
+`primitive` to define your own) has no dependencies, and neither has the
+functional API (autodiff.transforms: `jvp`, `linearize`, `vjp`,
+`value_and_grad`, `jacobian`, `hessian`, `hvp`; forward mode is
+autodiff.forward). The tools are imported on
 first use, so that `graphviz` is needed only for drawing: `gradcheck`,
 `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
 (autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
@@ -20,6 +23,7 @@ from importlib import import_module
 from autodiff import ops
 from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
 from autodiff.functional import grad, zero_grad
+from autodiff.transforms import hessian, hvp, jacobian, jvp, linearize, value_and_grad, vjp
 
 _LAZY = {
     "gradcheck": "autodiff.checking",
@@ -30,8 +34,9 @@ _LAZY = {
     "Stepper": "autodiff.stepping",
 }
 
-__all__ = ["Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
-           "topological_order", "zero_grad", *_LAZY]
+__all__ = ["Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp", "linearize", "ops",
+           "primitive", "primitives", "scope", "topological_order", "value_and_grad", "vjp",
+           "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

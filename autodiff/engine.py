@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NoReturn, Self
+from typing import Any, Literal, NoReturn, Self, overload
 
 Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
@@ -556,13 +556,35 @@ class Value:
             return (self._a,)
         return (self._b, self._a) if form.constant_first else (self._a, self._b)
 
-    def partials(self) -> tuple[float, ...]:
+    @overload
+    def partials(self, create_graph: Literal[False] = False) -> tuple[float, ...]: ...
+    @overload
+    def partials(self, create_graph: bool) -> tuple[Value | float, ...]: ...
+    def partials(self, create_graph: bool = False) -> tuple[Value | float, ...]:
         """The local derivatives ∂self/∂x for every x in `inputs`, as floats
         (the primitive's `partials` in float mode). OverflowError where one is
-        not finite (the numeric policy)."""
-        if self._op is None:
+        not finite (the numeric policy).
+
+        With `create_graph=True`, the same derivatives from `partials` evaluated
+        with the Values themselves: graphs that can be differentiated again
+        (`grad(create_graph=True)` and forward mode's tangent graphs use them), a
+        derivative that depends on no Value staying a float. The float ones are
+        checked first, so the numeric policy is the same in both modes.
+        """
+        form = self._op
+        if form is None:
             return ()
-        return tuple(_checked(self, _all_partials(self)))
+        floats = tuple(_checked(self, _all_partials(self)))
+        if not create_graph:
+            return floats
+        args = self.args
+        locals_: list[Value | float] = []
+        for d in _pick(form, form.primitive.partials(self, *args), args):
+            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
+                raise TypeError(f"{form.primitive.name}: partials must return Values or "
+                                f"numbers, got {type(d).__name__}: {_short(d)}")
+            locals_.append(d if isinstance(d, Value) else float(d))
+        return tuple(locals_)
 
     def __repr__(self) -> str:
         parts = [f"{self.data:.4g}", f"grad={self.grad:.4g}"]
@@ -849,15 +871,18 @@ class scope:
 _FINISH = object()
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
     Iterative depth-first search following operand order, so the order is the
-    same on every run (it never depends on `id()` or on set iteration).
+    same on every run (it never depends on `id()` or on set iteration). With a
+    sequence of roots, every node any of them depends on, once, each after its
+    inputs: the first root's order, then what the second adds, and so on.
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Any] = [root]  # nodes to visit; _FINISH above a node: "its inputs are done"
+    # nodes to visit; _FINISH above a node: "its inputs are done"
+    stack: list[Any] = [root] if isinstance(root, Value) else _roots(root)[::-1]
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         v = pop()
@@ -887,12 +912,28 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _roots(roots: object) -> list[Value]:
+    """A sequence of roots as a list, each checked to be a Value."""
+    if not isinstance(roots, Sequence) or isinstance(roots, str):
+        raise TypeError(f"expected a Value or a sequence of Values, got {type(roots).__name__}")
+    for i, r in enumerate(roots):
+        if not isinstance(r, Value):
+            raise TypeError(f"expected Values as roots; item {i} is {type(r).__name__}: "
+                            f"{_short(r)}")
+    return list(roots)
+
+
 def _sweep(order: list[Value], seed: float,
            after_step: Callable[[Value], None] | None = None) -> None:
     """The reverse sweep: with every `.grad` in `order` at 0.0, set the root's
     (the last node) to `seed` and let each operation, from the root down, add
     ∂n/∂x · n.grad to each input x. `after_step(n)` runs after each operation n."""
     order[-1].grad = seed
+    _propagate(order, after_step)
+
+
+def _propagate(order: list[Value], after_step: Callable[[Value], None] | None) -> None:
+    """The body of the sweep: the gradients of the seeded nodes passed down `order`."""
     if after_step is None:
         for v in reversed(order):
             form = v._op
@@ -915,21 +956,37 @@ def _restore(order: list[Value], saved: list[float] | None) -> None:
             v.grad = g
 
 
-def reverse_sweep(root: Value, seed: Number = 1.0, *,
+def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number] = 1.0, *,
                   after_step: Callable[[Value], None] | None = None) -> dict[Value, float]:
     """The gradient seed·∂root/∂n of every node n of root's graph, by the sweep
     `backward()` runs, leaving every `.grad` as it was.
+
+    Several roots r_1 … r_m with seeds v_1 … v_m (a sequence of as many numbers,
+    or one number for all) give Σ_k v_k·∂r_k/∂n in the same single sweep: the
+    vector-Jacobian product vᵀJ of the roots (`autodiff.vjp`).
 
     `after_step(n)` is called after each operation n (root first) has passed its
     gradient on; during the call `x.grad` holds the running gradient of every
     node x of this sweep alone. The Stepper watches the sweep this way.
     """
+    if isinstance(root, Value):
+        roots, seeds = [root], [_seed(seed)]
+    else:
+        roots = _roots(root)
+        if isinstance(seed, Sequence):
+            if len(seed) != len(roots):
+                raise ValueError(f"reverse_sweep(): {len(roots)} roots but {len(seed)} seeds")
+            seeds = [_seed(s) for s in seed]
+        else:
+            seeds = [_seed(seed)] * len(roots)
     order = topological_order(root)
     saved = list(map(_grad_of, order))
     try:
         for v in order:
             v.grad = 0.0
-        _sweep(order, _seed(seed), after_step)
+        for r, s in zip(roots, seeds, strict=True):
+            r.grad += s
+        _propagate(order, after_step)
         return dict(zip(order, map(_grad_of, order), strict=True))
     finally:
         _restore(order, saved)
@@ -950,14 +1007,7 @@ def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
         g = adjoint.get(v)
         if form is None or g is None:
             continue
-        v.partials()  # the numeric policy, as in the float sweep
-        args = v.args
-        every = form.primitive.partials(v, *args)
-        for x, d in zip(v.inputs, _pick(form, every, args), strict=True):
-            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
-                raise TypeError(f"{form.primitive.name}: partials must return Values or "
-                                f"numbers, got {type(d).__name__}: {_short(d)}")
-            local: Value | float = d if isinstance(d, Value) else float(d)
+        for x, local in zip(v.inputs, v.partials(create_graph=True), strict=True):
             term = local if type(g) is float and g == 1.0 else g * local
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
