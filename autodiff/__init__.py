@@ -14,7 +14,8 @@ functional API (autodiff.transforms: `jvp`, `linearize`, `vjp`,
 autodiff.forward). The tools are imported on
 first use, so that `graphviz` is needed only for drawing: `gradcheck`,
 `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
-(autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
+(autodiff.drawing), `Stepper` (autodiff.stepping), `step_sweep`
+(autodiff.stepsize). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
 
@@ -32,6 +33,7 @@ _LAZY = {
     "GradcheckResult": "autodiff.checking",
     "draw": "autodiff.drawing",
     "Stepper": "autodiff.stepping",
+    "step_sweep": "autodiff.stepsize",
 }
 
 __all__ = ["Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp", "linearize", "ops",
