@@ -160,10 +160,13 @@ def _diagram(
     max_nodes: int = 300,
     text: Callable[[Value, str], str] | None = None,
     sizes: Mapping[str, tuple[str, str]] | None = None,
+    grad_title: str | None = None,
 ) -> Diagram:
     """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
     if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names."""
+    `node_sizes`) fixes the width and height of the nodes it names;
+    `grad_title` replaces the word before the second number ("grad", or δ for
+    a u node), as forward-mode frames do with "tangent"."""
     show = set(show)
     unknown = show - {"label", "data", "grad"}
     if unknown:
@@ -187,8 +190,9 @@ def _diagram(
         marked |= _path_nodes(nodes, *highlight_path)
     name = {v: f"n{k}" for k, v in enumerate(nodes)}
     for v in nodes:
-        if folded[v] is not None:
-            name[v] = f"box{prefixes.index(folded[v])}"
+        box = folded[v]
+        if box is not None:
+            name[v] = f"box{prefixes.index(box)}"
 
     def number(v: Value, field: str) -> str:
         if text is not None:
@@ -214,7 +218,8 @@ def _diagram(
         if "data" in show:
             rows.append(f"data {html.escape(number(v, 'data'))}")
         if "grad" in show:
-            rows.append(f"{_gradient_name(v.label)} {html.escape(number(v, 'grad'))}")
+            title = _gradient_name(v.label) if grad_title is None else html.escape(grad_title)
+            rows.append(f"{title} {html.escape(number(v, 'grad'))}")
         color = HIGHLIGHT if v in marked else "white"
         label = "<" + "<br/>".join(rows or ["&nbsp;"]) + ">"
         add(v.scope, _node(name[v], label=label, shape="box", style="rounded,filled",
