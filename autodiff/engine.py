@@ -233,7 +233,7 @@ class _Form:
     in a tuple in `_a` (primitives of arity > 2 or variadic).
     """
 
-    __slots__ = ("accumulate", "constant_first", "positions", "primitive", "values")
+    __slots__ = ("accumulate", "constant_first", "local", "positions", "primitive", "values")
 
     def __init__(self, primitive: Primitive, values: int, constant_first: bool,
                  positions: tuple[int, ...]) -> None:
@@ -245,6 +245,11 @@ class _Form:
             _accumulate if values == 0 else _accumulate_binary if values == 2
             else _accumulate_unary if primitive.arity == 1
             else _accumulate_second if constant_first else _accumulate_first)
+        # the float local derivatives, for Value.partials() (forward mode sweeps them)
+        self.local: Callable[[Value], tuple[float, ...]] = (
+            _local if values == 0 else _local_binary if values == 2
+            else _local_unary if primitive.arity == 1
+            else _local_second if constant_first else _local_first)
 
     def __repr__(self) -> str:
         return f"<form of {self.primitive.name!r}: {self.values} Value operand(s)>"
@@ -574,7 +579,7 @@ class Value:
         form = self._op
         if form is None:
             return ()
-        floats = tuple(_checked(self, _all_partials(self)))
+        floats = form.local(self)
         if not create_graph:
             return floats
         args = self.args
@@ -1079,6 +1084,43 @@ def _accumulate_second(v: Value) -> None:  # f(c, x): the Value second
         _accumulate(v, ds)
 
 
+# The same for Value.partials(): the float derivatives by the Value operands, fast
+# where they are plain finite floats, by the checked path (and its errors) otherwise.
+
+
+def _local(v: Value, every: object = None) -> tuple[float, ...]:
+    return tuple(_checked(v, _all_partials(v) if every is None else every))
+
+
+def _local_unary(v: Value) -> tuple[float, ...]:
+    ds = _partials_of(v, v._a.data)
+    if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
+        return ds
+    return _local(v, ds)
+
+
+def _local_binary(v: Value) -> tuple[float, ...]:
+    ds = _partials_of(v, v._a.data, v._b.data)
+    if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
+            and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
+        return ds
+    return _local(v, ds)
+
+
+def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c)
+    ds = _partials_of(v, v._a.data, v._b)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
+        return (d,)
+    return _local(v, ds)
+
+
+def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x)
+    ds = _partials_of(v, v._b, v._a.data)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
+        return (d,)
+    return _local(v, ds)
+
+
 def _accumulate_add(v: Value) -> None:
     g = v.grad
     v._a.grad += g
@@ -1209,6 +1251,14 @@ for _form, _step in ((_ADD_VV, _accumulate_add), (_ADD_VC, _accumulate_pass),
                      (_MUL_CV, _accumulate_mul_constant), (_NEG_1, _accumulate_negate),
                      (_RELU, _accumulate_relu)):
     _form.accumulate = _step
-del _form, _step
+_ONES, _ONE, _ONE_MINUS_ONE, _MINUS_ONE = (1.0, 1.0), (1.0,), (1.0, -1.0), (-1.0,)
+for _form, _local_step in (
+        (_ADD_VV, lambda v: _ONES), (_ADD_VC, lambda v: _ONE), (_ADD_CV, lambda v: _ONE),
+        (_SUB_VV, lambda v: _ONE_MINUS_ONE), (_SUB_VC, lambda v: _ONE),
+        (_SUB_CV, lambda v: _MINUS_ONE), (_MUL_VV, lambda v: (v._b.data, v._a.data)),
+        (_MUL_VC, lambda v: (v._b,)), (_MUL_CV, lambda v: (v._b,)),
+        (_NEG_1, lambda v: _MINUS_ONE), (_RELU, lambda v: _ONE if v.data > 0.0 else (0.0,))):
+    _form.local = _local_step
+del _form, _step, _local_step
 
 from autodiff import ops as _ops  # noqa: E402  (the elementary functions need Value)

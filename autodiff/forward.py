@@ -48,30 +48,32 @@ EPS = sys.float_info.epsilon
 
 
 def _linear_steps(outputs: Sequence[Value], inputs: Sequence[Value], create_graph: bool
-                  ) -> Iterator[tuple[Value, list[tuple[Value, Any]]]]:
+                  ) -> Iterator[tuple[Value, list[int | None], tuple[Any, ...]]]:
     """Every node of the outputs' graph that depends on an input, in topological
-    order, with its local derivatives by those of its operands that do.
+    order, with the positions of its operands (None for an operand that depends
+    on no input) and its local derivatives by them. The inputs have positions
+    0 … n − 1 and the nodes yielded n, n + 1, ... in turn.
 
     The inputs are the independent variables: none may depend on another (a
     ValueError says which does), and the sweep never recomputes their tangents.
     """
     seeds = _inputs(inputs)
-    moved: set[Value] = set()
+    position = dict(seeds)
+    at = position.get
     for v in topological_order(outputs):
+        operands = v.inputs
         if v in seeds:
-            for a in v.inputs:
-                if a in moved:
+            for a in operands:
+                if a in position:
                     raise ValueError(f"forward mode: input {_name(v, seeds)} depends on "
                                      f"another input through {a.op or 'a leaf'}; the inputs "
                                      "must be independent variables")
-            moved.add(v)
             continue
-        operands = v.inputs
-        if not any(a in moved for a in operands):
+        where = [at(a) for a in operands]
+        if where.count(None) == len(where):
             continue
-        moved.add(v)
-        yield v, [(a, d) for a, d in zip(operands, v.partials(create_graph), strict=True)
-                  if a in moved]
+        position[v] = len(position)
+        yield v, where, v.partials(create_graph)
 
 
 def _inputs(inputs: Sequence[Value]) -> dict[Value, int]:
@@ -116,21 +118,23 @@ class Linearization:
 
     def __init__(self, outputs: Sequence[Value], inputs: Sequence[Value]) -> None:
         outputs = list(outputs) if isinstance(outputs, Sequence) else outputs
-        index: dict[Value, int] = {}
-        nodes: list[Value] = []
-        program: list[tuple[tuple[int, float], ...]] = []
-
-        def position(v: Value) -> int:
-            k = index.get(v)
-            if k is None:
-                k = index[v] = len(nodes)
-                nodes.append(v)
-            return k
-
-        self._inputs = [position(x) for x in inputs] if isinstance(inputs, Sequence) else []
-        for v, terms in _linear_steps(outputs, inputs, False):
-            program.append((position(v), *((index[a], d) for a, d in terms)))  # type: ignore[arg-type]
-        self._program: list[tuple[Any, ...]] = program
+        nodes: list[Value] = list(inputs) if isinstance(inputs, Sequence) else []
+        # one step per node: (k, j, ∂k/∂j) or (k, j, ∂k/∂j, j2, ∂k/∂j2) or longer
+        program: list[tuple[Any, ...]] = []
+        step = program.append
+        for v, where, ds in _linear_steps(outputs, inputs, False):
+            k = len(nodes)
+            nodes.append(v)
+            if len(where) == 1:
+                step((k, where[0], ds[0]))
+            elif len(where) == 2 and None not in where:
+                step((k, where[0], ds[0], where[1], ds[1]))
+            else:
+                step((k, *(x for j, d in zip(where, ds, strict=True) if j is not None
+                           for x in (j, d))))
+        index = {v: k for k, v in enumerate(nodes)}
+        self._inputs = list(range(len(inputs)))
+        self._program = program
         self._outputs = [index.get(o) for o in outputs]
         self._nodes = nodes
 
@@ -177,18 +181,19 @@ class Linearization:
             t[k] = abs(x) if absolute else x
         if absolute:
             for k, *terms in self._program:
-                t[k] = math.fsum(abs(d) * t[j] for j, d in terms)
+                t[k] = math.fsum(abs(d) * t[j] for j, d in zip(terms[::2], terms[1::2],
+                                                                strict=True))
             return t
-        for step in self._program:  # (k, (j, d)), (k, (j, d), (j2, d2)), ...
-            if len(step) == 2:
-                j, d = step[1]
-                t[step[0]] = d * t[j]
-            elif len(step) == 3:
-                (j, d), (j2, d2) = step[1], step[2]
-                t[step[0]] = d * t[j] + d2 * t[j2]
+        for step in self._program:
+            if len(step) == 3:
+                k, j, d = step
+                t[k] = d * t[j]
+            elif len(step) == 5:
+                k, j, d, j2, d2 = step
+                t[k] = d * t[j] + d2 * t[j2]
             else:
                 s = 0.0
-                for j, d in step[1:]:
+                for j, d in zip(step[1::2], step[2::2], strict=True):
                     s += d * t[j]
                 t[step[0]] = s
         return t
@@ -208,21 +213,27 @@ def tangent_graphs(outputs: Sequence[Value], tangents: Mapping[Value, float]) ->
                         f"{type(tangents).__name__}")
     inputs = list(tangents)
     seeds = vector(list(tangents.values()), len(inputs), "tangents", "inputs")
-    tangent: dict[Value, Value | float] = dict(zip(inputs, seeds, strict=True))
-    for v, terms in _linear_steps(list(outputs), inputs, True):
+    tangent: list[Value | float] = list(seeds)
+    nodes = list(inputs)
+    for v, where, ds in _linear_steps(list(outputs), inputs, True):
         total: Value | float | None = None
-        for a, local in terms:
-            ta = tangent[a]
-            if type(ta) is float and ta == 1.0:
+        for j, local in zip(where, ds, strict=True):
+            if j is None:
+                continue
+            tj = tangent[j]
+            if type(tj) is float and tj == 1.0:
                 term = local
             elif type(local) is float and local == 1.0:
-                term = ta
+                term = tj
             else:
-                term = local * ta
+                term = local * tj
             total = term if total is None else total + term
-        tangent[v] = total  # type: ignore[assignment]
-    return [t if isinstance(t, Value) else Value(t) for t in (tangent.get(o, 0.0)
-                                                              for o in outputs)]
+        tangent.append(total)  # type: ignore[arg-type]
+        nodes.append(v)
+    index = {v: k for k, v in enumerate(nodes)}
+    found = (index.get(o) for o in outputs)
+    return [Value(0.0) if k is None else t if isinstance(t := tangent[k], Value) else Value(t)
+            for k in found]
 
 
 def vector(numbers: object, n: int, what: str, per: str) -> list[float]:

@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, NoReturn
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
 from autodiff.forward import Linearization, number, tangent_graphs, vector
@@ -66,7 +66,10 @@ class _Recording:
         return list(items) if self.several else items[0]
 
 
-def _record(f: Callable[..., Any], primals: object, who: str) -> _Recording:
+def _record(f: Callable[..., Any], primals: object, who: str, *, check: bool = True
+            ) -> _Recording:
+    """f evaluated on its input leaves; with `check`, the result must depend on
+    one of them (without, the caller checks, as `_linearized` does)."""
     if not callable(f):
         raise TypeError(f"{who}() needs a callable f, got {type(f).__name__}")
     leaves, given = _leaves(primals, who)
@@ -74,12 +77,26 @@ def _record(f: Callable[..., Any], primals: object, who: str) -> _Recording:
         _takes_no_arguments(f, who)
     result = f() if given else f(*leaves)
     outputs, several = _outputs(result, who)
-    reached = set(topological_order(outputs))
-    if not any(x in reached for x in leaves):
-        raise ValueError(f"{who}(): f's result does not depend on its inputs through the graph, "
-                         "so every derivative would be 0: did f compute with .data or "
-                         "float() instead of the Values?")
+    if check:
+        reached = set(topological_order(outputs))
+        if not any(x in reached for x in leaves):
+            _independent(who)
     return _Recording(leaves, outputs, several)
+
+
+def _independent(who: str) -> NoReturn:
+    raise ValueError(f"{who}(): f's result does not depend on its inputs through the graph, "
+                     "so every derivative would be 0: did f compute with .data or "
+                     "float() instead of the Values?")
+
+
+def _linearized(f: Callable[..., Any], primals: object, who: str
+                ) -> tuple[_Recording, Linearization]:
+    rec = _record(f, primals, who, check=False)
+    lin = Linearization(rec.outputs, rec.leaves)
+    if not lin.depends:
+        _independent(who)
+    return rec, lin
 
 
 def _leaves(primals: object, who: str) -> tuple[list[Value], bool]:
@@ -148,21 +165,19 @@ def jvp(f: Callable[..., Any], primals: Inputs, tangents: Sequence[float], *,
     With `create_graph=True` both come back as Values (the output node and
     tangent graphs), so J·u can be differentiated again.
     """
-    vector(tangents, _count(primals, "jvp"), "tangents", "primals")
-    rec = _record(f, primals, "jvp")
-    u = vector(tangents, len(rec.leaves), "tangents", "primals")
+    u = vector(tangents, _count(primals, "jvp"), "tangents", "primals")
     if create_graph:
+        rec = _record(f, primals, "jvp")
         return (rec.shaped(rec.outputs),
                 rec.shaped(tangent_graphs(rec.outputs, dict(zip(rec.leaves, u, strict=True)))))
-    return rec.shaped([o.data for o in rec.outputs]), rec.shaped(
-        Linearization(rec.outputs, rec.leaves)(u))
+    rec, lin = _linearized(f, primals, "jvp")
+    return rec.shaped([o.data for o in rec.outputs]), rec.shaped(lin(u))
 
 
 def linearize(f: Callable[..., Any], primals: Inputs) -> tuple[Any, Callable[..., Any]]:
     """(f's value, u ↦ J·u): f recorded and its local derivatives evaluated once;
     each call of the returned function is one cheap forward sweep."""
-    rec = _record(f, primals, "linearize")
-    lin = Linearization(rec.outputs, rec.leaves)
+    rec, lin = _linearized(f, primals, "linearize")
 
     def pushforward(tangents: Sequence[float]) -> Any:
         """J·u for u = `tangents`, one number per primal."""
@@ -314,14 +329,14 @@ def jacobian(f: Callable[..., Any], inputs: Inputs, *, mode: str = "rev") -> Any
     """
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian(): mode must be 'rev' or 'fwd', got {mode!r}")
-    rec = _record(f, inputs, "jacobian")
     if mode == "rev":
+        rec = _record(f, inputs, "jacobian")
         rows = []
         for out in rec.outputs:
             gradients = reverse_sweep(out)
             rows.append([gradients.get(x, 0.0) for x in rec.leaves])
     else:
-        lin = Linearization(rec.outputs, rec.leaves)
+        rec, lin = _linearized(f, inputs, "jacobian")
         columns = [lin(e) for e in _units(len(rec.leaves))]
         rows = [list(row) for row in zip(*columns, strict=True)]
     return rec.shaped(rows)

@@ -137,6 +137,19 @@ def test_fast_sweep_steps_agree_with_partials():
         n.zero_grad()
 
 
+def test_fast_partials_agree_with_the_checked_path():
+    """Value.partials() has hand-inlined results for +, −, ×, neg, relu and checked
+    fast paths for one- and two-operand forms (forward mode reads them): each must
+    equal the primitive's partials through the general, checked path."""
+    from autodiff.engine import _local
+
+    nodes = [n for group in _every_form() for n in group]
+    for n in nodes:
+        fast = n.partials()
+        assert type(fast) is tuple and all(type(d) is float for d in fast), n.op
+        assert fast == _local(n), n.op
+
+
 def test_structure_op_inputs_args():
     x, y = Value(2.0, "x"), Value(3.0, "y")
     assert (x * x).inputs == (x, x)
