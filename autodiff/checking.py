@@ -251,6 +251,7 @@ def gradcheck(
     fast: bool = False,
     directions: int = 2,
     seed: int = 0,
+    fallback: bool = True,
 ) -> GradcheckResult:
     """Check the gradient of `f` at `inputs` against finite differences.
 
@@ -279,7 +280,8 @@ def gradcheck(
     `directions` random unit directions (seeded by `seed`) instead of along
     every input: about 1 + 5·directions evaluations of f, whatever the number
     of inputs; if one fails, the per-input rows are added (up to the failing
-    order, while there are at most 10 000 of them) and name the worst input.
+    order, while there are at most 10 000 of them) and name the worst input,
+    unless `fallback=False` (a model too large to check per input).
 
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
     raises `GradcheckError`. Where f raises a domain error (ValueError,
@@ -307,7 +309,7 @@ def gradcheck(
     checked.append(f"along {directions} random direction{'s' * (directions > 1)}")
     note = ""
     failed = [r.order for r in rows if not r.ok]
-    if failed:
+    if failed and fallback:
         n = len(problem.point)
         upto = max([level for level in range(1, min(failed) + 1) if n**level <= 10_000],
                    default=1)

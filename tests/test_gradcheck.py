@@ -385,6 +385,9 @@ def test_a_failed_fast_check_falls_back_to_the_inputs_and_names_the_worst(monkey
     assert not result.worst.random_direction  # the message names an input ...
     assert str(info.value).startswith(f"gradient check failed: worst is ∂f/∂{result.worst.label}")
     assert "The primitive 'tanh' is wrong" in result.diagnosis  # ... and the primitive
+    alone = gradcheck(lambda: nn.squared_error(model([0.5, -1.0]), [0.2]),
+                      model.named_parameters(), fast=True, fallback=False, raise_exception=False)
+    assert len(alone.rows) == 2 and not alone.ok and not alone.note
 
 
 def test_a_failure_weighs_the_discrepancy_against_the_differences_own_uncertainty():
