@@ -435,11 +435,6 @@ class _Problem:
             exc.add_note(f"(raised by f at the point gradcheck was asked to check: {given})")
             raise
 
-    def value_at(self, i: int, t: float) -> float:
-        """f with input i moved to t (the others at the point), as a float."""
-        point = [t if k == i else x for k, x in enumerate(self.point)]
-        return self.run(point, lambda out, leaves: out.data)
-
 
 def _call(f: Callable[..., Value], args: Sequence[Value]) -> Value:
     out = f(*args)

@@ -40,6 +40,7 @@ one without evaluating it twice: `gradcheck` does that).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -120,8 +121,6 @@ def _leaves(primals: object, who: str) -> tuple[list[Value], bool]:
 
 
 def _takes_no_arguments(f: Callable[..., Any], who: str) -> None:
-    import inspect
-
     try:
         params = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):

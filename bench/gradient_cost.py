@@ -9,7 +9,8 @@ forward sweeps). Finite differences (the notes' forward form): one forward pass
 for E(w) and one more per parameter for E(…, w_i + ε, …). The three gradients
 are checked to agree before anything is printed. Then `gradcheck` per input
 (5 evaluations of E per parameter) against `gradcheck(fast=True)` (2 random
-directions: 11 evaluations), with the evaluations counted.
+directions: 11 evaluations), with the evaluations counted. Last, what each step
+of forward mode costs against one reverse sweep.
 
 Run: `./run bench` or `python bench/gradient_cost.py`.
 """
@@ -17,11 +18,13 @@ Run: `./run bench` or `python bench/gradient_cost.py`.
 from __future__ import annotations
 
 import math
+import time
 
 from _timing import timed
 
 import nn
-from autodiff import gradcheck, jvp, linearize
+from autodiff import grad, gradcheck, jvp, linearize, topological_order
+from autodiff.forward import Linearization
 
 X, D = nn.datasets.moons(8, noise=0.1, seed=0)
 SIZES = (2, 4, 8, 16, 32)
@@ -117,9 +120,42 @@ def gradcheck_table() -> None:
               f"| {times[1] * 1e3:.0f} ms | {counts[1]} | {times[0] / times[1]:.0f}x |")
 
 
+def pieces_table() -> None:
+    """What forward mode's steps cost next to reverse mode's, on one loss graph."""
+    model = nn.MLP(2, [16, 16, 1], "tanh", seed=0)
+    params = model.parameters()
+    out = loss(model)
+    n = len(params)
+    u = unit(0, n)
+    lin = Linearization([out], params)
+
+    def best(run) -> float:  # no forced collection: a full one costs more than some pieces
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times) * 1e3
+
+    rows = [("record the graph (evaluate E on Values)", best(lambda: loss(model))),
+            ("one reverse sweep (grad)", best(lambda: grad(out, params))),
+            ("linearize (every local derivative, once)",
+             best(lambda: Linearization([out], params))),
+            ("one forward sweep of the linearized graph", best(lambda: lin(u))),
+            ("one jvp (record, linearize, sweep)", best(lambda: jvp(lambda: loss(model),
+                                                                     params, u)))]
+    print(f"\nthe pieces, on E for MLP 2-16-16-1 ({len(topological_order(out))} nodes, {n} "
+          "parameters), best of 7 (without a forced garbage collection)\n")
+    print("| step | time | / reverse sweep |")
+    print("|---|---|---|")
+    for name, ms in rows:
+        print(f"| {name} | {ms:.2f} ms | {ms / rows[1][1]:.2f} |")
+
+
 def main() -> None:
     gradients_table()
     gradcheck_table()
+    pieces_table()
 
 
 if __name__ == "__main__":
