@@ -464,7 +464,8 @@ class _Derivatives:
         self.leaves, self.mode = leaves, mode
         self._graphs: dict[Path, Value] = {(): out}
         self._gradient_graphs: dict[Path, list[Value]] = {}
-        self._sweeps: dict[Path, Any] = {}
+        self._gradients: dict[Path, dict[Value, float]] = {}
+        self._linearizations: dict[Path, Linearization] = {}
 
     def graph(self, path: Path) -> Value:
         if path not in self._graphs:
@@ -485,22 +486,28 @@ class _Derivatives:
         if not path:
             return self._graphs[()].data
         parent, d = path[:-1], path[-1]
-        sweep: Any = self._sweeps.get(parent)
-        if sweep is None:
-            below = self.graph(parent)
-            sweep = self._sweeps[parent] = (reverse_sweep(below) if self.mode == "rev"
-                                            else Linearization([below], self.leaves))
         if self.mode == "fwd":
-            return sweep(self.vector(d))[0]
+            return self._linearization(parent)(self.vector(d))[0]
+        gradient = self._gradients.get(parent)
+        if gradient is None:
+            gradient = self._gradients[parent] = reverse_sweep(self.graph(parent))
         if isinstance(d, int):
-            return sweep.get(self.leaves[d], 0.0)
-        return math.fsum(sweep.get(x, 0.0) * dx for x, dx in zip(self.leaves, d, strict=True))
+            return gradient.get(self.leaves[d], 0.0)
+        return math.fsum(gradient.get(x, 0.0) * dx for x, dx in zip(self.leaves, d,
+                                                                     strict=True))
 
     def rounding(self, parent: Path, d: Direction) -> tuple[float, int]:
         """(|D|·|d|, the operations swept): the scale of the rounding of the
         derivative along d of the derivative at `parent`."""
-        lin = Linearization([self.graph(parent)], self.leaves)
+        lin = self._linearization(parent)
         return lin.magnitude([abs(x) for x in self.vector(d)])[0], lin.operations
+
+    def _linearization(self, parent: Path) -> Linearization:
+        lin = self._linearizations.get(parent)
+        if lin is None:
+            lin = self._linearizations[parent] = Linearization([self.graph(parent)],
+                                                               self.leaves)
+        return lin
 
     def vector(self, d: Direction) -> list[float]:
         if isinstance(d, int):
