@@ -8,11 +8,15 @@
     0.235
 
 The engine (`Value`, `grad`, `scope`, the primitives in `autodiff.ops`, and
-`primitive` to define your own) has no dependencies; `no_full_gc()` keeps the
-cost of building and differentiating a large graph linear in its size. The
-tools are imported on first use, so that `graphviz` is needed only for drawing:
-`gradcheck`, `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
-(autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
+`primitive` to define your own) has no dependencies, and neither has the
+functional API (autodiff.transforms: `jvp`, `linearize`, `vjp`,
+`value_and_grad`, `jacobian`, `hessian`, `hvp`; forward mode is
+autodiff.forward); `no_full_gc()` keeps the cost of building and
+differentiating a large graph linear in its size. The tools are imported on
+first use, so that `graphviz` is needed only for drawing: `gradcheck`,
+`gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
+(autodiff.drawing), `Stepper` (autodiff.stepping), `step_sweep`
+(autodiff.stepsize). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
 
@@ -22,6 +26,7 @@ from autodiff import ops
 from autodiff._collector import no_full_gc
 from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
 from autodiff.functional import grad, zero_grad
+from autodiff.transforms import hessian, hvp, jacobian, jvp, linearize, value_and_grad, vjp
 
 _LAZY = {
     "gradcheck": "autodiff.checking",
@@ -30,10 +35,12 @@ _LAZY = {
     "GradcheckResult": "autodiff.checking",
     "draw": "autodiff.drawing",
     "Stepper": "autodiff.stepping",
+    "step_sweep": "autodiff.stepsize",
 }
 
-__all__ = ["Primitive", "Value", "grad", "no_full_gc", "ops", "primitive", "primitives",
-           "scope", "topological_order", "zero_grad", *_LAZY]
+__all__ = ["Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp", "linearize",
+           "no_full_gc", "ops", "primitive", "primitives", "scope", "topological_order",
+           "value_and_grad", "vjp", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

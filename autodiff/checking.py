@@ -28,13 +28,37 @@ with ε far more than its truncation error allows, f is not differentiable
 within ε of w. Either way the row is reported as "not differentiable" (not a
 failure) when the analytic value lies between the one-sided derivatives:
 relu′(0) = 0, for example.
+
+rounding + truncation is the row's finite-difference `uncertainty`; a failure
+report puts it beside the discrepancy, so that "uncertainty 3e-9, discrepancy
+2e-2" says the analytic derivative is wrong, not the difference quotient.
+
+Beyond one row per input (the default):
+
+* modes ("rev", "fwd"): the analytic side by reverse mode (`backward()`'s
+  sweep), by forward mode (a tangent sweep, `autodiff.forward`), or both, and
+  then also whether the two agree to rounding (within 4·L·ε_c·|J|·|u| for the
+  L operations of both sweeps).
+* order k: derivatives up to order k, recursively, as `jax.test_util.check_grads`
+  does: the derivatives of order ℓ, built as graphs by the same mode (reverse
+  over reverse, forward over forward), against finite differences of those of
+  order ℓ − 1.
+* fast: along a few seeded random directions u instead of every input: the
+  directional derivative ∂f/∂u = ∇f·u (one backward pass, or one forward
+  sweep) against the difference quotient of t ↦ f(x + t·u), as PyTorch's fast
+  mode and JAX's check do. A model with thousands of parameters costs a few
+  evaluations of f, not thousands. u is Gaussian, of unit length, scaled by
+  max(1, |x_j|) per input as the per-input steps are. On a failure the check
+  falls back to the per-input rows, which name the worst input.
 """
 
 from __future__ import annotations
 
 import html
 import inspect
+import itertools
 import math
+import random
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,8 +66,8 @@ from functools import cache, partial
 from numbers import Real
 from typing import Any
 
-from autodiff.engine import Value, reverse_sweep, topological_order
-from autodiff.functional import grad
+from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
+from autodiff.forward import Linearization, tangent_graphs
 
 EPS = sys.float_info.epsilon
 
@@ -93,12 +117,15 @@ class GradcheckError(AssertionError):
 class GradcheckRow:
     """One derivative's comparison.
 
-    `derivative` is what was checked ("∂f/∂x", "∂²f/∂x∂y"), `label` the input
-    that was moved (x, or y for ∂²f/∂x∂y), `value` its value at the point,
-    `step` the ε used. `verdict` is "ok",
+    `derivative` is what was checked ("∂f/∂x", "∂²f/∂x∂y"; "∂f/∂u1" along the
+    random direction u1 of a fast check), `label` the input that was moved (x,
+    or y for ∂²f/∂x∂y; u1), `value` its value at the point (0 along a
+    direction), `step` the ε used. `verdict` is "ok",
     "FAIL", "not differentiable" (a kink at or within ε of the point; `left`
     and `right` are the one-sided derivatives) or "error" (f could not be
     evaluated there); `note` explains errors and likely causes.
+    `uncertainty` is the finite difference's estimated error (rounding +
+    truncation), `mode` how the analytic side was found ("rev" or "fwd").
     """
 
     derivative: str
@@ -114,6 +141,10 @@ class GradcheckRow:
     left: float = math.nan
     right: float = math.nan
     note: str = ""
+    uncertainty: float = math.nan
+    mode: str = "rev"
+    order: int = 1
+    random_direction: bool = False
 
     @property
     def ok(self) -> bool:
@@ -131,6 +162,11 @@ class GradcheckResult:
     diagnosis: str = ""
     """Where a failure comes from, when the check could tell: the primitive whose
     `partials` disagree with finite differences of its own `forward`."""
+    checked: str = ""
+    """What else was checked, for the summary: "modes rev and fwd", "orders 1 to 2",
+    "along 2 random directions"."""
+    note: str = ""
+    """What the check did beyond its rows (a fast check's fall-back to inputs)."""
 
     @property
     def ok(self) -> bool:
@@ -139,8 +175,10 @@ class GradcheckResult:
     @property
     def worst(self) -> GradcheckRow:
         """The failing row with the largest error relative to its tolerance
-        (the row closest to failing if none fails)."""
-        return max(self.rows, key=lambda r: (not r.ok, r.abs_error / max(r.tolerance, 1e-300)))
+        (the row closest to failing if none fails); an input's row before a
+        random direction's, so that a failure names an input where it can."""
+        return max(self.rows, key=lambda r: (not r.ok, not r.random_direction,
+                                             r.abs_error / max(r.tolerance, 1e-300)))
 
     @property
     def summary(self) -> str:
@@ -160,7 +198,8 @@ class GradcheckResult:
         if kinks:
             parts.append(f"{kinks} derivative{'s' * (kinks > 1)} not checked: f is not "
                          "differentiable here")
-        return f"gradcheck ({self.method} differences): {'; '.join(parts)}"
+        checked = f"; {self.checked}" if self.checked else ""
+        return f"gradcheck ({self.method} differences{checked}): {'; '.join(parts)}"
 
     def _table(self) -> list[list[str]]:
         head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
@@ -176,7 +215,8 @@ class GradcheckResult:
                  for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
         diagnosis = f"\n{self.diagnosis}" if self.diagnosis else ""
-        return self.summary + "\n" + "\n".join(lines) + diagnosis
+        note = f"\n{self.note}" if self.note else ""
+        return self.summary + "\n" + "\n".join(lines) + note + diagnosis
 
     __repr__ = __str__
 
@@ -189,7 +229,8 @@ class GradcheckResult:
             + "</tr>"
             for r, texts in zip(self.rows, body, strict=True)
         )
-        diagnosis = f"<p>{html.escape(self.diagnosis)}</p>" if self.diagnosis else ""
+        diagnosis = "".join(f"<p>{html.escape(text)}</p>" for text in (self.note, self.diagnosis)
+                            if text)
         return (f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
                 + diagnosis)
 
@@ -200,7 +241,8 @@ def _verdict_text(r: GradcheckRow) -> str:
     if r.verdict == ERROR:
         return f"error: {r.note}"
     if r.verdict == FAIL:
-        return f"FAIL (tolerance {r.tolerance:.1e})"
+        uncertainty = "" if math.isnan(r.uncertainty) else f", FD uncertainty {r.uncertainty:.1e}"
+        return f"FAIL (tolerance {r.tolerance:.1e}{uncertainty})"
     return OK
 
 
@@ -216,6 +258,12 @@ def gradcheck(
     atol: float | None = None,
     rtol: float | None = None,
     raise_exception: bool = True,
+    modes: Sequence[str] = ("rev",),
+    order: int = 1,
+    fast: bool = False,
+    directions: int = 2,
+    seed: int = 0,
+    fallback: bool = True,
 ) -> GradcheckResult:
     """Check the gradient of `f` at `inputs` against finite differences.
 
@@ -236,6 +284,17 @@ def gradcheck(
     (central: 1e-8, 1e-6). Each input costs 5 evaluations of f (7 for
     five-point): the extra ones estimate truncation and find kinks.
 
+    `modes` ("rev", "fwd" or both) says which mode finds the analytic side
+    (with both, also whether they agree to rounding); `order=k` checks the
+    derivatives of every order up to k recursively, each built by the same
+    mode, against finite differences of the order below (order 2 costs 5
+    gradients per input). `fast=True` checks the derivatives along
+    `directions` random unit directions (seeded by `seed`) instead of along
+    every input: about 1 + 5·directions evaluations of f, whatever the number
+    of inputs; if one fails, the per-input rows are added (up to the failing
+    order, while there are at most 10 000 of them) and name the worst input,
+    unless `fallback=False` (a model too large to check per input).
+
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
     raises `GradcheckError`. Where f raises a domain error (ValueError,
     ArithmeticError) within a few steps of the point, that row's verdict is
@@ -243,17 +302,35 @@ def gradcheck(
     with a note. `TypeError` if f returns something other than a Value.
     """
     how, rtol, atol, eps = _options(method, rtol, atol, eps)
+    modes = _modes(modes)
+    order = _count("order", order)
+    directions = _count("directions", directions)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     problem = _Problem(f, inputs)
-    analytic, unreachable = problem.at_the_point(_backpropagated)
-    rows = []
-    for i, label in enumerate(problem.labels):
-        row = _compare(partial(problem.value_at, i), problem.point[i], how, eps,
-                       analytic[i], f"∂f/∂{label}", label, rtol, atol)
-        if i in unreachable and row.verdict == FAIL:
-            row = replace(row, note=f"{label} does not reach f's output through the graph: "
-                                    "did f use its .data (or float()) instead of the Value?")
-        rows.append(row)
-    return _finish(GradcheckResult(method, tuple(rows)), problem, raise_exception)
+    check = _Check(problem, how, eps, rtol, atol, modes)
+    levels = range(1, order + 1)
+    checked = [f"modes {' and '.join(modes)}" if modes != ("rev",) else "",
+               f"orders 1 to {order}" if order > 1 else ""]
+    if not fast:
+        rows = check.rows(levels, None)
+        result = GradcheckResult(method, tuple(rows), checked=_joined(checked))
+        return _finish(result, problem, raise_exception)
+    chains = _random_directions(problem.point, directions, order, seed)
+    rows = check.rows(levels, chains)
+    checked.append(f"along {directions} random direction{'s' * (directions > 1)}")
+    note = ""
+    failed = [r.order for r in rows if not r.ok]
+    if failed and fallback:
+        n = len(problem.point)
+        upto = max([level for level in range(1, min(failed) + 1) if n**level <= 10_000],
+                   default=1)
+        rows += check.rows(range(1, upto + 1), None)
+        note = (f"The check along random directions failed, so the per-input rows of order"
+                f"{'s 1 to ' + str(upto) if upto > 1 else ' 1'} follow; they name the worst "
+                "input.")
+    result = GradcheckResult(method, tuple(rows), checked=_joined(checked), note=note)
+    return _finish(result, problem, raise_exception)
 
 
 def gradgradcheck(
@@ -269,26 +346,11 @@ def gradgradcheck(
     """Check second derivatives: every entry ∂²f/∂x_i∂x_j of the Hessian, found
     by `grad(grad(f, create_graph=True))`, against finite differences (in x_j)
     of the first derivatives ∂f/∂x_i from `grad`. Arguments as for `gradcheck`;
-    rows are labelled "∂²f/∂x∂y", in the order i fastest, then j."""
+    rows are labelled "∂²f/∂x∂y", in the order i fastest, then j. (The rows of
+    order 2 of `gradcheck(..., order=2)`.)"""
     how, rtol, atol, eps = _options(method, rtol, atol, eps)
     problem = _Problem(f, inputs)
-
-    def hessian(out: Value, leaves: list[Value]) -> list[list[float]]:
-        return [grad(g, leaves) for g in grad(out, leaves, create_graph=True)]
-
-    @cache
-    def gradient_at(j: int, t: float) -> list[float]:
-        point = [t if k == j else x for k, x in enumerate(problem.point)]
-        return problem.run(point, grad)
-
-    exact = problem.at_the_point(hessian)
-    labels = problem.labels
-    def entry(i: int, j: int) -> Callable[[float], float]:
-        return lambda t: gradient_at(j, t)[i]
-
-    rows = [_compare(entry(i, j), problem.point[j], how, eps, exact[i][j],
-                     f"∂²f/∂{labels[i]}∂{labels[j]}", labels[j], rtol, atol)
-            for j in range(len(labels)) for i in range(len(labels))]
+    rows = _Check(problem, how, eps, rtol, atol, ("rev",)).rows([2], None)
     return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), problem,
                    raise_exception)
 
@@ -315,6 +377,23 @@ def _nonnegative(name: str, x: object) -> float:
     if not isinstance(x, Real) or not _is_real(x) or x < 0:
         raise ValueError(f"{name} must be a finite number ≥ 0, got {x!r}")
     return float(x)
+
+
+def _modes(modes: object) -> tuple[str, ...]:
+    if isinstance(modes, str) or not isinstance(modes, Sequence) or not modes or any(
+            m not in ("rev", "fwd") for m in modes) or len(set(modes)) != len(modes):
+        raise ValueError(f"modes must be a non-empty tuple of 'rev' and/or 'fwd', got {modes!r}")
+    return tuple(modes)
+
+
+def _count(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+    return n
+
+
+def _joined(parts: list[str]) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 class _Problem:
@@ -368,11 +447,6 @@ class _Problem:
             exc.add_note(f"(raised by f at the point gradcheck was asked to check: {given})")
             raise
 
-    def value_at(self, i: int, t: float) -> float:
-        """f with input i moved to t (the others at the point), as a float."""
-        point = [t if k == i else x for k, x in enumerate(self.point)]
-        return self.run(point, lambda out, leaves: out.data)
-
 
 def _call(f: Callable[..., Value], args: Sequence[Value]) -> Value:
     out = f(*args)
@@ -382,13 +456,246 @@ def _call(f: Callable[..., Value], args: Sequence[Value]) -> Value:
     return out
 
 
-def _backpropagated(out: Value, inputs: list[Value]) -> tuple[list[float], set[int]]:
-    """(∂out/∂x for every input, by the sweep `backward()` runs, with its fast
-    steps for +, −, × and relu; the indices of inputs out does not depend on).
-    Every `.grad` is left as it was."""
-    gradients = reverse_sweep(out)
-    unreachable = {i for i, x in enumerate(inputs) if x not in gradients}
-    return [gradients.get(x, 0.0) for x in inputs], unreachable
+Direction = int | tuple[float, ...]
+"""Along input j (an int), or along a vector with one number per input."""
+Path = tuple[Direction, ...]
+"""Directions d_1 … d_ℓ: the derivative D^ℓ f[d_1, …, d_ℓ] (() is f itself)."""
+
+
+class _Derivatives:
+    """f's derivatives at one point by one mode, along paths of directions.
+
+    D^ℓ f[d_1, …, d_ℓ] is the derivative along d_ℓ of D^(ℓ−1) f[d_1, …, d_(ℓ−1)],
+    built as a Value graph by the mode, "rev" (`grad(create_graph=True)`, and a
+    dot product with d) or "fwd" (a tangent graph along d), wherever it is
+    differentiated again; the last derivative is a float from one sweep: the
+    reverse sweep of `backward()`, or a forward sweep of the linearized graph.
+    """
+
+    def __init__(self, out: Value, leaves: list[Value], mode: str) -> None:
+        self.leaves, self.mode = leaves, mode
+        self._graphs: dict[Path, Value] = {(): out}
+        self._gradient_graphs: dict[Path, list[Value]] = {}
+        self._gradients: dict[Path, dict[Value, float]] = {}
+        self._linearizations: dict[Path, Linearization] = {}
+
+    def graph(self, path: Path) -> Value:
+        if path not in self._graphs:
+            parent, d = path[:-1], path[-1]
+            below = self.graph(parent)
+            if self.mode == "rev":
+                gradient = self._gradient_graphs.get(parent)
+                if gradient is None:
+                    gradient = self._gradient_graphs[parent] = graph_gradients(below,
+                                                                               self.leaves)
+                self._graphs[path] = gradient[d] if isinstance(d, int) else _dot(gradient, d)
+            else:
+                tangents = dict(zip(self.leaves, self.vector(d), strict=True))
+                (self._graphs[path],) = tangent_graphs([below], tangents)
+        return self._graphs[path]
+
+    def value(self, path: Path) -> float:
+        if not path:
+            return self._graphs[()].data
+        parent, d = path[:-1], path[-1]
+        if self.mode == "fwd":
+            return self._linearization(parent)(self.vector(d))[0]
+        gradient = self._gradients.get(parent)
+        if gradient is None:
+            gradient = self._gradients[parent] = reverse_sweep(self.graph(parent))
+        if isinstance(d, int):
+            return gradient.get(self.leaves[d], 0.0)
+        return math.fsum(gradient.get(x, 0.0) * dx for x, dx in zip(self.leaves, d,
+                                                                     strict=True))
+
+    def rounding(self, parent: Path, d: Direction) -> tuple[float, int]:
+        """(|D|·|d|, the operations swept): the scale of the rounding of the
+        derivative along d of the derivative at `parent`."""
+        lin = self._linearization(parent)
+        return lin.magnitude([abs(x) for x in self.vector(d)])[0], lin.operations
+
+    def _linearization(self, parent: Path) -> Linearization:
+        lin = self._linearizations.get(parent)
+        if lin is None:
+            lin = self._linearizations[parent] = Linearization([self.graph(parent)],
+                                                               self.leaves)
+        return lin
+
+    def vector(self, d: Direction) -> list[float]:
+        if isinstance(d, int):
+            return [1.0 if i == d else 0.0 for i in range(len(self.leaves))]
+        return list(d)
+
+
+def _dot(gradient: list[Value], d: tuple[float, ...]) -> Value:
+    """Σ_j g_j·d_j as a Value graph."""
+    total: Value | None = None
+    for g, dj in zip(gradient, d, strict=True):
+        if dj != 0.0:
+            total = g * dj if total is None else total + g * dj
+    return Value(0.0) if total is None else total
+
+
+def _random_directions(point: list[float], k: int, order: int, seed: int
+                       ) -> list[list[tuple[float, ...]]]:
+    """k chains of `order` directions: Gaussian, of unit length, then scaled by
+    max(1, |x_j|) in input j, as the per-input steps are. Drawn order by order,
+    so the first directions do not depend on `order`."""
+    rng = random.Random(seed)
+    chains: list[list[tuple[float, ...]]] = [[] for _ in range(k)]
+    for _ in range(order):
+        for chain in chains:
+            r = [rng.gauss(0.0, 1.0) for _ in point]
+            norm = math.sqrt(math.fsum(x * x for x in r)) or 1.0
+            chain.append(tuple(x / norm * max(1.0, abs(w)) for x, w in zip(r, point,
+                                                                             strict=True)))
+    return chains
+
+
+_SUPERSCRIPTS = dict(zip(range(2, 10), "²³⁴⁵⁶⁷⁸⁹", strict=True))
+
+
+def _derivative_text(names: list[str]) -> str:
+    """"∂f/∂x", "∂²f/∂x∂y": the derivative along the named inputs or directions."""
+    k = len(names)
+    power = "" if k == 1 else _SUPERSCRIPTS.get(k, f"^{k}")
+    return f"∂{power}f/" + "".join(f"∂{name}" for name in names)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One row to compute: the derivative along `path` + (direction,) by `mode`,
+    against differences along `direction` of the derivative at `path`."""
+
+    mode: str
+    path: Path
+    direction: Direction
+    names: list[str]
+    together: tuple[Path, ...]
+    """The paths whose derivatives are evaluated together along `direction`
+    (every parent of this order, for per-input rows)."""
+
+
+class _Check:
+    """The rows of a check: analytic derivatives of each order at the point, by
+    each mode, against finite differences of the order below."""
+
+    def __init__(self, problem: _Problem, how: _Method, eps: float | None, rtol: float,
+                 atol: float, modes: tuple[str, ...]) -> None:
+        self.problem, self.how, self.eps, self.rtol, self.atol = problem, how, eps, rtol, atol
+        self.modes = modes
+        self._at: dict[tuple[str | None, Any, int], Callable[[float], dict[Path, float]]] = {}
+
+    def rows(self, levels: Iterable[int], chains: list[list[tuple[float, ...]]] | None
+             ) -> list[GradcheckRow]:
+        """Per input (chains None: every path of inputs) or along the random chains."""
+        labels, n = self.problem.labels, len(self.problem.point)
+        requests: list[tuple[int, _Request]] = []
+        for level in levels:
+            if chains is None:
+                parents = tuple(itertools.product(range(n), repeat=level - 1))
+                requests += [(level, _Request(m, p, j, [labels[i] for i in (*p, j)], parents))
+                             for j in range(n) for p in parents for m in self.modes]
+            else:
+                for a, chain in enumerate(chains):
+                    names = [f"{_DIRECTION_LETTERS[k]}{a + 1}" if k < len(_DIRECTION_LETTERS)
+                             else f"u{a + 1}_{k + 1}" for k in range(level)]
+                    parent = tuple(chain[:level - 1])
+                    requests += [(level, _Request(m, parent, chain[level - 1], names, (parent,)))
+                                 for m in self.modes]
+        analytic, bounds, unreachable = self.problem.at_the_point(
+            partial(self._analytic, [r for _, r in requests]))
+        rows: list[GradcheckRow] = []
+        for level, r in requests:
+            row = self._row(level, r, analytic[r.mode, (*r.path, r.direction)], chains is not None)
+            if level == 1 and r.direction in unreachable and row.verdict == FAIL:
+                label = labels[r.direction]  # type: ignore[index]
+                row = replace(row, note=f"{label} does not reach f's output through the graph: "
+                                        "did f use its .data (or float()) instead of the Value?")
+            rows.append(row)
+            if r.mode == self.modes[-1] and len(self.modes) == 2:
+                path = (*r.path, r.direction)
+                disagreement = _agreement(row, analytic["fwd", path], analytic["rev", path],
+                                          bounds[path])
+                if disagreement is not None:
+                    rows.append(disagreement)
+        return rows
+
+    def _analytic(self, requests: list[_Request], out: Value, leaves: list[Value]
+                  ) -> tuple[dict[tuple[str, Path], float], dict[Path, float], set[Direction]]:
+        """At the point: every requested derivative by its mode; with both modes,
+        the rounding bound within which they must agree; the inputs out does
+        not depend on."""
+        derivatives = {m: _Derivatives(out, leaves, m) for m in self.modes}
+        analytic = {(r.mode, (*r.path, r.direction)): derivatives[r.mode].value(
+            (*r.path, r.direction)) for r in requests}
+        bounds: dict[Path, float] = {}
+        if len(self.modes) == 2:
+            for r in requests:
+                path = (*r.path, r.direction)
+                if path not in bounds:
+                    scales = [derivatives[m].rounding(r.path, r.direction) for m in self.modes]
+                    operations = sum(k for _, k in scales) + len(leaves)
+                    bounds[path] = 4 * operations * EPS * max(m for m, _ in scales)
+        reached = set(topological_order(out))
+        unreachable: set[Direction] = {j for j, x in enumerate(leaves) if x not in reached}
+        return analytic, bounds, unreachable
+
+    def _row(self, level: int, r: _Request, analytic: float, random_direction: bool
+             ) -> GradcheckRow:
+        d = r.direction
+        w = self.problem.point[d] if isinstance(d, int) else 0.0
+        at = self._values_along(r.mode if level > 1 else None, d, level, r.together)
+        derivative = _derivative_text(r.names)
+        if len(self.modes) > 1:
+            derivative += f" [{r.mode}]"
+        row = _compare(lambda t: at(t)[r.path], w, self.how, self.eps, analytic, derivative,
+                       r.names[-1], self.rtol, self.atol)
+        return replace(row, mode=r.mode, order=level, random_direction=random_direction)
+
+    def _values_along(self, mode: str | None, d: Direction, level: int,
+                      paths: tuple[Path, ...]) -> Callable[[float], dict[Path, float]]:
+        """t ↦ the derivatives at `paths` (of order level − 1) with the point
+        moved to t along d: input d set to t, or x + t·d. Cached, so the rows of
+        one moved input share their evaluations of f."""
+        key = (mode, d, level)
+        if key not in self._at:
+            point = self.problem.point
+
+            @cache
+            def at(t: float) -> dict[Path, float]:
+                moved = ([t if k == d else x for k, x in enumerate(point)] if isinstance(d, int)
+                         else [x + t * dx for x, dx in zip(point, d, strict=True)])
+
+                def use(out: Value, leaves: list[Value]) -> dict[Path, float]:
+                    if level == 1:
+                        return {(): out.data}
+                    derivatives = _Derivatives(out, leaves, mode or "rev")
+                    return {p: derivatives.value(p) for p in paths}
+                return self.problem.run(moved, use)
+
+            self._at[key] = at
+        return self._at[key]
+
+
+_DIRECTION_LETTERS = "uvwpqrs"
+
+
+def _agreement(row: GradcheckRow, forward: float, reverse: float, bound: float
+               ) -> GradcheckRow | None:
+    """None where forward and reverse mode agree to rounding; else a failing row
+    saying so (which of the two is wrong, their rows against finite differences
+    may tell)."""
+    gap = abs(forward - reverse)
+    if gap <= bound:
+        return None
+    derivative = row.derivative.rsplit(" [", 1)[0]
+    return replace(row, derivative=f"{derivative} fwd vs rev", analytic=reverse, numeric=forward,
+                   abs_error=gap, rel_error=gap / max(abs(forward), abs(reverse)),
+                   tolerance=bound, verdict=FAIL, uncertainty=math.nan, mode="fwd and rev",
+                   left=math.nan, right=math.nan,
+                   note=f"forward mode gives {forward!r}, reverse mode {reverse!r}: they differ "
+                        f"by {gap:.3g}, more than the rounding bound {bound:.3g}")
 
 
 def _argument_names(f: Callable, n: int) -> list[str]:
@@ -420,7 +727,7 @@ def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: fl
     scale = max(abs(analytic), abs(numeric))
     row = GradcheckRow(derivative, label, w, h, analytic, numeric, error,
                        error / scale if scale else 0.0, tolerance,
-                       OK if error <= tolerance else FAIL)
+                       OK if error <= tolerance else FAIL, uncertainty=rounding + truncation)
 
     # A kink at w: the one-sided derivatives disagree by as much with step h/2 as
     # with h (a smooth f's disagreement, ≈ f″·h, halves). A kink within ε of w:
@@ -495,6 +802,17 @@ def _diagnose(problem: _Problem) -> str:
             f"{row.analytic:.10g} by partials but {row.numeric:.10g} numerically.")
 
 
+def _judgement(r: GradcheckRow) -> str:
+    """The discrepancy against the finite difference's own error estimate."""
+    said = (f"finite-difference uncertainty {r.uncertainty:.2g}, discrepancy "
+            f"{r.abs_error:.2g}")
+    if r.abs_error > 100 * r.uncertainty:
+        return f"{said}: the analytic derivative is wrong"
+    ratio = r.abs_error / r.uncertainty if r.uncertainty else math.inf
+    return (f"{said}: the analytic derivative is probably wrong, but the discrepancy is only "
+            f"{ratio:.3g} times the uncertainty (try method='five-point' or another eps)")
+
+
 def _failure_message(result: GradcheckResult) -> str:
     r = result.worst
     if r.verdict == ERROR:
@@ -506,6 +824,8 @@ def _failure_message(result: GradcheckResult) -> str:
         if not math.isnan(r.left):
             head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
                      f"right {r.right!r}, and the analytic value lies outside them)")
+        if not math.isnan(r.uncertainty):
+            head += f"; {_judgement(r)}"
         if r.note:
             head += f"; {r.note}"
     diagnosis = f"\n{result.diagnosis}" if result.diagnosis else ""

@@ -185,13 +185,16 @@ def _diagram(
     sizes: Mapping[str, tuple[str, str]] | None = None,
     names: Mapping[Value, str] | None = None,
     receivers: Iterable[Value] = (),
+    grad_title: str | None = None,
 ) -> Diagram:
     """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
     if given, overrides the shown data/grad strings; `sizes` (from
     `node_sizes`) fixes the width and height of the nodes it names; `names`
     gives unlabelled nodes a name to show (the Stepper's t1, t2, ...);
     `receivers` are drawn in a second colour, and so are their edges into
-    highlighted nodes (the inputs whose gradient a backward step changes)."""
+    highlighted nodes (the inputs whose gradient a backward step changes);
+    `grad_title` replaces the word before the second number ("grad", or δ for
+    a u node), as forward-mode frames do with "tangent"."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
@@ -219,7 +222,8 @@ def _diagram(
             return text(v, field)
         return format_number(v.data if field == "data" else v.grad, number_format)
 
-    builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes)
+    builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
+                           grad_title=grad_title)
     name = {v: f"n{k}" for k, v in enumerate(nodes)}
     for v in nodes:
         prefix = folded[v]
@@ -265,9 +269,11 @@ class GraphBuilder(Builder):
     Value box to show ("label", "data", "grad")."""
 
     def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
-                 sizes: Mapping[str, tuple[str, str]] | None = None) -> None:
+                 sizes: Mapping[str, tuple[str, str]] | None = None,
+                 grad_title: str | None = None) -> None:
         super().__init__(clusters=clusters, sizes=sizes)
         self.fields = fields
+        self.grad_title = grad_title
         self.number_format = number_format
         self.inputs: dict[tuple[int, str, float], str] = {}
         self.has_delta = False
@@ -309,6 +315,8 @@ class GraphBuilder(Builder):
                   fillcolor=fill, ordering="in")
 
     def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
+        if self.grad_title is not None:
+            return (Run(f"{self.grad_title} {text}", "grad"),)
         delta = delta_label(safe_text(v.label)) if "label" in self.fields else None
         if delta is not None:
             self.has_delta = True
@@ -375,7 +383,9 @@ class GraphBuilder(Builder):
         entries: Legend = []
         if "data" in self.fields:
             entries.append(("", (Run("data", "value"), Run(" value"))))
-        if "grad" in self.fields:
+        if "grad" in self.fields and self.grad_title is not None:  # forward mode
+            entries.append(("", (Run(self.grad_title, "grad"), Run(" of each node"))))
+        elif "grad" in self.fields:
             root = safe_text(roots[0].label) if len(roots) == 1 else ""
             of: tuple[Run, ...]
             delta: tuple[Run, ...]

@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NoReturn, Self
+from typing import Any, Literal, NoReturn, Self, overload
 
 from autodiff._collector import no_full_gc
 
@@ -238,7 +238,7 @@ class _Form:
     in a tuple in `_a` (primitives of arity > 2 or variadic).
     """
 
-    __slots__ = ("accumulate", "constant_first", "positions", "primitive", "values")
+    __slots__ = ("accumulate", "constant_first", "local", "positions", "primitive", "values")
 
     def __init__(self, primitive: Primitive, values: int, constant_first: bool,
                  positions: tuple[int, ...]) -> None:
@@ -250,6 +250,11 @@ class _Form:
             _accumulate if values == 0 else _accumulate_binary if values == 2
             else _accumulate_unary if primitive.arity == 1
             else _accumulate_second if constant_first else _accumulate_first)
+        # the float local derivatives, for Value.partials() (forward mode sweeps them)
+        self.local: Callable[[Value], tuple[float, ...]] = (
+            _local if values == 0 else _local_binary if values == 2
+            else _local_unary if primitive.arity == 1
+            else _local_second if constant_first else _local_first)
 
     def __repr__(self) -> str:
         return f"<form of {self.primitive.name!r}: {self.values} Value operand(s)>"
@@ -565,13 +570,39 @@ class Value:
             return (self._a,)
         return (self._b, self._a) if form.constant_first else (self._a, self._b)
 
-    def partials(self) -> tuple[float, ...]:
+    @overload
+    def partials(self, create_graph: Literal[False] = False) -> tuple[float, ...]: ...
+    @overload
+    def partials(self, create_graph: bool) -> tuple[Value | float, ...]: ...
+    def partials(self, create_graph: bool = False) -> tuple[Value | float, ...]:
         """The local derivatives ∂self/∂x for every x in `inputs`, as floats
         (the primitive's `partials` in float mode). OverflowError where one is
-        not finite (the numeric policy)."""
-        if self._op is None:
+        not finite (the numeric policy).
+
+        With `create_graph=True`, the same derivatives from `partials` evaluated
+        with the Values themselves: graphs that can be differentiated again
+        (`grad(create_graph=True)` and forward mode's tangent graphs use them), a
+        derivative that depends on no Value staying a float. The float ones are
+        checked first, so the numeric policy is the same in both modes.
+        """
+        form = self._op
+        if form is None:
             return ()
-        return tuple(_checked(self, _all_partials(self)))
+        floats = form.local(self)
+        if not create_graph:
+            return floats
+        args = self.args
+        try:
+            every = form.primitive.partials(self, *args)
+        except (ArithmeticError, ValueError) as exc:
+            raise _derivative_error(self, exc) from None
+        locals_: list[Value | float] = []
+        for d in _pick(form, every, args):
+            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
+                raise TypeError(f"{form.primitive.name}: partials must return Values or "
+                                f"numbers, got {type(d).__name__}: {_short(d)}")
+            locals_.append(d if isinstance(d, Value) else float(d))
+        return tuple(locals_)
 
     def __repr__(self) -> str:
         parts = [f"{self.data:.4g}", f"grad={self.grad:.4g}"]
@@ -858,15 +889,18 @@ class scope:
 _FINISH = object()
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
     Iterative depth-first search following operand order, so the order is the
-    same on every run (it never depends on `id()` or on set iteration).
+    same on every run (it never depends on `id()` or on set iteration). With a
+    sequence of roots, every node any of them depends on, once, each after its
+    inputs: the first root's order, then what the second adds, and so on.
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Any] = [root]  # nodes to visit; _FINISH above a node: "its inputs are done"
+    # nodes to visit; _FINISH above a node: "its inputs are done"
+    stack: list[Any] = [root] if isinstance(root, Value) else _roots(root)[::-1]
     push, pop, visit, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         v = pop()
@@ -896,12 +930,28 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _roots(roots: object) -> list[Value]:
+    """A sequence of roots as a list, each checked to be a Value."""
+    if not isinstance(roots, Sequence) or isinstance(roots, str):
+        raise TypeError(f"expected a Value or a sequence of Values, got {type(roots).__name__}")
+    for i, r in enumerate(roots):
+        if not isinstance(r, Value):
+            raise TypeError(f"expected Values as roots; item {i} is {type(r).__name__}: "
+                            f"{_short(r)}")
+    return list(roots)
+
+
 def _sweep(order: list[Value], seed: float,
            after_step: Callable[[Value], None] | None = None) -> None:
     """The reverse sweep: with every `.grad` in `order` at 0.0, set the root's
     (the last node) to `seed` and let each operation, from the root down, add
     ∂n/∂x · n.grad to each input x. `after_step(n)` runs after each operation n."""
     order[-1].grad = seed
+    _propagate(order, after_step)
+
+
+def _propagate(order: list[Value], after_step: Callable[[Value], None] | None) -> None:
+    """The body of the sweep: the gradients of the seeded nodes passed down `order`."""
     if after_step is None:
         for v in reversed(order):
             form = v._op
@@ -924,21 +974,37 @@ def _restore(order: list[Value], saved: list[float] | None) -> None:
             v.grad = g
 
 
-def reverse_sweep(root: Value, seed: Number = 1.0, *,
+def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number] = 1.0, *,
                   after_step: Callable[[Value], None] | None = None) -> dict[Value, float]:
     """The gradient seed·∂root/∂n of every node n of root's graph, by the sweep
     `backward()` runs, leaving every `.grad` as it was.
+
+    Several roots r_1 … r_m with seeds v_1 … v_m (a sequence of as many numbers,
+    or one number for all) give Σ_k v_k·∂r_k/∂n in the same single sweep: the
+    vector-Jacobian product vᵀJ of the roots (`autodiff.vjp`).
 
     `after_step(n)` is called after each operation n (root first) has passed its
     gradient on; during the call `x.grad` holds the running gradient of every
     node x of this sweep alone. The Stepper watches the sweep this way.
     """
+    if isinstance(root, Value):
+        roots, seeds = [root], [_seed(seed)]
+    else:
+        roots = _roots(root)
+        if isinstance(seed, Sequence):
+            if len(seed) != len(roots):
+                raise ValueError(f"reverse_sweep(): {len(roots)} roots but {len(seed)} seeds")
+            seeds = [_seed(s) for s in seed]
+        else:
+            seeds = [_seed(seed)] * len(roots)
     order = topological_order(root)
     saved = list(map(_grad_of, order))
     try:
         for v in order:
             v.grad = 0.0
-        _sweep(order, _seed(seed), after_step)
+        for r, s in zip(roots, seeds, strict=True):
+            r.grad += s
+        _propagate(order, after_step)
         return dict(zip(order, map(_grad_of, order), strict=True))
     finally:
         _restore(order, saved)
@@ -964,17 +1030,7 @@ def _graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
         g = adjoint.get(v)
         if form is None or g is None:
             continue
-        v.partials()  # the numeric policy, as in the float sweep
-        args = v.args
-        try:
-            every = form.primitive.partials(v, *args)
-        except (ArithmeticError, ValueError) as exc:
-            raise _derivative_error(v, exc) from None
-        for x, d in zip(v.inputs, _pick(form, every, args), strict=True):
-            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
-                raise TypeError(f"{form.primitive.name}: partials must return Values or "
-                                f"numbers, got {type(d).__name__}: {_short(d)}")
-            local: Value | float = d if isinstance(d, Value) else float(d)
+        for x, local in zip(v.inputs, v.partials(create_graph=True), strict=True):
             term = local if type(g) is float and g == 1.0 else g * local
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
@@ -1044,6 +1100,43 @@ def _accumulate_second(v: Value) -> None:  # f(c, x): the Value second
         a.grad += d * v.grad
     else:
         _accumulate(v, ds)
+
+
+# The same for Value.partials(): the float derivatives by the Value operands, fast
+# where they are plain finite floats, by the checked path (and its errors) otherwise.
+
+
+def _local(v: Value, every: object = None) -> tuple[float, ...]:
+    return tuple(_checked(v, _all_partials(v) if every is None else every))
+
+
+def _local_unary(v: Value) -> tuple[float, ...]:
+    ds = _partials_of(v, v._a.data)
+    if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
+        return ds
+    return _local(v, ds)
+
+
+def _local_binary(v: Value) -> tuple[float, ...]:
+    ds = _partials_of(v, v._a.data, v._b.data)
+    if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
+            and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
+        return ds
+    return _local(v, ds)
+
+
+def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c)
+    ds = _partials_of(v, v._a.data, v._b)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
+        return (d,)
+    return _local(v, ds)
+
+
+def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x)
+    ds = _partials_of(v, v._b, v._a.data)
+    if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
+        return (d,)
+    return _local(v, ds)
 
 
 def _accumulate_add(v: Value) -> None:
@@ -1176,6 +1269,14 @@ for _form, _step in ((_ADD_VV, _accumulate_add), (_ADD_VC, _accumulate_pass),
                      (_MUL_CV, _accumulate_mul_constant), (_NEG_1, _accumulate_negate),
                      (_RELU, _accumulate_relu)):
     _form.accumulate = _step
-del _form, _step
+_ONES, _ONE, _ONE_MINUS_ONE, _MINUS_ONE = (1.0, 1.0), (1.0,), (1.0, -1.0), (-1.0,)
+for _form, _local_step in (
+        (_ADD_VV, lambda v: _ONES), (_ADD_VC, lambda v: _ONE), (_ADD_CV, lambda v: _ONE),
+        (_SUB_VV, lambda v: _ONE_MINUS_ONE), (_SUB_VC, lambda v: _ONE),
+        (_SUB_CV, lambda v: _MINUS_ONE), (_MUL_VV, lambda v: (v._b.data, v._a.data)),
+        (_MUL_VC, lambda v: (v._b,)), (_MUL_CV, lambda v: (v._b,)),
+        (_NEG_1, lambda v: _MINUS_ONE), (_RELU, lambda v: _ONE if v.data > 0.0 else (0.0,))):
+    _form.local = _local_step
+del _form, _step, _local_step
 
 from autodiff import ops as _ops  # noqa: E402  (the elementary functions need Value)

@@ -18,16 +18,30 @@ gradient the step changes) and their edges in a second colour;
 `stepper.layout_frame()` holds every number at its widest, to lay the graph
 out once for all frames (as `autodiff.frames` does for the widget, the HTML
 player and the GIF: `stepper.save_html(path)`, `stepper.save_gif(path)`).
+
+`Stepper(root, tangents={x: 1.0})` steps through forward mode instead: one
+step per node in topological order, its value and its tangent together,
+
+    ṅ = Σ_i ∂n/∂a_i · ȧ_i
+
+from the tangents of the inputs given (every other leaf's is 0), so the
+frames show the tangents filling in from the inputs towards the root (Baydin
+et al.'s forward tangent trace). Its numbers are the forward sweep's
+(`autodiff.forward.Linearization`); the graph's `.grad` are not touched.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
+from autodiff.forward import Linearization
 from autodiff.typeset import delta_label
 
 if TYPE_CHECKING:
@@ -56,7 +70,8 @@ class Stepper:
     The backward steps watch the sweep `backward()` runs (`reverse_sweep`), so
     their numbers are exactly `backward()`'s."""
 
-    def __init__(self, root: Value, *, number_format: str = ".4g") -> None:
+    def __init__(self, root: Value, *, number_format: str = ".4g",
+                 tangents: Mapping[Value, float] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
         format(1.0, number_format)
@@ -64,12 +79,18 @@ class Stepper:
         self.nodes = topological_order(root)
         self._fmt = number_format
         self.names = _names(self.nodes)
+        self.mode = "reverse" if tangents is None else "forward"
         self.gradients: dict[Value, float] = {}
+        self.tangents: dict[Value, float] = {}
+        """Forward mode: every node's tangent (0 where it depends on no tangent given)."""
         self.steps: list[Step] = []
-        self._updates: list[tuple[tuple[Value, float], ...]] = []  # per backward step
+        self._updates: list[tuple[tuple[Value, float], ...]] = []  # per backward/tangent step
         self._widest_texts: dict[tuple[Value, str], str] | None = None
-        self._forward_steps()
-        self._backward_steps()
+        if tangents is None:
+            self._forward_steps()
+            self._backward_steps()
+        else:
+            self._tangent_steps(tangents)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -88,13 +109,49 @@ class Stepper:
     def _expression(self, v: Value) -> str:
         return v.primitive.write(*self._shown(v))  # type: ignore[union-attr]
 
+    def _value_text(self, v: Value) -> str:
+        if v.primitive is not None:
+            return f"{self.names[v]} = {self._expression(v)} = {self._n(v.data)}"
+        return f"{self.names[v]} = {self._n(v.data)}  (input)"
+
     def _forward_steps(self) -> None:
         for v in self.nodes:
-            if v.primitive is not None:
-                text = f"{self.names[v]} = {self._expression(v)} = {self._n(v.data)}"
-            else:
-                text = f"{self.names[v]} = {self._n(v.data)}  (input)"
-            self.steps.append(Step("forward", v, text))
+            self.steps.append(Step("forward", v, self._value_text(v)))
+
+    def _tangent_steps(self, seeds: Mapping[Value, float]) -> None:
+        """Forward mode: each node's value and tangent, inputs first."""
+        if not isinstance(seeds, Mapping):
+            raise TypeError(f"tangents must be a mapping input Value -> number, got "
+                            f"{type(seeds).__name__}")
+        inside = set(self.nodes)
+        for x, t in seeds.items():
+            if not isinstance(x, Value) or x not in inside:
+                raise ValueError(f"tangents: {x!r} is not a node of this graph")
+            if isinstance(t, bool) or not isinstance(t, Real):
+                raise TypeError(f"tangents: the tangent of {self.names[x]} must be a number, got "
+                                f"{type(t).__name__}")
+        inputs = list(seeds)
+        swept = Linearization([self.root], inputs).node_tangents([seeds[x] for x in inputs])
+        self.tangents = {v: swept.get(v, 0.0) for v in self.nodes}
+        for v in self.nodes:
+            t = self.tangents[v]
+            line = f"  {_dotted(self.names[v])} = {self._n(t)}"
+            if v.primitive is not None and v not in seeds and v in swept:
+                texts = v.primitive.derivative_texts(self.names[v], *self._shown(v))
+                formulas = [f for f, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
+                terms = []
+                for x, d, formula in zip(v.inputs, v.partials(), formulas, strict=True):
+                    local = formula if formula.replace("−", "-") == self._n(d) else (
+                        f"{formula} = {self._n(d)}")
+                    terms.append(f"({local})·{self._n(self.tangents[x])}")
+                rule = " + ".join(f"∂{self.names[v]}/∂{self.names[x]}·{_dotted(self.names[x])}"
+                                  for x in v.inputs)
+                line = (f"  {_dotted(self.names[v])} = {rule} = {' + '.join(terms)}"
+                        f" = {self._n(t)}")
+            elif v.primitive is not None and v not in seeds:
+                line += "  (depends on no input with a tangent)"
+            self.steps.append(Step("forward", v, f"{self._value_text(v)}\n{line}"))
+            self._updates.append(((v, t),))
 
     def _grad(self, v: Value) -> str:
         """How the steps write v's gradient: 'δ_1^(2)' at u_1^(2), else 't3.grad'."""
@@ -146,9 +203,13 @@ class Stepper:
             raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
         forward = len(self.nodes)
         active = self.steps[k].node
+        grads: dict[Value, float] = {}
+        if self.mode == "forward":  # value and tangent of each node together
+            for updates in self._updates[: k + 1]:
+                grads.update(updates)
+            return set(self.nodes[: k + 1]), grads, active
         if k < forward:
             return set(self.nodes[: k + 1]), {}, active
-        grads: dict[Value, float] = {}
         for updates in self._updates[: k - forward + 1]:
             grads.update(updates)
         return set(self.nodes), grads, active
@@ -185,7 +246,7 @@ class Stepper:
             return self._n(number).ljust(width[v, field])
 
         return _diagram([self.root], text=text, highlight=[active], receivers=self.receivers(k),
-                        **{"names": self.names, **draw_options})
+                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
@@ -194,7 +255,7 @@ class Stepper:
 
         widest = self._widest()
         return _diagram([self.root], text=lambda v, field: widest[v, field],
-                        **{"names": self.names, **draw_options})
+                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 
@@ -233,8 +294,20 @@ class Stepper:
             self._widest_texts = widest
         return self._widest_texts
 
+    @property
+    def _grad_title(self) -> str | None:
+        """What the diagrams call the number under a node's value: its tangent in
+        forward mode (its gradient otherwise, the diagrams' default)."""
+        return "tangent" if self.mode == "forward" else None
+
     def _widths(self) -> dict[tuple[Value, str], int]:
         return {key: len(text) for key, text in self._widest().items()}
+
+
+def _dotted(name: str) -> str:
+    """The tangent's name: a dot over the first letter (ẋ1, ṫ3, Ė), precomposed
+    where Unicode has the letter."""
+    return unicodedata.normalize("NFC", name[:1] + "\u0307") + name[1:]
 
 
 def _names(nodes: list[Value]) -> dict[Value, str]:

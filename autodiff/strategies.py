@@ -12,6 +12,10 @@
     def test_my_primitive(expr):
         assert gradcheck(expr, expr.inputs).ok
 
+    @given(expressions(max_outputs=3))               # f: Rⁿ → Rᵐ, for Jacobian checks
+    def test_jacobians(expr):
+        assert jacobian(expr, expr.inputs, mode="fwd") == approx(jacobian(expr, expr.inputs))
+
 Conventions follow Hypothesis's own: functions returning a `SearchStrategy`,
 plural names, keyword-only options validated when the strategy is built.
 (`mlps()`, random networks, is `nn.strategies.mlps`: autodiff knows no nn.)
@@ -35,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 try:
     from hypothesis import strategies as st
@@ -104,15 +109,20 @@ class Expression:
 
     inputs: tuple[float, ...]
     steps: tuple[Step, ...]
+    outputs: tuple[int, ...] | None = None
+    """None: one output, the last step, and calling returns a Value. Otherwise
+    the nodes returned (indices as for `Operand`), and calling returns a tuple."""
 
-    def __call__(self, *args: Value | float) -> Value:
+    def __call__(self, *args: Value | float) -> Any:
         if len(args) != len(self.inputs):
             raise TypeError(f"this expression takes {len(self.inputs)} inputs, got {len(args)}")
         nodes: list[Value] = [a if isinstance(a, Value) else Value(a) for a in args]
         for step in self.steps:
             nodes.append(step.primitive(*(nodes[o] if type(o) is int else o
                                           for o in step.operands)))
-        return nodes[-1]
+        if self.outputs is None:
+            return nodes[-1]
+        return tuple(nodes[o] for o in self.outputs)
 
     def __str__(self) -> str:
         names = [f"x{i}" for i in range(len(self.inputs))]
@@ -122,10 +132,13 @@ class Expression:
             texts = [names[o] if type(o) is int else repr(o) for o in step.operands]
             names.append(f"t{k + 1}")
             lines.append(f"{names[-1]} = {step.primitive.write(*texts)}")
+        if self.outputs is not None:
+            lines.append("outputs: " + ", ".join(names[o] for o in self.outputs))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Expression({len(self.inputs)} inputs, {len(self.steps)} steps)"
+        outputs = "" if self.outputs is None else f", {len(self.outputs)} outputs"
+        return f"Expression({len(self.inputs)} inputs, {len(self.steps)} steps{outputs})"
 
 
 _SHIFTS = tuple(sign * k for k in (1, 2, 3, 4, 6, 8) for sign in (1, -1))  # × margin
@@ -151,7 +164,8 @@ def _evaluated(op: Primitive, operands: list[float]) -> Value | None:
 
 
 @st.composite
-def _expressions(draw, n_inputs, elements, max_steps, operations, margin, bound) -> Expression:
+def _expressions(draw, n_inputs, elements, max_steps, operations, margin, bound,
+                 n_outputs=None) -> Expression:
     k = draw(n_inputs)
     inputs = tuple(draw(elements) for _ in range(k))
     for x in inputs:
@@ -193,7 +207,16 @@ def _expressions(draw, n_inputs, elements, max_steps, operations, margin, bound)
             add(Step(tanh, (index,)), math.tanh(result.data))
     if not steps:  # every drawn operation was unsafe: fall back to a product
         steps.append(Step(primitives["*"], (0, k - 1)))
-    return Expression(inputs, tuple(steps))
+    if n_outputs is None:
+        return Expression(inputs, tuple(steps))
+    # the last step, then distinct earlier nodes counted back from the newest (so
+    # that examples shrink towards recent results), repeats once none is left
+    nodes = list(range(k + len(steps) - 1, -1, -1))
+    outputs = [nodes.pop(0)]
+    for _ in range(draw(n_outputs) - 1):
+        outputs.append(nodes.pop(draw(st.integers(0, len(nodes) - 1))) if nodes
+                       else outputs[draw(st.integers(0, len(outputs) - 1))])
+    return Expression(inputs, tuple(steps), tuple(outputs))
 
 
 def _shifted(op: Primitive, operands: list[Operand], values_: list[float], margin: float,
@@ -215,7 +238,8 @@ def _shifted(op: Primitive, operands: list[Operand], values_: list[float], margi
 def expressions(*, min_inputs: int = 1, max_inputs: int = 3,
                 elements: st.SearchStrategy[float] | None = None, max_steps: int = 8,
                 operations: Sequence[Primitive | str] | None = None, margin: float = 0.25,
-                bound: float = 20.0) -> st.SearchStrategy[Expression]:
+                bound: float = 20.0, min_outputs: int = 1,
+                max_outputs: int = 1) -> st.SearchStrategy[Expression]:
     """Random differentiable expressions of `min_inputs` to `max_inputs`
     inputs drawn from `elements` (default `values()`, floats in [−2, 2]):
     DAGs of 1 to `max_steps` operations drawn from `operations` (primitives or
@@ -223,13 +247,23 @@ def expressions(*, min_inputs: int = 1, max_inputs: int = 3,
     nodes or numbers drawn from `elements`, each at least `margin` away from
     the primitive's poles, kinks and domain edges at `expr.inputs` (shifted by
     a multiple of margin where it would not be), and every step's value at
-    most `bound` in size (squashed by tanh where it would not be)."""
+    most `bound` in size (squashed by tanh where it would not be).
+
+    With `max_outputs` > 1 the expressions are functions Rⁿ → Rᵐ with m from
+    `min_outputs` to `max_outputs`, for Jacobian checks: `expr(*values)`
+    returns a tuple of m Values, the last step and distinct earlier nodes
+    (inputs possibly among them; a node repeats only when there are fewer
+    nodes than outputs). With `max_outputs` = 1 (the default) it returns one
+    Value."""
     for name, n in (("min_inputs", min_inputs), ("max_inputs", max_inputs),
-                    ("max_steps", max_steps)):
+                    ("max_steps", max_steps), ("min_outputs", min_outputs),
+                    ("max_outputs", max_outputs)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InvalidArgument(f"{name}={n!r} must be a positive int")
     if min_inputs > max_inputs:
         raise InvalidArgument(f"min_inputs={min_inputs} exceeds max_inputs={max_inputs}")
+    if min_outputs > max_outputs:
+        raise InvalidArgument(f"min_outputs={min_outputs} exceeds max_outputs={max_outputs}")
     ops = builtin_operations() if operations is None else _primitives(operations)
     if not check_number("margin", margin) > 0 or not check_number("bound", bound) > 1:
         raise InvalidArgument("margin must be > 0 and bound > 1")
@@ -238,7 +272,8 @@ def expressions(*, min_inputs: int = 1, max_inputs: int = 3,
     elif not isinstance(elements, st.SearchStrategy):
         raise InvalidArgument(f"elements={elements!r} must be a SearchStrategy of floats")
     return _expressions(st.integers(min_inputs, max_inputs), elements, max_steps, ops,
-                        margin, bound)
+                        margin, bound,
+                        None if max_outputs == 1 else st.integers(min_outputs, max_outputs))
 
 
 def _primitives(operations: object) -> tuple[Primitive, ...]:

@@ -137,6 +137,19 @@ def test_fast_sweep_steps_agree_with_partials():
         n.zero_grad()
 
 
+def test_fast_partials_agree_with_the_checked_path():
+    """Value.partials() has hand-inlined results for +, −, ×, neg, relu and checked
+    fast paths for one- and two-operand forms (forward mode reads them): each must
+    equal the primitive's partials through the general, checked path."""
+    from autodiff.engine import _local
+
+    nodes = [n for group in _every_form() for n in group]
+    for n in nodes:
+        fast = n.partials()
+        assert type(fast) is tuple and all(type(d) is float for d in fast), n.op
+        assert fast == _local(n), n.op
+
+
 def test_structure_op_inputs_args():
     x, y = Value(2.0, "x"), Value(3.0, "y")
     assert (x * x).inputs == (x, x)
@@ -307,6 +320,43 @@ def test_topological_order_puts_inputs_first_and_is_deterministic():
     assert order[-1] is f and len(position) == len(order)
     assert all(position[i] < position[v] for v in order for i in v.inputs)
     assert [v.op for v in order] == [v.op for v in topological_order(build(0.3)[2])]
+
+
+def test_several_roots_share_one_order_and_one_reverse_sweep():
+    from autodiff.engine import reverse_sweep
+
+    x, y = Value(0.5, "x"), Value(-1.5, "y")
+    a = x * y
+    b = a.sin() + x
+    c = a * 3  # a is also a root, and an input of b and c
+    order = topological_order([b, c, a])
+    position = {v: i for i, v in enumerate(order)}
+    assert len(position) == len(order) == len(set(topological_order(b)) | {c})
+    assert all(position[i] < position[v] for v in order for i in v.inputs)
+    assert order[:len(topological_order(b))] == topological_order(b)  # the first root's order
+    x.grad = 7.0
+    seeds = [2.0, -0.5, 0.25]
+    swept = reverse_sweep([b, c, a], seeds)
+    for leaf in (x, y):
+        expected = sum(s * g for s, (g,) in zip(seeds, (grad(b, [leaf]), grad(c, [leaf]),
+                                                        grad(a, [leaf])), strict=True))
+        assert swept[leaf] == pytest.approx(expected, rel=1e-15)
+    assert x.grad == 7.0 and all(v.grad == 0.0 for v in order if v is not x)  # restored
+    assert reverse_sweep([b], 1.0) == reverse_sweep(b)
+    with pytest.raises(ValueError, match="2 roots but 1 seeds"):
+        reverse_sweep([b, c], [1.0])
+    with pytest.raises(TypeError, match="item 1 is float"):
+        topological_order([b, 1.0])
+
+
+def test_partials_with_create_graph_are_graphs_where_they_depend_on_values():
+    x, y = Value(0.5), Value(2.0)
+    product, shifted, sine = x * y, x + 1, x.sin()
+    assert product.partials(create_graph=True) == (y, x)  # ∂(x·y) = (y, x): the leaves
+    assert shifted.partials(create_graph=True) == (1.0,)  # a constant stays a float
+    (cos_x,) = sine.partials(create_graph=True)
+    assert cos_x.op == "cos" and cos_x.data == sine.partials()[0]
+    assert grad(cos_x, [x]) == [-math.sin(0.5)]  # differentiable again
 
 
 def test_deep_chain_needs_no_recursion():

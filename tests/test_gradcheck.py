@@ -8,7 +8,7 @@ from hypothesis import find, given, settings
 
 import autodiff
 import nn
-from autodiff import GradcheckError, Value, gradcheck, ops
+from autodiff import GradcheckError, Value, gradcheck, gradgradcheck, ops
 from autodiff.strategies import Step, expressions, values
 
 
@@ -287,3 +287,127 @@ def test_models_are_labelled_by_parameter_name_and_restored_even_after_errors():
     assert model.state_dict() == before
     with pytest.raises(ValueError, match="twice"):
         gradcheck(lambda: model([1.0, 1.0])[0], [model.parameters()[0]] * 2)
+
+
+# -- checks that scale: modes, orders, random directions -----------------------------
+
+
+def test_both_modes_are_checked_against_differences_and_against_each_other():
+    result = gradcheck(lambda x, y: (x * y).tanh() + y.exp() / x, [0.7, -1.3],
+                       modes=("rev", "fwd"))
+    assert result.ok and [r.derivative for r in result.rows] == [
+        "∂f/∂x [rev]", "∂f/∂x [fwd]", "∂f/∂y [rev]", "∂f/∂y [fwd]"]
+    assert [r.mode for r in result.rows] == ["rev", "fwd"] * 2
+    assert "modes rev and fwd" in result.summary
+    rev, fwd = result.rows[0].analytic, result.rows[1].analytic
+    assert abs(rev - fwd) <= 4e-16 * abs(rev)  # the same partials, summed in another order
+
+
+def test_a_wrong_reverse_step_shows_as_a_disagreement_between_the_modes(monkeypatch):
+    def wrong_mul(v):
+        a, b, g = v._a, v._b, v.grad
+        a.grad += b.data * g
+        b.grad += a.data * g * (1 + 1e-9)  # far below what differences can see
+
+    monkeypatch.setattr(ops.mul._forms.value_value, "accumulate", wrong_mul)
+    plain = gradcheck(lambda x, y: x * y, [0.5, 2.0], raise_exception=False)
+    assert plain.ok  # 1e-9 hides in the finite differences' tolerance ...
+    both = gradcheck(lambda x, y: x * y, [0.5, 2.0], modes=("rev", "fwd"),
+                     raise_exception=False)
+    assert not both.ok  # ... but not from forward mode
+    (disagreement,) = [r for r in both.rows if not r.ok]
+    assert disagreement.derivative == "∂f/∂y fwd vs rev" and disagreement.mode == "fwd and rev"
+    assert "more than the rounding bound" in disagreement.note
+
+
+def test_order_two_checks_second_derivatives_by_both_modes(monkeypatch):
+    f = lambda x, y: x**2 * y + (x * y).tanh()  # noqa: E731
+    result = gradcheck(f, [3.0, 2.0], modes=("fwd", "rev"), order=2)
+    assert result.ok and len(result.rows) == 4 + 8 and result.rows[4].order == 2
+    assert result.rows[4].derivative == "∂²f/∂x∂x [fwd]"
+    second = [r.analytic for r in gradgradcheck(f, [3.0, 2.0]).rows]
+    assert [r.analytic for r in result.rows[4:] if r.mode == "rev"] == second
+    real = ops.sigmoid.partials
+
+    def wrong_in_graph_mode(out, a):  # first derivatives right, second ones wrong
+        return (out * (1.0 - out) * 1.0001,) if isinstance(out, Value) else real(out, a)
+
+    monkeypatch.setattr(ops.sigmoid, "partials", wrong_in_graph_mode)
+    bad = gradcheck(lambda x: x.sigmoid(), [0.4], modes=("fwd", "rev"), order=2,
+                    raise_exception=False)
+    assert [r.verdict for r in bad.rows] == ["ok", "ok", "FAIL", "FAIL"]
+
+
+def test_order_three_along_random_directions():
+    result = gradcheck(lambda x, y: (x * y).sin() + x.exp() * y, [0.3, -0.6], fast=True,
+                       order=3, modes=("rev", "fwd"))
+    assert result.ok and [r.derivative for r in result.rows][-2:] == [
+        "∂³f/∂u2∂v2∂w2 [rev]", "∂³f/∂u2∂v2∂w2 [fwd]"]
+    first = gradcheck(lambda x, y: (x * y).sin() + x.exp() * y, [0.3, -0.6], fast=True)
+    assert [r.analytic for r in first.rows] == [r.analytic for r in result.rows[:4:2]]
+
+
+def counting(f):
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return f()
+    return counted, calls
+
+
+def test_fast_check_of_a_network_costs_a_few_evaluations_not_one_per_parameter():
+    model = nn.MLP(2, [32, 32, 1], "tanh", seed=0)
+    before = model.state_dict()
+    loss, calls = counting(lambda: nn.squared_error(model([0.5, -1.0]), [0.2]))
+    result = gradcheck(loss, model.parameters(), fast=True)
+    assert result.ok and len(result.rows) == 2 and all(r.random_direction for r in result.rows)
+    assert model.num_parameters() == 1185 and len(calls) == 1 + 5 * 2
+    assert model.state_dict() == before
+    assert "along 2 random directions" in result.summary
+    again = gradcheck(loss, model.parameters(), fast=True)
+    other = gradcheck(loss, model.parameters(), fast=True, seed=1, directions=1)
+    assert again.rows == result.rows and other.rows[0].analytic != result.rows[0].analytic
+
+
+def test_a_failed_fast_check_falls_back_to_the_inputs_and_names_the_worst(monkeypatch):
+    model = nn.MLP(2, [3, 1], "tanh", seed=0)
+    right = ops.tanh.partials
+    monkeypatch.setattr(ops.tanh, "partials", lambda out, a: tuple(
+        d * 1.001 for d in right(out, a)))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda: nn.squared_error(model([0.5, -1.0]), [0.2]),
+                  model.named_parameters(), fast=True)
+    result = info.value.result
+    n = model.num_parameters()
+    assert len(result.rows) == 2 + n and not any(r.random_direction for r in result.rows[2:])
+    assert "per-input rows of order 1 follow" in result.note
+    assert not result.worst.random_direction  # the message names an input ...
+    assert str(info.value).startswith(f"gradient check failed: worst is ∂f/∂{result.worst.label}")
+    assert "The primitive 'tanh' is wrong" in result.diagnosis  # ... and the primitive
+    alone = gradcheck(lambda: nn.squared_error(model([0.5, -1.0]), [0.2]),
+                      model.named_parameters(), fast=True, fallback=False, raise_exception=False)
+    assert len(alone.rows) == 2 and not alone.ok and not alone.note
+
+
+def test_a_failure_weighs_the_discrepancy_against_the_differences_own_uncertainty():
+    with pytest.raises(GradcheckError, match=r"finite-difference uncertainty \S+, discrepancy 2"
+                                             r": the analytic derivative is wrong"):
+        gradcheck(lambda x, y: x * y.data + y, [2.0, 5.0])
+    row = gradcheck(lambda x: x.sin(), [1.0]).rows[0]
+    assert 0 < row.uncertainty < row.tolerance and row.abs_error < row.uncertainty
+    table = str(gradcheck(lambda x: x * x.data, [2.0], raise_exception=False))
+    assert "FAIL (tolerance" in table and "FD uncertainty" in table
+
+
+@pytest.mark.parametrize("options, error, words", [
+    ({"modes": ("reverse",)}, ValueError, "modes"),
+    ({"modes": "rev"}, ValueError, "modes"),
+    ({"modes": ("rev", "rev")}, ValueError, "modes"),
+    ({"order": 0}, ValueError, "order"),
+    ({"directions": 0, "fast": True}, ValueError, "directions"),
+    ({"seed": "1", "fast": True}, TypeError, "seed"),
+])
+def test_bad_options_of_the_scaling_checks(options, error, words):
+    with pytest.raises(error, match=words):
+        gradcheck(lambda x: x * x, [1.0], **options)

@@ -1,14 +1,17 @@
 """Property tests: random expressions and networks against finite differences,
-and the algebraic laws of the gradient (second order: test_second_order.py)."""
+the algebraic laws of the gradient (second order: test_second_order.py), and
+forward mode against reverse mode on random several-output DAGs."""
 
+import math
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import Value, grad, gradcheck, topological_order
-from autodiff.strategies import expressions, values
+from autodiff import Value, grad, gradcheck, jacobian, jvp, ops, primitive, topological_order, vjp
+from autodiff.forward import Linearization
+from autodiff.strategies import builtin_operations, expressions, values
 from nn.strategies import mlps
 
 
@@ -86,3 +89,43 @@ def test_gradients_are_bit_identical_across_runs(expr):
         return [x.grad.hex() for x in xs], [v.op for v in topological_order(out)]
 
     assert run() == run()
+
+
+# a user primitive, so that the forward-mode properties cover one: forward mode
+# comes from its partials with nothing else defined
+softsign = primitive("softsign_prop", lambda a: a / (1 + abs(a)),
+                     lambda out, a: (1 / (1 + ops.abs(a)) ** 2,), singular_distance=abs)
+WITH_USER = (*builtin_operations(), softsign)
+FEW_WITH_USER = (softsign, "+", "-", "*", "sin", "max")  # the user primitive in most examples
+units = st.lists(st.floats(-1, 1), min_size=3, max_size=3)
+
+
+@given(expressions(max_outputs=4, operations=WITH_USER), units, st.lists(st.floats(-1, 1),
+                                                                         min_size=4, max_size=4))
+def test_jvp_and_vjp_are_adjoint(expr, u, v):
+    """⟨u, Jᵀv⟩ = ⟨Ju, v⟩: the forward sweep and the reverse sweep compute the same
+    linear map, to the rounding of their sums (bounded through |v|ᵀ|J||u|)."""
+    n, m = len(expr.inputs), len(expr.outputs)
+    u, v = u[:n], v[:m]
+    _, Ju = jvp(expr, expr.inputs, u)
+    _, pullback = vjp(expr, expr.inputs)
+    vJ = pullback(v)
+    lhs = math.fsum(a * b for a, b in zip(u, vJ, strict=True))
+    rhs = math.fsum(a * b for a, b in zip(Ju, v, strict=True))
+    xs = [Value(x) for x in expr.inputs]
+    lin = Linearization(list(expr(*xs)), xs)
+    scale = math.fsum(abs(b) * a for a, b in zip(lin.magnitude([abs(a) for a in u]), v,
+                                                  strict=True))
+    bound = 4 * (lin.operations + n + m) * sys.float_info.epsilon * scale
+    assert abs(lhs - rhs) <= bound, str(expr)
+
+
+@given(expressions(max_outputs=3, operations=FEW_WITH_USER))
+def test_jacobians_by_columns_and_by_rows_agree_to_rounding(expr):
+    rows, columns = jacobian(expr, expr.inputs), jacobian(expr, expr.inputs, mode="fwd")
+    xs = [Value(x) for x in expr.inputs]
+    lin = Linearization(list(expr(*xs)), xs)
+    for j in range(len(xs)):
+        e = [1.0 if i == j else 0.0 for i in range(len(xs))]
+        for i, bound in enumerate(lin.magnitude(e)):
+            assert abs(rows[i][j] - columns[i][j]) <= 1e-15 * bound, str(expr)

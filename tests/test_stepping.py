@@ -209,3 +209,69 @@ def test_receivers_are_the_inputs_whose_gradient_changes_each_once():
     assert [stepper.receivers(k) for k in range(len(stepper))] == [(), (), (), (a,)]
     with pytest.raises(IndexError, match="out of range"):
         stepper.receivers(4)
+
+
+def baydin():
+    """Baydin et al. (JMLR 2018): f = ln x1 + x1·x2 − sin x2 at (2, 5), nodes v1 … v5."""
+    from autodiff import ops
+
+    x1, x2 = Value(2.0, "x1"), Value(5.0, "x2")
+    v1 = ops.log(x1)
+    v2 = x1 * x2
+    v3 = ops.sin(x2)
+    v4 = v1 + v2
+    v5 = v4 - v3
+    for node, name in ((v1, "v1"), (v2, "v2"), (v3, "v3"), (v4, "v4"), (v5, "v5")):
+        node.label = name
+    return x1, x2, v5
+
+
+def test_forward_mode_steps_are_the_forward_tangent_trace():
+    from autodiff import jvp
+
+    x1, x2, v5 = baydin()
+    stepper = Stepper(v5, tangents={x1: 1.0})
+    texts = [str(s) for s in stepper.steps]
+    assert stepper.mode == "forward" and len(stepper) == 7
+    assert all(s.kind == "forward" for s in stepper.steps)
+    assert texts[0] == "x1 = 2  (input)\n  ẋ1 = 1"
+    assert texts[1].endswith("v̇1 = ∂v1/∂x1·ẋ1 = (1/x1 = 0.5)·1 = 0.5")
+    assert "v̇2 = ∂v2/∂x1·ẋ1 + ∂v2/∂x2·ẋ2 = (x2 = 5)·1 + (x1 = 2)·0 = 5" in texts[3]
+    assert "v̇3 = 0  (depends on no input with a tangent)" in texts[5]
+    assert texts[-1].endswith("= (1)·5.5 + (−1)·0 = 5.5")
+    assert stepper.tangents[v5] == 5.5 == jvp(lambda a, b: baydin_f(a, b), [2.0, 5.0],
+                                              [1.0, 0.0])[1]
+    assert stepper.gradients == {} and x1.grad == 0.0  # nothing on the graph changes
+    along_x2 = Stepper(v5, tangents={x2: 1.0})
+    assert along_x2.tangents[v5] == jvp(baydin_f, [2.0, 5.0], [0.0, 1.0])[1]
+
+
+def baydin_f(a, b):
+    from autodiff import ops
+
+    return ops.log(a) + a * b - ops.sin(b)
+
+
+def test_forward_mode_frames_fill_in_values_and_tangents_from_the_inputs():
+    x1, _, v5 = baydin()
+    stepper = Stepper(v5, tangents={x1: 1.0})
+    first = stepper.frame(0).source
+    assert "tangent 1" in first and "grad" not in first
+    assert len(re.findall(r"tangent\s+\?", first)) == 6
+    after_v4 = stepper.frame(4).source
+    assert "tangent 5.5" in after_v4 and len(re.findall(r"tangent\s+\?", after_v4)) == 2
+    assert "?" not in stepper.frame(6).source
+    assert "?" not in stepper.layout_frame().source
+
+
+@pytest.mark.parametrize("tangents, error, words", [
+    ({Value(1.0): 1.0}, ValueError, "not a node of this graph"),
+    ({"x1": 1.0}, ValueError, "not a node"),
+    ([1.0], TypeError, "mapping"),
+])
+def test_forward_mode_tangents_are_checked(tangents, error, words):
+    with pytest.raises(error, match=words):
+        Stepper(baydin()[2], tangents=tangents)
+    x1, _, v5 = baydin()
+    with pytest.raises(TypeError, match="tangent of x1 must be a number"):
+        Stepper(v5, tangents={x1: "1"})

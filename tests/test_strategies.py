@@ -95,6 +95,23 @@ def test_networks_have_data_and_keep_pre_activations_away_from_zero(net):
     assert isinstance(net.loss(), Value)
 
 
+@given(expressions(min_outputs=2, max_outputs=4))
+def test_several_outputs_are_the_last_step_and_distinct_earlier_nodes(expr):
+    outs = expr(*expr.inputs)
+    assert isinstance(outs, tuple) and 2 <= len(outs) == len(expr.outputs) <= 4
+    nodes = len(expr.inputs) + len(expr.steps)
+    assert expr.outputs[0] == nodes - 1  # the last step comes first
+    assert len(set(expr.outputs)) == min(len(expr.outputs), nodes)  # repeats only if needed
+    assert all(isinstance(o, Value) for o in outs)
+    assert str(expr).splitlines()[-1].startswith("outputs: ")
+    assert "outputs" in repr(expr)
+
+
+@given(expressions())
+def test_one_output_by_default_is_a_value(expr):
+    assert expr.outputs is None and isinstance(expr(*expr.inputs), Value)
+
+
 @pytest.mark.parametrize("make, words", [
     (lambda: values(min_value=2.0, max_value=1.0), "min_value"),
     (lambda: values(min_value=math.nan), "min_value"),
@@ -107,6 +124,8 @@ def test_networks_have_data_and_keep_pre_activations_away_from_zero(net):
     (lambda: expressions(operations=[len]), "not a primitive"),
     (lambda: expressions(margin=0), "margin"),
     (lambda: expressions(elements=[1.0]), "elements"),
+    (lambda: expressions(max_outputs=0), "max_outputs"),
+    (lambda: expressions(min_outputs=3, max_outputs=2), "min_outputs"),
     (lambda: mlps(max_depth=0), "max_depth"),
     (lambda: mlps(activations=("softmax",)), "activations"),
     (lambda: mlps(activations=("nonesuch",)), "activations"),
