@@ -18,7 +18,15 @@ Hypothesis strategies and needs Hypothesis.
 from importlib import import_module
 
 from autodiff import ops
-from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
+from autodiff.engine import (
+    Code,
+    Primitive,
+    Value,
+    primitive,
+    primitives,
+    scope,
+    topological_order,
+)
 from autodiff.functional import grad, zero_grad
 
 _LAZY = {
@@ -30,7 +38,7 @@ _LAZY = {
     "Stepper": "autodiff.stepping",
 }
 
-__all__ = ["Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
+__all__ = ["Code", "Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
            "topological_order", "zero_grad", *_LAZY]
 
 
