@@ -11,11 +11,13 @@ The engine (`Value`, `grad`, `scope`, the primitives in `autodiff.ops`, and
 `primitive` to define your own) has no dependencies. The tools are imported on
 first use, so that `graphviz` is needed only for drawing: `gradcheck`,
 `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
-(autodiff.drawing), `Stepper` (autodiff.stepping). `autodiff.strategies` holds
+(autodiff.drawing), `Stepper` (autodiff.stepping), `compile` (autodiff.compiling:
+a graph recorded once and replayed as generated Python). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from autodiff import ops
 from autodiff.engine import (
@@ -36,7 +38,15 @@ _LAZY = {
     "GradcheckResult": "autodiff.checking",
     "draw": "autodiff.drawing",
     "Stepper": "autodiff.stepping",
+    "compile": "autodiff.compiling",
+    "Compiled": "autodiff.compiling",
+    "TraceError": "autodiff.compiling",
 }
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers
+    from autodiff.compiling import Compiled as Compiled
+    from autodiff.compiling import TraceError as TraceError
+    from autodiff.compiling import compile as compile
 
 __all__ = ["Code", "Primitive", "Value", "grad", "ops", "primitive", "primitives", "scope",
            "topological_order", "zero_grad", *_LAZY]
