@@ -56,7 +56,7 @@ from autodiff.tracing import Trace, TraceError, _split, flatten, rebuild, record
 __all__ = ["Compiled", "TraceError", "compile"]
 
 _data = attrgetter("data")
-BACKENDS = ("python",)
+BACKENDS = ("python", "numpy", "auto")
 
 
 @dataclass
@@ -164,7 +164,7 @@ class Compiled:
     def _compile(self, args: Sequence[object]) -> _Variant:
         start = time.perf_counter()
         trace = record(self.fn, args)
-        variant = _python(trace, self.inline)
+        variant = _BACKEND[self.backend](trace, self.inline)
         variant.seconds = time.perf_counter() - start
         self.compile_seconds += variant.seconds
         self.traces += 1
@@ -196,13 +196,40 @@ def _python(trace: Trace, inline: bool) -> _Variant:
                     [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
 
 
+def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Variant:
+    try:
+        from autodiff import levels
+    except ImportError as exc:
+        if only_where_it_wins:
+            return _python(trace, inline)
+        raise ImportError("compile(backend='numpy') needs NumPy: pip install numpy") from exc
+    levelled = levels.levelled(trace)
+    if only_where_it_wins and not levelled.wins:
+        return _python(trace, inline)
+    program = levelled.program()
+    reads = program.reads
+    return _Variant([g.where for g in trace.guards], program, program.function(), reads,
+                    [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
+
+
+def _auto(trace: Trace, inline: bool) -> _Variant:
+    return _numpy(trace, inline, only_where_it_wins=True)
+
+
+_BACKEND = {"python": _python, "numpy": _numpy, "auto": _auto}
+
+
 def compile(fn: Callable[..., object], *example_args: object, backend: str = "python",
             inline: bool = True, max_traces: int = 8) -> Compiled:
     """`fn` recorded once and written as a program; see the module's docstring.
 
     With `example_args` the program is recorded now (for their shape);
-    without, at the first call. `inline=False` names every value (one line per
-    primitive, as in Baydin et al.'s tables).
+    without, at the first call. `backend="numpy"` runs the graph level by level
+    with NumPy arrays, for wide graphs (not bit-identical; see
+    `autodiff.levels`); `backend="auto"` takes NumPy where it is installed and
+    wins (at least `levels.WIDE` nodes per array operation, every primitive with
+    an `array_code`), else Python. `inline=False` names every value (one line
+    per primitive, as in Baydin et al.'s tables).
     """
     compiled = Compiled(fn, backend=backend, inline=inline, max_traces=max_traces)
     if example_args:
