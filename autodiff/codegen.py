@@ -245,6 +245,7 @@ class _Writer:
         self.checks: list[str] = []
         self.ops: dict[Primitive, _Op] = {}
         self.existing = set(trace.captured)
+        self.operand_parts: dict[Value, dict[str, Expr]] = {}  # per node, from the forward
 
     def program(self) -> Program:
         bind = self.globals.bind
@@ -351,18 +352,29 @@ class _Writer:
             operands = [x for x in (g.a, g.b) if isinstance(x, Value)]
             guards_after.setdefault(max(operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
-        expr, named, lines = self.expr, self.named, self.lines
+        expr, named, lines, info, args = self.expr, self.named, self.lines, self.info, self.args
+        operand_parts, checks, fresh = self.operand_parts, self.checks, self.locals.fresh
         for v in t.order:
             if v not in expr:
-                if v.primitive is None:  # a leaf made by the program: its number
+                if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
+                    continue
+                op = info[v][0]
+                if op.call is None and op.check is None:  # the common case, inline
+                    parts = operand_parts[v] = {
+                        letter: expr[x] if isinstance(x, Value) else _constant(x)
+                        for letter, x in zip(_LETTERS, args[v], strict=False)}
+                    if op.tests_operands:
+                        checks.extend(p.text for p in parts.values()
+                                      if p.size == 0 and p.text.isidentifier())
+                    e = op.value.fill(parts)
                 else:
                     e = self._value(v)
-                    if v in named or e.size > MAX_INLINE:
-                        n = self.locals.fresh(v.label)
-                        lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
-                        e = Expr(n)
-                    expr[v] = e
+                if v in named or e.size > MAX_INLINE:
+                    n = fresh(v.label)
+                    lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
+                    e = Expr(n)
+                expr[v] = e
             if v in guards_after:
                 for k in guards_after[v]:
                     self._guard(k, t.guards[k])
@@ -383,7 +395,8 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            return op.value.fill(dict(zip(_LETTERS, parts, strict=False)))
+            named = self.operand_parts[v] = dict(zip(_LETTERS, parts, strict=False))
+            return op.value.fill(named)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
 
@@ -417,8 +430,8 @@ class _Writer:
             uses = len(operands) if op.call is not None else sum(
                 op.reads[i][2] for i, _ in operands)
             g = self._gradient(v, terms.pop(v), uses)
-            parts = self._parts(v)
             if op.call is not None:
+                parts = self._parts(v)
                 d = self.locals.fresh(f"d_{expr[v].text}")
                 call = ", ".join(p.within(TEST) for p in [expr[v], *parts])
                 self.lines.append(f"    {d} = {op.call[1]}({call})")
@@ -426,7 +439,8 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = dict(zip(_LETTERS, parts, strict=False))
+                named = self.operand_parts.get(v) or dict(zip(_LETTERS, self._parts(v),
+                                                              strict=False))
                 named["out"], named["g"] = expr[v], g
                 for i, x in operands:
                     found = terms.get(x)
@@ -486,10 +500,11 @@ class _Writer:
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
+        if self.read_names:  # first: a parameter is read at every sample, and CPython
+            # numbers locals in order of appearance (the first 256 take shorter bytecode)
+            head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
         if self.input_names:
             head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
-        if self.read_names:
-            head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
         source = "\n".join([*head, *body]) + "\n"
         return Program(source, self.globals.namespace, self.name, self.reads,
                        self.target_slots)

@@ -42,9 +42,11 @@ Hessian-vector product), bit for bit as `backward()` on it would.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -163,8 +165,10 @@ class Compiled:
 
     def _compile(self, args: Sequence[object]) -> _Variant:
         start = time.perf_counter()
-        trace = record(self.fn, args)
-        variant = _BACKEND[self.backend](trace, self.inline)
+        with _collector_paused():
+            trace = record(self.fn, args)
+            variant = _BACKEND[self.backend](trace, self.inline)
+            del trace
         variant.seconds = time.perf_counter() - start
         self.compile_seconds += variant.seconds
         self.traces += 1
@@ -187,6 +191,33 @@ class Compiled:
         name = getattr(self.fn, "__qualname__", "fn")
         return (f"<autodiff.compile of {name}: {self.traces} program(s), {self.backend} "
                 f"backend>")
+
+
+_pauses = 0
+_paused_from_enabled = False
+_pauses_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """CPython's cyclic collector paused while a program is recorded and written
+    (it would walk the recorded graph again and again; a quarter of the time),
+    and restored as it was, also after an error and with threads compiling at
+    once: enabled again when the last pause ends, if it was enabled when the
+    first began."""
+    global _pauses, _paused_from_enabled
+    with _pauses_lock:
+        if _pauses == 0:
+            _paused_from_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _paused_from_enabled:
+                gc.enable()
 
 
 def _python(trace: Trace, inline: bool) -> _Variant:

@@ -416,3 +416,18 @@ def test_templates_parenthesise_where_python_needs_it(template, parts, text):
     filled = templates.Template(template).fill(
         {k: templates.Expr(t, getattr(templates, p), 1) for k, (t, p) in parts.items()})
     assert filled.text == text
+
+
+def test_the_collector_is_restored_as_it_was_also_after_an_error():
+    assert gc.isenabled()
+    compile(lambda x: x * 2, 1.0)
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        compile(lambda x: x / 0, 1.0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile(lambda x: x * 2, 1.0)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
