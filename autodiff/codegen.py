@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autodiff import ops
 from autodiff.engine import Code, Primitive, Value
 from autodiff.templates import (
     ARITH,
@@ -211,7 +212,8 @@ class _Op:
 
     def __init__(self, prim: Primitive, codes: _Codes, bind: Callable[[str, object], str]):
         self.prim = prim
-        base = _identifier(prim.name) or "primitive"
+        base = _identifier(prim.name) or next(
+            (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")  # "**": pow
         code = prim.code
         self.call: tuple[str, str] | None = None
         if code is not None:
