@@ -270,7 +270,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for e in engines:
         m = median[e.name]
-        vs_micro = f"{micro / m:,.0f}×" if micro else "-"
+        vs_micro = _times(micro / m) if micro else "-"
         vs_matrix = f"{m / matrix:,.1f}× slower" if matrix and e.name != \
             "NumPy matrices, by hand" else "-"
         print(f"| {e.name} | {_ms(m)} | {_ms(min(e.times))} | {vs_micro} | {vs_matrix} |")
@@ -280,6 +280,10 @@ def main() -> None:
           f"NumPy backend {costs['numpy']:.2f} s")
     print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'}; NumPy "
           f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient")
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
 
 
 def _ms(seconds: float) -> str:
