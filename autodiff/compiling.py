@@ -33,7 +33,8 @@ What replays, and what does not:
   was: the program must be a function of its arguments and of Values.
 * A domain error or an overflow at some step reruns that step in the
   interpreter, which raises its own error (same type and message) and leaves
-  every `.grad` as it was.
+  every `.grad` as it was. Only what the results depend on is computed: a
+  value the program makes and then drops is not, nor its domain errors.
 
 Higher order: a program may call `grad(..., create_graph=True)`; the compiled
 step differentiates the resulting graph once more (a gradient penalty, a
@@ -53,7 +54,7 @@ from typing import Any
 
 from autodiff.codegen import Changed, Program, write
 from autodiff.engine import Value
-from autodiff.tracing import Trace, TraceError, _split, flatten, rebuild, record
+from autodiff.tracing import Trace, TraceError, flatten, rebuild, record, split_result
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
@@ -121,20 +122,24 @@ class Compiled:
         variants = self._variants.get(key)
         if variants is None:
             variants = self._trace(key, args)
-        for variant in reversed(variants):
+        for variant in [*reversed(variants), None]:
             try:
+                if variant is None:  # every recorded program took other branches
+                    variant = self._retrace(key, args)
                 return variant.run(numbers)
             except Changed:
                 continue
+            except TraceError:
+                raise
             except Exception:
                 return self._interpret(args)
-        return self._retrace(key, args).run(numbers)
+        return self._interpret(args)  # recorded just now, and yet another branch
 
     def _interpret(self, args: Sequence[object]) -> Any:
         """The step as the interpreter runs it: its numbers, or its error."""
-        loss, results, shape = _split(self.fn(*args))
-        loss.backward()
         self.interpreted += 1
+        loss, results, shape = split_result(self.fn(*args))
+        loss.backward()
         if shape is None:
             return loss.data
         return loss.data, rebuild(shape, [r.data for r in results])[0]

@@ -228,14 +228,14 @@ def record(fn: Callable[..., object], args: Sequence[object]) -> Trace:
                 raise
         if recorder.refused is not None:  # the program caught it and went on
             raise recorder.refused
-    loss, results, result_shape = _split(out)
+    loss, results, result_shape = split_result(out)
     trace = Trace(fn, shape, inputs, arguments, loss, results, result_shape,
                   recorder.guards, marker)
     _order(trace)
     return trace
 
 
-def _split(out: object) -> tuple[Value, list[Value], Shape | None]:
+def split_result(out: object) -> tuple[Value, list[Value], Shape | None]:
     """fn's result: the loss Value, or a tuple (loss, other Values in lists and tuples)."""
     if isinstance(out, Value):
         return out, [], None

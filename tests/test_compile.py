@@ -431,3 +431,33 @@ def test_the_collector_is_restored_as_it_was_also_after_an_error():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_new_branch_that_fails_fails_as_the_interpreter_does():
+    w = Value(1.0, "w")
+
+    def f(x):
+        u = w * x
+        return ops.log(u) if u > 0 else ops.log(u - 1.0)
+
+    step = compile(f, 2.0)
+    with pytest.raises(ValueError) as compiled:
+        step(-2.0)
+    with pytest.raises(ValueError) as interpreted:
+        f(-2.0)
+    assert str(compiled.value) == str(interpreted.value) and w.grad == 0.0
+    assert step(3.0) == pytest.approx(math.log(3.0)) and w.grad == pytest.approx(1 / 1.0)
+
+
+def test_a_value_made_and_dropped_is_not_computed():
+    """As in any tracing compiler: the replay computes what the results depend on."""
+    w = Value(1.0)
+
+    def f(x):
+        ops.log(w * x)  # dropped: its domain error at x < 0 is the interpreter's alone
+        return w * x
+
+    step = compile(f, 2.0)
+    assert step(-2.0) == -2.0
+    with pytest.raises(ValueError):
+        f(-2.0)
