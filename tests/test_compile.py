@@ -461,3 +461,33 @@ def test_a_value_made_and_dropped_is_not_computed():
     assert step(-2.0) == -2.0
     with pytest.raises(ValueError):
         f(-2.0)
+
+
+def test_threads_compile_and_replay_at_once():
+    import threading
+
+    results: dict[int, list[bool]] = {}
+
+    def work(k: int) -> None:
+        w = Value(0.1 * k + 0.2)
+        f = lambda xs: sum((w * x).tanh() for x in xs)  # noqa: E731
+        step = compile(f, [1.0, 2.0])
+        ok = []
+        for i in range(20):
+            xs = [0.1 * i, -0.2 * k]
+            w.grad = 0.0
+            value = step(xs)
+            compiled = w.grad
+            w.grad = 0.0
+            out = f(xs)
+            out.backward()
+            ok.append(bits(value) == bits(out.data) and bits(compiled) == bits(w.grad))
+        results[k] = ok
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(all(ok) and len(ok) == 20 for ok in results.values()) and len(results) == 4
+    assert gc.isenabled()
