@@ -93,7 +93,9 @@ def fit(
     size and replays it as generated Python (`autodiff.compile`): the same
     history, bit for bit, with each step some 50 times faster for an MLP's
     minibatch (`bench/compile.py`); `History.compile_seconds` says what the
-    recording cost.
+    recording cost. The model is then called only to record (`nn.record` sees
+    one forward pass per minibatch size), and a model that reads numbers in
+    Python during its forward pass is refused (`autodiff.TraceError`).
     """
     _check_data(X, D)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
