@@ -16,15 +16,25 @@ differentiating a large graph linear in its size. The tools are imported on
 first use, so that `graphviz` is needed only for drawing: `gradcheck`,
 `gradgradcheck`, `GradcheckError` (autodiff.checking), `draw`
 (autodiff.drawing), `Stepper` (autodiff.stepping), `step_sweep`
-(autodiff.stepsize). `autodiff.strategies` holds
+(autodiff.stepsize), `compile` (autodiff.compiling: a graph recorded once and
+replayed as generated Python). `autodiff.strategies` holds
 Hypothesis strategies and needs Hypothesis.
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from autodiff import ops
 from autodiff._collector import no_full_gc
-from autodiff.engine import Primitive, Value, primitive, primitives, scope, topological_order
+from autodiff.engine import (
+    Code,
+    Primitive,
+    Value,
+    primitive,
+    primitives,
+    scope,
+    topological_order,
+)
 from autodiff.functional import grad, zero_grad
 from autodiff.transforms import hessian, hvp, jacobian, jvp, linearize, value_and_grad, vjp
 
@@ -36,11 +46,19 @@ _LAZY = {
     "draw": "autodiff.drawing",
     "Stepper": "autodiff.stepping",
     "step_sweep": "autodiff.stepsize",
+    "compile": "autodiff.compiling",
+    "Compiled": "autodiff.compiling",
+    "TraceError": "autodiff.compiling",
 }
 
-__all__ = ["Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp", "linearize",
-           "no_full_gc", "ops", "primitive", "primitives", "scope", "topological_order",
-           "value_and_grad", "vjp", "zero_grad", *_LAZY]
+if TYPE_CHECKING:  # what the lazy names are, for type checkers
+    from autodiff.compiling import Compiled as Compiled
+    from autodiff.compiling import TraceError as TraceError
+    from autodiff.compiling import compile as compile
+
+__all__ = ["Code", "Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp",
+           "linearize", "no_full_gc", "ops", "primitive", "primitives", "scope",
+           "topological_order", "value_and_grad", "vjp", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

@@ -9,10 +9,13 @@ node n:
     ∂E/∂a += ∂n/∂a · ∂E/∂n      for every operand a of n.
 
 A `Primitive` is the one definition of an operation: its value (`forward`),
-its local derivatives (`partials`) and how tools show it (`symbol`,
-`notation`, `formula`). The engine, `grad`, the Stepper, the diagrams, the
-expression language, gradcheck and the strategies all read that record;
+its local derivatives (`partials`), how tools show it (`symbol`, `notation`,
+`formula`) and how a compiled program writes it (`code`, `array_code`). The
+engine, `grad`, the Stepper, the diagrams, the expression language,
+gradcheck, the strategies and `autodiff.compile` all read that record;
 `autodiff.primitive()` defines a new one and `autodiff.primitives` lists them.
+`observe` reports how a program uses the numbers of its Values (comparisons,
+`.data`), for a compiler that records a program once.
 
 Design, for speed and memory:
 
@@ -44,12 +47,14 @@ import contextvars
 import inspect
 import keyword
 import math
+import string
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Literal, NoReturn, Self, overload
+from typing import Any, Literal, NamedTuple, NoReturn, Self, overload
 
 from autodiff._collector import no_full_gc
 
@@ -88,6 +93,45 @@ and `out` (the node's own name), e.g. "cos({a})", or a callable taking those
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+class Code(NamedTuple):
+    """A primitive written as Python expressions, for `autodiff.compile`.
+
+    The compiler writes a recorded graph as a straight-line program, one line per
+    primitive; with a `Code` it can write the primitive inline instead of calling
+    `forward` and `partials`. Expressions are Python source over the operands
+    {a}, {b}, ... (floats, or NumPy arrays in an `array_code`), the node's value
+    {out} and, in `adjoints`, its gradient {g} = ∂E/∂out:
+
+    * `value`: the value, bit for bit what `forward` returns ("{a} * {b}");
+    * `adjoints`: per operand, the term ∂out/∂operand · {g} that the reverse
+      sweep adds to that operand's gradient, bit for bit as the sweep computes
+      it ("{b} * {g}" for ∂(a·b)/∂a = b; "({out} * (1.0 - {out})) * {g}" for σ);
+    * `names`: the functions the expressions call, by the name they use
+      (`{"exp": math.exp}`); an `array_code` also sees NumPy's names (`where`);
+    * `propagates`: a non-finite operand always gives a non-finite value (or an
+      exception), so a compiled program need not test the operands;
+    * `finite_partials`: at finite operands the local derivatives are finite, so
+      a compiled program need not test the adjoint terms.
+
+    An expression may raise outside the domain: the compiled step then reruns
+    the interpreter, whose error it reports.
+    """
+
+    value: str
+    adjoints: tuple[str, ...]
+    names: Mapping[str, Callable[..., Any]] = MappingProxyType({})
+    propagates: bool = False
+    finite_partials: bool = False
+
+    def placeholders(self) -> set[str]:
+        """The placeholders its expressions use ({a}, {out}, {g}, ...)."""
+        found: set[str] = set()
+        for text in (self.value, *self.adjoints):
+            found.update(field for _, field, _, _ in string.Formatter().parse(text)
+                         if field is not None)
+        return found
+
+
 class Primitive:
     """One operation, defined once: its value, its local derivatives, and how tools show it.
 
@@ -108,14 +152,30 @@ class Primitive:
     * `check_operands(*operands)`: called with the operands (Values and numbers)
       before a node is made, to refuse operands whose derivative cannot exist
       (a negative base with a Value exponent); None if not needed.
+    * `code`, `array_code`: the operation as Python expressions over floats and
+      over NumPy arrays (see `Code`), for `autodiff.compile`; None where the
+      compiled program calls `forward` and `partials` instead.
 
     Calling a primitive applies it: on numbers only it returns a float (so
     partials written with primitives work in float mode), with any Value
     operand it returns a new Value node.
     """
 
-    __slots__ = ("_builtin", "_forms", "arity", "check_operands", "formula", "forward", "name",
-                 "notation", "partials", "singular_distance", "symbol")
+    __slots__ = (
+        "_builtin",
+        "_forms",
+        "arity",
+        "array_code",
+        "check_operands",
+        "code",
+        "formula",
+        "forward",
+        "name",
+        "notation",
+        "partials",
+        "singular_distance",
+        "symbol",
+    )
 
     name: str
     forward: Callable[..., float]
@@ -126,6 +186,8 @@ class Primitive:
     formula: tuple[Formula, ...] | Callable[..., tuple[str, ...]] | None
     singular_distance: Callable[..., float] | None
     check_operands: Callable[..., None] | None
+    code: Code | None
+    array_code: Code | None
 
     def __init__(self, name: str, forward: Callable[..., float],
                  partials: Callable[..., Sequence[Any]], arity: int | None, *,
@@ -133,6 +195,7 @@ class Primitive:
                  formula: Sequence[Formula] | Callable[..., tuple[str, ...]] | None = None,
                  singular_distance: Callable[..., float] | None = None,
                  check_operands: Callable[..., None] | None = None,
+                 code: Code | None = None, array_code: Code | None = None,
                  builtin: bool = False) -> None:
         self.name = name
         self.forward = forward
@@ -143,6 +206,8 @@ class Primitive:
         self.formula = formula if formula is None or callable(formula) else tuple(formula)
         self.singular_distance = singular_distance
         self.check_operands = check_operands
+        self.code = code
+        self.array_code = array_code
         self._builtin = builtin
         self._forms = _Forms(self)
 
@@ -308,7 +373,8 @@ def primitive(name: str, forward: Callable[..., float], partials: Callable[..., 
               *, symbol: str | None = None, notation: str | None = None,
               formula: Sequence[Formula] | Callable[..., tuple[str, ...]] | None = None,
               singular_distance: Callable[..., float] | None = None,
-              check_operands: Callable[..., None] | None = None) -> Primitive:
+              check_operands: Callable[..., None] | None = None,
+              code: Code | None = None, array_code: Code | None = None) -> Primitive:
     """Define and register a primitive operation; return it (a callable).
 
         >>> from autodiff import Value, grad, ops, primitive
@@ -362,12 +428,51 @@ def primitive(name: str, forward: Callable[..., float], partials: Callable[..., 
     for text, what in ((symbol, "symbol"), (notation, "notation")):
         if text is not None and (not isinstance(text, str) or not text.strip()):
             raise TypeError(f"primitive({name!r}): {what} must be a non-empty str")
+    for given, what in ((code, "code"), (array_code, "array_code")):
+        if given is not None:
+            _check_code(name, what, given, arity)
     made = Primitive(name, forward, partials, arity, symbol=symbol, notation=notation,
                      formula=formula, singular_distance=singular_distance,
-                     check_operands=check_operands)
+                     check_operands=check_operands, code=code, array_code=array_code)
     with _REGISTRY_LOCK:
         _REGISTRY[name] = made
     return made
+
+
+def _check_code(name: str, what: str, code: object, arity: int | None) -> None:
+    """A `Code` whose expressions parse, use known placeholders and cover every operand."""
+    if not isinstance(code, Code):
+        raise TypeError(f"primitive({name!r}): {what} must be an autodiff.Code, got "
+                        f"{type(code).__name__}")
+    if arity is None:
+        raise TypeError(f"primitive({name!r}): {what} needs a fixed number of operands; "
+                        "a variadic primitive is compiled through forward and partials")
+    if not isinstance(code.adjoints, tuple) or len(code.adjoints) != arity:
+        raise TypeError(f"primitive({name!r}): {what}.adjoints must be a tuple of {arity} "
+                        f"expression{'s' * (arity != 1)} (one per operand)")
+    operands = set(_LETTERS[:arity])
+    for role, text, allowed in (("value", code.value, operands),
+                                *(("adjoints", t, operands | {"out", "g"})
+                                  for t in code.adjoints)):
+        if not isinstance(text, str):
+            raise TypeError(f"primitive({name!r}): {what}.{role} must be str expressions")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            source = text.format(**{f: f"_{f}" for f in fields})
+            compile(source, f"<{what} of {name}>", "eval")
+        except (ValueError, KeyError, IndexError, SyntaxError) as exc:
+            raise ValueError(f"primitive({name!r}): {what}.{role} {text!r} is not a Python "
+                             f"expression over {{a}}, {{b}}, ...: {exc}") from None
+        unknown = fields - allowed
+        if unknown:
+            raise ValueError(f"primitive({name!r}): {what}.{role} {text!r} uses "
+                             f"{', '.join(sorted(unknown))}; it may use "
+                             f"{', '.join(sorted(allowed))}")
+    if not isinstance(code.names, Mapping) or not all(
+            isinstance(k, str) and k.isidentifier() and callable(v)
+            for k, v in code.names.items()):
+        raise TypeError(f"primitive({name!r}): {what}.names must map identifiers to "
+                        "functions")
 
 
 def builtin_primitive(name: str, forward: Callable[..., float],
@@ -585,6 +690,8 @@ class Value:
         derivative that depends on no Value staying a float. The float ones are
         checked first, so the numeric policy is the same in both modes.
         """
+        if _observing:
+            _used(self, ".partials()", sys._getframe(1))
         form = self._op
         if form is None:
             return ()
@@ -613,6 +720,8 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def __float__(self) -> float:
+        if _observing:
+            _used(self, "float()", sys._getframe(1))
         return self.data
 
     # -- arithmetic: +, −, × inlined for speed, the rest through their primitives
@@ -748,16 +857,28 @@ class Value:
     # -- comparisons of data (not differentiable) ------------------------
 
     def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _data(other)
+        result = self.data < _data(other)
+        if _observing:
+            _compared(self, "<", other, result)
+        return result
 
     def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _data(other)
+        result = self.data <= _data(other)
+        if _observing:
+            _compared(self, "<=", other, result)
+        return result
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _data(other)
+        result = self.data > _data(other)
+        if _observing:
+            _compared(self, ">", other, result)
+        return result
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _data(other)
+        result = self.data >= _data(other)
+        if _observing:
+            _compared(self, ">=", other, result)
+        return result
 
     __hash__ = object.__hash__
 
@@ -774,6 +895,8 @@ class Value:
         is left as it was before the call.
         """
         seed = _seed(grad)
+        if _observing:
+            _used(self, "backward()")
         order = topological_order(self)
         previous = list(map(_grad_of, order)) if any(map(_grad_of, order)) else None
         if previous is not None:
@@ -882,6 +1005,112 @@ class scope:
     def __exit__(self, *exc_info: object) -> None:
         _open_scopes.pop()
         _current_scope.reset(self._tokens.pop())
+
+
+# -- observing the numbers a program uses (for autodiff.compile) ---------------------
+
+
+class Observer:
+    """What `observe` reports while a program runs: override the methods.
+
+    A graph recorded once and replayed with other numbers is only right if the
+    program that built it did not look at its numbers. These are the ways a
+    Python program can (the operations on Values never do)."""
+
+    def compared(self, a: Value, op: str, b: Value | Number, result: bool) -> None:
+        """`a op b` (op one of <, <=, >, >=) was evaluated and gave `result`."""
+
+    def used(self, v: Value, how: str) -> None:
+        """Code outside autodiff used the number of v (`how`: ".data read",
+        ".grad written", "float()", "backward()", ...)."""
+
+
+_observer: contextvars.ContextVar[Observer | None] = contextvars.ContextVar(
+    "autodiff_observer", default=None)
+_observing: list[None] = []  # one item per observe() open in any thread: while it is empty,
+# comparisons and float() skip the context lookup and `data`, `grad` are plain slots
+_observing_lock = threading.Lock()
+
+
+class observe:
+    """Context manager: report to `observer` how this thread's program uses the
+    numbers of Values (see `Observer`) until it closes.
+
+    Every comparison of Values is reported, and every `float()`, `.partials()`,
+    `backward()` and float gradient; so is every read or write of `.data` and
+    `.grad` by code outside the autodiff package. To see those, `Value.data` and
+    `Value.grad` are properties while any thread observes, so every thread's
+    attribute access is slower until the last observation closes; they are
+    plain slots again afterwards. Other threads' use is not reported.
+    """
+
+    def __init__(self, observer: Observer) -> None:
+        if not isinstance(observer, Observer):
+            raise TypeError(f"observe() needs an autodiff.engine.Observer, got "
+                            f"{type(observer).__name__}")
+        self.observer = observer
+        self._tokens: list[contextvars.Token[Observer | None]] = []
+
+    def __enter__(self) -> Observer:
+        self._tokens.append(_observer.set(self.observer))
+        with _observing_lock:
+            if not _observing:
+                for watched in _WATCHED:
+                    setattr(Value, watched.name, watched)
+            _observing.append(None)
+        return self.observer
+
+    def __exit__(self, *exc_info: object) -> None:
+        with _observing_lock:
+            _observing.pop()
+            if not _observing:
+                for watched in _WATCHED:
+                    setattr(Value, watched.name, watched.slot)
+        _observer.reset(self._tokens.pop())
+
+
+def _outside(frame: Any) -> bool:
+    """Is frame's code outside the autodiff package?"""
+    module = frame.f_globals.get("__name__", "")
+    return not (module == "autodiff" or module.startswith("autodiff."))
+
+
+def _compared(a: Value, op: str, b: Value | Number, result: bool) -> None:
+    observer = _observer.get()
+    if observer is not None:
+        observer.compared(a, op, b, result)
+
+
+def _used(v: Value, how: str, frame: Any = None) -> None:
+    observer = _observer.get()
+    if observer is not None and (frame is None or _outside(frame)):
+        observer.used(v, how)
+
+
+class _Watched:
+    """`Value.data` or `Value.grad` while some thread observes: the slot, and a
+    report of each use from outside autodiff in an observing thread."""
+
+    __slots__ = ("name", "slot")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.slot = Value.__dict__[name]  # the member descriptor of the __slots__ entry
+
+    def __get__(self, v: Value | None, owner: type | None = None) -> Any:
+        if v is None:
+            return self.slot
+        if _observer.get() is not None:
+            _used(v, f".{self.name} read", sys._getframe(1))
+        return self.slot.__get__(v, owner)
+
+    def __set__(self, v: Value, number: float) -> None:
+        if _observer.get() is not None:
+            _used(v, f".{self.name} written", sys._getframe(1))
+        self.slot.__set__(v, number)
+
+
+_WATCHED = (_Watched("data"), _Watched("grad"))
 
 
 # -- the reverse sweep -------------------------------------------------------------
@@ -997,6 +1226,9 @@ def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number]
             seeds = [_seed(s) for s in seed]
         else:
             seeds = [_seed(seed)] * len(roots)
+    if _observing:
+        for r in roots:
+            _used(r, "a float gradient (grad() or reverse_sweep())")
     order = topological_order(root)
     saved = list(map(_grad_of, order))
     try:
@@ -1238,23 +1470,43 @@ def _power_formula(a: Shown, b: Shown, out: Shown) -> tuple[str, str]:
 
 
 ADD = builtin_primitive("+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), 2, symbol="+",
-              notation="{a} + {b}", formula=("1", "1"))
+              notation="{a} + {b}", formula=("1", "1"),
+              code=Code("{a} + {b}", ("{g}", "{g}"), propagates=True, finite_partials=True),
+              array_code=Code("{a} + {b}", ("{g}", "{g}")))
 SUB = builtin_primitive("-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), 2, symbol="−",
-              notation="{a} − {b}", formula=("1", "−1"))
+              notation="{a} − {b}", formula=("1", "−1"),
+              code=Code("{a} - {b}", ("{g}", "-{g}"), propagates=True, finite_partials=True),
+              array_code=Code("{a} - {b}", ("{g}", "-{g}")))
 MUL = builtin_primitive("*", lambda a, b: a * b, lambda out, a, b: (b, a), 2, symbol="×",
-              notation="{a} × {b}", formula=("{b}", "{a}"))
+              notation="{a} × {b}", formula=("{b}", "{a}"),
+              code=Code("{a} * {b}", ("{b} * {g}", "{a} * {g}"), propagates=True,
+                        finite_partials=True),
+              array_code=Code("{a} * {b}", ("{b} * {g}", "{a} * {g}")))
 DIV = builtin_primitive("/", _divide, lambda out, a, b: (1.0 / b, -out / b), 2, symbol="÷",
               notation="{a} / {b}", formula=("1/{b}", "−{out}/{b}"),
-              singular_distance=lambda a, b: abs(b))
+              singular_distance=lambda a, b: abs(b),
+              code=Code("{a} / {b}", ("(1.0 / {b}) * {g}", "(-{out} / {b}) * {g}")),
+              array_code=Code("{a} / {b}", ("(1.0 / {b}) * {g}", "(-{out} / {b}) * {g}")))
 NEG = builtin_primitive("neg", lambda a: -a, lambda out, a: (-1.0,), 1, symbol="−", notation="−{a}",
-              formula=("−1",))
+              formula=("−1",), code=Code("-{a}", ("-{g}",), propagates=True, finite_partials=True),
+              array_code=Code("-{a}", ("-{g}",)))
 POW = builtin_primitive("**", _power, _power_partials, 2, symbol="^", notation="{a}^{b}",
               formula=_power_formula, check_operands=_power_operands,
-              singular_distance=lambda a, b: a)
+              singular_distance=lambda a, b: a,
+              code=Code("{a} ** {b}", ("pow_partials({out}, {a}, {b})[0] * {g}",
+                                       "pow_partials({out}, {a}, {b})[1] * {g}"),
+                        {"pow_partials": _power_partials}),
+              array_code=Code("{a} ** {b}", (
+                  "where({b} == 0.0, 0.0, {b} * {a} ** ({b} - 1.0)) * {g}",
+                  "where({a} > 0.0, {out} * log({a}), 0.0) * {g}")))
 
 RELU = builtin_primitive("relu", lambda a: a if a > 0.0 else 0.0,
                          lambda out, a: (1.0 if a > 0.0 else 0.0,), 1, symbol="ReLU",
-                         formula=("[{a} > 0]",), singular_distance=abs)
+                         formula=("[{a} > 0]",), singular_distance=abs,
+                         code=Code("{a} if {a} > 0.0 else 0.0", ("{g} if {out} > 0.0 else 0.0",),
+                                   finite_partials=True),
+                         array_code=Code("where({a} > 0.0, {a}, 0.0)",
+                                         ("where({out} > 0.0, {g}, 0.0)",)))
 
 # the forms of the inlined operators, and their sweep steps
 _ADD_VV, _ADD_VC, _ADD_CV = ADD._forms.all()

@@ -31,6 +31,7 @@ from autodiff.engine import (
     POW,
     RELU,
     SUB,
+    Code,
     Operand,
     Primitive,
     builtin_primitive,
@@ -114,19 +115,33 @@ def _smaller(a: Operand, b: Operand) -> tuple[float, float]:
     return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
 
 
+_SIN_COS = {"sin": math.sin, "cos": math.cos}
+
 exp: Primitive = builtin_primitive(
-    "exp", _exp, lambda out, a: (out,), 1, notation="exp({a})", formula=("exp({a})",))
+    "exp", _exp, lambda out, a: (out,), 1, notation="exp({a})", formula=("exp({a})",),
+    code=Code("exp({a})", ("{out} * {g}",), {"exp": math.exp}, finite_partials=True),
+    array_code=Code("exp({a})", ("{out} * {g}",)))
 log: Primitive = builtin_primitive(
     "log", _log, lambda out, a: (1.0 / a,), 1, notation="log({a})", formula=("1/{a}",),
-    singular_distance=lambda a: a)
+    singular_distance=lambda a: a,
+    code=Code("log({a})", ("(1.0 / {a}) * {g}",), {"log": math.log}, propagates=True),
+    array_code=Code("log({a})", ("(1.0 / {a}) * {g}",)))
 sqrt: Primitive = builtin_primitive(
     "sqrt", _sqrt, lambda out, a: (0.5 / out,), 1, symbol="√", notation="√{a}",
-    formula=("1/(2√{a})",), singular_distance=lambda a: a)
+    formula=("1/(2√{a})",), singular_distance=lambda a: a,
+    code=Code("sqrt({a})", ("(0.5 / {out}) * {g}",), {"sqrt": math.sqrt}, propagates=True),
+    array_code=Code("sqrt({a})", ("(0.5 / {out}) * {g}",)))
 sin: Primitive = builtin_primitive(
-    "sin", math.sin, lambda out, a: (cos(a),), 1, notation="sin({a})", formula=("cos({a})",))
+    "sin", math.sin, lambda out, a: (cos(a),), 1, notation="sin({a})", formula=("cos({a})",),
+    code=Code("sin({a})", ("cos({a}) * {g}",), _SIN_COS, propagates=True,
+              finite_partials=True),
+    array_code=Code("sin({a})", ("cos({a}) * {g}",)))
 cos: Primitive = builtin_primitive(
     "cos", math.cos, lambda out, a: (-sin(a),), 1, notation="cos({a})",
-    formula=("−sin({a})",))
+    formula=("−sin({a})",),
+    code=Code("cos({a})", ("-sin({a}) * {g}",), _SIN_COS, propagates=True,
+              finite_partials=True),
+    array_code=Code("cos({a})", ("-sin({a}) * {g}",)))
 tan: Primitive = builtin_primitive(
     "tan", math.tan, lambda out, a: (1.0 + out * out,), 1, notation="tan({a})",
     formula=("1 + tan²({a})",), singular_distance=lambda a: math.fabs(math.cos(a)))
@@ -149,22 +164,47 @@ cosh: Primitive = builtin_primitive(
     formula=("sinh({a})",))
 tanh: Primitive = builtin_primitive(
     "tanh", math.tanh, lambda out, a: (1.0 - out * out,), 1, notation="tanh({a})",
-    formula=("1 − tanh²({a})",))
+    formula=("1 − tanh²({a})",),
+    code=Code("tanh({a})", ("(1.0 - {out} * {out}) * {g}",), {"tanh": math.tanh},
+              finite_partials=True),
+    array_code=Code("tanh({a})", ("(1.0 - {out} * {out}) * {g}",)))
 sigmoid: Primitive = builtin_primitive(
     "sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),), 1, symbol="σ",
-    notation="σ({a})", formula=("σ({a})(1 − σ({a}))",))
+    notation="σ({a})", formula=("σ({a})(1 − σ({a}))",),
+    code=Code("sigmoid({a})", ("{out} * (1.0 - {out}) * {g}",), {"sigmoid": _sigmoid},
+              finite_partials=True),
+    array_code=Code("where({a} >= 0.0, 1.0 / (1.0 + exp(-{a})), exp({a}) / (1.0 + exp({a})))",
+                    ("{out} * (1.0 - {out}) * {g}",)))
 softplus: Primitive = builtin_primitive(
     "softplus", _softplus, lambda out, a: (sigmoid(a),), 1, notation="softplus({a})",
-    formula=("σ({a})",))
+    formula=("σ({a})",),
+    code=Code("softplus({a})", ("sigmoid({a}) * {g}",),
+              {"softplus": _softplus, "sigmoid": _sigmoid}, finite_partials=True),
+    array_code=Code("maximum({a}, 0.0) + log1p(exp(-fabs({a})))",
+                    ("where({a} >= 0.0, 1.0 / (1.0 + exp(-{a})), exp({a}) / (1.0 + exp({a})))"
+                     " * {g}",)))
 abs: Primitive = builtin_primitive(
     "abs", math.fabs, lambda out, a: (_sign(a),), 1, symbol="|·|", notation="|{a}|",
-    formula=("sign({a})",), singular_distance=math.fabs)
+    formula=("sign({a})",), singular_distance=math.fabs,
+    code=Code("fabs({a})", ("sign({a}) * {g}",), {"fabs": math.fabs, "sign": _sign},
+              propagates=True, finite_partials=True),
+    array_code=Code("fabs({a})", ("sign({a}) * {g}",)))
 maximum: Primitive = builtin_primitive(
     "max", max, lambda out, a, b: _larger(a, b), 2, symbol="max",
-    formula=("[{a} > {b}]", "[{b} > {a}]"), singular_distance=lambda a, b: math.fabs(a - b))
+    formula=("[{a} > {b}]", "[{b} > {a}]"), singular_distance=lambda a, b: math.fabs(a - b),
+    code=Code("max({a}, {b})", ("larger({a}, {b})[0] * {g}", "larger({a}, {b})[1] * {g}"),
+              {"max": max, "larger": _larger}, finite_partials=True),
+    array_code=Code("maximum({a}, {b})",
+                    ("where({a} > {b}, 1.0, where({a} < {b}, 0.0, 0.5)) * {g}",
+                     "where({b} > {a}, 1.0, where({b} < {a}, 0.0, 0.5)) * {g}")))
 minimum: Primitive = builtin_primitive(
     "min", min, lambda out, a, b: _smaller(a, b), 2, symbol="min",
-    formula=("[{a} < {b}]", "[{b} < {a}]"), singular_distance=lambda a, b: math.fabs(a - b))
+    formula=("[{a} < {b}]", "[{b} < {a}]"), singular_distance=lambda a, b: math.fabs(a - b),
+    code=Code("min({a}, {b})", ("smaller({a}, {b})[0] * {g}", "smaller({a}, {b})[1] * {g}"),
+              {"min": min, "smaller": _smaller}, finite_partials=True),
+    array_code=Code("minimum({a}, {b})",
+                    ("where({a} < {b}, 1.0, where({a} > {b}, 0.0, 0.5)) * {g}",
+                     "where({b} < {a}, 1.0, where({b} > {a}, 0.0, 0.5)) * {g}")))
 log_sum_exp: Primitive = builtin_primitive(
     "log_sum_exp", _log_sum_exp, lambda out, *u: tuple(exp(x - out) for x in u), None,
     symbol="log Σ exp", formula=lambda *u, out: tuple(f"exp({x} − {out})" for x in u))

@@ -1,0 +1,136 @@
+"""Python expressions with placeholders, as a primitive's `Code` writes them.
+
+A `Template` is one expression of a Code ("{a} * {b}", "{g} if {out} > 0.0 else
+0.0"), parsed once: the compiler fills its placeholders with the source of
+operands (names, numbers, whole inlined expressions) and needs to know where
+those must be parenthesised. `Expr` is such a piece of source with the
+precedence of its outermost operator (Python's, as in the language
+reference), so `a + b` written into `{a} * {b}` becomes `(a + b) * b`, and a
+sum of products stays without parentheses.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from typing import NamedTuple
+
+# Python's operator precedence, lowest first (as in the language reference)
+TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
+    range(1, 16))
+_BINARY = {ast.BitOr: BOR, ast.BitXor: BXOR, ast.BitAnd: BAND, ast.LShift: SHIFT,
+           ast.RShift: SHIFT, ast.Add: ARITH, ast.Sub: ARITH, ast.Mult: TERM, ast.Div: TERM,
+           ast.FloorDiv: TERM, ast.Mod: TERM, ast.MatMult: TERM, ast.Pow: POWER}
+
+
+class Expr(NamedTuple):
+    """Python source of a number, with the precedence of its outermost operator and
+    the number of primitives written into it."""
+
+    text: str
+    precedence: int = ATOM
+    size: int = 0
+
+    def within(self, needed: int) -> str:
+        return self.text if self.precedence >= needed else f"({self.text})"
+
+
+def _precedence(node: ast.expr) -> int:
+    if isinstance(node, ast.IfExp | ast.Lambda):
+        return TEST
+    if isinstance(node, ast.BoolOp):
+        return OR if isinstance(node.op, ast.Or) else AND
+    if isinstance(node, ast.UnaryOp):
+        return NOT if isinstance(node.op, ast.Not) else FACTOR
+    if isinstance(node, ast.Compare):
+        return COMPARE
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)]
+    if isinstance(node, ast.Await):
+        return AWAIT
+    if isinstance(node, ast.NamedExpr | ast.Tuple | ast.Starred | ast.Yield):
+        return 0
+    return ATOM
+
+
+def _needs(parent: ast.expr, child: ast.expr) -> int:
+    """The precedence an expression needs to stand, unparenthesised, where child is."""
+    if isinstance(parent, ast.BinOp):
+        p = _BINARY[type(parent.op)]
+        if isinstance(parent.op, ast.Pow):
+            return AWAIT if child is parent.left else FACTOR
+        return p if child is parent.left else p + 1
+    if isinstance(parent, ast.UnaryOp):
+        return NOT if isinstance(parent.op, ast.Not) else FACTOR
+    if isinstance(parent, ast.BoolOp):
+        return AND if isinstance(parent.op, ast.Or) else NOT
+    if isinstance(parent, ast.Compare):
+        return BOR
+    if isinstance(parent, ast.IfExp):
+        return TEST if child is parent.orelse else OR
+    if isinstance(parent, ast.Call | ast.Tuple | ast.List | ast.Set | ast.keyword):
+        return ATOM if isinstance(parent, ast.Call) and child is parent.func else TEST
+    if isinstance(parent, ast.Subscript):
+        return ATOM if child is parent.value else TEST
+    return ATOM
+
+
+class Template:
+    """One expression of a `Code`, parsed once: its precedence, and the precedence
+    each placeholder needs where it stands."""
+
+    def __init__(self, text: str) -> None:
+        pieces = list(string.Formatter().parse(text))
+        self.text = text
+        self.counts: dict[str, int] = {}
+        for _, f, _, _ in pieces:
+            if f is not None:
+                self.counts[f] = self.counts.get(f, 0) + 1
+        tree = ast.parse(text.format(**{f: f"__{f}__" for f in self.counts}), mode="eval").body
+        self.precedence = _precedence(tree)
+        needs: list[int] = []  # per occurrence, in order
+        occurrences = sorted(
+            ((child.col_offset, _needs(parent, child))  # type: ignore[arg-type]
+             for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)
+             if isinstance(child, ast.Name) and child.id.startswith("__")),
+            key=lambda item: item[0])
+        needs = [need for _, need in occurrences]
+        self.identity = (next(iter(self.counts)) if len(self.counts) == 1
+                         and text.strip() == "{" + next(iter(self.counts)) + "}" else None)
+        self.head = pieces[0][0] if pieces else ""
+        self.rest: list[tuple[str, int, str]] = []  # (placeholder, precedence needed, text after)
+        literals = [literal for literal, _, _, _ in pieces[1:]] + [""]
+        fields = [f for _, f, _, _ in pieces if f is not None]
+        for k, f in enumerate(fields):
+            self.rest.append((f, needs[k] if k < len(needs) else ATOM, literals[k]))
+
+    def fill(self, parts: dict[str, Expr]) -> Expr:
+        if self.identity is not None:
+            return parts[self.identity]  # "{g}": the part itself
+        out = [self.head]
+        size = 1
+        for f, needed, after in self.rest:
+            part = parts[f]
+            out.append(part.text if part.precedence >= needed else f"({part.text})")
+            out.append(after)
+            size += part.size
+        return Expr("".join(out), self.precedence, size)
+
+
+def renamed(text: str, renames: dict[str, str]) -> str:
+    """The template with the function names in `renames` replaced (where two
+    primitives' Codes call different functions by one name)."""
+    changed = {old: new for old, new in renames.items() if old != new}
+    if not changed:
+        return text
+    fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    tree = ast.parse(text.format(**{f: f"__{f}__" for f in fields}), mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in changed:
+            node.id = changed[node.id]
+    out = ast.unparse(tree)
+    for f in fields:
+        out = out.replace(f"__{f}__", "{" + f + "}")
+    return out
+
+

@@ -1,0 +1,294 @@
+"""Compiled replay: micrograd's demo step with every engine, in one run.
+
+The step is micrograd's demo: an MLP 2-16-16-1 (ReLU) on 100 points, max-margin
+loss + 1e-4·Σp², backward, SGD, with a new draw of 100 points at every step.
+The engines, all from the same weights:
+
+* micrograd 0.1.0 (if installed: `pip install micrograd==0.1.0`);
+* autodiff's interpreter (build the graph, `backward()`);
+* `autodiff.compile` with the Python backend (bit for bit the interpreter)
+  and with the NumPy backend;
+* PyTorch with one float64 scalar tensor per number (if installed);
+* the same step written by hand with NumPy matrices (what a user would pick
+  instead of a scalar engine).
+
+Method: the heap that exists before timing is frozen (`gc.freeze()`), and
+every timed step ends with `gc.collect()`, inside its time: each engine pays
+for the cyclic garbage it makes itself (micrograd's closures make cycles) and
+for nothing else. Rounds alternate the engines, so that noise on a shared
+machine hits all of them; a fast engine runs several steps per round. The
+table gives the median step and the best. Compile time is recording +
+writing + CPython's compile, best of three; "pays back after" is that time
+over the time one compiled step saves against the interpreter.
+
+Run: `./run bench` or `python bench/compile.py` (`--rounds N`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import itertools
+import math
+import platform
+import random
+import statistics
+import struct
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from autodiff import Value, compile
+
+SIZES = [2, 16, 16, 1]
+POINTS = 100
+LR = 0.05
+ALPHA = 1e-4
+
+
+def draw(rng: random.Random) -> tuple[list[list[float]], list[float]]:
+    """100 points in [−2, 2]², labelled ±1 by the sign of x·y (new at every step)."""
+    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(POINTS)]
+    return xs, [1.0 if a * b > 0 else -1.0 for a, b in xs]
+
+
+def initial_weights() -> list[list[tuple[list[float], float]]]:
+    """Per layer, per unit: (weights, bias), uniform in [−1, 1] and 0."""
+    rng = random.Random(1)
+    return [[([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
+            for nin, nout in itertools.pairwise(SIZES)]
+
+
+class ScalarMLP:
+    """micrograd's demo network over any scalar type with +, *, relu."""
+
+    def __init__(self, make: Callable[[float], Any], relu: Callable[[Any], Any]) -> None:
+        self.relu = relu
+        self.layers = [[([make(w) for w in ws], make(b)) for ws, b in layer]
+                       for layer in initial_weights()]
+        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
+
+    def score(self, x: list[Any]) -> Any:
+        last = len(self.layers) - 1
+        for k, layer in enumerate(self.layers):
+            u = [sum((w * xi for w, xi in zip(ws, x, strict=True)), b) for ws, b in layer]
+            x = u if k == last else [self.relu(ui) for ui in u]
+        return x[0]
+
+    def loss(self, xs: list[list[Any]], ys: list[Any]) -> Any:
+        losses = [self.relu(1 + -y * self.score(x)) for x, y in zip(xs, ys, strict=True)]
+        return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in self.params)
+
+
+def sgd(params: list[Any]) -> None:
+    for p in params:
+        p.data -= LR * p.grad
+        p.grad = 0.0
+
+
+@dataclass
+class Engine:
+    name: str
+    step: Callable[[Any, Any], float]        # one training step on (xs, ys): the loss
+    data: Callable[[random.Random], Any]      # a new draw in the engine's own format
+    steps_per_round: int = 1
+    times: list[float] = field(default_factory=list)
+
+
+def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any], Any],
+                  update: Callable[[list[Any]], None] = sgd) -> Engine:
+    model = ScalarMLP(make, relu)
+
+    def step(xs: list[list[float]], ys: list[float]) -> float:
+        loss = model.loss(xs, ys)
+        loss.backward()
+        update(model.params)
+        return float(loss.data)
+    return Engine(name, step, draw)
+
+
+def compiled_engine(backend: str) -> tuple[Engine, ScalarMLP, Any]:
+    model = ScalarMLP(Value, Value.relu)
+    example = draw(random.Random(99))
+    step_fn = compile(model.loss, *example, backend=backend)
+
+    def step(xs: Any, ys: Any) -> float:
+        loss = step_fn(xs, ys)
+        sgd(model.params)
+        return float(loss)
+
+    def arrays(rng: random.Random) -> Any:
+        import numpy as np
+        xs, ys = draw(rng)
+        return np.array(xs), np.array(ys)
+
+    name = f"autodiff.compile, {'Python' if backend == 'python' else 'NumPy'} backend"
+    return (Engine(name, step, draw if backend == "python" else arrays,
+                   steps_per_round=10 if backend == "python" else 40), model, step_fn)
+
+
+def numpy_matrix_engine() -> Engine | None:
+    """The demo step by hand: forward and backward with matrices."""
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    layers = [(np.array([ws for ws, _ in layer]).T.copy(), np.array([b for _, b in layer]))
+              for layer in initial_weights()]
+    (W1, b1), (W2, b2), (W3, b3) = layers
+    params = [W1, b1, W2, b2, W3, b3]
+
+    def step(X: Any, y: Any) -> float:
+        u1 = X @ W1 + b1
+        z1 = np.maximum(u1, 0.0)
+        u2 = z1 @ W2 + b2
+        z2 = np.maximum(u2, 0.0)
+        s = (z2 @ W3 + b3)[:, 0]
+        margin = 1.0 - y * s
+        n = len(y)
+        loss = np.maximum(margin, 0.0).sum() / n + ALPHA * sum((p * p).sum() for p in params)
+        ds = -y * (margin > 0.0) / n
+        du2 = (ds[:, None] @ W3.T) * (u2 > 0.0)
+        du1 = (du2 @ W2.T) * (u1 > 0.0)
+        grads = [X.T @ du1, du1.sum(0), z1.T @ du2, du2.sum(0), z2.T @ ds[:, None],
+                 ds.sum(keepdims=True)]
+        for p, g in zip(params, grads, strict=True):
+            p -= LR * (g + 2 * ALPHA * p)
+        return float(loss)
+
+    def arrays(rng: random.Random) -> Any:
+        xs, ys = draw(rng)
+        return np.array(xs), np.array(ys)
+    return Engine("NumPy matrices, by hand", step, arrays, steps_per_round=400)
+
+
+def torch_engine() -> Engine | None:
+    try:
+        torch = importlib.import_module("torch")
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def make(x: float) -> Any:
+        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+    def update(params: list[Any]) -> None:
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+    return scalar_engine(f"PyTorch {torch.__version__}, scalar tensors", make, torch.relu,
+                         update)
+
+
+def timed(engine: Engine, batches: list[Any]) -> None:
+    for xs, ys in batches:
+        start = time.perf_counter()
+        engine.step(xs, ys)
+        gc.collect()
+        engine.times.append(time.perf_counter() - start)
+
+
+def compile_seconds(backend: str) -> float:
+    model = ScalarMLP(Value, Value.relu)
+    example = draw(random.Random(5))
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        compile(model.loss, *example, backend=backend)
+        best = min(best, time.perf_counter() - start)
+        gc.collect()
+    return best
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def agreement(interpreter: ScalarMLP, python: ScalarMLP, python_step: Any,
+              numpy_step: Any, numpy_model: ScalarMLP) -> tuple[bool, float]:
+    """One step on the same data and weights: the Python backend against backward()
+    (bit for bit?) and the NumPy backend's largest gradient difference, relative
+    to the largest gradient."""
+    xs, ys = draw(random.Random(7))
+    for model in (interpreter, python, numpy_model):
+        for p, q in zip(model.params, interpreter.params, strict=True):
+            p.data, p.grad = q.data, 0.0
+    loss = interpreter.loss(xs, ys)
+    loss.backward()
+    exact = [p.grad for p in interpreter.params]
+    value = python_step(xs, ys)
+    same = bits(value) == bits(loss.data) and all(
+        bits(p.grad) == bits(g) for p, g in zip(python.params, exact, strict=True))
+    numpy_step(xs, ys)
+    largest = max(abs(g) for g in exact)
+    diff = max(abs(p.grad - g) for p, g in zip(numpy_model.params, exact, strict=True))
+    for model in (interpreter, python, numpy_model):
+        for p in model.params:
+            p.grad = 0.0
+    return same, diff / largest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    engines: list[Engine] = []
+    try:
+        mg = importlib.import_module("micrograd.engine")
+        engines.append(scalar_engine("micrograd 0.1.0", mg.Value, mg.Value.relu))
+    except ImportError:
+        print("(micrograd not installed: pip install micrograd==0.1.0)", file=sys.stderr)
+    interpreter = scalar_engine("autodiff, interpreter", Value, Value.relu)
+    engines.append(interpreter)
+    python, python_model, python_step = compiled_engine("python")
+    numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
+    engines += [python, numpy_engine]
+    engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
+    same, numpy_error = agreement(ScalarMLP(Value, Value.relu), python_model, python_step,
+                                  numpy_step, numpy_model)
+    costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
+
+    rng = random.Random(0)
+    gc.collect()
+    gc.freeze()  # what exists now is no engine's garbage
+    for _ in range(rounds):
+        for engine in engines:
+            timed(engine, [engine.data(rng) for _ in range(engine.steps_per_round)])
+    gc.unfreeze()
+
+    median = {e.name: statistics.median(e.times) for e in engines}
+    micro = median.get("micrograd 0.1.0")
+    matrix = median.get("NumPy matrices, by hand")
+    print(f"Python {platform.python_version()} on {platform.machine()} "
+          f"({platform.processor() or platform.system()}); {rounds} rounds; step = the demo "
+          f"step with new data, gc.collect() included, heap frozen before timing\n")
+    print("| engine | step (median) | best | vs micrograd 0.1.0 | vs NumPy matrices |")
+    print("|---|---|---|---|---|")
+    for e in engines:
+        m = median[e.name]
+        vs_micro = _times(micro / m) if micro else "-"
+        vs_matrix = f"{m / matrix:,.1f}× slower" if matrix and e.name != \
+            "NumPy matrices, by hand" else "-"
+        print(f"| {e.name} | {_ms(m)} | {_ms(min(e.times))} | {vs_micro} | {vs_matrix} |")
+    saved = median[interpreter.name] - median[python.name]
+    print(f"\ncompile (record, write, CPython's compile), best of 3: Python backend "
+          f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps; "
+          f"NumPy backend {costs['numpy']:.2f} s")
+    print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'}; NumPy "
+          f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient")
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.3f} ms" if seconds < 0.01 else f"{seconds * 1e3:,.1f} ms"
+
+
+if __name__ == "__main__":
+    main()
