@@ -92,7 +92,9 @@ def gradients_table() -> None:
         scale = max(map(abs, g_rev))
         assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15 * scale)
                    for a, b in zip(g_rev, g_fwd + g_lin, strict=False)), "forward ≠ reverse"
-        assert all(abs(a - b) <= 1e-5 * scale for a, b in zip(g_rev, g_fd, strict=True))
+        # the notes' forward difference with ε = √ε_c·|w|: its rounding error 2ε_c|E|/ε grows
+        # where |w| is small (measured up to 1.7e-5 of the largest gradient at N = 1185)
+        assert all(abs(a - b) <= 1e-4 * scale for a, b in zip(g_rev, g_fd, strict=True))
         n = model.num_parameters()
         print(f"| {h} | {n} | {rev * 1e3:.1f} ms | {fwd * 1e3:.0f} ms | {lin * 1e3:.0f} ms "
               f"| {fd * 1e3:.0f} ms | {fwd / rev:.0f}x | {lin / rev:.0f}x | {fd / rev:.0f}x |")
