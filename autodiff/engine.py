@@ -125,11 +125,12 @@ class Code(NamedTuple):
 
     def placeholders(self) -> set[str]:
         """The placeholders its expressions use ({a}, {out}, {g}, ...)."""
-        found: set[str] = set()
-        for text in (self.value, *self.adjoints):
-            found.update(field for _, field, _, _ in string.Formatter().parse(text)
-                         if field is not None)
-        return found
+        return set().union(*map(_fields, (self.value, *self.adjoints)))
+
+
+def _fields(text: str) -> set[str]:
+    """The {placeholders} of a format string."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
 
 
 class Primitive:
@@ -224,12 +225,12 @@ class Primitive:
             a = args[0]  # the common case, f(x) on a Value, without the general bookkeeping
             if self.check_operands is not None:
                 self.check_operands(a)
-            try:
+            try:  # _forward inlined: this path makes every activation node
                 out = self.forward(a.data)
             except (ValueError, ArithmeticError) as exc:
                 raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
             if type(out) is not float or out - out != 0.0:
-                out = self._evaluate([a.data], args)
+                out = self._result(out, [a.data], args)
             return Value(out, "", self._forms.unary, a)
         arity = self.arity
         if (len(args) != arity) if arity is not None else not args:
@@ -243,7 +244,7 @@ class Primitive:
                 any_value = True
                 floats.append(x.data)
             else:
-                c = _constant(x, self)
+                c = _constant(x, self.name)
                 if c is None:
                     raise TypeError(f"{self.name}(): operand {i + 1} must be a Value or a real "
                                     f"number, got {type(x).__name__}: {_short(x)}")
@@ -252,17 +253,21 @@ class Primitive:
                                      "number")
                 floats.append(c)
         if not any_value:
-            return self._evaluate(floats, args)
+            return self._result(self._forward(floats, args), floats, args)
         if self.check_operands is not None:
             self.check_operands(*args)
-        return self._forms.node(self._evaluate(floats, args), args, floats)
+        out = self._result(self._forward(floats, args), floats, args)
+        return self._forms.node(out, args, floats)
 
-    def _evaluate(self, floats: Sequence[float], args: Sequence[object]) -> float:
-        """forward(*floats) as a finite float, or the library's error naming the operands."""
+    def _forward(self, floats: Sequence[float], args: Sequence[object]) -> Any:
+        """forward(*floats), its domain errors restated naming the operation and operands."""
         try:
-            out = self.forward(*floats)
+            return self.forward(*floats)
         except (ValueError, ArithmeticError) as exc:
             raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
+
+    def _result(self, out: object, floats: Sequence[float], args: Sequence[object]) -> float:
+        """forward's result as a finite float, or the library's error naming the operands."""
         if type(out) is not float:
             if isinstance(out, bool) or not isinstance(out, Real):
                 raise TypeError(f"{self.name}: forward must return a real number, got "
@@ -424,7 +429,7 @@ def primitive(name: str, forward: Callable[..., float], partials: Callable[..., 
     if formula is not None and not callable(formula) and (
             isinstance(formula, str) or len(formula) != (arity or len(formula))):
         raise TypeError(f"primitive({name!r}): formula must be a sequence of {arity} "
-                            "texts (one per operand) or a callable")
+                        "texts (one per operand) or a callable")
     for text, what in ((symbol, "symbol"), (notation, "notation")):
         if text is not None and (not isinstance(text, str) or not text.strip()):
             raise TypeError(f"primitive({name!r}): {what} must be a non-empty str")
@@ -457,7 +462,7 @@ def _check_code(name: str, what: str, code: object, arity: int | None) -> None:
         if not isinstance(text, str):
             raise TypeError(f"primitive({name!r}): {what}.{role} must be str expressions")
         try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            fields = _fields(text)
             source = text.format(**{f: f"_{f}" for f in fields})
             compile(source, f"<{what} of {name}>", "eval")
         except (ValueError, KeyError, IndexError, SyntaxError) as exc:
@@ -542,22 +547,24 @@ def _not_finite(prim: Primitive, args: Sequence[object], floats: Sequence[float]
                         f"{_operands(args)}")
 
 
-def _constant(x: object, prim: Primitive) -> float | None:
-    """A Python (or NumPy) real number as a float; None if x is not one."""
+def _constant(x: object, who: str) -> float | None:
+    """A Python (or NumPy) real number as a float; None if x is not one. `who` (an
+    operation's name, or "Value()") names the caller in the error for a number too
+    large for a float."""
     if type(x) is float:
         return x
-    if isinstance(x, Value):
+    if not _is_number(x):
         return None
-    if isinstance(x, Real) or _is_numpy_bool(x):
-        try:
-            return float(x)  # type: ignore[arg-type]
-        except OverflowError:
-            raise OverflowError(f"{prim.name}: the number {_short(x)} is too large for a "
-                                "float") from None
-    return None
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        raise OverflowError(f"{who}: the number {_short(x)} is too large for a float") from None
 
 
-def _is_numpy_bool(x: object) -> bool:
+def _is_number(x: object) -> bool:
+    """Is x a real number a Value takes: int, float, bool, Fraction, NumPy scalar?"""
+    if isinstance(x, Real):
+        return not isinstance(x, Value)
     cls = type(x)
     return cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool")
 
@@ -612,17 +619,13 @@ class Value:
     ) -> None:
         if _op is None:  # public construction: validate
             if type(data) is not float:
-                if isinstance(data, Value) or not (isinstance(data, Real)
-                                                   or _is_numpy_bool(data)):
+                number = _constant(data, "Value()")
+                if number is None:
                     raise TypeError(
                         f"Value() needs a real number (int, float, bool or NumPy scalar), "
                         f"got {type(data).__name__}: {_short(data)}"
                     )
-                try:
-                    data = float(data)
-                except OverflowError:
-                    raise OverflowError(f"Value(): the number {_short(data)} is too large "
-                                        "for a float") from None
+                data = number
             if not _isfinite(data):
                 raise ValueError(f"Value() needs a finite number, got {data!r}")
             if not isinstance(label, str):
@@ -732,7 +735,7 @@ class Value:
             if r - r != 0.0:  # inf or nan: cheaper than a call to math.isfinite
                 _not_finite(ADD, (self, other), (self.data, other.data), r)
             return Value(r, "", _ADD_VV, self, other)
-        c = _constant(other, ADD)
+        c = _constant(other, "+")
         if c is None:
             return NotImplemented
         r = self.data + c
@@ -745,7 +748,7 @@ class Value:
         so `sum(values)` adds no `+ 0` node."""
         if type(other) is int and other == 0:
             return self
-        c = _constant(other, ADD)
+        c = _constant(other, "+")
         if c is None:
             return NotImplemented
         r = c + self.data
@@ -759,7 +762,7 @@ class Value:
             if r - r != 0.0:
                 _not_finite(SUB, (self, other), (self.data, other.data), r)
             return Value(r, "", _SUB_VV, self, other)
-        c = _constant(other, SUB)
+        c = _constant(other, "-")
         if c is None:
             return NotImplemented
         r = self.data - c
@@ -768,7 +771,7 @@ class Value:
         return Value(r, "", _SUB_VC, self, c)
 
     def __rsub__(self, other: Number) -> Value:
-        c = _constant(other, SUB)
+        c = _constant(other, "-")
         if c is None:
             return NotImplemented
         r = c - self.data
@@ -782,7 +785,7 @@ class Value:
             if r - r != 0.0:
                 _not_finite(MUL, (self, other), (self.data, other.data), r)
             return Value(r, "", _MUL_VV, self, other)
-        c = _constant(other, MUL)
+        c = _constant(other, "*")
         if c is None:
             return NotImplemented
         r = self.data * c
@@ -791,7 +794,7 @@ class Value:
         return Value(r, "", _MUL_VC, self, c)
 
     def __rmul__(self, other: Number) -> Value:
-        c = _constant(other, MUL)
+        c = _constant(other, "*")
         if c is None:
             return NotImplemented
         r = c * self.data
@@ -903,7 +906,8 @@ class Value:
             for v in order:
                 v.grad = 0.0
         try:
-            _sweep(order, seed)
+            self.grad = seed  # self is the last node of order
+            _propagate(order)
         except BaseException:
             _restore(order, previous)
             raise
@@ -922,7 +926,7 @@ def _data(x: Value | Number) -> float:
 
 
 def _is_operand(x: object) -> bool:
-    return isinstance(x, Value | Real) or _is_numpy_bool(x)
+    return isinstance(x, Value) or _is_number(x)
 
 
 def _seed(grad: object) -> float:
@@ -934,14 +938,18 @@ def _seed(grad: object) -> float:
     return seed
 
 
-def _all_partials(v: Value) -> Sequence[Any]:
-    """partials(out, *operands) of v's primitive in float mode: one per operand,
-    constants included. A failure inside is the numeric policy's error."""
-    floats = [x.data if isinstance(x, Value) else x for x in v.args]
+def _partials_of(v: Value, *floats: float) -> Any:
+    """partials(out, *floats) of v's primitive, its failures the numeric policy's error."""
     try:
         return v._op.primitive.partials(v.data, *floats)  # type: ignore[union-attr]
     except (ArithmeticError, ValueError) as exc:
         raise _derivative_error(v, exc) from None
+
+
+def _all_partials(v: Value) -> Sequence[Any]:
+    """partials(out, *operands) of v's primitive in float mode: one per operand,
+    constants included. A failure inside is the numeric policy's error."""
+    return _partials_of(v, *(x.data if isinstance(x, Value) else x for x in v.args))
 
 
 def _checked(v: Value, every: object) -> list[float]:
@@ -1170,17 +1178,11 @@ def _roots(roots: object) -> list[Value]:
     return list(roots)
 
 
-def _sweep(order: list[Value], seed: float,
-           after_step: Callable[[Value], None] | None = None) -> None:
-    """The reverse sweep: with every `.grad` in `order` at 0.0, set the root's
-    (the last node) to `seed` and let each operation, from the root down, add
-    ∂n/∂x · n.grad to each input x. `after_step(n)` runs after each operation n."""
-    order[-1].grad = seed
-    _propagate(order, after_step)
-
-
-def _propagate(order: list[Value], after_step: Callable[[Value], None] | None) -> None:
-    """The body of the sweep: the gradients of the seeded nodes passed down `order`."""
+def _propagate(order: list[Value], after_step: Callable[[Value], None] | None = None) -> None:
+    """The reverse sweep, the one `backward()`, `grad()`, the Stepper and gradcheck
+    run: with the roots' `.grad` seeded and every other node's at 0.0, each
+    operation n, from the roots down `order`, adds ∂n/∂x · n.grad to each input
+    x. `after_step(n)` runs after each operation n."""
     if after_step is None:
         for v in reversed(order):
             form = v._op
@@ -1273,73 +1275,17 @@ def _graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
 # -- the sweep's step at one node ---------------------------------------------------
 
 
-def _accumulate(v: Value, every: object = None) -> None:
-    """The general step: x.grad += ∂v/∂x · v.grad for every input x, each local
-    derivative checked (`every`: partials' result, if already evaluated)."""
-    g = v.grad
-    for x, d in zip(v.inputs, _checked(v, _all_partials(v) if every is None else every),
-                    strict=True):
-        x.grad += d * g
-
-
-# The steps of one-operand and two-operand forms: the arithmetic of `_accumulate`
-# with its checks reduced to a type test and one comparison per derivative;
-# anything unusual (a wrong count, a non-float, a derivative that is not finite)
-# goes to `_accumulate` with the same result, which raises the precise error.
-
-
-def _partials_of(v: Value, *floats: float) -> Any:
-    try:
-        return v._op.primitive.partials(v.data, *floats)  # type: ignore[union-attr]
-    except (ArithmeticError, ValueError) as exc:
-        raise _derivative_error(v, exc) from None
-
-
-def _accumulate_unary(v: Value) -> None:
-    a = v._a
-    ds = _partials_of(v, a.data)
-    if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
-        a.grad += d * v.grad
-    else:
-        _accumulate(v, ds)
-
-
-def _accumulate_binary(v: Value) -> None:
-    a, b = v._a, v._b
-    ds = _partials_of(v, a.data, b.data)
-    if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
-            and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
-        g = v.grad
-        a.grad += da * g
-        b.grad += db * g
-    else:
-        _accumulate(v, ds)
-
-
-def _accumulate_first(v: Value) -> None:  # f(x, c): the Value first
-    a = v._a
-    ds = _partials_of(v, a.data, v._b)
-    if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
-        a.grad += d * v.grad
-    else:
-        _accumulate(v, ds)
-
-
-def _accumulate_second(v: Value) -> None:  # f(c, x): the Value second
-    a = v._a
-    ds = _partials_of(v, v._b, a.data)
-    if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
-        a.grad += d * v.grad
-    else:
-        _accumulate(v, ds)
-
-
-# The same for Value.partials(): the float derivatives by the Value operands, fast
-# where they are plain finite floats, by the checked path (and its errors) otherwise.
-
-
 def _local(v: Value, every: object = None) -> tuple[float, ...]:
+    """v's float derivatives by its Value operands, checked (`_checked`); `every`:
+    partials' result where already evaluated."""
     return tuple(_checked(v, _all_partials(v) if every is None else every))
+
+
+# The local derivatives of one- and two-operand forms (`Form.local`), for
+# Value.partials() and the sweep: partials' own tuple where it holds plain finite
+# floats, one type test and one comparison per derivative; anything unusual (a
+# wrong count, a non-float, a derivative that is not finite) goes to `_local`,
+# which raises the precise error.
 
 
 def _local_unary(v: Value) -> tuple[float, ...]:
@@ -1357,18 +1303,50 @@ def _local_binary(v: Value) -> tuple[float, ...]:
     return _local(v, ds)
 
 
-def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c)
+def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c): the Value first
     ds = _partials_of(v, v._a.data, v._b)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
 
 
-def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x)
+def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x): the Value second
     ds = _partials_of(v, v._b, v._a.data)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
+
+
+# The sweep's step at a node: x.grad += ∂v/∂x · v.grad for every input x, from the
+# form's local derivatives; +, −, ×, neg and relu have hand-inlined steps below.
+
+
+def _accumulate(v: Value) -> None:
+    g = v.grad
+    for x, d in zip(v.inputs, _local(v), strict=True):
+        x.grad += d * g
+
+
+def _accumulate_unary(v: Value) -> None:
+    (d,) = _local_unary(v)
+    v._a.grad += d * v.grad
+
+
+def _accumulate_binary(v: Value) -> None:
+    da, db = _local_binary(v)
+    g = v.grad
+    v._a.grad += da * g
+    v._b.grad += db * g
+
+
+def _accumulate_first(v: Value) -> None:
+    (d,) = _local_first(v)
+    v._a.grad += d * v.grad
+
+
+def _accumulate_second(v: Value) -> None:
+    (d,) = _local_second(v)
+    v._a.grad += d * v.grad
 
 
 def _accumulate_add(v: Value) -> None:
