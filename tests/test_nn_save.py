@@ -224,15 +224,14 @@ def test_sigkill_at_any_moment_leaves_the_old_or_the_new_file(tmp_path):
         texts.add(path.read_bytes())
     rng = random.Random(0)
     kills, temps_left = 0, 0
-    deadline = time.monotonic() + 6
-    while kills < 24 and time.monotonic() < deadline:
+    while kills < 16:  # a count, not a time budget: as many kills on a slow machine
         mode = "slow" if kills % 2 else "fast"
         child = subprocess.Popen([sys.executable, "-c", WRITER, str(path), mode],
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline() == "ready\n"
         time.sleep(rng.uniform(0.0, 0.05))
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        child.wait(timeout=60)
         child.stdout.close()
         kills += 1
         assert path.read_bytes() in texts  # the old file or the new one, never a partial one

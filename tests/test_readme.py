@@ -43,6 +43,10 @@ import code, sys
 sys.path.insert(0, {tests!r})
 import extras_guard
 extras_guard.install({extras!r}, {what!r})
+try:  # where the block may use Hypothesis: the suite's profile (derandomized, no deadline)
+    import conftest
+except ModuleNotFoundError:
+    pass
 
 
 class Paste(code.InteractiveConsole):
