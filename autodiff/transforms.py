@@ -18,7 +18,7 @@ numbers of `backward()` and `grad()`. The two modes multiply the same local
 derivatives in a different order, so they agree to rounding (about 1e-16
 relative, at most ~L·ε_c·|J|·|u| for L operations).
 
-Inputs are given as `gradcheck` takes them:
+Inputs are given in two of the forms `gradcheck` takes (not its named pairs):
 
 * numbers: f(*values) is called with fresh leaf Values made from them, and
   returns a Value or a list/tuple of Values (several outputs);
