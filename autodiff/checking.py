@@ -368,7 +368,7 @@ def _options(method: object, rtol: object, atol: object, eps: object
     return how, rtol, atol, None if eps is None else float(eps)
 
 
-def _is_real(x: object) -> TypeGuard[float]:
+def _is_real(x: object) -> TypeGuard[Real]:
     """A finite real number, not a bool (numbers.Real: ints, floats, NumPy scalars)."""
     return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
 
