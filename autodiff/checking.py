@@ -64,7 +64,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from numbers import Real
-from typing import Any
+from typing import Any, TypeGuard
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
 from autodiff.forward import Linearization, tangent_graphs
@@ -312,23 +312,21 @@ def gradcheck(
     levels = range(1, order + 1)
     checked = [f"modes {' and '.join(modes)}" if modes != ("rev",) else "",
                f"orders 1 to {order}" if order > 1 else ""]
+    note = ""
     if not fast:
         rows = check.rows(levels, None)
-        result = GradcheckResult(method, tuple(rows), checked=_joined(checked))
-        return _finish(result, problem, raise_exception)
-    chains = _random_directions(problem.point, directions, order, seed)
-    rows = check.rows(levels, chains)
-    checked.append(f"along {directions} random direction{'s' * (directions > 1)}")
-    note = ""
-    failed = [r.order for r in rows if not r.ok]
-    if failed and fallback:
-        n = len(problem.point)
-        upto = max([level for level in range(1, min(failed) + 1) if n**level <= 10_000],
-                   default=1)
-        rows += check.rows(range(1, upto + 1), None)
-        note = (f"The check along random directions failed, so the per-input rows of order"
-                f"{'s 1 to ' + str(upto) if upto > 1 else ' 1'} follow; they name the worst "
-                "input.")
+    else:
+        rows = check.rows(levels, _random_directions(problem.point, directions, order, seed))
+        checked.append(f"along {directions} random direction{'s' * (directions > 1)}")
+        failed = [r.order for r in rows if not r.ok]
+        if failed and fallback:
+            n = len(problem.point)
+            upto = max([level for level in range(1, min(failed) + 1) if n**level <= 10_000],
+                       default=1)
+            rows += check.rows(range(1, upto + 1), None)
+            note = (f"The check along random directions failed, so the per-input rows of order"
+                    f"{'s 1 to ' + str(upto) if upto > 1 else ' 1'} follow; they name the "
+                    "worst input.")
     result = GradcheckResult(method, tuple(rows), checked=_joined(checked), note=note)
     return _finish(result, problem, raise_exception)
 
@@ -358,7 +356,8 @@ def gradgradcheck(
 # -- internals --------------------------------------------------------------------
 
 
-def _options(method, rtol, atol, eps) -> tuple[_Method, float, float, float | None]:
+def _options(method: object, rtol: object, atol: object, eps: object
+             ) -> tuple[_Method, float, float, float | None]:
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
     how = _METHODS[method]
@@ -369,12 +368,13 @@ def _options(method, rtol, atol, eps) -> tuple[_Method, float, float, float | No
     return how, rtol, atol, None if eps is None else float(eps)
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[Real]:
+    """A finite real number, not a bool (numbers.Real: ints, floats, NumPy scalars)."""
     return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _nonnegative(name: str, x: object) -> float:
-    if not isinstance(x, Real) or not _is_real(x) or x < 0:
+    if not _is_real(x) or x < 0:
         raise ValueError(f"{name} must be a finite number ≥ 0, got {x!r}")
     return float(x)
 

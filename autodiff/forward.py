@@ -35,7 +35,6 @@ Only public structure is read: `topological_order`, `Value.inputs`,
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -44,36 +43,33 @@ from autodiff.engine import Value, topological_order
 
 __all__ = ["Linearization", "tangent_graphs"]
 
-EPS = sys.float_info.epsilon
 
-
-def _linear_steps(outputs: Sequence[Value], inputs: Sequence[Value], create_graph: bool
-                  ) -> Iterator[tuple[Value, list[int | None], tuple[Any, ...]]]:
+def _linear_steps(outputs: Sequence[Value], position: dict[Value, int], create_graph: bool
+                  ) -> Iterator[tuple[int, list[int | None], tuple[Any, ...]]]:
     """Every node of the outputs' graph that depends on an input, in topological
-    order, with the positions of its operands (None for an operand that depends
-    on no input) and its local derivatives by them. The inputs have positions
-    0 … n − 1 and the nodes yielded n, n + 1, ... in turn.
+    order: its position, the positions of its operands (None for an operand
+    that depends on no input) and its local derivatives by them. `position`
+    holds the inputs at 0 … n − 1 (from `_inputs`); each node yielded is added
+    to it, at n, n + 1, ... in turn, so that afterwards it finds every output.
 
     The inputs are the independent variables: none may depend on another (a
     ValueError says which does), and the sweep never recomputes their tangents.
     """
-    seeds = _inputs(inputs)
-    position = dict(seeds)
     at = position.get
     for v in topological_order(outputs):
         operands = v.inputs
-        if v in seeds:
+        if v in position:  # an input: nodes yielded are added after their visit
             for a in operands:
                 if a in position:
-                    raise ValueError(f"forward mode: input {_name(v, seeds)} depends on "
+                    raise ValueError(f"forward mode: input {_name(v, position)} depends on "
                                      f"another input through {a.op or 'a leaf'}; the inputs "
                                      "must be independent variables")
             continue
         where = [at(a) for a in operands]
         if where.count(None) == len(where):
             continue
-        position[v] = len(position)
-        yield v, where, v.partials(create_graph)
+        k = position[v] = len(position)
+        yield k, where, v.partials(create_graph)
 
 
 def _inputs(inputs: Sequence[Value]) -> dict[Value, int]:
@@ -92,8 +88,8 @@ def _inputs(inputs: Sequence[Value]) -> dict[Value, int]:
     return seeds
 
 
-def _name(v: Value, seeds: Mapping[Value, int]) -> str:
-    return repr(v.label) if v.label else f"inputs[{seeds[v]}]"
+def _name(v: Value, position: Mapping[Value, int]) -> str:
+    return repr(v.label) if v.label else f"inputs[{position[v]}]"
 
 
 class Linearization:
@@ -117,14 +113,12 @@ class Linearization:
     """
 
     def __init__(self, outputs: Sequence[Value], inputs: Sequence[Value]) -> None:
-        outputs = list(outputs) if isinstance(outputs, Sequence) else outputs
-        nodes: list[Value] = list(inputs) if isinstance(inputs, Sequence) else []
+        position = _inputs(inputs)
+        self._n_inputs = len(position)
         # one step per node: (k, j, ∂k/∂j) or (k, j, ∂k/∂j, j2, ∂k/∂j2) or longer
         program: list[tuple[Any, ...]] = []
         step = program.append
-        for v, where, ds in _linear_steps(outputs, inputs, False):
-            k = len(nodes)
-            nodes.append(v)
+        for k, where, ds in _linear_steps(outputs, position, False):
             if len(where) == 1:
                 step((k, where[0], ds[0]))
             elif len(where) == 2 and None not in where:
@@ -132,15 +126,13 @@ class Linearization:
             else:
                 step((k, *(x for j, d in zip(where, ds, strict=True) if j is not None
                            for x in (j, d))))
-        index = {v: k for k, v in enumerate(nodes)}
-        self._inputs = list(range(len(inputs)))
         self._program = program
-        self._outputs = [index.get(o) for o in outputs]
-        self._nodes = nodes
+        self._outputs = [position.get(o) for o in outputs]
+        self._position = position
 
     @property
     def n_inputs(self) -> int:
-        return len(self._inputs)
+        return self._n_inputs
 
     @property
     def n_outputs(self) -> int:
@@ -172,13 +164,12 @@ class Linearization:
     def node_tangents(self, tangents: Sequence[float]) -> dict[Value, float]:
         """The tangent of every node that depends on an input (inputs included)."""
         t = self._sweep(tangents, False)
-        return {v: t[k] for k, v in enumerate(self._nodes)}
+        return {v: t[k] for v, k in self._position.items()}
 
     def _sweep(self, tangents: Sequence[float], absolute: bool) -> list[float]:
-        u = vector(tangents, len(self._inputs), "tangents", "inputs")
-        t = [0.0] * len(self._nodes)
-        for k, x in zip(self._inputs, u, strict=True):
-            t[k] = abs(x) if absolute else x
+        u = vector(tangents, self._n_inputs, "tangents", "inputs")
+        t = [abs(x) for x in u] if absolute else u  # the inputs' positions come first
+        t += [0.0] * (len(self._position) - self._n_inputs)
         if absolute:
             for k, *terms in self._program:
                 t[k] = math.fsum(abs(d) * t[j] for j, d in zip(terms[::2], terms[1::2],
@@ -211,11 +202,10 @@ def tangent_graphs(outputs: Sequence[Value], tangents: Mapping[Value, float]) ->
     if not isinstance(tangents, Mapping):
         raise TypeError(f"tangent_graphs() needs a mapping input -> tangent, got "
                         f"{type(tangents).__name__}")
-    inputs = list(tangents)
-    seeds = vector(list(tangents.values()), len(inputs), "tangents", "inputs")
+    seeds = vector(list(tangents.values()), len(tangents), "tangents", "inputs")
+    position = _inputs(list(tangents))
     tangent: list[Value | float] = list(seeds)
-    nodes = list(inputs)
-    for v, where, ds in _linear_steps(list(outputs), inputs, True):
+    for _, where, ds in _linear_steps(list(outputs), position, True):
         total: Value | float | None = None
         for j, local in zip(where, ds, strict=True):
             if j is None:
@@ -229,9 +219,7 @@ def tangent_graphs(outputs: Sequence[Value], tangents: Mapping[Value, float]) ->
                 term = local * tj
             total = term if total is None else total + term
         tangent.append(total)  # type: ignore[arg-type]
-        nodes.append(v)
-    index = {v: k for k, v in enumerate(nodes)}
-    found = (index.get(o) for o in outputs)
+    found = (position.get(o) for o in outputs)
     return [Value(0.0) if k is None else t if isinstance(t := tangent[k], Value) else Value(t)
             for k in found]
 

@@ -126,7 +126,7 @@ class StepSweep:
                       color=colour, ls="--", lw=0.8, label=f"{name}: rounding + truncation")
             ax.axvline(rule, color=colour, ls=":", lw=1, label=rule_name)
             if math.isfinite(optimum):
-                least = _estimate(name, self, optimum)
+                least = sum(_estimates(name, self.value, self.second, self.third, optimum))
                 ax.plot([optimum], [least / scale], marker="v", color=colour, ls="none",
                         label=f"{name}: estimated optimum")
         ax.set(xlabel="step ε", ylabel="relative error" if relative else "error",
@@ -140,12 +140,14 @@ def _best(steps: tuple[float, ...], errors: tuple[float, ...]) -> float:
     return min(finite)[1] if finite else math.nan
 
 
-def _estimate(method: str, sweep: StepSweep, h: float) -> float:
-    """rounding + truncation at step h."""
-    f = abs(sweep.value)
+def _estimates(method: str, value: float, second: float, third: float, h: float
+               ) -> tuple[float, float]:
+    """(rounding, truncation) of the method's difference quotient at step h, for f,
+    f″ and f‴ at the point: 2ε_c·|f|/ε and |f″|·ε/2 (forward), ε_c·|f|/ε and
+    |f‴|·ε²/6 (central), as the module docstring derives them."""
     if method == "forward":
-        return 2 * EPS * f / h + abs(sweep.second) * h / 2
-    return EPS * f / h + abs(sweep.third) * h * h / 6
+        return 2 * EPS * abs(value) / h, abs(second) * h / 2
+    return EPS * abs(value) / h, abs(third) * h * h / 6
 
 
 def step_sweep(f: Callable[[Value], Value], x: float, *,
@@ -186,15 +188,17 @@ def step_sweep(f: Callable[[Value], Value], x: float, *,
         plus, minus = at(x + h), at(x - h)
         forward.append(abs((plus - f0) / h - d1.data))
         central.append(abs((plus - minus) / (2 * h) - d1.data))
+    forward_rounding, forward_truncation = zip(
+        *(_estimates("forward", f0, d2.data, d3, h) for h in steps), strict=True)
+    central_rounding, central_truncation = zip(
+        *(_estimates("central", f0, d2.data, d3, h) for h in steps), strict=True)
     magnitude = abs(f0)
     second, third = abs(d2.data), abs(d3)
     return StepSweep(
         x=x, value=f0, derivative=d1.data, second=d2.data, third=d3, steps=steps,
         forward=tuple(forward), central=tuple(central),
-        forward_rounding=tuple(2 * EPS * magnitude / h for h in steps),
-        forward_truncation=tuple(second * h / 2 for h in steps),
-        central_rounding=tuple(EPS * magnitude / h for h in steps),
-        central_truncation=tuple(third * h * h / 6 for h in steps),
+        forward_rounding=forward_rounding, forward_truncation=forward_truncation,
+        central_rounding=central_rounding, central_truncation=central_truncation,
         forward_optimum=2 * math.sqrt(EPS * magnitude / second) if second else math.inf,
         central_optimum=(3 * EPS * magnitude / third) ** (1 / 3) if third else math.inf)
 

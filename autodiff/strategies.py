@@ -67,6 +67,13 @@ def check_number(name: str, x: object) -> float:
     return float(x)
 
 
+def check_positive_ints(**named: object) -> None:
+    """InvalidArgument naming the first of the options that is not an int ≥ 1."""
+    for name, n in named.items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InvalidArgument(f"{name}={n!r} must be a positive int")
+
+
 def values(*, min_value: float = -2.0, max_value: float = 2.0,
            min_magnitude: float = 0.0) -> st.SearchStrategy[float]:
     """Finite floats in [min_value, max_value] with |x| ≥ min_magnitude: inputs
@@ -255,11 +262,8 @@ def expressions(*, min_inputs: int = 1, max_inputs: int = 3,
     (inputs possibly among them; a node repeats only when there are fewer
     nodes than outputs). With `max_outputs` = 1 (the default) it returns one
     Value."""
-    for name, n in (("min_inputs", min_inputs), ("max_inputs", max_inputs),
-                    ("max_steps", max_steps), ("min_outputs", min_outputs),
-                    ("max_outputs", max_outputs)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidArgument(f"{name}={n!r} must be a positive int")
+    check_positive_ints(min_inputs=min_inputs, max_inputs=max_inputs, max_steps=max_steps,
+                        min_outputs=min_outputs, max_outputs=max_outputs)
     if min_inputs > max_inputs:
         raise InvalidArgument(f"min_inputs={min_inputs} exceeds max_inputs={max_inputs}")
     if min_outputs > max_outputs:

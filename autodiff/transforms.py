@@ -18,7 +18,7 @@ numbers of `backward()` and `grad()`. The two modes multiply the same local
 derivatives in a different order, so they agree to rounding (about 1e-16
 relative, at most ~L·ε_c·|J|·|u| for L operations).
 
-Inputs are given as `gradcheck` takes them:
+Inputs are given in two of the forms `gradcheck` takes (not its named pairs):
 
 * numbers: f(*values) is called with fresh leaf Values made from them, and
   returns a Value or a list/tuple of Values (several outputs);
@@ -48,6 +48,7 @@ from typing import Any, NoReturn
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
 from autodiff.forward import Linearization, number, tangent_graphs, vector
+from autodiff.functional import grad
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "linearize", "value_and_grad", "vjp"]
 
@@ -100,11 +101,9 @@ def _linearized(f: Callable[..., Any], primals: object, who: str
     return rec, lin
 
 
-def _leaves(primals: object, who: str) -> tuple[list[Value], bool]:
+def _leaves(given: object, who: str) -> tuple[list[Value], bool]:
     """The input leaves (fresh ones for numbers), and whether they were given as Values."""
-    if isinstance(primals, Value | str) or not isinstance(primals, Sequence):
-        raise TypeError(f"{who}() needs a list of numbers or of Values as inputs, got "
-                        f"{type(primals).__name__}")
+    primals = _sequence(given, who)
     if not primals:
         raise ValueError(f"{who}() needs at least one input")
     if all(isinstance(x, Value) for x in primals):
@@ -146,10 +145,6 @@ def _outputs(result: object, who: str) -> tuple[list[Value], bool]:
                     f"{type(result).__name__}: {result!r} {hint}")
 
 
-def _units(n: int) -> list[list[float]]:
-    return [[1.0 if i == j else 0.0 for i in range(n)] for j in range(n)]
-
-
 # -- forward mode ------------------------------------------------------------------
 
 
@@ -164,7 +159,7 @@ def jvp(f: Callable[..., Any], primals: Inputs, tangents: Sequence[float], *,
     With `create_graph=True` both come back as Values (the output node and
     tangent graphs), so J·u can be differentiated again.
     """
-    u = vector(tangents, _count(primals, "jvp"), "tangents", "primals")
+    u = vector(tangents, len(_sequence(primals, "jvp")), "tangents", "primals")
     if create_graph:
         rec = _record(f, primals, "jvp")
         return (rec.shaped(rec.outputs),
@@ -185,11 +180,12 @@ def linearize(f: Callable[..., Any], primals: Inputs) -> tuple[Any, Callable[...
     return rec.shaped([o.data for o in rec.outputs]), pushforward
 
 
-def _count(primals: object, who: str) -> int:
+def _sequence(primals: object, who: str) -> Sequence[Any]:
+    """The inputs as given, if they are a sequence (of numbers or of Values)."""
     if isinstance(primals, Value | str) or not isinstance(primals, Sequence):
         raise TypeError(f"{who}() needs a list of numbers or of Values as inputs, got "
                         f"{type(primals).__name__}")
-    return len(primals)
+    return primals
 
 
 # -- reverse mode ------------------------------------------------------------------
@@ -330,15 +326,16 @@ def jacobian(f: Callable[..., Any], inputs: Inputs, *, mode: str = "rev") -> Any
         raise ValueError(f"jacobian(): mode must be 'rev' or 'fwd', got {mode!r}")
     if mode == "rev":
         rec = _record(f, inputs, "jacobian")
-        rows = []
-        for out in rec.outputs:
-            gradients = reverse_sweep(out)
-            rows.append([gradients.get(x, 0.0) for x in rec.leaves])
-    else:
-        rec, lin = _linearized(f, inputs, "jacobian")
-        columns = [lin(e) for e in _units(len(rec.leaves))]
-        rows = [list(row) for row in zip(*columns, strict=True)]
-    return rec.shaped(rows)
+        return rec.shaped([grad(out, rec.leaves) for out in rec.outputs])
+    rec, lin = _linearized(f, inputs, "jacobian")
+    return rec.shaped(_by_columns(lin))
+
+
+def _by_columns(lin: Linearization) -> list[list[float]]:
+    """The matrix of `lin` (rows: outputs), column j from one forward sweep along e_j."""
+    n = lin.n_inputs
+    columns = [lin([1.0 if i == j else 0.0 for i in range(n)]) for j in range(n)]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _gradient_graph(f: Callable[..., Any], inputs: Inputs, who: str
@@ -356,9 +353,7 @@ def hessian(f: Callable[..., Value], inputs: Inputs) -> list[list[float]]:
     linearized, and column j is one forward sweep along e_j. In exact arithmetic
     H is symmetric; the computed one is symmetric to rounding."""
     rec, gradient = _gradient_graph(f, inputs, "hessian")
-    lin = Linearization(gradient, rec.leaves)
-    columns = [lin(e) for e in _units(len(rec.leaves))]
-    return [list(row) for row in zip(*columns, strict=True)]
+    return _by_columns(Linearization(gradient, rec.leaves))
 
 
 def hvp(f: Callable[..., Value], inputs: Inputs, v: Sequence[float]) -> list[float]:
@@ -366,6 +361,6 @@ def hvp(f: Callable[..., Value], inputs: Inputs, v: Sequence[float]) -> list[flo
     forming H: ∇f recorded as graphs (reverse mode, `create_graph=True`), then
     one forward sweep of those graphs along v (forward over reverse, Pearlmutter's
     trick). Costs a few evaluations of f, whatever the number of inputs."""
-    vector(v, _count(inputs, "hvp"), "v", "inputs")
+    u = vector(v, len(_sequence(inputs, "hvp")), "v", "inputs")
     rec, gradient = _gradient_graph(f, inputs, "hvp")
-    return Linearization(gradient, rec.leaves)(vector(v, len(rec.leaves), "v", "inputs"))
+    return Linearization(gradient, rec.leaves)(u)

@@ -10,7 +10,7 @@ the scale of the rounding of either sum (relative to the entry, a difference
 can be as large as it likes where the terms cancel to nearly zero). The same
 for Hessians: forward over reverse (`autodiff.hessian`'s way) against reverse
 over reverse. Needs
-Hypothesis (`pip install 'autodiff-watch[test]'`).
+Hypothesis (`.venv/bin/pip install -e '.[test]'`).
 Run: `./run bench` or `python bench/forward_accuracy.py [examples]`.
 """
 

@@ -22,7 +22,7 @@ from hypothesis.errors import InvalidArgument
 
 import nn
 from autodiff import Value, primitives
-from autodiff.strategies import check_number, values
+from autodiff.strategies import check_number, check_positive_ints, values
 
 __all__ = ["Network", "mlps"]
 
@@ -51,10 +51,7 @@ def mlps(*, max_depth: int = 3, max_width: int = 4, max_samples: int = 3,
     the drawn inputs is at least `margin` away from its activation's singular
     points (relu's kink at 0, by the primitive's `singular_distance`): where it
     is not, the bias b_j^(l) is shifted, layer by layer."""
-    for name, n in (("max_depth", max_depth), ("max_width", max_width),
-                    ("max_samples", max_samples)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidArgument(f"{name}={n!r} must be a positive int")
+    check_positive_ints(max_depth=max_depth, max_width=max_width, max_samples=max_samples)
     if isinstance(activations, str) or not activations:
         raise InvalidArgument(f"activations={activations!r} must be a non-empty list of names")
     for a in activations:
@@ -93,7 +90,7 @@ def _keep_away_from_kinks(model: nn.MLP, inputs: list[list[float]], margin: floa
         if not isinstance(layer, nn.Layer):
             continue
         unit = layer.activation
-        distance = None if unit in ("linear", "softmax") else primitives[unit].singular_distance
+        distance = None if unit == "linear" else primitives[unit].singular_distance
         if distance is None:
             continue
         with nn.record(model) as rec:

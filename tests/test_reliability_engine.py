@@ -88,29 +88,55 @@ def test_non_numbers_are_type_errors(bad):
         ops.maximum(x, bad)
 
 
-@given(st.integers(1, 1999))
-def test_a_sweep_failing_anywhere_in_a_large_graph_leaves_every_gradient(k):
-    count = {"n": 0, "armed": False}
+def failing_identity(name, error, message):
+    """(a primitive a ↦ a, arm): after arm(k), its partials raise error(message) at
+    their k-th call, counted from that arm."""
+    state = {"armed": False, "calls": 0, "at": 0}
 
     def partials(out, a):
-        if count["armed"]:
-            count["n"] += 1
-            if count["n"] == k:
-                raise ValueError("no derivative here")
+        if state["armed"]:
+            state["calls"] += 1
+            if state["calls"] == state["at"]:
+                raise error(message)
         return (1.0,)
 
-    step = primitive("sometimes_fails", lambda a: a, partials)
+    def arm(k):
+        state.update(armed=True, calls=0, at=k)
+
+    return primitive(name, lambda a: a, partials), arm
+
+
+def test_a_backward_that_fails_half_way_leaves_every_gradient_as_it_was():
+    flaky, arm = failing_identity("flaky", ZeroDivisionError,
+                                  "a failure in the middle of the sweep")
+    x = Value(0.3, "x")
+    y = x
+    for i in range(1000):
+        y = flaky(y * 1.0001) if i % 2 else y + x
+    y.backward()  # a first sweep leaves gradients everywhere
+    before = [v.grad for v in topological_order(y)]
+    assert all(before)
+    for sweep in (y.backward, lambda: grad(y, [x])):
+        arm(250)
+        with pytest.raises(OverflowError, match="flaky: a local derivative is not finite"):
+            sweep()
+        assert [v.grad for v in topological_order(y)] == before
+
+
+@given(st.integers(1, 1999))
+def test_a_sweep_failing_anywhere_in_a_large_graph_leaves_every_gradient(k):
+    step, arm = failing_identity("sometimes_fails", ValueError, "no derivative here")
     x = Value(0.1, "x")
     y = x
     for _ in range(2000):
         y = step(y * 0.999 + x)
     y.backward()
     before = [v.grad for v in topological_order(y)]
-    count["armed"] = True
+    arm(k)
     with pytest.raises(ValueError, match="sometimes_fails: its local derivative fails"):
         y.backward()
     assert [v.grad for v in topological_order(y)] == before
-    count.update(n=0)
+    arm(k)
     with pytest.raises(ValueError, match="sometimes_fails"):
         grad(y, [x], create_graph=True)
     assert [v.grad for v in topological_order(y)] == before
