@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autodiff.engine import Value
-from autodiff.expression import ExpressionError, evaluate, names, number, parse
+from autodiff.expression import NAME, ExpressionError, evaluate, names, number, parse
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
 ECHO_WIDTH = 60  # characters of a long input shown on each side of the caret
@@ -77,19 +77,18 @@ class Assignments:
     def _read(self, text: str) -> None:
         position = 0
         for part in text.split(","):
-            name, eq, value = part.partition("=")
-            at = position + len(name) - len(name.lstrip())
-            name = name.strip()
-            if not eq or not (name.isascii() and name.isidentifier()):
+            written, eq, value = part.partition("=")
+            at = position + len(written) - len(written.lstrip())
+            name = written.strip()
+            if not eq or not re.fullmatch(NAME, name):
                 raise UsageError(_pointer(text, at, f"expected name=number, got {part!r}",
                                           "--at"))
             if name in self.values:
                 raise UsageError(_pointer(text, at, f"{name} is given twice", "--at"))
             try:
-                self.values[name] = number(value, name=name)
+                self.values[name] = number(value, position + len(written) + 1, name)
             except ExpressionError as exc:
-                raise UsageError(_pointer(text, position + len(part.split("=")[0]) + 1,
-                                          str(exc), "--at")) from None
+                raise UsageError(_pointer(text, exc.position, str(exc), "--at")) from None
             self.where[name] = (text, at)
             position += len(part) + 1
 

@@ -38,7 +38,9 @@ MAX_DEPTH = 100  # parentheses and unary/power nesting; each level is ~5 frames
 MAX_LENGTH = 10_000
 NUMBER = r"[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
 """The syntax of a number, in expressions and in values given for names (ASCII digits only)."""
-_TOKEN = re.compile(rf"\s*(?:({NUMBER})|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),]))")
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+"""The syntax of a name, in expressions and where the command line gives their values."""
+_TOKEN = re.compile(rf"\s*(?:({NUMBER})|({NAME})|(\*\*|[-+*/(),]))")
 _SIGNED_NUMBER = re.compile(rf"\s*[-+]?(?:{NUMBER})\s*")
 _PRODUCT_DOTS = "·⋅∙"  # the dots the seed notes and the Stepper's formulas write for a product
 
