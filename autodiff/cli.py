@@ -157,9 +157,9 @@ def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, 
     return E, [w, x, b, d, t1, z, y, t2, t3, E], {"w": w, "x": x, "b": b, "d": d}
 
 
-def build(expression: str, at: Assignments) -> tuple[Value, list[Value], dict[str, Value]]:
-    """The expression's Value, the rows of its table (each name, then the result
-    unless it is one of the names) and its variables."""
+def build(expression: str, at: Assignments) -> tuple[Value, list[Value]]:
+    """The expression's Value and the rows of its table (each name, then the result
+    unless it is one of the names)."""
     try:
         tree = parse(expression)
     except ExpressionError as exc:
@@ -176,7 +176,7 @@ def build(expression: str, at: Assignments) -> tuple[Value, list[Value], dict[st
         out = Value(out)
     out.label = out.label or "f"
     rows = list(variables.values())
-    return out, rows if out in rows else [*rows, out], variables
+    return out, rows if out in rows else [*rows, out]
 
 
 def table(rows: list[Value], root: Value) -> str:
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, rows, _ = neuron_example(at)
             header = "E = (σ(w·x + b) − d)² / 2 at " + ", ".join(f"{k} = {at[k]:g}" for k in "wxbd")
         else:
-            root, rows, _ = build(expression, Assignments(args.at))
+            root, rows = build(expression, Assignments(args.at))
         max_nodes = _check_size(root, args.max_nodes) if args.output else 0
         root.backward()
         if header:
