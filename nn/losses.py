@@ -14,7 +14,7 @@ from numbers import Real
 
 from autodiff import Value
 from autodiff.ops import softplus
-from nn.functional import add, log_sum_exp
+from nn.functional import log_sum_exp
 
 Targets = Sequence[float | Value]
 Target = float | Value
@@ -49,14 +49,17 @@ def _nonzero_targets(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[
     return kept
 
 
-def _named(E: Value) -> Value:
+def _named(E: Value | float) -> Value:
+    """E, labelled "E". A loss sums at least one term, so E is a Value (mypy types
+    Python's `sum()` of Values as Value | 0, the 0 being the sum of none)."""
+    assert isinstance(E, Value)
     E.label = "E"
     return E
 
 
 def squared_error(y: Sequence[Value], d: Targets) -> Value:
     """E_n = ½ Σ_j (y_j − d_j)²; with a linear output, δ_j^(L) = y_j − d_j."""
-    return _named(add((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) / 2)
+    return _named(sum((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) / 2)
 
 
 def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
@@ -69,7 +72,7 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
             terms.append(_scaled(dj, yj.log()))
         if isinstance(dj, Value) or dj != 1:
             terms.append(_scaled(1 - dj, (1 - yj).log()))
-    return _named(-add(terms))
+    return _named(-sum(terms))
 
 
 def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
@@ -79,7 +82,7 @@ def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     for uj, dj in _pairs(u, d, "binary_cross_entropy"):
         zero = not isinstance(dj, Value) and dj == 0
         terms.append(softplus(uj) if zero else softplus(uj) - _scaled(dj, uj))
-    return _named(add(terms))
+    return _named(sum(terms))
 
 
 def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
@@ -88,7 +91,7 @@ def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     all-zero targets raise ValueError (they are no distribution, and E_n = 0
     would silently train nothing)."""
     pairs = _nonzero_targets(_pairs(y, d, "cross_entropy"), "cross_entropy")
-    return _named(-add(_scaled(dk, yk.log()) for yk, dk in pairs))
+    return _named(-sum(_scaled(dk, yk.log()) for yk, dk in pairs))
 
 
 def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
@@ -98,19 +101,19 @@ def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     pairs = _pairs(u, d, "cross_entropy")
     kept = _nonzero_targets(pairs, "cross_entropy")
     lse = log_sum_exp([uk for uk, _ in pairs])
-    return _named(add(_scaled(dk, lse - uk) for uk, dk in kept))
+    return _named(sum(_scaled(dk, lse - uk) for uk, dk in kept))
 
 
 def hinge(y: Sequence[Value], d: Targets) -> Value:
     """Max-margin loss for targets ±1: E_n = Σ_j max(0, 1 − d_j y_j)."""
-    return _named(add((1 - _scaled(dj, yj)).relu() for yj, dj in _pairs(y, d, "hinge")))
+    return _named(sum((1 - _scaled(dj, yj)).relu() for yj, dj in _pairs(y, d, "hinge")))
 
 
 def total(losses: Sequence[Value], reduction: str = "mean") -> Value:
     """E = Σ_n E_n ("sum") or E = 1/N Σ_n E_n ("mean", a division by N) over
     a minibatch, labelled E; each per-sample loss still labelled E is renamed
-    E_n (n = 1 … N). The sum starts from E_1 (no `+ 0` node), and one loss is
-    returned as it is (no `× 1` or `÷ 1` node)."""
+    E_n (n = 1 … N). The sum has no `+ 0` node (the engine's 0 + E_1 is E_1), and
+    one loss is returned as it is (no `× 1` or `÷ 1` node)."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     losses = list(losses)
@@ -125,5 +128,5 @@ def total(losses: Sequence[Value], reduction: str = "mean") -> Value:
     for n, E_n in enumerate(losses, start=1):
         if E_n.label == "E":
             E_n.label = f"E_{n}"
-    E = add(losses)
+    E = sum(losses)
     return _named(E / len(losses) if reduction == "mean" else E)
