@@ -36,13 +36,19 @@ def _pairs(y: Sequence[Value], d: object, who: str) -> list[tuple[Value, Target]
     return list(zip(y, d, strict=True))
 
 
+def _is(d: Target, c: int) -> bool:
+    """Is the target d the number c? Never for a Value target (a compiled step
+    replays with new targets), so no term of it is left out."""
+    return not isinstance(d, Value) and d == c
+
+
 def _scaled(c: Target, v: Value) -> Value:
     """c·v, with no `× 1` node for the one-hot target c = 1."""
-    return v if not isinstance(c, Value) and c == 1 else c * v
+    return v if _is(c, 1) else c * v
 
 
 def _nonzero_targets(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
-    kept = [(v, dk) for v, dk in pairs if isinstance(dk, Value) or dk != 0]
+    kept = [(v, dk) for v, dk in pairs if not _is(dk, 0)]
     if not kept:
         raise ValueError(f"{who}: every target is 0; expected one-hot or probability "
                          f"targets (Σ_k d_k = 1)")
@@ -68,9 +74,9 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     `binary_cross_entropy_with_logits` when |u| can be large."""
     terms = []
     for yj, dj in _pairs(y, d, "binary_cross_entropy"):
-        if isinstance(dj, Value) or dj != 0:
+        if not _is(dj, 0):
             terms.append(_scaled(dj, yj.log()))
-        if isinstance(dj, Value) or dj != 1:
+        if not _is(dj, 1):
             terms.append(_scaled(1 - dj, (1 - yj).log()))
     return _named(-sum(terms))
 
@@ -78,11 +84,8 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
 def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The binary cross-entropy of y = σ(u), from the logits u, stable for any u:
     E_n = Σ_j [softplus(u_j) − d_j u_j]; ∂E_n/∂u_j = σ(u_j) − d_j."""
-    terms = []
-    for uj, dj in _pairs(u, d, "binary_cross_entropy"):
-        zero = not isinstance(dj, Value) and dj == 0
-        terms.append(softplus(uj) if zero else softplus(uj) - _scaled(dj, uj))
-    return _named(sum(terms))
+    return _named(sum(softplus(uj) if _is(dj, 0) else softplus(uj) - _scaled(dj, uj)
+                      for uj, dj in _pairs(u, d, "binary_cross_entropy")))
 
 
 def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
