@@ -87,7 +87,6 @@ class Neuron(Module):
         rng = module_rng(seed)
         self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(bias_init(nin, fan_out, rng))
-        self._names = ("u", "z")
         self.name_units(2)
 
     def own_parameters(self) -> list[tuple[str, Value]]:
