@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -102,19 +102,23 @@ class Neuron(Module):
         return l + 1
 
     def pre_activation(self, z: Inputs) -> Value:
-        """u = Σ_i w_i·z_i + b (inputs are not checked here; see __call__)."""
+        """u = Σ_i w_i·z_i + b, labelled u_j^(l) (inputs are not checked here; see __call__)."""
         u = self.b
         for wi, zi in zip(self.w, z, strict=True):
             u = u + wi * zi
         u.label = self._names[0]
         return u
 
+    def output(self, u: Value, f: Callable[[Value], Value]) -> Value:
+        """z = f(u), labelled z_j^(l); u itself, unrenamed, where f is the identity."""
+        z = f(u)
+        if z is not u:
+            z.label = self._names[1]
+        return z
+
     def __call__(self, z: Inputs) -> Value:
         u = self.pre_activation(_check_inputs(z, len(self.w), "Neuron"))
-        out = activation(self.activation)(u)
-        if out is not u:
-            out.label = self._names[1]
-        return out
+        return self.output(u, activation(self.activation))
 
     def describe(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation})"
@@ -172,9 +176,7 @@ class Layer(Module):
         for (name, _), neuron in zip(self.named_children(), self.neurons, strict=True):
             with scope(name):
                 u = neuron.pre_activation(z)
-                out = f(u)
-            if out is not u:
-                out.label = neuron._names[1]
+                out = neuron.output(u, f)
             us.append(u)
             zs.append(out)
         if self.activation == "softmax":
