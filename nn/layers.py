@@ -14,7 +14,6 @@ derivative: δ_j^(l) = ∂E/∂u_j^(l) is the `.grad` of the node u_j^(l) after
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -22,11 +21,10 @@ from typing import Any
 from autodiff import Value, scope
 from nn import recording
 from nn.functional import activation, check_activation, softmax
-from nn.init import Initializer, constant, module_rng, spawn, uniform
+from nn.init import Initializer, Seed, constant, module_rng, spawn, uniform
 from nn.module import Module, arguments, build, reserve
 
 Inputs = Sequence[Value | float]
-Seed = int | random.Random | None
 
 
 def _check_size(name: str, n: object) -> int:
