@@ -55,6 +55,11 @@ def _check_inputs(z: object, nin: int, who: str) -> Inputs:
     return z
 
 
+def _is_callable_module(m: object) -> bool:
+    """A Module that defines __call__ (Module's own only raises)."""
+    return isinstance(m, Module) and type(m).__call__ is not Module.__call__
+
+
 def _check_keys(cls: type[Module], config: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
     args = arguments(config)
     if set(args) != keys:
@@ -201,7 +206,7 @@ class Sequential(Module):
         if not layers:
             raise ValueError("Sequential() needs at least one module")
         for k, m in enumerate(layers):
-            if not isinstance(m, Module) or type(m).__call__ is Module.__call__:
+            if not _is_callable_module(m):
                 raise TypeError(f"Sequential() item {k} is not a module: {m!r}")
         self.layers = list(layers)
         self.name_units(2)
@@ -290,7 +295,7 @@ class Residual(Module):
     _BLOCK = "block"  # the child's name: parameter paths "….block.…", scope "…/block"
 
     def __init__(self, block: Module) -> None:
-        if not isinstance(block, Module) or type(block).__call__ is Module.__call__:
+        if not _is_callable_module(block):
             raise TypeError(f"Residual() needs a module, got {block!r}")
         self.block = block
         self.scope_parameters()
