@@ -30,13 +30,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from autodiff.engine import Value
-from autodiff.expression import ExpressionError, evaluate, names, number, parse
+from autodiff.expression import NAME, ExpressionError, evaluate, names, number, parse
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
 ECHO_WIDTH = 60  # characters of a long input shown on each side of the caret
 
-VALUE_OPTIONS = ("--at", "-o", "--output", "--import", "--max-nodes")
-FLAG_OPTIONS = ("-h", "--help", "--steps")
 LONG_OPTION = re.compile(r"--[A-Za-z][-A-Za-z0-9]*(=.*)?", re.DOTALL)  # a mistyped option
 
 
@@ -77,19 +75,18 @@ class Assignments:
     def _read(self, text: str) -> None:
         position = 0
         for part in text.split(","):
-            name, eq, value = part.partition("=")
-            at = position + len(name) - len(name.lstrip())
-            name = name.strip()
-            if not eq or not (name.isascii() and name.isidentifier()):
+            written, eq, value = part.partition("=")
+            at = position + len(written) - len(written.lstrip())
+            name = written.strip()
+            if not eq or not re.fullmatch(NAME, name):
                 raise UsageError(_pointer(text, at, f"expected name=number, got {part!r}",
                                           "--at"))
             if name in self.values:
                 raise UsageError(_pointer(text, at, f"{name} is given twice", "--at"))
             try:
-                self.values[name] = number(value, name=name)
+                self.values[name] = number(value, position + len(written) + 1, name)
             except ExpressionError as exc:
-                raise UsageError(_pointer(text, position + len(part.split("=")[0]) + 1,
-                                          str(exc), "--at")) from None
+                raise UsageError(_pointer(text, exc.position, str(exc), "--at")) from None
             self.where[name] = (text, at)
             position += len(part) + 1
 
@@ -160,9 +157,9 @@ def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, 
     return E, [w, x, b, d, t1, z, y, t2, t3, E], {"w": w, "x": x, "b": b, "d": d}
 
 
-def build(expression: str, at: Assignments) -> tuple[Value, list[Value], dict[str, Value]]:
-    """The expression's Value, the rows of its table (each name, then the result
-    unless it is one of the names) and its variables."""
+def build(expression: str, at: Assignments) -> tuple[Value, list[Value]]:
+    """The expression's Value and the rows of its table (each name, then the result
+    unless it is one of the names)."""
     try:
         tree = parse(expression)
     except ExpressionError as exc:
@@ -179,7 +176,7 @@ def build(expression: str, at: Assignments) -> tuple[Value, list[Value], dict[st
         out = Value(out)
     out.label = out.label or "f"
     rows = list(variables.values())
-    return out, rows if out in rows else [*rows, out], variables
+    return out, rows if out in rows else [*rows, out]
 
 
 def table(rows: list[Value], root: Value) -> str:
@@ -189,9 +186,10 @@ def table(rows: list[Value], root: Value) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> _Parser:
+def _parser() -> tuple[_Parser, list[argparse.Action]]:
+    """The parser, and its options (which `split_expression` must know)."""
     parser = _Parser(
-        prog="python -m autodiff", allow_abbrev=False,
+        prog="python -m autodiff", allow_abbrev=False, add_help=False,
         description="Evaluate an expression, print every gradient, draw the graph. "
                     "With no expression: the seed notes' neuron E = (σ(w·x + b) − d)²/2.")
     parser.add_argument("expression", nargs="?",
@@ -199,18 +197,30 @@ def _parser() -> _Parser:
                              "parentheses, and the functions of autodiff.primitives (exp, log, "
                              "sin, max, ...); the first argument that is not an option, even "
                              "'-x*y' (or the argument after --)")
-    parser.add_argument("--import", dest="imports", action="append", default=[],
-                        metavar="MODULE",
-                        help="import this Python module first, so that the primitives it "
-                             "defines with autodiff.primitive can be used (repeatable)")
-    parser.add_argument("--at", action="append", default=[],
-                        help="values of the names, e.g. w=0.5,x=1,b=0 (repeatable)")
-    parser.add_argument("-o", "--output", help="write the diagram (format from the extension)")
-    parser.add_argument("--max-nodes", type=int, default=None, metavar="N",
-                        help="draw with -o a graph of up to N nodes (default: draw()'s max_nodes)")
-    parser.add_argument("--steps", action="store_true",
-                        help="print the forward and backward passes step by step")
-    return parser
+    options = [
+        parser.add_argument("-h", "--help", action="help",
+                            help="show this help message and exit"),
+        parser.add_argument("--import", dest="imports", action="append", default=[],
+                            metavar="MODULE",
+                            help="import this Python module first, so that the primitives it "
+                                 "defines with autodiff.primitive can be used (repeatable)"),
+        parser.add_argument("--at", action="append", default=[],
+                            help="values of the names, e.g. w=0.5,x=1,b=0 (repeatable)"),
+        parser.add_argument("-o", "--output",
+                            help="write the diagram (format from the extension)"),
+        parser.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                            help="draw with -o a graph of up to N nodes "
+                                 "(default: draw()'s max_nodes)"),
+        parser.add_argument("--steps", action="store_true",
+                            help="print the forward and backward passes step by step"),
+    ]
+    return parser, options
+
+
+_PARSER, _OPTIONS = _parser()
+VALUE_OPTIONS = tuple(name for o in _OPTIONS if o.nargs != 0 for name in o.option_strings)
+"""The options that take a value (the next argument, or after '=')."""
+FLAG_OPTIONS = tuple(name for o in _OPTIONS if o.nargs == 0 for name in o.option_strings)
 
 
 def split_expression(argv: Sequence[str]) -> tuple[str | None, list[str]]:
@@ -239,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         expression, rest = split_expression(sys.argv[1:] if argv is None else argv)
         try:
-            args = _parser().parse_args(rest)
+            args = _PARSER.parse_args(rest)
         except SystemExit as done:  # --help was printed
             return int(done.code or 0)
         for module in args.imports:
@@ -259,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             root, rows, _ = neuron_example(at)
             header = "E = (σ(w·x + b) − d)² / 2 at " + ", ".join(f"{k} = {at[k]:g}" for k in "wxbd")
         else:
-            root, rows, _ = build(expression, Assignments(args.at))
+            root, rows = build(expression, Assignments(args.at))
         max_nodes = _check_size(root, args.max_nodes) if args.output else 0
         root.backward()
         if header:

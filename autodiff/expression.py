@@ -29,16 +29,18 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from autodiff.engine import ADD, DIV, MUL, NEG, POW, SUB, Primitive, Value, primitives
+from autodiff.engine import Primitive, Value, primitives
 
-OPERATORS: dict[str, Primitive] = {"+": ADD, "-": SUB, "*": MUL, "/": DIV, "**": POW,
-                                   "neg": NEG}
-"""The primitive behind each operator of the grammar (the language's syntax)."""
+OPERATORS = ("+", "-", "*", "/", "**")
+"""The grammar's operators. Each is the name of its primitive in `autodiff.primitives`,
+as "neg" (unary minus) and every function are: a tree's node kind names its primitive."""
 MAX_DEPTH = 100  # parentheses and unary/power nesting; each level is ~5 frames
 MAX_LENGTH = 10_000
 NUMBER = r"[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
 """The syntax of a number, in expressions and in values given for names (ASCII digits only)."""
-_TOKEN = re.compile(rf"\s*(?:({NUMBER})|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),]))")
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+"""The syntax of a name, in expressions and where the command line gives their values."""
+_TOKEN = re.compile(rf"\s*(?:({NUMBER})|({NAME})|(\*\*|[-+*/(),]))")
 _SIGNED_NUMBER = re.compile(rf"\s*[-+]?(?:{NUMBER})\s*")
 _PRODUCT_DOTS = "·⋅∙"  # the dots the seed notes and the Stepper's formulas write for a product
 
@@ -78,8 +80,8 @@ def _finite(text: str, position: int) -> float:
 
 def _instead(char: str) -> str:
     """What to write instead of a character the language does not read."""
-    for spelling, p in OPERATORS.items():
-        if char == p.symbol:
+    for spelling in OPERATORS:
+        if char == primitives[spelling].symbol:
             return f"; write {spelling} instead"
     for name, p in functions().items():
         if char in (p.symbol, (p.notation or " ")[0]):
@@ -236,8 +238,8 @@ def names(tree) -> list[tuple[str, int]]:
         node = stack.pop()
         if node[0] == "name":
             found.append((node[2], node[1]))
-        elif node[0] != "number":
-            stack.extend(reversed([c for c in node[2:] if isinstance(c, tuple)]))
+        else:
+            stack.extend(reversed(_children(node)))
     return found
 
 
@@ -272,7 +274,5 @@ def _children(node) -> list:
 
 
 def _apply(node, args: list[Value | float]) -> Value | float:
-    kind = node[0]
-    if kind == "call":
-        return primitives[node[2]](*args)
-    return OPERATORS[kind](*args)
+    """The node's primitive on its operands: a call's function, else the node's kind."""
+    return primitives[node[2] if node[0] == "call" else node[0]](*args)

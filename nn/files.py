@@ -32,7 +32,7 @@ _KINDS = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSO
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
 
 
-def kind(mode: int) -> str:
+def _kind(mode: int) -> str:
     """What a file of this `st_mode` is, in words ("a FIFO")."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
@@ -81,9 +81,10 @@ def replace_atomically(path: Path, data: bytes) -> None:
     _fsync_directory(directory)
 
 
-def _check_regular(path: Path, mode: int) -> None:
+def _check_regular(path: str | Path, mode: int, why: str = "") -> None:
+    """ValueError naming `path` and what it is, unless `mode` is a regular file's."""
     if not stat.S_ISREG(mode):
-        raise ValueError(f"{path}: {kind(mode)}, not a regular file")
+        raise ValueError(f"{path}: {_kind(mode)}, not a regular file{why}")
 
 
 def _target(path: Path) -> tuple[Path, int | None]:
@@ -102,9 +103,7 @@ def _target(path: Path) -> tuple[Path, int | None]:
                              f"links are written through to an existing regular file only"
                              ) from None
         info, named = os.stat(target), f"{path} → {target}"
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError(f"{named}: {kind(info.st_mode)}, not a regular file; "
-                         f"only a regular file is replaced")
+    _check_regular(named, info.st_mode, "; only a regular file is replaced")
     return target, stat.S_IMODE(info.st_mode)
 
 

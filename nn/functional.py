@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from autodiff import Primitive, Value, ops, primitives
 
@@ -41,19 +41,6 @@ def check_activation(name: object, *, allow_softmax: bool = False) -> str:
         names = [*activations(), *(["softmax"] if allow_softmax else [])]
         raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(names)}")
     return name  # type: ignore[return-value]
-
-
-def add(terms: Iterable[Value], who: str = "add") -> Value:
-    """t_1 + t_2 + … + t_n as n − 1 nodes, starting from t_1: no `+ 0` node
-    (Python's `sum()` starts from 0). A single term is returned as it is."""
-    it = iter(terms)
-    try:
-        result = next(it)
-    except StopIteration:
-        raise ValueError(f"{who}() of an empty sequence") from None
-    for t in it:
-        result = result + t
-    return result
 
 
 def log_sum_exp(u: Sequence[Value]) -> Value:

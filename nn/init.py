@@ -27,6 +27,8 @@ import threading
 from collections.abc import Callable
 
 Initializer = Callable[[int, int, random.Random], float]
+Seed = int | random.Random | None
+"""What every module's `seed=` takes (the rules: this module's docstring)."""
 
 
 def uniform(low: float = -1.0, high: float = 1.0) -> Initializer:
@@ -74,7 +76,7 @@ _default_root = random.Random(_DEFAULT_SEED)  # the default sequence: spawn(root
 _default_lock = threading.Lock()
 
 
-def module_rng(seed: int | random.Random | None) -> random.Random:
+def module_rng(seed: Seed) -> random.Random:
     """The stream of a module built with `seed=` (see the module docstring):
     None takes the next stream of the default sequence."""
     if seed is None:

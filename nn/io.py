@@ -74,17 +74,15 @@ def load(path: str | os.PathLike[str]) -> Module:
 
 
 def _encode(model: Module) -> bytes:
-    params = model.named_parameters()
-    if len(params) > MAX_PARAMETERS:
-        raise ValueError(f"save(): the model has {len(params)} parameters; a model file holds "
+    state = model.state_dict()
+    if len(state) > MAX_PARAMETERS:
+        raise ValueError(f"save(): the model has {len(state)} parameters; a model file holds "
                          f"at most {MAX_PARAMETERS}")
-    state: dict[str, float] = {}
-    for name, p in params:
-        x = p.data
+    for name, x in state.items():
         if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x):
             raise ValueError(f"save(): parameter {name} is {x!r}; a model file holds finite "
                              f"numbers only")
-        state[name] = float(x)
+        state[name] = float(x)  # an int or a NumPy float a user assigned to .data
     text = json.dumps({"format": FORMAT, "version": VERSION, "config": model.config(),
                        "state": state}, allow_nan=False, indent=1)
     data = text.encode("utf-8")

@@ -14,19 +14,17 @@ derivative: δ_j^(l) = ∂E/∂u_j^(l) is the `.grad` of the node u_j^(l) after
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
 from autodiff import Value, scope
 from nn import recording
 from nn.functional import activation, check_activation, softmax
-from nn.init import Initializer, constant, module_rng, spawn, uniform
+from nn.init import Initializer, Seed, constant, module_rng, spawn, uniform
 from nn.module import Module, arguments, build, reserve
 
 Inputs = Sequence[Value | float]
-Seed = int | random.Random | None
 
 
 def _check_size(name: str, n: object) -> int:
@@ -55,6 +53,11 @@ def _check_inputs(z: object, nin: int, who: str) -> Inputs:
         if not isinstance(zi, Value) and not math.isfinite(zi):
             raise ValueError(f"{who} input {i} must be finite, got {zi!r}")
     return z
+
+
+def _is_callable_module(m: object) -> bool:
+    """A Module that defines __call__ (Module's own only raises)."""
+    return isinstance(m, Module) and type(m).__call__ is not Module.__call__
 
 
 def _check_keys(cls: type[Module], config: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
@@ -87,7 +90,6 @@ class Neuron(Module):
         rng = module_rng(seed)
         self.w = [Value(init(nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(bias_init(nin, fan_out, rng))
-        self._names = ("u", "z")
         self.name_units(2)
 
     def own_parameters(self) -> list[tuple[str, Value]]:
@@ -103,19 +105,23 @@ class Neuron(Module):
         return l + 1
 
     def pre_activation(self, z: Inputs) -> Value:
-        """u = Σ_i w_i·z_i + b (inputs are not checked here; see __call__)."""
+        """u = Σ_i w_i·z_i + b, labelled u_j^(l) (inputs are not checked here; see __call__)."""
         u = self.b
         for wi, zi in zip(self.w, z, strict=True):
             u = u + wi * zi
         u.label = self._names[0]
         return u
 
+    def output(self, u: Value, f: Callable[[Value], Value]) -> Value:
+        """z = f(u), labelled z_j^(l); u itself, unrenamed, where f is the identity."""
+        z = f(u)
+        if z is not u:
+            z.label = self._names[1]
+        return z
+
     def __call__(self, z: Inputs) -> Value:
         u = self.pre_activation(_check_inputs(z, len(self.w), "Neuron"))
-        out = activation(self.activation)(u)
-        if out is not u:
-            out.label = self._names[1]
-        return out
+        return self.output(u, activation(self.activation))
 
     def describe(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation})"
@@ -173,9 +179,7 @@ class Layer(Module):
         for (name, _), neuron in zip(self.named_children(), self.neurons, strict=True):
             with scope(name):
                 u = neuron.pre_activation(z)
-                out = f(u)
-            if out is not u:
-                out.label = neuron._names[1]
+                out = neuron.output(u, f)
             us.append(u)
             zs.append(out)
         if self.activation == "softmax":
@@ -202,7 +206,7 @@ class Sequential(Module):
         if not layers:
             raise ValueError("Sequential() needs at least one module")
         for k, m in enumerate(layers):
-            if not isinstance(m, Module) or type(m).__call__ is Module.__call__:
+            if not _is_callable_module(m):
                 raise TypeError(f"Sequential() item {k} is not a module: {m!r}")
         self.layers = list(layers)
         self.name_units(2)
@@ -291,7 +295,7 @@ class Residual(Module):
     _BLOCK = "block"  # the child's name: parameter paths "….block.…", scope "…/block"
 
     def __init__(self, block: Module) -> None:
-        if not isinstance(block, Module) or type(block).__call__ is Module.__call__:
+        if not _is_callable_module(block):
             raise TypeError(f"Residual() needs a module, got {block!r}")
         self.block = block
         self.scope_parameters()

@@ -14,7 +14,7 @@ from numbers import Real
 
 from autodiff import Value
 from autodiff.ops import softplus
-from nn.functional import add, log_sum_exp
+from nn.functional import log_sum_exp
 
 Targets = Sequence[float | Value]
 Target = float | Value
@@ -36,27 +36,36 @@ def _pairs(y: Sequence[Value], d: object, who: str) -> list[tuple[Value, Target]
     return list(zip(y, d, strict=True))
 
 
+def _is(d: Target, c: int) -> bool:
+    """Is the target d the number c? Never for a Value target (a compiled step
+    replays with new targets), so no term of it is left out."""
+    return not isinstance(d, Value) and d == c
+
+
 def _scaled(c: Target, v: Value) -> Value:
     """c·v, with no `× 1` node for the one-hot target c = 1."""
-    return v if not isinstance(c, Value) and c == 1 else c * v
+    return v if _is(c, 1) else c * v
 
 
 def _nonzero_targets(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
-    kept = [(v, dk) for v, dk in pairs if isinstance(dk, Value) or dk != 0]
+    kept = [(v, dk) for v, dk in pairs if not _is(dk, 0)]
     if not kept:
         raise ValueError(f"{who}: every target is 0; expected one-hot or probability "
                          f"targets (Σ_k d_k = 1)")
     return kept
 
 
-def _named(E: Value) -> Value:
+def _named(E: Value | float) -> Value:
+    """E, labelled "E". A loss sums at least one term, so E is a Value (mypy types
+    Python's `sum()` of Values as Value | 0, the 0 being the sum of none)."""
+    assert isinstance(E, Value)
     E.label = "E"
     return E
 
 
 def squared_error(y: Sequence[Value], d: Targets) -> Value:
     """E_n = ½ Σ_j (y_j − d_j)²; with a linear output, δ_j^(L) = y_j − d_j."""
-    return _named(add((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) / 2)
+    return _named(sum((yj - dj) ** 2 for yj, dj in _pairs(y, d, "squared_error")) / 2)
 
 
 def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
@@ -65,21 +74,18 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     `binary_cross_entropy_with_logits` when |u| can be large."""
     terms = []
     for yj, dj in _pairs(y, d, "binary_cross_entropy"):
-        if isinstance(dj, Value) or dj != 0:
+        if not _is(dj, 0):
             terms.append(_scaled(dj, yj.log()))
-        if isinstance(dj, Value) or dj != 1:
+        if not _is(dj, 1):
             terms.append(_scaled(1 - dj, (1 - yj).log()))
-    return _named(-add(terms))
+    return _named(-sum(terms))
 
 
 def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The binary cross-entropy of y = σ(u), from the logits u, stable for any u:
     E_n = Σ_j [softplus(u_j) − d_j u_j]; ∂E_n/∂u_j = σ(u_j) − d_j."""
-    terms = []
-    for uj, dj in _pairs(u, d, "binary_cross_entropy"):
-        zero = not isinstance(dj, Value) and dj == 0
-        terms.append(softplus(uj) if zero else softplus(uj) - _scaled(dj, uj))
-    return _named(add(terms))
+    return _named(sum(softplus(uj) if _is(dj, 0) else softplus(uj) - _scaled(dj, uj)
+                      for uj, dj in _pairs(u, d, "binary_cross_entropy")))
 
 
 def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
@@ -88,7 +94,7 @@ def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     all-zero targets raise ValueError (they are no distribution, and E_n = 0
     would silently train nothing)."""
     pairs = _nonzero_targets(_pairs(y, d, "cross_entropy"), "cross_entropy")
-    return _named(-add(_scaled(dk, yk.log()) for yk, dk in pairs))
+    return _named(-sum(_scaled(dk, yk.log()) for yk, dk in pairs))
 
 
 def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
@@ -98,19 +104,19 @@ def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     pairs = _pairs(u, d, "cross_entropy")
     kept = _nonzero_targets(pairs, "cross_entropy")
     lse = log_sum_exp([uk for uk, _ in pairs])
-    return _named(add(_scaled(dk, lse - uk) for uk, dk in kept))
+    return _named(sum(_scaled(dk, lse - uk) for uk, dk in kept))
 
 
 def hinge(y: Sequence[Value], d: Targets) -> Value:
     """Max-margin loss for targets ±1: E_n = Σ_j max(0, 1 − d_j y_j)."""
-    return _named(add((1 - _scaled(dj, yj)).relu() for yj, dj in _pairs(y, d, "hinge")))
+    return _named(sum((1 - _scaled(dj, yj)).relu() for yj, dj in _pairs(y, d, "hinge")))
 
 
 def total(losses: Sequence[Value], reduction: str = "mean") -> Value:
     """E = Σ_n E_n ("sum") or E = 1/N Σ_n E_n ("mean", a division by N) over
     a minibatch, labelled E; each per-sample loss still labelled E is renamed
-    E_n (n = 1 … N). The sum starts from E_1 (no `+ 0` node), and one loss is
-    returned as it is (no `× 1` or `÷ 1` node)."""
+    E_n (n = 1 … N). The sum has no `+ 0` node (the engine's 0 + E_1 is E_1), and
+    one loss is returned as it is (no `× 1` or `÷ 1` node)."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     losses = list(losses)
@@ -125,5 +131,5 @@ def total(losses: Sequence[Value], reduction: str = "mean") -> Value:
     for n, E_n in enumerate(losses, start=1):
         if E_n.label == "E":
             E_n.label = f"E_{n}"
-    E = add(losses)
+    E = sum(losses)
     return _named(E / len(losses) if reduction == "mean" else E)

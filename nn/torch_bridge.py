@@ -39,7 +39,6 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
 from nn.layers import MLP, Layer, Residual, Sequential
 from nn.module import Module
 
-_TO_TORCH = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 _FROM_TORCH: dict[type[torch.nn.Module], str] = {
     torch.nn.Sigmoid: "sigmoid",
     torch.nn.Tanh: "tanh",
@@ -47,6 +46,8 @@ _FROM_TORCH: dict[type[torch.nn.Module], str] = {
     torch.nn.Identity: "linear",
     torch.nn.Softmax: "softmax",
 }
+"""The activation modules `from_torch` reads, and the nn activation of each."""
+_TO_TORCH = {name: module for module, name in _FROM_TORCH.items()}
 
 
 class TorchResidual(torch.nn.Module):

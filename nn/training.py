@@ -133,10 +133,11 @@ def fit(
             optimizer.step()
             losses.append(value)
             hits += sum(correct(y, d, threshold) for y, d in zip(outputs, ds, strict=True))
-        history.compile_seconds = step.compile_seconds if step is not None else 0.0
         history.loss.append(sum(losses) / len(losses))
         history.accuracy.append(hits / len(X))
         history.grad_norms.append([sum(col) / len(norms) for col in zip(*norms, strict=True)])
+    if step is not None:
+        history.compile_seconds = step.compile_seconds
     return history
 
 

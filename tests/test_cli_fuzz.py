@@ -25,7 +25,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autodiff.cli import main
-from autodiff.expression import MAX_DEPTH, ExpressionError, functions, names, parse
+from autodiff.expression import MAX_DEPTH, OPERATORS, ExpressionError, functions, names, parse
 
 HANG_SECONDS = 30  # far above any input's run time: only a hang reaches it
 
@@ -95,7 +95,7 @@ def calls(operands):
 expression_texts = st.recursive(
     variables | numbers,
     lambda sub: st.one_of(
-        st.tuples(sub, st.sampled_from(["+", "-", "*", "/", "**"]), sub).map(
+        st.tuples(sub, st.sampled_from(OPERATORS), sub).map(
             lambda t: f"{t[0]} {t[1]} {t[2]}"),
         sub.map(lambda e: f"-{e}"), sub.map(lambda e: f"({e})"), calls(sub)),
     max_leaves=12)

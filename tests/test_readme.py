@@ -4,7 +4,8 @@ Python blocks: each in a fresh interpreter and an empty temporary directory, fed
 line by line to the interactive console, as a paste into `.venv/bin/python`
 would be (so a compound statement needs the blank line after it), with only
 the packages `./run demo` installs importable, or those of the `./run` target
-that the block's first line names (`# needs ./run test`). Functions named
+that the block's first line names (`# needs ./run test`; Hypothesis then runs
+with the suite's profile, as the tests do: derandomized, no deadline). Functions named
 `test_*` that a block defines are then called, as pytest would. Shell blocks:
 every `.venv/bin/python` line runs and exits 0; the `./run` lines are the
 set-up itself and are not run again.
@@ -43,11 +44,10 @@ import code, sys
 sys.path.insert(0, {tests!r})
 import extras_guard
 extras_guard.install({extras!r}, {what!r})
-try:  # where the block may use Hypothesis: the suite's profile (derandomized, no deadline)
-    import conftest
+try:
+    import conftest  # the suite's Hypothesis profile (ci: derandomized, no deadline)
 except ModuleNotFoundError:
-    pass
-
+    pass  # a ./run target without Hypothesis
 
 class Paste(code.InteractiveConsole):
     failed = False

@@ -19,6 +19,15 @@ def switch_often():
     sys.setswitchinterval(old)
 
 
+def at_once(run, args) -> None:
+    """run(arg) for each arg, each in its own thread, all started before any is joined."""
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def work(seed: int) -> dict:
     """Everything a notebook does with one model, as plain data to compare."""
     model = nn.MLP(2, [3, 2], "tanh", seed=seed)
@@ -49,11 +58,7 @@ def test_threads_at_once_get_what_one_thread_gets():
         barrier.wait()
         together[s] = work(s)
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in seeds]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(run, seeds)
     assert together == alone
     assert all(r["scopes"] == [f"run{s}"] and r["inner"] == [1, 1] for s, r in alone.items())
     with nn.record(nn.MLP(1, [1])) as rec:  # nothing left active by the threads
@@ -77,11 +82,7 @@ def test_threads_recording_one_shared_model_each_get_their_own_calls():
                 model(x)
         records[name] = rec
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(run, calls)
     for name, rec in records.items():
         alone = [v.data for v in models[name](inputs[name])]
         assert [len(layer) for layer in rec.u] == [calls[name]] * 2, name
