@@ -45,7 +45,7 @@ from autodiff.networks import Input, collapsed_inputs, is_network, network_input
 from autodiff.typeset import delta_label, format_number, safe_text
 
 __all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
-           "graph_nodes", "node_sizes", "symbol"]
+           "draw_frame", "graph_nodes", "node_sizes", "symbol"]
 
 SHOW = ("label", "data", "grad")
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -85,9 +85,9 @@ def draw(
     of colours at the bottom. More than `max_nodes` boxes raise ValueError
     saying what to do.
     """
-    return _diagram(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
-                    highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                    clusters=clusters, legend=legend, max_nodes=max_nodes)
+    return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
+                      highlight=highlight, highlight_path=highlight_path, collapse=collapse,
+                      clusters=clusters, legend=legend, max_nodes=max_nodes)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
@@ -169,7 +169,7 @@ def _fold(scope: str, prefixes: list[str]) -> str | None:
     return None
 
 
-def _diagram(
+def draw_frame(
     roots: list[Value],
     *,
     show: Iterable[str] = SHOW,
@@ -187,14 +187,15 @@ def _diagram(
     receivers: Iterable[Value] = (),
     grad_title: str | None = None,
 ) -> Diagram:
-    """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
-    if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names; `names`
-    gives unlabelled nodes a name to show (the Stepper's t1, t2, ...);
-    `receivers` are drawn in a second colour, and so are their edges into
-    highlighted nodes (the inputs whose gradient a backward step changes);
-    `grad_title` replaces the word before the second number ("grad", or δ for
-    a u node), as forward-mode frames do with "tangent"."""
+    """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
+    (the drawing behind both). `text(v, field)`, if given, overrides the shown
+    data/grad strings; `sizes` (from `node_sizes`) fixes the width and height
+    of the nodes it names; `names` gives unlabelled nodes a name to show (the
+    Stepper's t1, t2, ...); `receivers` are drawn in a second colour, and so
+    are their edges into highlighted nodes (the inputs whose gradient a
+    backward step changes); `grad_title` replaces the word before the second
+    number ("grad", or δ for a u node), as forward-mode frames do with
+    "tangent"."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}

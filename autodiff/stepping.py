@@ -233,7 +233,7 @@ class Stepper:
         every box's size, and the layout is exactly the same in every frame.
         Unlabelled nodes show the steps' names (`self.names`); the active node
         is highlighted and its `receivers(k)` drawn in a second colour."""
-        from autodiff.drawing import _diagram
+        from autodiff.drawing import draw_frame
 
         values, grads, active = self.known(k)
         width = self._widths()
@@ -245,17 +245,17 @@ class Stepper:
             number = v.data if field == "data" else grads[v]
             return self._n(number).ljust(width[v, field])
 
-        return _diagram([self.root], text=text, highlight=[active], receivers=self.receivers(k),
-                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
+        return draw_frame([self.root], text=text, highlight=[active], receivers=self.receivers(k),
+                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
         lay it out once, and every frame fits in its boxes."""
-        from autodiff.drawing import _diagram
+        from autodiff.drawing import draw_frame
 
         widest = self._widest()
-        return _diagram([self.root], text=lambda v, field: widest[v, field],
-                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
+        return draw_frame([self.root], text=lambda v, field: widest[v, field],
+                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 
