@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
-from autodiff.typeset import delta_label
+from autodiff.typeset import delta_label, format_number
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
@@ -99,7 +99,7 @@ class Stepper:
         return self.steps[k]
 
     def _n(self, x: float) -> str:
-        return format(x, self._fmt)
+        return format_number(x, self._fmt)
 
     def _shown(self, v: Value) -> list[Shown]:
         """v's operands as the steps write them: names, and numbers for constants."""

@@ -129,6 +129,23 @@ def test_negative_terms_are_written_as_subtractions():
     assert str(Stepper(y).steps[-1]).endswith("→  0 − 3 = -3")
 
 
+def test_steps_and_frames_write_numbers_as_the_diagrams_do():
+    # one formatter (autodiff.typeset.format_number): a zero is "0", never "-0"
+    x = Value(-1.0, "x")
+    y = x.relu()
+    y.label = "y"
+    E = (y - 1.0) ** 2
+    E.label = "E"
+    assert str(Stepper(E).steps[-1]).endswith("([x > 0] = 0) × -2  →  0 + 0 = 0")
+    a = Value(0.0, "a")
+    b = a * -1.0
+    b.label = "b"
+    stepper = Stepper(b)
+    assert str(stepper[1]) == "b = a × -1 = 0"
+    assert "data 0" in stepper.frame(len(stepper) - 1).source
+    assert "-0" not in stepper.frame(len(stepper) - 1).source.replace("-0.", "")
+
+
 def test_long_chains_need_no_recursion():
     x = Value(0.5, "x")
     y = x
