@@ -42,7 +42,7 @@ from autodiff.diagram import (
 )
 from autodiff.engine import Value, topological_order
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
-from autodiff.typeset import delta_label, format_number, safe_text
+from autodiff.typeset import check_number_format, delta_label, format_number, safe_text
 
 __all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
            "draw_frame", "graph_nodes", "node_sizes", "symbol"]
@@ -148,10 +148,7 @@ def _check_options(show: Iterable[str], rankdir: str | None, number_format: str,
     if rankdir is not None and rankdir not in DIRECTIONS:
         raise ValueError(f"rankdir must be LR, TB, RL or BT (or None: chosen by shape), "
                          f"got {rankdir!r}")
-    if not isinstance(number_format, str):
-        raise TypeError(f"number_format must be a format spec such as '.4g', "
-                        f"got {number_format!r}")
-    format(1.0, number_format)  # fails early on a bad format
+    check_number_format(number_format)
     if isinstance(collapse, str):
         raise TypeError(f"collapse must be a list of scope names, e.g. [{collapse!r}]")
     prefixes = []

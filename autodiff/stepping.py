@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
-from autodiff.typeset import delta_label, format_number
+from autodiff.typeset import check_number_format, delta_label, format_number
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
@@ -74,10 +74,9 @@ class Stepper:
                  tangents: Mapping[Value, float] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
-        format(1.0, number_format)
+        self._fmt = check_number_format(number_format)
         self.root = root
         self.nodes = topological_order(root)
-        self._fmt = number_format
         self.names = _names(self.nodes)
         self.mode = "reverse" if tangents is None else "forward"
         self.gradients: dict[Value, float] = {}

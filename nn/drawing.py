@@ -31,7 +31,7 @@ from autodiff import Value, grad, primitives, topological_order
 from autodiff.builder import Legend
 from autodiff.diagram import COLORS, FILLS, Diagram, NodeView, Run
 from autodiff.drawing import GraphBuilder
-from autodiff.typeset import format_number, safe_text
+from autodiff.typeset import check_number_format, format_number, safe_text
 from nn.losses import squared_error
 from nn.recording import Recording, record
 
@@ -82,7 +82,7 @@ def draw(
     layers = _layers(model)
     if weights not in ("auto", "label", "width"):
         raise ValueError(f"weights must be 'auto', 'label' or 'width', got {weights!r}")
-    format(1.0, number_format)  # fails early on a bad format
+    check_number_format(number_format)
     expanded = _check_expand(expand, layers)
     if x is not None and recording is not None:
         raise ValueError("give a sample x (and d) or a recording, not both")

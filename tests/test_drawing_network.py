@@ -153,6 +153,8 @@ def test_bad_calls_get_clear_errors():
         nn.draw(model(), [1.0, 0.0], recording=rec)
     with pytest.raises(ValueError, match="Unknown format code"):
         nn.draw(model(), number_format="q")
+    with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
+        nn.draw(model(), number_format=4)
 
 
 @needs_dot

@@ -103,6 +103,10 @@ def test_frames_keep_the_same_layout_geometry():
 def test_stepper_rejects_non_values():
     with pytest.raises(TypeError, match="Value"):
         Stepper(1.0)
+    with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
+        Stepper(Value(1.0), number_format=4)
+    with pytest.raises(ValueError, match="Unknown format code"):
+        Stepper(Value(1.0), number_format="q")
 
 
 def test_the_layout_frame_holds_every_number_at_its_widest():
