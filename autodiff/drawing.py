@@ -233,9 +233,9 @@ def draw_frame(
                 else "parameter" if v.scope else "leaf")
         builder.value(name[v], v, kind, number, marked=v in marked,
                       receiving=v in receiving, title=titles.get(v, ""))
+    members = Counter(folded.values())
     for prefix, box in boxes.items():
-        members = sum(1 for v in nodes if folded[v] == prefix)
-        builder.box(box, prefix, members)
+        builder.box(box, prefix, members[prefix])
     inputs = network_inputs(nodes)
     samples = collapsed_inputs(inputs, folded)
     for v in nodes:
