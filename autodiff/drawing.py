@@ -102,15 +102,9 @@ def _roots(roots: Value | Sequence[Value]) -> list[Value]:
 
 
 def graph_nodes(roots: list[Value]) -> list[Value]:
-    """Every node the roots depend on, in a deterministic topological order."""
-    seen: set[Value] = set()
-    nodes: list[Value] = []
-    for root in roots:
-        for v in topological_order(root):
-            if v not in seen:
-                seen.add(v)
-                nodes.append(v)
-    return nodes
+    """Every node the roots depend on, in a deterministic topological order:
+    the engine's `topological_order` of them all (one walk)."""
+    return topological_order(roots)
 
 
 def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:

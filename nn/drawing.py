@@ -168,7 +168,7 @@ def _recorded(layers: list, recording: Recording, sample: int) -> _Pass:
         product = next(v for v in products if w in v.inputs)
         (x,) = [a for a in product.args if a is not w] or [w]  # x_i × x_i if x_i is w itself
         inputs.append(x.data if isinstance(x, Value) else float(x))
-    nodes = {v for us in u for top in us for v in topological_order(top)}
+    nodes = set(topological_order([top for us in u for top in us]))
     grads = {v: v.grad for v in nodes} if any(v.grad for v in nodes) else {}
     return _Pass(inputs, u, [layer[sample] for layer in recording.z], grads,
                  weight_grads="∂E/∂w (w.grad)")
