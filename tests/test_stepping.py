@@ -15,8 +15,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron():
+    """The seed notes' neuron E = (σ(w·x + b) − d)²/2, before any backward():
+    the stepper tests' graph (also of the widget, player and GIF tests)."""
     return neuron_example(parse_assignments(DEMO_AT))[0]
-
 
 
 def test_steps_forward_then_backward_with_formulas():
