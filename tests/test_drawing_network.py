@@ -153,6 +153,9 @@ def test_bad_calls_get_clear_errors():
         nn.draw(model(), [1.0, 0.0], recording=rec)
     with pytest.raises(ValueError, match="Unknown format code"):
         nn.draw(model(), number_format="q")
+
+
+def test_a_non_str_number_format_says_what_is_expected():
     with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
         nn.draw(model(), number_format=4)
 

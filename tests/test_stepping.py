@@ -104,6 +104,9 @@ def test_frames_keep_the_same_layout_geometry():
 def test_stepper_rejects_non_values():
     with pytest.raises(TypeError, match="Value"):
         Stepper(1.0)
+
+
+def test_a_bad_number_format_is_refused_as_the_diagrams_refuse_it():
     with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
         Stepper(Value(1.0), number_format=4)
     with pytest.raises(ValueError, match="Unknown format code"):
