@@ -28,7 +28,7 @@ def _caption_png(caption: str, text: str) -> bytes:
                 node_attr={"shape": "plaintext", "fontname": "DejaVu Sans Mono",
                            "fontsize": "13"})
     g.node("caption", label=label)
-    return g.pipe(format="png")
+    return g.run_dot("png")
 
 
 def save_gif(frames: Frames, path: str | PathLike[str], *, interval_ms: int = 1200,

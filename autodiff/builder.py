@@ -119,7 +119,6 @@ class Builder:
         g.body.extend(f"\t{statement(f'{tail} -> {head}', **attrs)}\n"
                       for tail, head, attrs in self.edges)
         g.body.extend(f"\t{line}\n" for line in self._constraints(direction))
-        g.node_count = len(self.views)
         return g
 
     def _constraints(self, direction: str) -> list[str]:

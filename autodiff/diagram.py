@@ -129,7 +129,11 @@ class Diagram(graphviz.Digraph):
     clusters: dict[str, NodeView] = {}  # noqa: RUF012 cluster name -> its title
     legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
     edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
-    node_count = 0
+
+    @property
+    def node_count(self) -> int:
+        """How many nodes the drawing made (what `LARGE` is compared with)."""
+        return len(self.views)
 
     def __repr__(self) -> str:
         kinds = Counter(view.kind for view in self.views.values())

@@ -42,10 +42,10 @@ from autodiff.diagram import (
 )
 from autodiff.engine import Value, topological_order
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
-from autodiff.typeset import delta_label, format_number, safe_text
+from autodiff.typeset import check_number_format, delta_label, format_number, safe_text
 
 __all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
-           "graph_nodes", "node_sizes", "symbol"]
+           "draw_frame", "graph_nodes", "node_sizes", "symbol"]
 
 SHOW = ("label", "data", "grad")
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -85,9 +85,9 @@ def draw(
     of colours at the bottom. More than `max_nodes` boxes raise ValueError
     saying what to do.
     """
-    return _diagram(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
-                    highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                    clusters=clusters, legend=legend, max_nodes=max_nodes)
+    return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
+                      highlight=highlight, highlight_path=highlight_path, collapse=collapse,
+                      clusters=clusters, legend=legend, max_nodes=max_nodes)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
@@ -102,15 +102,9 @@ def _roots(roots: Value | Sequence[Value]) -> list[Value]:
 
 
 def graph_nodes(roots: list[Value]) -> list[Value]:
-    """Every node the roots depend on, in a deterministic topological order."""
-    seen: set[Value] = set()
-    nodes: list[Value] = []
-    for root in roots:
-        for v in topological_order(root):
-            if v not in seen:
-                seen.add(v)
-                nodes.append(v)
-    return nodes
+    """Every node the roots depend on, in a deterministic topological order:
+    the engine's `topological_order` of them all (one walk)."""
+    return topological_order(roots)
 
 
 def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:
@@ -148,10 +142,7 @@ def _check_options(show: Iterable[str], rankdir: str | None, number_format: str,
     if rankdir is not None and rankdir not in DIRECTIONS:
         raise ValueError(f"rankdir must be LR, TB, RL or BT (or None: chosen by shape), "
                          f"got {rankdir!r}")
-    if not isinstance(number_format, str):
-        raise TypeError(f"number_format must be a format spec such as '.4g', "
-                        f"got {number_format!r}")
-    format(1.0, number_format)  # fails early on a bad format
+    check_number_format(number_format)
     if isinstance(collapse, str):
         raise TypeError(f"collapse must be a list of scope names, e.g. [{collapse!r}]")
     prefixes = []
@@ -169,7 +160,7 @@ def _fold(scope: str, prefixes: list[str]) -> str | None:
     return None
 
 
-def _diagram(
+def draw_frame(
     roots: list[Value],
     *,
     show: Iterable[str] = SHOW,
@@ -187,14 +178,15 @@ def _diagram(
     receivers: Iterable[Value] = (),
     grad_title: str | None = None,
 ) -> Diagram:
-    """The drawing behind `draw` and the stepper's frames. `text(v, field)`,
-    if given, overrides the shown data/grad strings; `sizes` (from
-    `node_sizes`) fixes the width and height of the nodes it names; `names`
-    gives unlabelled nodes a name to show (the Stepper's t1, t2, ...);
-    `receivers` are drawn in a second colour, and so are their edges into
-    highlighted nodes (the inputs whose gradient a backward step changes);
-    `grad_title` replaces the word before the second number ("grad", or δ for
-    a u node), as forward-mode frames do with "tangent"."""
+    """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
+    (the drawing behind both). `text(v, field)`, if given, overrides the shown
+    data/grad strings; `sizes` (from `node_sizes`) fixes the width and height
+    of the nodes it names; `names` gives unlabelled nodes a name to show (the
+    Stepper's t1, t2, ...); `receivers` are drawn in a second colour, and so
+    are their edges into highlighted nodes (the inputs whose gradient a
+    backward step changes); `grad_title` replaces the word before the second
+    number ("grad", or δ for a u node), as forward-mode frames do with
+    "tangent"."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
@@ -235,9 +227,9 @@ def _diagram(
                 else "parameter" if v.scope else "leaf")
         builder.value(name[v], v, kind, number, marked=v in marked,
                       receiving=v in receiving, title=titles.get(v, ""))
+    members = Counter(folded.values())
     for prefix, box in boxes.items():
-        members = sum(1 for v in nodes if folded[v] == prefix)
-        builder.box(box, prefix, members)
+        builder.box(box, prefix, members[prefix])
     inputs = network_inputs(nodes)
     samples = collapsed_inputs(inputs, folded)
     for v in nodes:

@@ -57,7 +57,7 @@ class Frames:
 
     def png(self, k: int) -> bytes:
         """Frame k as PNG (Graphviz's renderer)."""
-        return self.stepper.frame(k, **self._options).pipe(format="png")
+        return self.stepper.frame(k, **self._options).run_dot("png")
 
     def fitted_svg(self, k: int, *, natural: bool = False) -> str:
         """Frame k scaled to its container's width (`natural`: at full size,

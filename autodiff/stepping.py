@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
-from autodiff.typeset import delta_label
+from autodiff.typeset import check_number_format, delta_label, format_number
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
@@ -74,10 +74,9 @@ class Stepper:
                  tangents: Mapping[Value, float] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
-        format(1.0, number_format)
+        self._fmt = check_number_format(number_format)
         self.root = root
         self.nodes = topological_order(root)
-        self._fmt = number_format
         self.names = _names(self.nodes)
         self.mode = "reverse" if tangents is None else "forward"
         self.gradients: dict[Value, float] = {}
@@ -99,7 +98,7 @@ class Stepper:
         return self.steps[k]
 
     def _n(self, x: float) -> str:
-        return format(x, self._fmt)
+        return format_number(x, self._fmt)
 
     def _shown(self, v: Value) -> list[Shown]:
         """v's operands as the steps write them: names, and numbers for constants."""
@@ -137,13 +136,8 @@ class Stepper:
             t = self.tangents[v]
             line = f"  {_dotted(self.names[v])} = {self._n(t)}"
             if v.primitive is not None and v not in seeds and v in swept:
-                texts = v.primitive.derivative_texts(self.names[v], *self._shown(v))
-                formulas = [f for f, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
-                terms = []
-                for x, d, formula in zip(v.inputs, v.partials(), formulas, strict=True):
-                    local = formula if formula.replace("−", "-") == self._n(d) else (
-                        f"{formula} = {self._n(d)}")
-                    terms.append(f"({local})·{self._n(self.tangents[x])}")
+                terms = [f"({local})·{self._n(self.tangents[x])}"
+                         for x, _, local in self._local_derivatives(v)]
                 rule = " + ".join(f"∂{self.names[v]}/∂{self.names[x]}·{_dotted(self.names[x])}"
                                   for x in v.inputs)
                 line = (f"  {_dotted(self.names[v])} = {rule} = {' + '.join(terms)}"
@@ -152,6 +146,16 @@ class Stepper:
                 line += "  (depends on no input with a tangent)"
             self.steps.append(Step("forward", v, f"{self._value_text(v)}\n{line}"))
             self._updates.append(((v, t),))
+
+    def _local_derivatives(self, v: Value) -> list[tuple[Value, float, str]]:
+        """Per Value operand x of v (the operation that made it): x, ∂v/∂x and how
+        the steps write it, the formula of v's primitive and its number where they
+        differ ("2·t2 = -0.7551", but "1")."""
+        name = self.names[v]
+        texts = v.primitive.derivative_texts(name, *self._shown(v))  # type: ignore[union-attr]
+        formulas = [t for t, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
+        return [(x, d, f if f.replace("−", "-") == self._n(d) else f"{f} = {self._n(d)}")
+                for x, d, f in zip(v.inputs, v.partials(), formulas, strict=True)]
 
     def _grad(self, v: Value) -> str:
         """How the steps write v's gradient: 'δ_1^(2)' at u_1^(2), else 't3.grad'."""
@@ -171,18 +175,13 @@ class Stepper:
 
         def watch(v: Value) -> None:
             name, g = self.names[v], v.grad
-            shown = self._shown(v)
-            texts = v.primitive.derivative_texts(name, *shown)  # type: ignore[union-attr]
-            formulas = [t for t, a in zip(texts, v.args, strict=True) if isinstance(a, Value)]
             gradient = f"∂{root_name}/∂{name}"
             if (delta := delta_label(name)) is not None:
                 gradient = f"{delta} = {gradient}"
             lines = [f"at {name} = {self._expression(v)}, {gradient} = {self._n(g)}:"]
-            for x, d, formula in zip(v.inputs, v.partials(), formulas, strict=True):
+            for x, d, local in self._local_derivatives(v):
                 before = running[x]
                 running[x] = before + d * g
-                same = formula.replace("−", "-") == self._n(d)
-                local = formula if same else f"{formula} = {self._n(d)}"
                 lines.append(
                     f"  {self._grad(x)} += ∂{name}/∂{self.names[x]} × {self._grad(v)}"
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
@@ -196,13 +195,17 @@ class Stepper:
 
     # -- frames -------------------------------------------------------------
 
+    def _step(self, k: int) -> Step:
+        """Step k, or IndexError naming the steps there are."""
+        if not 0 <= k < len(self.steps):
+            raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
+        return self.steps[k]
+
     def known(self, k: int) -> tuple[set[Value], dict[Value, float], Value]:
         """After step k: the nodes whose value is known, the gradients known so
         far, and the active node."""
-        if not 0 <= k < len(self.steps):
-            raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
+        active = self._step(k).node
         forward = len(self.nodes)
-        active = self.steps[k].node
         grads: dict[Value, float] = {}
         if self.mode == "forward":  # value and tangent of each node together
             for updates in self._updates[: k + 1]:
@@ -218,9 +221,7 @@ class Stepper:
         """The nodes whose gradient step k changes: the inputs of the operation
         a backward step passes its gradient through (each once); none in the
         forward pass and at the seed."""
-        if not 0 <= k < len(self.steps):
-            raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
-        step = self.steps[k]
+        step = self._step(k)
         if step.kind == "forward" or k == len(self.nodes):
             return ()
         return tuple(dict.fromkeys(step.node.inputs))
@@ -233,7 +234,7 @@ class Stepper:
         every box's size, and the layout is exactly the same in every frame.
         Unlabelled nodes show the steps' names (`self.names`); the active node
         is highlighted and its `receivers(k)` drawn in a second colour."""
-        from autodiff.drawing import _diagram
+        from autodiff.drawing import draw_frame
 
         values, grads, active = self.known(k)
         width = self._widths()
@@ -245,17 +246,17 @@ class Stepper:
             number = v.data if field == "data" else grads[v]
             return self._n(number).ljust(width[v, field])
 
-        return _diagram([self.root], text=text, highlight=[active], receivers=self.receivers(k),
-                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
+        return draw_frame([self.root], text=text, highlight=[active], receivers=self.receivers(k),
+                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
         lay it out once, and every frame fits in its boxes."""
-        from autodiff.drawing import _diagram
+        from autodiff.drawing import draw_frame
 
         widest = self._widest()
-        return _diagram([self.root], text=lambda v, field: widest[v, field],
-                        grad_title=self._grad_title, **{"names": self.names, **draw_options})
+        return draw_frame([self.root], text=lambda v, field: widest[v, field],
+                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 

@@ -1,7 +1,8 @@
 """How names and numbers are written in pictures: one place for every diagram
 (Graphviz and TikZ) and the network view.
 
-* `format_number(x, spec)`: the one number formatter; a zero is "0", never "-0".
+* `format_number(x, spec)`: the one number formatter; a zero is "0", never "-0";
+  `check_number_format(spec)` refuses a bad spec before anything is drawn.
 * `safe_text(text)`: any str made displayable: control characters shown as
   their escapes (`\\n`, `\\x00`), lone surrogates too, at most `MAX_CHARS`.
 * `textbook(label)`: the seed notes' notation "u_1^(2)" split into name,
@@ -44,6 +45,15 @@ def format_number(x: float, spec: str = ".4g") -> str:
     if text.startswith("-") and math.isfinite(x) and not any(c in "123456789" for c in text):
         return text[1:]
     return text
+
+
+def check_number_format(spec: object) -> str:
+    """`spec` if it formats a float (".4g", ".2f"); else TypeError (not a str) or
+    ValueError (format's own message), before anything is drawn or written."""
+    if not isinstance(spec, str):
+        raise TypeError(f"number_format must be a format spec such as '.4g', got {spec!r}")
+    format(1.0, spec)
+    return spec
 
 
 def safe_text(text: str, limit: int = MAX_CHARS) -> str:

@@ -31,7 +31,7 @@ from autodiff import Value, grad, primitives, topological_order
 from autodiff.builder import Legend
 from autodiff.diagram import COLORS, FILLS, Diagram, NodeView, Run
 from autodiff.drawing import GraphBuilder
-from autodiff.typeset import format_number, safe_text
+from autodiff.typeset import check_number_format, format_number, safe_text
 from nn.losses import squared_error
 from nn.recording import Recording, record
 
@@ -40,9 +40,10 @@ _LABELLED = 12  # weights="auto" labels the edges of layers with at most this ma
 
 
 def _activation_symbol(name: str) -> str:
-    """What a unit's circle says it computes: its activation primitive's symbol."""
-    if name in ("linear", "softmax"):
-        return {"linear": "identity", "softmax": "softmax"}[name]
+    """What a unit's circle says it computes: its activation primitive's symbol
+    ("identity" for linear; softmax, not a primitive, by its name)."""
+    if name == "linear":
+        return "identity"
     return primitives[name].symbol if name in primitives else name
 
 
@@ -81,7 +82,7 @@ def draw(
     layers = _layers(model)
     if weights not in ("auto", "label", "width"):
         raise ValueError(f"weights must be 'auto', 'label' or 'width', got {weights!r}")
-    format(1.0, number_format)  # fails early on a bad format
+    check_number_format(number_format)
     expanded = _check_expand(expand, layers)
     if x is not None and recording is not None:
         raise ValueError("give a sample x (and d) or a recording, not both")
@@ -167,7 +168,7 @@ def _recorded(layers: list, recording: Recording, sample: int) -> _Pass:
         product = next(v for v in products if w in v.inputs)
         (x,) = [a for a in product.args if a is not w] or [w]  # x_i × x_i if x_i is w itself
         inputs.append(x.data if isinstance(x, Value) else float(x))
-    nodes = {v for us in u for top in us for v in topological_order(top)}
+    nodes = set(topological_order([top for us in u for top in us]))
     grads = {v: v.grad for v in nodes} if any(v.grad for v in nodes) else {}
     return _Pass(inputs, u, [layer[sample] for layer in recording.z], grads,
                  weight_grads="∂E/∂w (w.grad)")
@@ -199,9 +200,10 @@ class _Network:
                 else:
                     self._unit(l, j, neuron, layer)
         for l, layer in enumerate(self.layers, start=2):  # noqa: E741
+            biggest = max(abs(w.data) for neuron in layer.neurons for w in neuron.w) or 1.0
             for j, neuron in enumerate(layer.neurons, start=1):
                 for i, w in enumerate(neuron.w, start=1):
-                    self._weight(l, j, i, w)
+                    self._weight(l, j, i, w, biggest)
         self._loss()
         straight = not self.labelled and not self.expanded  # the textbook's straight lines
         return self.builder.finish("LR", self._legend() if legend else [], ranksep="0.6",
@@ -279,9 +281,9 @@ class _Network:
         self.outputs[l, j] = names[z]
         self.builder.row(f"layer {l}", j, names[z])  # its z in line with the other units
 
-    def _weight(self, l: int, j: int, i: int, w: Value) -> None:  # noqa: E741
+    def _weight(self, l: int, j: int, i: int, w: Value, biggest: float) -> None:  # noqa: E741
+        """The edge of w_ji^(l), its width relative to `biggest`, the layer's largest |w|."""
         tail, head = self.outputs[l - 1, i], self.heads[l, j, i]
-        biggest = max(abs(v.data) for n in self.layers[l - 2].neurons for v in n.w) or 1.0
         attrs = {"color": _sign_color(w.data),
                  "penwidth": f"{0.6 + 2.4 * abs(w.data) / biggest:.2f}"}
         if (l, j) in self.expanded:  # the weight is drawn inside the unit

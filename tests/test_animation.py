@@ -5,13 +5,13 @@ import sys
 import pytest
 
 from autodiff import Stepper, Value
-from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
+from tests.test_stepping import neuron
 
 Image = pytest.importorskip("PIL.Image")
 
 
 def neuron_stepper():
-    return Stepper(neuron_example(parse_assignments(DEMO_AT))[0])
+    return Stepper(neuron())
 
 
 def test_every_step_is_a_frame_of_one_size_and_the_last_is_held(tmp_path):

@@ -155,6 +155,11 @@ def test_bad_calls_get_clear_errors():
         nn.draw(model(), number_format="q")
 
 
+def test_a_non_str_number_format_says_what_is_expected():
+    with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
+        nn.draw(model(), number_format=4)
+
+
 @needs_dot
 def test_the_network_view_renders(tmp_path):
     svg = nn.draw(model(), [1.0, 0.0], [1.0]).svg()

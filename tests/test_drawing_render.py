@@ -12,7 +12,7 @@ import pytest
 import autodiff.diagram
 from autodiff import Value, draw
 from autodiff.diagram import LargeDiagramWarning, formats, node_sizes, output_format
-from autodiff.drawing import _diagram
+from autodiff.drawing import draw_frame
 from tests.test_drawing import mlp_loss, neuron
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
@@ -138,7 +138,7 @@ def test_node_sizes_fix_every_box():
     E = neuron()
     sizes = node_sizes(draw(E))
     assert len(sizes) == 10 + 6 + 2 and all(float(w) > 0 for w, _ in sizes.values())
-    fixed = _diagram([E], sizes=sizes).source
+    fixed = draw_frame([E], sizes=sizes).source
     assert fixed.count('fixedsize="true"') == 18
     assert f'width="{sizes["n0"][0]}"' in fixed
 

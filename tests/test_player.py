@@ -10,13 +10,9 @@ import re
 import pytest
 
 from autodiff import Stepper, Value
-from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
 from autodiff.frames import Frames
 from autodiff.player import Player
-
-
-def neuron():
-    return neuron_example(parse_assignments(DEMO_AT))[0]
+from tests.test_stepping import neuron
 
 
 def player_svg(data, k):

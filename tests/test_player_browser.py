@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from autodiff import Stepper
-from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
 from autodiff.drawing import HIGHLIGHT, RECEIVER, RECEIVER_EDGE
+from tests.test_stepping import neuron
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -81,14 +81,10 @@ def open_page(browser):
         page.close()
 
 
-def neuron_stepper():
-    return Stepper(neuron_example(parse_assignments(DEMO_AT))[0])
-
-
 @pytest.fixture(scope="module")
 def neuron_page(tmp_path_factory):
-    return neuron_stepper().save_html(tmp_path_factory.mktemp("player") / "neuron.html",
-                                      interval_ms=40)
+    return Stepper(neuron()).save_html(tmp_path_factory.mktemp("player") / "neuron.html",
+                                       interval_ms=40)
 
 
 SHOWN = """(player) => {

@@ -15,8 +15,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def neuron():
+    """The seed notes' neuron E = (σ(w·x + b) − d)²/2, before any backward():
+    the stepper tests' graph (also of the widget, player and GIF tests)."""
     return neuron_example(parse_assignments(DEMO_AT))[0]
-
 
 
 def test_steps_forward_then_backward_with_formulas():
@@ -105,6 +106,13 @@ def test_stepper_rejects_non_values():
         Stepper(1.0)
 
 
+def test_a_bad_number_format_is_refused_as_the_diagrams_refuse_it():
+    with pytest.raises(TypeError, match=r"number_format must be a format spec such as '\.4g'"):
+        Stepper(Value(1.0), number_format=4)
+    with pytest.raises(ValueError, match="Unknown format code"):
+        Stepper(Value(1.0), number_format="q")
+
+
 def test_the_layout_frame_holds_every_number_at_its_widest():
     a = Value(3.0, "a")
     b = a + a
@@ -127,6 +135,23 @@ def test_negative_terms_are_written_as_subtractions():
     y = x * -3
     y.label = "y"
     assert str(Stepper(y).steps[-1]).endswith("→  0 − 3 = -3")
+
+
+def test_steps_and_frames_write_numbers_as_the_diagrams_do():
+    # one formatter (autodiff.typeset.format_number): a zero is "0", never "-0"
+    x = Value(-1.0, "x")
+    y = x.relu()
+    y.label = "y"
+    E = (y - 1.0) ** 2
+    E.label = "E"
+    assert str(Stepper(E).steps[-1]).endswith("([x > 0] = 0) × -2  →  0 + 0 = 0")
+    a = Value(0.0, "a")
+    b = a * -1.0
+    b.label = "b"
+    stepper = Stepper(b)
+    assert str(stepper[1]) == "b = a × -1 = 0"
+    assert "data 0" in stepper.frame(len(stepper) - 1).source
+    assert "-0" not in stepper.frame(len(stepper) - 1).source.replace("-0.", "")
 
 
 def test_long_chains_need_no_recursion():

@@ -5,14 +5,10 @@ import re
 import pytest
 
 from autodiff import Stepper, Value
-from autodiff.cli import DEMO_AT, neuron_example, parse_assignments
+from tests.test_stepping import neuron
 
 pytest.importorskip("ipywidgets")
 from autodiff.widget import STATIC_PLAYER_STEPS, StepperWidget
-
-
-def neuron():
-    return neuron_example(parse_assignments(DEMO_AT))[0]
 
 
 def test_widget_callbacks_in_plain_python():
