@@ -79,6 +79,10 @@ def to_torch(model: Module) -> torch.nn.Module:
 
 
 def _linear_and_activation(layer: Layer) -> list[torch.nn.Module]:
+    if layer.activation not in _TO_TORCH:
+        raise ValueError(f"to_torch(): {layer.describe()} has the activation "
+                         f"{layer.activation!r}, which PyTorch has no module for here; "
+                         f"to_torch translates {', '.join(sorted(_TO_TORCH))}")
     linear = torch.nn.Linear(layer.nin, len(layer.neurons), dtype=torch.float64)
     with torch.no_grad():
         linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons],

@@ -112,7 +112,7 @@ def test_zero_is_never_negative():
 
 
 def test_nn_losses_have_no_identity_nodes():
-    """sum() would start from 0 (a `+ 0` node), a mean over one sample would be `× 1`."""
+    """No `+ 0` node (a sum started from 0) and no `× 1` (a mean over one sample)."""
     src = draw(mlp_loss(1)).source
     found = nodes(src)
     constant = {n: re.search(r">([^<]*)</font>", a).group(1)

@@ -245,3 +245,11 @@ def test_without_torch_the_bridge_says_what_to_install():
                         "except ImportError as e:\n    print(e)")
     assert result.returncode == 0, result.stderr
     assert "pip install 'autodiff-watch[torch]'" in result.stdout
+
+
+@needs_torch
+@pytest.mark.parametrize("activation", ["sin", "softplus"])
+def test_an_activation_torch_has_no_module_for_is_a_clear_error(activation):
+    model = nn.MLP(2, [3, 1], activation, seed=0)
+    with pytest.raises(ValueError, match=f"activation '{activation}'.*translates linear"):
+        nn.to_torch(model)
