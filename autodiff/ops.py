@@ -39,19 +39,11 @@ from autodiff.engine import (
 
 __all__ = [
     "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "log_sum_exp",
-    "maximum",
-    "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus", "sqrt",
-    "sub", "tan", "tanh",
+    "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus",
+    "sqrt", "sub", "tan", "tanh",
 ]
 
 add, sub, mul, div, neg, pow, relu = ADD, SUB, MUL, DIV, NEG, POW, RELU
-
-
-def _exp(a: float) -> float:
-    try:
-        return math.exp(a)
-    except OverflowError:
-        return math.inf  # reported by the engine as a result too large for a float
 
 
 def _log(a: float) -> float:
@@ -74,13 +66,18 @@ def _unit_interval(f: Callable[[float], float]) -> Callable[[float], float]:
     return within
 
 
-def _hyperbolic(f: Callable[[float], float]) -> Callable[[float], float]:
+def _inf_on_overflow(f: Callable[[float], float]) -> Callable[[float], float]:
+    """f, with math's OverflowError as inf (which the engine reports as a result too
+    large for a float, naming the operation and the operands)."""
     def safe(a: float) -> float:
         try:
             return f(a)
         except OverflowError:
             return math.inf
     return safe
+
+
+_exp = _inf_on_overflow(math.exp)
 
 
 def _sigmoid(a: float) -> float:
@@ -157,10 +154,10 @@ atan: Primitive = builtin_primitive(
     "atan", math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 1, notation="atan({a})",
     formula=("1/(1 + {a}²)",))
 sinh: Primitive = builtin_primitive(
-    "sinh", _hyperbolic(math.sinh), lambda out, a: (cosh(a),), 1, notation="sinh({a})",
+    "sinh", _inf_on_overflow(math.sinh), lambda out, a: (cosh(a),), 1, notation="sinh({a})",
     formula=("cosh({a})",))
 cosh: Primitive = builtin_primitive(
-    "cosh", _hyperbolic(math.cosh), lambda out, a: (sinh(a),), 1, notation="cosh({a})",
+    "cosh", _inf_on_overflow(math.cosh), lambda out, a: (sinh(a),), 1, notation="cosh({a})",
     formula=("sinh({a})",))
 tanh: Primitive = builtin_primitive(
     "tanh", math.tanh, lambda out, a: (1.0 - out * out,), 1, notation="tanh({a})",
