@@ -284,7 +284,7 @@ class _Writer:
         self.needs_grad = needs_grad
         uses: dict[Value, int] = {}
         named: set[Value] = {t.loss, *t.results}
-        named.update(x for g in t.guards for x in (g.a, g.b) if isinstance(x, Value))
+        named.update(x for g in t.guards for x in g.operands)
         add = named.add
         for v, (op, values) in info.items():
             if v not in existing:
@@ -351,8 +351,7 @@ class _Writer:
         guards_after: dict[Value, list[int]] = {}
         position = {v: i for i, v in enumerate(t.order)}
         for k, g in enumerate(t.guards):
-            operands = [x for x in (g.a, g.b) if isinstance(x, Value)]
-            guards_after.setdefault(max(operands, key=position.__getitem__), []).append(k)
+            guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
         expr, named, lines, info, args = self.expr, self.named, self.lines, self.info, self.args
         operand_parts, checks, fresh = self.operand_parts, self.checks, self.locals.fresh

@@ -178,8 +178,7 @@ class Levels:
                     uses[x] = uses.get(x, 0) + 1
                 else:
                     constant(x)
-        keep = {t.loss, *t.results, *(x for g in t.guards for x in (g.a, g.b)
-                                      if isinstance(x, Value))}
+        keep = {t.loss, *t.results, *(x for g in t.guards for x in g.operands)}
         # chains: an addition whose left operand is an addition used only there
         terms: dict[Value, list[Value | float]] = {}
         link: set[Value] = set()

@@ -48,6 +48,11 @@ class Guard:
     result: bool
     where: str
 
+    @property
+    def operands(self) -> tuple[Value, ...]:
+        """The Values compared: a, and b where it is one."""
+        return (self.a, self.b) if isinstance(self.b, Value) else (self.a,)
+
 
 def flatten(args: Sequence[object], numbers: list[float], values: list[Value]) -> Shape:
     """The shape of args (a list or tuple, nesting allowed), appending its numbers
@@ -155,14 +160,11 @@ class Trace:
     order: list[Value] = field(default_factory=list)        # every node the replay needs
     captured: list[Value] = field(default_factory=list)     # existing Values the graph reads
 
-    def made(self, v: Value) -> bool:
-        """Was v made while recording (not an argument, not a Value from before)?"""
-        return v.scope == self.marker or v.scope.startswith(self.marker + "/")
-
     def existing(self, v: Value) -> bool:
-        """Is v a Value from outside this run (an argument or one that existed before)?
-        Its number is read at every replay, and its gradient added, as backward() does."""
-        return not self.made(v)
+        """Is v a Value from outside this run (an argument or one that existed before),
+        not one made while recording? Its number is read at every replay, and its
+        gradient added, as backward() does."""
+        return not (v.scope == self.marker or v.scope.startswith(self.marker + "/"))
 
 
 class _Recorder(Observer):
@@ -257,15 +259,6 @@ def _order(trace: Trace) -> None:
     """The replay's nodes: the guards' operands first (so a changed branch is seen
     before anything of it is computed), then the loss's graph, then the results'."""
     trace.loss_order = topological_order(trace.loss)
-    roots = [x for g in trace.guards for x in (g.a, g.b) if isinstance(x, Value)]
-    seen: set[Value] = set()
-    order: list[Value] = []
-    for root in (*roots, trace.loss, *trace.results):
-        if root in seen:
-            continue
-        for v in (trace.loss_order if root is trace.loss else topological_order(root)):
-            if v not in seen:
-                seen.add(v)
-                order.append(v)
-    trace.order = order
-    trace.captured = [v for v in order if trace.existing(v)]
+    guarded = [x for g in trace.guards for x in g.operands]
+    trace.order = topological_order([*guarded, trace.loss, *trace.results])
+    trace.captured = [v for v in trace.order if trace.existing(v)]
