@@ -151,15 +151,14 @@ def _constant(x: float) -> Expr:
 
 @dataclass
 class Program:
-    """A compiled program's source and what its caller needs to run it:
-    `function(X, P)` takes the numbers of the arguments (X, flattened) and the
-    numbers of `reads` (P) and returns (loss, results, gradients of `targets`)."""
+    """A compiled program's source and the globals it runs with: `function(X, P)`
+    takes the numbers of the arguments (X, flattened) and the numbers of the
+    trace's `reads` (P) and returns (loss, results, the gradients of the reads at
+    the trace's `target_slots`)."""
 
     source: str
     namespace: dict[str, Any]
     name: str
-    reads: list[Value]            # existing Values whose numbers P holds, in order
-    target_slots: list[int]       # the reads whose gradients come back, in order
 
     def function(self) -> Callable[[Sequence[float], Sequence[float]], Any]:
         code = compile(self.source, f"<autodiff.compile: {self.name}>", "exec")
@@ -277,11 +276,7 @@ class _Writer:
         """Which nodes need a gradient, and which values must have a name: the
         results, labelled nodes, values used twice, by a test or by the sweep."""
         t, existing, info = self.trace, self.existing, self.info
-        needs_grad: dict[Value, bool] = {}
-        for v in t.loss_order:
-            needs_grad[v] = v in existing or (v in info and any(
-                needs_grad[x] for _, x in info[v][1]))
-        self.needs_grad = needs_grad
+        needs_grad = t.needs_grad
         uses: dict[Value, int] = {}
         named: set[Value] = {t.loss, *t.results}
         named.update(x for g in t.guards for x in g.operands)
@@ -336,12 +331,10 @@ class _Writer:
             n = self.locals.fresh(v.label or hint)
             self.expr[v] = Expr(n)
             slots.append(n)
-        self.reads = list(t.arguments)
-        for v in t.captured:
-            if v not in self.expr:
-                self.expr[v] = Expr(self.locals.fresh(v.label or None))
-                self.reads.append(v)
-                slots.append(self.expr[v].text)
+        for v in t.reads[len(t.arguments):]:
+            n = self.locals.fresh(v.label or None)
+            self.expr[v] = Expr(n)
+            slots.append(n)
         self.read_names = slots
 
     # -- the evaluation trace ------------------------------------------------------
@@ -422,7 +415,7 @@ class _Writer:
         terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
         self.grad_expr: dict[Value, Expr] = {}
         self.tested: set[Value] = set()
-        needs_grad, expr, info = self.needs_grad, self.expr, self.info
+        needs_grad, expr, info = t.needs_grad, self.expr, self.info
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
@@ -451,14 +444,10 @@ class _Writer:
                         found.append(op.adjoints[i].fill(named))
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
-        self.grads: list[str] = []
-        self.target_slots: list[int] = []
-        for slot, v in enumerate(self.reads):
+        for v in t.reads:
             if v in terms:  # an existing leaf
                 self._gradient(v, terms.pop(v), uses=2)
-            if v in self.grad_expr and self.read_names[slot] != "_":
-                self.target_slots.append(slot)
-                self.grads.append(self.grad_expr[v].text)
+        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
 
     def _gradient(self, v: Value, terms: list[Expr], uses: int) -> Expr:
         """v̄, the sum of the terms its consumers passed on: the term itself where it
@@ -507,8 +496,7 @@ class _Writer:
         if self.input_names:
             head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
         source = "\n".join([*head, *body]) + "\n"
-        return Program(source, self.globals.namespace, self.name, self.reads,
-                       self.target_slots)
+        return Program(source, self.globals.namespace, self.name)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -71,7 +71,6 @@ class _Variant:
     reads: list[Value]
     targets: list[Value]
     result_shape: Any
-    seconds: float
 
     def run(self, numbers: list[float]) -> Any:
         loss, results, grads = self.run_program(numbers, list(map(_data, self.reads)))
@@ -173,8 +172,7 @@ class Compiled:
             trace = record(self.fn, args)
             variant = _BACKEND[self.backend](trace, self.inline)
             del trace
-        variant.seconds = time.perf_counter() - start
-        self.compile_seconds += variant.seconds
+        self.compile_seconds += time.perf_counter() - start
         self.traces += 1
         self._latest = variant
         return variant
@@ -198,10 +196,7 @@ class Compiled:
 
 
 def _python(trace: Trace, inline: bool) -> _Variant:
-    program = write(trace, inline=inline)
-    reads = program.reads
-    return _Variant([g.where for g in trace.guards], program, program.function(), reads,
-                    [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
+    return _variant(trace, write(trace, inline=inline))
 
 
 def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Variant:
@@ -214,10 +209,12 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
     levelled = levels.levelled(trace)
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
-    program = levelled.program()
-    reads = program.reads
-    return _Variant([g.where for g in trace.guards], program, program.function(), reads,
-                    [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
+    return _variant(trace, levelled.program())
+
+
+def _variant(trace: Trace, program: Program) -> _Variant:
+    return _Variant([g.where for g in trace.guards], program, program.function(), trace.reads,
+                    [trace.reads[i] for i in trace.target_slots], trace.result_shape)
 
 
 def _auto(trace: Trace, inline: bool) -> _Variant:

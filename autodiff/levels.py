@@ -155,7 +155,7 @@ class Levels:
 
     def _group(self) -> None:
         t = self.trace
-        self.existing = existing = set(t.captured)
+        existing = set(t.captured)
         inputs = set(t.inputs)
         slot: dict[Value, int] = {}
         constants: dict[bytes, int] = {}
@@ -220,9 +220,8 @@ class Levels:
         for v in t.inputs:
             slot[v] = self.size
             self.size += 1
-        self.reads = list(t.arguments) + [v for v in t.captured if v not in set(t.arguments)]
-        self.read_range = (self.size, self.size + len(self.reads))
-        for v in self.reads:
+        self.read_range = (self.size, self.size + len(t.reads))
+        for v in t.reads:
             slot.setdefault(v, self.size)  # a Value passed twice: a second, unused slot
             self.size += 1
         for group in self.groups:
@@ -235,12 +234,7 @@ class Levels:
         for group in self.groups:
             group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
                               for row in members[group]]
-        needs: dict[Value, bool] = {}
-        for v in t.loss_order:
-            needs[v] = v in existing or (v.primitive is not None and any(
-                needs[x] for x in v.inputs))
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
-        self.needs_grad = needs
 
     @property
     def wins(self) -> bool:
@@ -257,14 +251,13 @@ class Levels:
     def _write(self) -> Program:
         t = self.trace
         lines = self.lines
-        reads = self.reads
         lines.append("    val, adj = buffers()  # this thread's, reused")
         lines.append(f"    val[:{len(self.pool)}] = {self.array(self.pool, np.float64)}"
                      "  # the numbers folded in")
         if t.inputs:
             lines.append(f"    val[{self.inputs[0]}:{self.inputs[1]}] = X"
                          "  # the arguments' numbers")
-        if reads:
+        if t.reads:
             lines.append(f"    val[{self.read_range[0]}:{self.read_range[1]}] = P"
                          "  # the Values' numbers")
         lines.append("    # evaluation trace, level by level")
@@ -283,9 +276,7 @@ class Levels:
         lines.append(f"    adj[{self.slot[t.loss]}] = 1.0")
         for group in reversed(self.groups):
             self._reverse(group)
-        targets = [i for i, v in enumerate(reads) if self.needs_grad.get(v, False)
-                   and v not in reads[:i]]
-        grads = self.array([self.slot[reads[i]] for i in targets])
+        grads = self.array([self.slot[t.reads[i]] for i in t.target_slots])
         results = self.array([self.slot[r] for r in t.results])
         lines.append(f"    return val[{self.slot[t.loss]}].item(), val[{results}].tolist(), "
                      f"adj[{grads}].tolist()")
@@ -298,8 +289,7 @@ class Levels:
                 "",
                 "",
                 "def run(X, P):"]
-        return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name, reads,
-                       targets)
+        return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name)
 
     def _shape(self, group: _Group) -> tuple[int, int] | None:
         """(R, U) where a Value operand repeats with period U over the group's R·U
@@ -364,7 +354,7 @@ class Levels:
         return idx.reshape(shape) if shape is not None else idx
 
     def _reverse(self, group: _Group) -> None:
-        needs = self.needs_grad
+        needs = self.trace.needs_grad
         needed = [i for i, is_value in enumerate(group.pattern) if is_value and any(
             needs.get(self.by_slot.get(row[i]), False) for row in group.operands)]  # type: ignore[arg-type]
         if not needed:
