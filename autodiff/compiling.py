@@ -58,7 +58,6 @@ from autodiff.tracing import Trace, TraceError, flatten, rebuild, record, split_
 __all__ = ["Compiled", "TraceError", "compile"]
 
 _data = attrgetter("data")
-BACKENDS = ("python", "numpy", "auto")
 
 
 @dataclass
@@ -93,8 +92,8 @@ class Compiled:
                  inline: bool = True, max_traces: int = 8) -> None:
         if not callable(fn):
             raise TypeError(f"compile() needs a function, got {type(fn).__name__}")
-        if backend not in BACKENDS:
-            raise ValueError(f"compile(): backend must be one of {', '.join(BACKENDS)}, "
+        if backend not in _BACKEND:
+            raise ValueError(f"compile(): backend must be one of {', '.join(_BACKEND)}, "
                              f"got {backend!r}")
         if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
             raise ValueError(f"compile(): max_traces must be a positive int, got "
@@ -114,9 +113,7 @@ class Compiled:
 
     def __call__(self, *args: object) -> Any:
         numbers: list[float] = []
-        values: list[Value] = []
-        shape = flatten(args, numbers, values)
-        key = (shape, tuple(map(id, values)))
+        key = _key(args, numbers)
         variants = self._variants.get(key)
         if variants is None:
             variants = self._trace(key, args)
@@ -195,6 +192,19 @@ class Compiled:
                 f"backend>")
 
 
+def _key(args: Sequence[object], numbers: list[float]) -> Any:
+    """Which programs may replay a call: the shape of its arguments and the identity
+    of each Value among them. Appends the arguments' numbers to `numbers`."""
+    values: list[Value] = []
+    shape = flatten(args, numbers, values)
+    return shape, tuple(map(id, values))
+
+
+def _variant(trace: Trace, program: Program) -> _Variant:
+    return _Variant([g.where for g in trace.guards], program, program.function(), trace.reads,
+                    [trace.reads[i] for i in trace.target_slots], trace.result_shape)
+
+
 def _python(trace: Trace, inline: bool) -> _Variant:
     return _variant(trace, write(trace, inline=inline))
 
@@ -210,11 +220,6 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
     return _variant(trace, levelled.program())
-
-
-def _variant(trace: Trace, program: Program) -> _Variant:
-    return _Variant([g.where for g in trace.guards], program, program.function(), trace.reads,
-                    [trace.reads[i] for i in trace.target_slots], trace.result_shape)
 
 
 def _auto(trace: Trace, inline: bool) -> _Variant:
@@ -238,9 +243,6 @@ def compile(fn: Callable[..., object], *example_args: object, backend: str = "py
     """
     compiled = Compiled(fn, backend=backend, inline=inline, max_traces=max_traces)
     if example_args:
-        numbers: list[float] = []
-        values: list[Value] = []
-        shape = flatten(example_args, numbers, values)
-        compiled._trace((shape, tuple(map(id, values))), example_args)
+        compiled._trace(_key(example_args, []), example_args)
     return compiled
 
