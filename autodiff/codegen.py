@@ -27,8 +27,9 @@ import inspect
 import keyword
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from autodiff import ops
@@ -38,6 +39,7 @@ from autodiff.templates import (
     ATOM,
     BOR,
     FACTOR,
+    LETTERS,
     TERM,
     TEST,
     Expr,
@@ -67,7 +69,7 @@ class _Codes:
     """The templates of the primitives a program uses, with their function names
     made unique across the program (renamed where two Codes disagree on one)."""
 
-    def __init__(self, globals_: _Globals) -> None:
+    def __init__(self, globals_: Namespace) -> None:
         self.globals = globals_
         self._parsed: dict[int, tuple[Code, Template, tuple[Template, ...]]] = {}
 
@@ -83,11 +85,11 @@ class _Codes:
         return found[1], found[2]
 
 
-class _Globals:
-    """The program's global names: functions by a unique name each."""
+class Namespace:
+    """A program's global names: each object by a name of its own (`bind`)."""
 
-    def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {}
+    def __init__(self, names: Mapping[str, Any] = MappingProxyType({})) -> None:
+        self.namespace: dict[str, Any] = dict(names)
 
     def bind(self, name: str, obj: object) -> str:
         candidate, k = name, 1
@@ -229,7 +231,7 @@ class _Op:
         # per operand: the operand positions its adjoint term reads, and whether it
         # reads {out}; how often it uses {g}
         self.reads: list[tuple[tuple[int, ...], bool, int]] = [
-            (tuple(i for i, letter in enumerate(_LETTERS[:len(self.adjoints)])
+            (tuple(i for i, letter in enumerate(LETTERS[:len(self.adjoints)])
                    if letter in t.counts),
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
@@ -240,7 +242,7 @@ class _Writer:
         self.trace = trace
         self.inline = inline
         self.name = name
-        self.globals = _Globals()
+        self.globals = Namespace()
         self.codes = _Codes(self.globals)
         self.lines: list[str] = []
         self.checks: list[str] = []
@@ -288,7 +290,7 @@ class _Writer:
                 force = op.tests_operands or op.check is not None
                 for i, x in values:
                     uses[x] = uses.get(x, 0) + 1
-                    if force or _LETTERS[i] in op.repeated:
+                    if force or LETTERS[i] in op.repeated:
                         add(x)
             if not needs_grad.get(v, False):
                 continue
@@ -357,7 +359,7 @@ class _Writer:
                 if op.call is None and op.check is None:  # the common case, inline
                     parts = operand_parts[v] = {
                         letter: expr[x] if isinstance(x, Value) else _constant(x)
-                        for letter, x in zip(_LETTERS, args[v], strict=False)}
+                        for letter, x in zip(LETTERS, args[v], strict=False)}
                     if op.tests_operands:
                         checks.extend(p.text for p in parts.values()
                                       if p.size == 0 and p.text.isidentifier())
@@ -389,7 +391,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            named = self.operand_parts[v] = dict(zip(_LETTERS, parts, strict=False))
+            named = self.operand_parts[v] = dict(zip(LETTERS, parts, strict=False))
             return op.value.fill(named)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
@@ -433,7 +435,7 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = self.operand_parts.get(v) or dict(zip(_LETTERS, self._parts(v),
+                named = self.operand_parts.get(v) or dict(zip(LETTERS, self._parts(v),
                                                               strict=False))
                 named["out"], named["g"] = expr[v], g
                 for i, x in operands:
@@ -498,8 +500,6 @@ class _Writer:
         source = "\n".join([*head, *body]) + "\n"
         return Program(source, self.globals.namespace, self.name)
 
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _sum(terms: list[Expr]) -> str:

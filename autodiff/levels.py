@@ -38,13 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.codegen import Changed, Program, Unusual
+from autodiff.codegen import Changed, Namespace, Program, Unusual
 from autodiff.engine import ADD, Primitive, Value
-from autodiff.templates import ATOM, Expr, Template
+from autodiff.templates import ATOM, LETTERS, Expr, Template
 from autodiff.tracing import Trace
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
 
 WIDE = 200
 """Nodes per array operation from which the NumPy program beats the Python one
@@ -124,9 +121,10 @@ class Levels:
     def __init__(self, trace: Trace, name: str) -> None:
         self.trace = trace
         self.name = name
-        self.namespace: dict[str, Any] = {  # array_code expressions see NumPy's names
-            n: getattr(np, n) for n in dir(np) if not n.startswith("_")}
-        self.namespace.update(Unusual=Unusual, Changed=Changed)
+        self.globals = Namespace({  # array_code expressions see NumPy's names
+            **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+            "Unusual": Unusual, "Changed": Changed})
+        self.namespace = self.globals.namespace
         self.lines: list[str] = []
         self.count = 0
         self._group()
@@ -142,14 +140,6 @@ class Levels:
         """vector[idx], as a view where the slots run in order."""
         view = _view(idx, vector)
         return view if view is not None else f"{vector}[{self.array(idx)}]"
-
-    def bind(self, name: str, obj: object) -> str:
-        candidate, k = name, 1
-        while candidate in self.namespace:
-            k += 1
-            candidate = f"{name}_{k}"
-        self.namespace[candidate] = obj
-        return candidate
 
     # -- slots, chains, levels, groups ---------------------------------------------
 
@@ -326,21 +316,21 @@ class Levels:
                 idx = idx[:shape[1]]  # gathered once, broadcast over the period
             else:
                 idx = self._shaped(idx, shape)
-            name = f"{_LETTERS[i]}{gid}"
+            name = f"{LETTERS[i]}{gid}"
             self.lines.append(f"    {name} = {self.index(idx)}")
             names.append(name)
         group.gathered = names
         if prim.check_operands is not None:
-            check = self.bind(f"{_name(prim)}_operands",
+            check = self.globals.bind(f"{_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"r{gid}"
         if prim.array_code is not None:
             e = Template(prim.array_code.value).fill(
-                dict(zip(_LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
+                dict(zip(LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
             text = e.text
         else:
-            f = self.bind(f"{_name(prim)}_forward", _elementwise(prim.forward, False))
+            f = self.globals.bind(f"{_name(prim)}_forward", _elementwise(prim.forward, False))
             text = f"{f}({', '.join(names)}, {self._size(group)})"
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
@@ -368,11 +358,11 @@ class Levels:
             return
         prim = group.prim
         code = prim.array_code
-        parts = {letter: Expr(o, ATOM) for letter, o in zip(_LETTERS, group.gathered,
+        parts = {letter: Expr(o, ATOM) for letter, o in zip(LETTERS, group.gathered,
                                                                strict=False)}
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
         if code is None:
-            p = self.bind(f"{_name(prim)}_partials", _elementwise(prim.partials, True))
+            p = self.globals.bind(f"{_name(prim)}_partials", _elementwise(prim.partials, True))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
         finite = prim.code is not None and prim.code.finite_partials

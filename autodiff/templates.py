@@ -15,6 +15,9 @@ import ast
 import string
 from typing import NamedTuple
 
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""The operands' placeholders in order: {a} is the first operand, {b} the second, ..."""
+
 # Python's operator precedence, lowest first (as in the language reference)
 TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
     range(1, 16))
