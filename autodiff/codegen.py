@@ -145,6 +145,13 @@ def _identifier(label: str) -> str | None:
     return name if name.isidentifier() else None
 
 
+def function_name(prim: Primitive) -> str:
+    """The name a program gives a primitive's functions: its own name where that can
+    be one ("c_softsign"), else its name in autodiff.ops ("**": pow)."""
+    return _identifier(prim.name) or next(
+        (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")
+
+
 def _constant(x: float) -> Expr:
     """A folded number as source: its repr (exact for floats, −0.0 included)."""
     text = repr(x)
@@ -213,8 +220,7 @@ class _Op:
 
     def __init__(self, prim: Primitive, codes: _Codes, bind: Callable[[str, object], str]):
         self.prim = prim
-        base = _identifier(prim.name) or next(
-            (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")  # "**": pow
+        base = function_name(prim)
         code = prim.code
         self.call: tuple[str, str] | None = None
         if code is not None:

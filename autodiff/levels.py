@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.codegen import Changed, Namespace, Program, Unusual
+from autodiff.codegen import Changed, Namespace, Program, Unusual, function_name
 from autodiff.engine import ADD, Primitive, Value
 from autodiff.templates import ATOM, LETTERS, Expr, Template
 from autodiff.tracing import Trace
@@ -321,7 +321,7 @@ class Levels:
             names.append(name)
         group.gathered = names
         if prim.check_operands is not None:
-            check = self.globals.bind(f"{_name(prim)}_operands",
+            check = self.globals.bind(f"{function_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"r{gid}"
@@ -330,7 +330,8 @@ class Levels:
                 dict(zip(LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
             text = e.text
         else:
-            f = self.globals.bind(f"{_name(prim)}_forward", _elementwise(prim.forward, False))
+            f = self.globals.bind(f"{function_name(prim)}_forward",
+                                  _elementwise(prim.forward, False))
             text = f"{f}({', '.join(names)}, {self._size(group)})"
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
@@ -362,7 +363,8 @@ class Levels:
                                                                strict=False)}
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
         if code is None:
-            p = self.globals.bind(f"{_name(prim)}_partials", _elementwise(prim.partials, True))
+            p = self.globals.bind(f"{function_name(prim)}_partials",
+                                  _elementwise(prim.partials, True))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
         finite = prim.code is not None and prim.code.finite_partials
@@ -438,10 +440,6 @@ class _Buffers(threading.local):
 
     def __call__(self) -> tuple[np.ndarray, np.ndarray]:
         return self.pair
-
-
-def _name(prim: Primitive) -> str:
-    return prim.name if prim.name.isidentifier() else "primitive"
 
 
 def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
