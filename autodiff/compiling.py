@@ -216,7 +216,7 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
         if only_where_it_wins:
             return _python(trace, inline)
         raise ImportError("compile(backend='numpy') needs NumPy: pip install numpy") from exc
-    levelled = levels.levelled(trace)
+    levelled = levels.Levels(trace)
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
     return _variant(trace, levelled.program())

@@ -48,12 +48,6 @@ WIDE = 200
 (measured for MLP minibatches in bench/compile.py: about 150 to 200)."""
 
 
-def levelled(trace: Trace, name: str = "step") -> Levels:
-    """The trace's nodes in groups of one level and one primitive (see the module's
-    docstring); `.program()` writes the NumPy program."""
-    return Levels(trace, name)
-
-
 def _period(idx: np.ndarray) -> int | None:
     """U where idx is U indices repeated n/U > 1 times (idx.reshape(-1, U) has equal
     rows), else None."""
@@ -114,11 +108,11 @@ class _Group:
 
 
 class Levels:
-    """A trace levelled: `groups` of nodes computed by one array operation each;
-    `wins` where the NumPy program is the faster (wide levels, every primitive
-    with an `array_code`)."""
+    """A trace levelled: its nodes in `groups` of one level and one primitive, each
+    computed by one array operation; `wins` where the NumPy program is the faster
+    (wide levels, every primitive with an `array_code`); `program()` writes it."""
 
-    def __init__(self, trace: Trace, name: str) -> None:
+    def __init__(self, trace: Trace, name: str = "step") -> None:
         self.trace = trace
         self.name = name
         self.globals = Namespace({  # array_code expressions see NumPy's names
@@ -232,13 +226,10 @@ class Levels:
         return (len(self.trace.order) >= WIDE * len(self.groups)
                 and all(p.array_code is not None for p in prims))
 
-    def program(self) -> Program:
-        """The NumPy program (see the module's docstring)."""
-        return self._write()
-
     # -- the program -----------------------------------------------------------------
 
-    def _write(self) -> Program:
+    def program(self) -> Program:
+        """The NumPy program (see the module's docstring)."""
         t = self.trace
         lines = self.lines
         lines.append("    val, adj = buffers()  # this thread's, reused")
