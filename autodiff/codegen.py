@@ -354,24 +354,14 @@ class _Writer:
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
-        expr, named, lines, info, args = self.expr, self.named, self.lines, self.info, self.args
-        operand_parts, checks, fresh = self.operand_parts, self.checks, self.locals.fresh
+        expr, named, lines, info, fresh = (self.expr, self.named, self.lines, self.info,
+                                           self.locals.fresh)
         for v in t.order:
             if v not in expr:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
-                op = info[v][0]
-                if op.call is None and op.check is None:  # the common case, inline
-                    parts = operand_parts[v] = {
-                        letter: expr[x] if isinstance(x, Value) else _constant(x)
-                        for letter, x in zip(LETTERS, args[v], strict=False)}
-                    if op.tests_operands:
-                        checks.extend(p.text for p in parts.values()
-                                      if p.size == 0 and p.text.isidentifier())
-                    e = op.value.fill(parts)
-                else:
-                    e = self._value(v)
+                e = self._value(v)
                 if v in named or e.size > MAX_INLINE:
                     n = fresh(v.label)
                     lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
