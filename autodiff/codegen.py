@@ -218,8 +218,9 @@ class _Op:
     """What the writer needs of one primitive: its templates (or the names of its
     checked `forward` and `partials`), and what the program must test."""
 
-    def __init__(self, prim: Primitive, codes: _Codes, bind: Callable[[str, object], str]):
+    def __init__(self, prim: Primitive, codes: _Codes) -> None:
         self.prim = prim
+        bind = codes.globals.bind
         base = function_name(prim)
         code = prim.code
         self.call: tuple[str, str] | None = None
@@ -268,7 +269,7 @@ class _Writer:
                 args = self.args[v] = v.args
                 op = self.ops.get(prim)
                 if op is None:
-                    op = self.ops[prim] = _Op(prim, self.codes, bind)
+                    op = self.ops[prim] = _Op(prim, self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
                 self.info[v] = (op, [(i, x) for i, x in enumerate(args)

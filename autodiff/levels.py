@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -438,8 +438,7 @@ def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
     checked to be floats (tuples of floats where `many`)."""
     def apply(*operands_and_shape: Any) -> Any:
         *operands, shape = operands_and_shape
-        columns = [np.broadcast_to(o, shape).ravel().tolist() for o in operands]
-        rows = [f(*row) for row in zip(*columns, strict=True)]
+        rows = [f(*row) for row in _rows(operands, shape)]
         for r in rows:
             if (type(r) is not tuple or any(type(d) is not float for d in r)) if many \
                     else type(r) is not float:
@@ -455,8 +454,12 @@ def _elementwise_check(check: Callable[..., None], pattern: tuple[bool, ...]
     each Value operand."""
     def apply(*operands_and_shape: Any) -> None:
         *operands, shape = operands_and_shape
-        columns = [np.broadcast_to(o, shape).ravel().tolist() for o in operands]
-        for row in zip(*columns, strict=True):
+        for row in _rows(operands, shape):
             check(*(Value(x) if is_value and math.isfinite(x) else x
                     for x, is_value in zip(row, pattern, strict=True)))
     return apply
+
+
+def _rows(operands: Sequence[Any], shape: tuple[int, ...]) -> Iterator[tuple[float, ...]]:
+    """The operands (arrays or numbers, broadcast to shape), element by element."""
+    return zip(*(np.broadcast_to(o, shape).ravel().tolist() for o in operands), strict=True)
