@@ -86,7 +86,8 @@ class Compiled:
     `source` is the Python source of the most recent program, `traces` how many
     programs were recorded, `compile_seconds` the time spent recording and
     compiling them, and `interpreted` how many calls the interpreter served
-    (after a domain error, an overflow or an unusual primitive result)."""
+    (after a domain error, an overflow or an unusual primitive result, or where
+    a program recorded anew for a changed branch took yet another one)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
                  inline: bool = True, max_traces: int = 8) -> None:
