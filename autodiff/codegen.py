@@ -58,11 +58,8 @@ class Unusual(Exception):
 
 
 class Changed(Exception):
-    """Raised by a compiled program when a recorded comparison comes out otherwise."""
-
-    def __init__(self, guard: int) -> None:
-        super().__init__(guard)
-        self.guard = guard
+    """Raised by a compiled program when a recorded comparison comes out otherwise
+    (with the comparison's index among the trace's guards)."""
 
 
 class _Codes:
@@ -219,7 +216,6 @@ class _Op:
     checked `forward` and `partials`), and what the program must test."""
 
     def __init__(self, prim: Primitive, codes: _Codes) -> None:
-        self.prim = prim
         bind = codes.globals.bind
         base = function_name(prim)
         code = prim.code
