@@ -27,8 +27,9 @@ import inspect
 import keyword
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from autodiff import ops
@@ -38,6 +39,7 @@ from autodiff.templates import (
     ATOM,
     BOR,
     FACTOR,
+    LETTERS,
     TERM,
     TEST,
     Expr,
@@ -56,18 +58,15 @@ class Unusual(Exception):
 
 
 class Changed(Exception):
-    """Raised by a compiled program when a recorded comparison comes out otherwise."""
-
-    def __init__(self, guard: int) -> None:
-        super().__init__(guard)
-        self.guard = guard
+    """Raised by a compiled program when a recorded comparison comes out otherwise
+    (with the comparison's index among the trace's guards)."""
 
 
 class _Codes:
     """The templates of the primitives a program uses, with their function names
     made unique across the program (renamed where two Codes disagree on one)."""
 
-    def __init__(self, globals_: _Globals) -> None:
+    def __init__(self, globals_: Namespace) -> None:
         self.globals = globals_
         self._parsed: dict[int, tuple[Code, Template, tuple[Template, ...]]] = {}
 
@@ -83,11 +82,11 @@ class _Codes:
         return found[1], found[2]
 
 
-class _Globals:
-    """The program's global names: functions by a unique name each."""
+class Namespace:
+    """A program's global names: each object by a name of its own (`bind`)."""
 
-    def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {}
+    def __init__(self, names: Mapping[str, Any] = MappingProxyType({})) -> None:
+        self.namespace: dict[str, Any] = dict(names)
 
     def bind(self, name: str, obj: object) -> str:
         candidate, k = name, 1
@@ -143,6 +142,13 @@ def _identifier(label: str) -> str | None:
     return name if name.isidentifier() else None
 
 
+def function_name(prim: Primitive) -> str:
+    """The name a program gives a primitive's functions: its own name where that can
+    be one ("c_softsign"), else its name in autodiff.ops ("**": pow)."""
+    return _identifier(prim.name) or next(
+        (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")
+
+
 def _constant(x: float) -> Expr:
     """A folded number as source: its repr (exact for floats, −0.0 included)."""
     text = repr(x)
@@ -151,15 +157,14 @@ def _constant(x: float) -> Expr:
 
 @dataclass
 class Program:
-    """A compiled program's source and what its caller needs to run it:
-    `function(X, P)` takes the numbers of the arguments (X, flattened) and the
-    numbers of `reads` (P) and returns (loss, results, gradients of `targets`)."""
+    """A compiled program's source and the globals it runs with: `function(X, P)`
+    takes the numbers of the arguments (X, flattened) and the numbers of the
+    trace's `reads` (P) and returns (loss, results, the gradients of the reads at
+    the trace's `target_slots`)."""
 
     source: str
     namespace: dict[str, Any]
     name: str
-    reads: list[Value]            # existing Values whose numbers P holds, in order
-    target_slots: list[int]       # the reads whose gradients come back, in order
 
     def function(self) -> Callable[[Sequence[float], Sequence[float]], Any]:
         code = compile(self.source, f"<autodiff.compile: {self.name}>", "exec")
@@ -210,10 +215,9 @@ class _Op:
     """What the writer needs of one primitive: its templates (or the names of its
     checked `forward` and `partials`), and what the program must test."""
 
-    def __init__(self, prim: Primitive, codes: _Codes, bind: Callable[[str, object], str]):
-        self.prim = prim
-        base = _identifier(prim.name) or next(
-            (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")  # "**": pow
+    def __init__(self, prim: Primitive, codes: _Codes) -> None:
+        bind = codes.globals.bind
+        base = function_name(prim)
         code = prim.code
         self.call: tuple[str, str] | None = None
         if code is not None:
@@ -230,7 +234,7 @@ class _Op:
         # per operand: the operand positions its adjoint term reads, and whether it
         # reads {out}; how often it uses {g}
         self.reads: list[tuple[tuple[int, ...], bool, int]] = [
-            (tuple(i for i, letter in enumerate(_LETTERS[:len(self.adjoints)])
+            (tuple(i for i, letter in enumerate(LETTERS[:len(self.adjoints)])
                    if letter in t.counts),
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
@@ -241,7 +245,7 @@ class _Writer:
         self.trace = trace
         self.inline = inline
         self.name = name
-        self.globals = _Globals()
+        self.globals = Namespace()
         self.codes = _Codes(self.globals)
         self.lines: list[str] = []
         self.checks: list[str] = []
@@ -261,7 +265,7 @@ class _Writer:
                 args = self.args[v] = v.args
                 op = self.ops.get(prim)
                 if op is None:
-                    op = self.ops[prim] = _Op(prim, self.codes, bind)
+                    op = self.ops[prim] = _Op(prim, self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
                 self.info[v] = (op, [(i, x) for i, x in enumerate(args)
@@ -277,14 +281,10 @@ class _Writer:
         """Which nodes need a gradient, and which values must have a name: the
         results, labelled nodes, values used twice, by a test or by the sweep."""
         t, existing, info = self.trace, self.existing, self.info
-        needs_grad: dict[Value, bool] = {}
-        for v in t.loss_order:
-            needs_grad[v] = v in existing or (v in info and any(
-                needs_grad[x] for _, x in info[v][1]))
-        self.needs_grad = needs_grad
+        needs_grad = t.needs_grad
         uses: dict[Value, int] = {}
         named: set[Value] = {t.loss, *t.results}
-        named.update(x for g in t.guards for x in (g.a, g.b) if isinstance(x, Value))
+        named.update(x for g in t.guards for x in g.operands)
         add = named.add
         for v, (op, values) in info.items():
             if v not in existing:
@@ -293,7 +293,7 @@ class _Writer:
                 force = op.tests_operands or op.check is not None
                 for i, x in values:
                     uses[x] = uses.get(x, 0) + 1
-                    if force or _LETTERS[i] in op.repeated:
+                    if force or LETTERS[i] in op.repeated:
                         add(x)
             if not needs_grad.get(v, False):
                 continue
@@ -336,12 +336,10 @@ class _Writer:
             n = self.locals.fresh(v.label or hint)
             self.expr[v] = Expr(n)
             slots.append(n)
-        self.reads = list(t.arguments)
-        for v in t.captured:
-            if v not in self.expr:
-                self.expr[v] = Expr(self.locals.fresh(v.label or None))
-                self.reads.append(v)
-                slots.append(self.expr[v].text)
+        for v in t.reads[len(t.arguments):]:
+            n = self.locals.fresh(v.label or None)
+            self.expr[v] = Expr(n)
+            slots.append(n)
         self.read_names = slots
 
     # -- the evaluation trace ------------------------------------------------------
@@ -351,27 +349,16 @@ class _Writer:
         guards_after: dict[Value, list[int]] = {}
         position = {v: i for i, v in enumerate(t.order)}
         for k, g in enumerate(t.guards):
-            operands = [x for x in (g.a, g.b) if isinstance(x, Value)]
-            guards_after.setdefault(max(operands, key=position.__getitem__), []).append(k)
+            guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
-        expr, named, lines, info, args = self.expr, self.named, self.lines, self.info, self.args
-        operand_parts, checks, fresh = self.operand_parts, self.checks, self.locals.fresh
+        expr, named, lines, info, fresh = (self.expr, self.named, self.lines, self.info,
+                                           self.locals.fresh)
         for v in t.order:
             if v not in expr:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
-                op = info[v][0]
-                if op.call is None and op.check is None:  # the common case, inline
-                    parts = operand_parts[v] = {
-                        letter: expr[x] if isinstance(x, Value) else _constant(x)
-                        for letter, x in zip(_LETTERS, args[v], strict=False)}
-                    if op.tests_operands:
-                        checks.extend(p.text for p in parts.values()
-                                      if p.size == 0 and p.text.isidentifier())
-                    e = op.value.fill(parts)
-                else:
-                    e = self._value(v)
+                e = self._value(v)
                 if v in named or e.size > MAX_INLINE:
                     n = fresh(v.label)
                     lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
@@ -397,7 +384,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            named = self.operand_parts[v] = dict(zip(_LETTERS, parts, strict=False))
+            named = self.operand_parts[v] = dict(zip(LETTERS, parts, strict=False))
             return op.value.fill(named)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
@@ -423,7 +410,7 @@ class _Writer:
         terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
         self.grad_expr: dict[Value, Expr] = {}
         self.tested: set[Value] = set()
-        needs_grad, expr, info = self.needs_grad, self.expr, self.info
+        needs_grad, expr, info = t.needs_grad, self.expr, self.info
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
@@ -441,7 +428,7 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = self.operand_parts.get(v) or dict(zip(_LETTERS, self._parts(v),
+                named = self.operand_parts.get(v) or dict(zip(LETTERS, self._parts(v),
                                                               strict=False))
                 named["out"], named["g"] = expr[v], g
                 for i, x in operands:
@@ -452,14 +439,10 @@ class _Writer:
                         found.append(op.adjoints[i].fill(named))
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
-        self.grads: list[str] = []
-        self.target_slots: list[int] = []
-        for slot, v in enumerate(self.reads):
+        for v in t.reads:
             if v in terms:  # an existing leaf
                 self._gradient(v, terms.pop(v), uses=2)
-            if v in self.grad_expr and self.read_names[slot] != "_":
-                self.target_slots.append(slot)
-                self.grads.append(self.grad_expr[v].text)
+        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
 
     def _gradient(self, v: Value, terms: list[Expr], uses: int) -> Expr:
         """v̄, the sum of the terms its consumers passed on: the term itself where it
@@ -508,11 +491,8 @@ class _Writer:
         if self.input_names:
             head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
         source = "\n".join([*head, *body]) + "\n"
-        return Program(source, self.globals.namespace, self.name, self.reads,
-                       self.target_slots)
+        return Program(source, self.globals.namespace, self.name)
 
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _sum(terms: list[Expr]) -> str:

@@ -58,7 +58,6 @@ from autodiff.tracing import Trace, TraceError, flatten, rebuild, record, split_
 __all__ = ["Compiled", "TraceError", "compile"]
 
 _data = attrgetter("data")
-BACKENDS = ("python", "numpy", "auto")
 
 
 @dataclass
@@ -71,7 +70,6 @@ class _Variant:
     reads: list[Value]
     targets: list[Value]
     result_shape: Any
-    seconds: float
 
     def run(self, numbers: list[float]) -> Any:
         loss, results, grads = self.run_program(numbers, list(map(_data, self.reads)))
@@ -88,14 +86,15 @@ class Compiled:
     `source` is the Python source of the most recent program, `traces` how many
     programs were recorded, `compile_seconds` the time spent recording and
     compiling them, and `interpreted` how many calls the interpreter served
-    (after a domain error, an overflow or an unusual primitive result)."""
+    (after a domain error, an overflow or an unusual primitive result, or where
+    a program recorded anew for a changed branch took yet another one)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
                  inline: bool = True, max_traces: int = 8) -> None:
         if not callable(fn):
             raise TypeError(f"compile() needs a function, got {type(fn).__name__}")
-        if backend not in BACKENDS:
-            raise ValueError(f"compile(): backend must be one of {', '.join(BACKENDS)}, "
+        if backend not in _BACKEND:
+            raise ValueError(f"compile(): backend must be one of {', '.join(_BACKEND)}, "
                              f"got {backend!r}")
         if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
             raise ValueError(f"compile(): max_traces must be a positive int, got "
@@ -115,9 +114,7 @@ class Compiled:
 
     def __call__(self, *args: object) -> Any:
         numbers: list[float] = []
-        values: list[Value] = []
-        shape = flatten(args, numbers, values)
-        key = (shape, tuple(map(id, values)))
+        key = _key(args, numbers)
         variants = self._variants.get(key)
         if variants is None:
             variants = self._trace(key, args)
@@ -173,8 +170,7 @@ class Compiled:
             trace = record(self.fn, args)
             variant = _BACKEND[self.backend](trace, self.inline)
             del trace
-        variant.seconds = time.perf_counter() - start
-        self.compile_seconds += variant.seconds
+        self.compile_seconds += time.perf_counter() - start
         self.traces += 1
         self._latest = variant
         return variant
@@ -197,11 +193,21 @@ class Compiled:
                 f"backend>")
 
 
+def _key(args: Sequence[object], numbers: list[float]) -> Any:
+    """Which programs may replay a call: the shape of its arguments and the identity
+    of each Value among them. Appends the arguments' numbers to `numbers`."""
+    values: list[Value] = []
+    shape = flatten(args, numbers, values)
+    return shape, tuple(map(id, values))
+
+
+def _variant(trace: Trace, program: Program) -> _Variant:
+    return _Variant([g.where for g in trace.guards], program, program.function(), trace.reads,
+                    [trace.reads[i] for i in trace.target_slots], trace.result_shape)
+
+
 def _python(trace: Trace, inline: bool) -> _Variant:
-    program = write(trace, inline=inline)
-    reads = program.reads
-    return _Variant([g.where for g in trace.guards], program, program.function(), reads,
-                    [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
+    return _variant(trace, write(trace, inline=inline))
 
 
 def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Variant:
@@ -211,13 +217,10 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
         if only_where_it_wins:
             return _python(trace, inline)
         raise ImportError("compile(backend='numpy') needs NumPy: pip install numpy") from exc
-    levelled = levels.levelled(trace)
+    levelled = levels.Levels(trace)
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
-    program = levelled.program()
-    reads = program.reads
-    return _Variant([g.where for g in trace.guards], program, program.function(), reads,
-                    [reads[i] for i in program.target_slots], trace.result_shape, 0.0)
+    return _variant(trace, levelled.program())
 
 
 def _auto(trace: Trace, inline: bool) -> _Variant:
@@ -241,9 +244,6 @@ def compile(fn: Callable[..., object], *example_args: object, backend: str = "py
     """
     compiled = Compiled(fn, backend=backend, inline=inline, max_traces=max_traces)
     if example_args:
-        numbers: list[float] = []
-        values: list[Value] = []
-        shape = flatten(example_args, numbers, values)
-        compiled._trace((shape, tuple(map(id, values))), example_args)
+        compiled._trace(_key(example_args, []), example_args)
     return compiled
 

@@ -33,28 +33,19 @@ from __future__ import annotations
 import math
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from autodiff.codegen import Changed, Program, Unusual
+from autodiff.codegen import Changed, Namespace, Program, Unusual, function_name
 from autodiff.engine import ADD, Primitive, Value
-from autodiff.templates import ATOM, Expr, Template
+from autodiff.templates import ATOM, LETTERS, Expr, Template
 from autodiff.tracing import Trace
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
 
 WIDE = 200
 """Nodes per array operation from which the NumPy program beats the Python one
 (measured for MLP minibatches in bench/compile.py: about 150 to 200)."""
-
-
-def levelled(trace: Trace, name: str = "step") -> Levels:
-    """The trace's nodes in groups of one level and one primitive (see the module's
-    docstring); `.program()` writes the NumPy program."""
-    return Levels(trace, name)
 
 
 def _period(idx: np.ndarray) -> int | None:
@@ -117,16 +108,17 @@ class _Group:
 
 
 class Levels:
-    """A trace levelled: `groups` of nodes computed by one array operation each;
-    `wins` where the NumPy program is the faster (wide levels, every primitive
-    with an `array_code`)."""
+    """A trace levelled: its nodes in `groups` of one level and one primitive, each
+    computed by one array operation; `wins` where the NumPy program is the faster
+    (wide levels, every primitive with an `array_code`); `program()` writes it."""
 
-    def __init__(self, trace: Trace, name: str) -> None:
+    def __init__(self, trace: Trace, name: str = "step") -> None:
         self.trace = trace
         self.name = name
-        self.namespace: dict[str, Any] = {  # array_code expressions see NumPy's names
-            n: getattr(np, n) for n in dir(np) if not n.startswith("_")}
-        self.namespace.update(Unusual=Unusual, Changed=Changed)
+        self.globals = Namespace({  # array_code expressions see NumPy's names
+            **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+            "Unusual": Unusual, "Changed": Changed})
+        self.namespace = self.globals.namespace
         self.lines: list[str] = []
         self.count = 0
         self._group()
@@ -143,19 +135,11 @@ class Levels:
         view = _view(idx, vector)
         return view if view is not None else f"{vector}[{self.array(idx)}]"
 
-    def bind(self, name: str, obj: object) -> str:
-        candidate, k = name, 1
-        while candidate in self.namespace:
-            k += 1
-            candidate = f"{name}_{k}"
-        self.namespace[candidate] = obj
-        return candidate
-
     # -- slots, chains, levels, groups ---------------------------------------------
 
     def _group(self) -> None:
         t = self.trace
-        self.existing = existing = set(t.captured)
+        existing = set(t.captured)
         inputs = set(t.inputs)
         slot: dict[Value, int] = {}
         constants: dict[bytes, int] = {}
@@ -178,8 +162,7 @@ class Levels:
                     uses[x] = uses.get(x, 0) + 1
                 else:
                     constant(x)
-        keep = {t.loss, *t.results, *(x for g in t.guards for x in (g.a, g.b)
-                                      if isinstance(x, Value))}
+        keep = {t.loss, *t.results, *(x for g in t.guards for x in g.operands)}
         # chains: an addition whose left operand is an addition used only there
         terms: dict[Value, list[Value | float]] = {}
         link: set[Value] = set()
@@ -221,9 +204,8 @@ class Levels:
         for v in t.inputs:
             slot[v] = self.size
             self.size += 1
-        self.reads = list(t.arguments) + [v for v in t.captured if v not in set(t.arguments)]
-        self.read_range = (self.size, self.size + len(self.reads))
-        for v in self.reads:
+        self.read_range = (self.size, self.size + len(t.reads))
+        for v in t.reads:
             slot.setdefault(v, self.size)  # a Value passed twice: a second, unused slot
             self.size += 1
         for group in self.groups:
@@ -236,12 +218,7 @@ class Levels:
         for group in self.groups:
             group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
                               for row in members[group]]
-        needs: dict[Value, bool] = {}
-        for v in t.loss_order:
-            needs[v] = v in existing or (v.primitive is not None and any(
-                needs[x] for x in v.inputs))
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
-        self.needs_grad = needs
 
     @property
     def wins(self) -> bool:
@@ -249,23 +226,19 @@ class Levels:
         return (len(self.trace.order) >= WIDE * len(self.groups)
                 and all(p.array_code is not None for p in prims))
 
-    def program(self) -> Program:
-        """The NumPy program (see the module's docstring)."""
-        return self._write()
-
     # -- the program -----------------------------------------------------------------
 
-    def _write(self) -> Program:
+    def program(self) -> Program:
+        """The NumPy program (see the module's docstring)."""
         t = self.trace
         lines = self.lines
-        reads = self.reads
         lines.append("    val, adj = buffers()  # this thread's, reused")
         lines.append(f"    val[:{len(self.pool)}] = {self.array(self.pool, np.float64)}"
                      "  # the numbers folded in")
         if t.inputs:
             lines.append(f"    val[{self.inputs[0]}:{self.inputs[1]}] = X"
                          "  # the arguments' numbers")
-        if reads:
+        if t.reads:
             lines.append(f"    val[{self.read_range[0]}:{self.read_range[1]}] = P"
                          "  # the Values' numbers")
         lines.append("    # evaluation trace, level by level")
@@ -284,9 +257,7 @@ class Levels:
         lines.append(f"    adj[{self.slot[t.loss]}] = 1.0")
         for group in reversed(self.groups):
             self._reverse(group)
-        targets = [i for i, v in enumerate(reads) if self.needs_grad.get(v, False)
-                   and v not in reads[:i]]
-        grads = self.array([self.slot[reads[i]] for i in targets])
+        grads = self.array([self.slot[t.reads[i]] for i in t.target_slots])
         results = self.array([self.slot[r] for r in t.results])
         lines.append(f"    return val[{self.slot[t.loss]}].item(), val[{results}].tolist(), "
                      f"adj[{grads}].tolist()")
@@ -299,8 +270,7 @@ class Levels:
                 "",
                 "",
                 "def run(X, P):"]
-        return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name, reads,
-                       targets)
+        return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name)
 
     def _shape(self, group: _Group) -> tuple[int, int] | None:
         """(R, U) where a Value operand repeats with period U over the group's R·U
@@ -337,21 +307,22 @@ class Levels:
                 idx = idx[:shape[1]]  # gathered once, broadcast over the period
             else:
                 idx = self._shaped(idx, shape)
-            name = f"{_LETTERS[i]}{gid}"
+            name = f"{LETTERS[i]}{gid}"
             self.lines.append(f"    {name} = {self.index(idx)}")
             names.append(name)
         group.gathered = names
         if prim.check_operands is not None:
-            check = self.bind(f"{_name(prim)}_operands",
+            check = self.globals.bind(f"{function_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"r{gid}"
         if prim.array_code is not None:
             e = Template(prim.array_code.value).fill(
-                dict(zip(_LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
+                dict(zip(LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
             text = e.text
         else:
-            f = self.bind(f"{_name(prim)}_forward", _elementwise(prim.forward, False))
+            f = self.globals.bind(f"{function_name(prim)}_forward",
+                                  _elementwise(prim.forward, False))
             text = f"{f}({', '.join(names)}, {self._size(group)})"
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
@@ -365,7 +336,7 @@ class Levels:
         return idx.reshape(shape) if shape is not None else idx
 
     def _reverse(self, group: _Group) -> None:
-        needs = self.needs_grad
+        needs = self.trace.needs_grad
         needed = [i for i, is_value in enumerate(group.pattern) if is_value and any(
             needs.get(self.by_slot.get(row[i]), False) for row in group.operands)]  # type: ignore[arg-type]
         if not needed:
@@ -379,11 +350,12 @@ class Levels:
             return
         prim = group.prim
         code = prim.array_code
-        parts = {letter: Expr(o, ATOM) for letter, o in zip(_LETTERS, group.gathered,
+        parts = {letter: Expr(o, ATOM) for letter, o in zip(LETTERS, group.gathered,
                                                                strict=False)}
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
         if code is None:
-            p = self.bind(f"{_name(prim)}_partials", _elementwise(prim.partials, True))
+            p = self.globals.bind(f"{function_name(prim)}_partials",
+                                  _elementwise(prim.partials, True))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
         finite = prim.code is not None and prim.code.finite_partials
@@ -461,17 +433,12 @@ class _Buffers(threading.local):
         return self.pair
 
 
-def _name(prim: Primitive) -> str:
-    return prim.name if prim.name.isidentifier() else "primitive"
-
-
 def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
     """f applied element by element to arrays (or scalars) of operands, its results
     checked to be floats (tuples of floats where `many`)."""
     def apply(*operands_and_shape: Any) -> Any:
         *operands, shape = operands_and_shape
-        columns = [np.broadcast_to(o, shape).ravel().tolist() for o in operands]
-        rows = [f(*row) for row in zip(*columns, strict=True)]
+        rows = [f(*row) for row in _rows(operands, shape)]
         for r in rows:
             if (type(r) is not tuple or any(type(d) is not float for d in r)) if many \
                     else type(r) is not float:
@@ -487,8 +454,12 @@ def _elementwise_check(check: Callable[..., None], pattern: tuple[bool, ...]
     each Value operand."""
     def apply(*operands_and_shape: Any) -> None:
         *operands, shape = operands_and_shape
-        columns = [np.broadcast_to(o, shape).ravel().tolist() for o in operands]
-        for row in zip(*columns, strict=True):
+        for row in _rows(operands, shape):
             check(*(Value(x) if is_value and math.isfinite(x) else x
                     for x, is_value in zip(row, pattern, strict=True)))
     return apply
+
+
+def _rows(operands: Sequence[Any], shape: tuple[int, ...]) -> Iterator[tuple[float, ...]]:
+    """The operands (arrays or numbers, broadcast to shape), element by element."""
+    return zip(*(np.broadcast_to(o, shape).ravel().tolist() for o in operands), strict=True)

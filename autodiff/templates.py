@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import ast
 import string
+from collections.abc import Iterable
 from typing import NamedTuple
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""The operands' placeholders in order: {a} is the first operand, {b} the second, ..."""
 
 # Python's operator precedence, lowest first (as in the language reference)
 TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
@@ -54,24 +58,27 @@ def _precedence(node: ast.expr) -> int:
 
 
 def _needs(parent: ast.expr, child: ast.expr) -> int:
-    """The precedence an expression needs to stand, unparenthesised, where child is."""
-    if isinstance(parent, ast.BinOp):
-        p = _BINARY[type(parent.op)]
-        if isinstance(parent.op, ast.Pow):
-            return AWAIT if child is parent.left else FACTOR
-        return p if child is parent.left else p + 1
-    if isinstance(parent, ast.UnaryOp):
-        return NOT if isinstance(parent.op, ast.Not) else FACTOR
-    if isinstance(parent, ast.BoolOp):
-        return AND if isinstance(parent.op, ast.Or) else NOT
-    if isinstance(parent, ast.Compare):
-        return BOR
-    if isinstance(parent, ast.IfExp):
-        return TEST if child is parent.orelse else OR
-    if isinstance(parent, ast.Call | ast.Tuple | ast.List | ast.Set | ast.keyword):
-        return ATOM if isinstance(parent, ast.Call) and child is parent.func else TEST
+    """The precedence an expression needs to stand, unparenthesised, where child is:
+    its operator's own, one more where the operand binds tighter (the right operand
+    of a left-associative operator, the base of **, ...); the lowest in a call's
+    arguments and in a display."""
+    if isinstance(parent, ast.Call):
+        return ATOM if child is parent.func else TEST
     if isinstance(parent, ast.Subscript):
         return ATOM if child is parent.value else TEST
+    if isinstance(parent, ast.Tuple | ast.List | ast.Set | ast.keyword):
+        return TEST
+    own = _precedence(parent)
+    if isinstance(parent, ast.BinOp):
+        if isinstance(parent.op, ast.Pow):  # right-associative; the exponent may be -x
+            return own + 1 if child is parent.left else FACTOR
+        return own if child is parent.left else own + 1
+    if isinstance(parent, ast.UnaryOp):
+        return own
+    if isinstance(parent, ast.IfExp):
+        return own if child is parent.orelse else own + 1
+    if isinstance(parent, ast.BoolOp | ast.Compare):
+        return own + 1
     return ATOM
 
 
@@ -81,28 +88,24 @@ class Template:
 
     def __init__(self, text: str) -> None:
         pieces = list(string.Formatter().parse(text))
-        self.text = text
+        fields = [f for _, f, _, _ in pieces if f is not None]  # each occurrence, in order
         self.counts: dict[str, int] = {}
-        for _, f, _, _ in pieces:
-            if f is not None:
-                self.counts[f] = self.counts.get(f, 0) + 1
-        tree = ast.parse(text.format(**{f: f"__{f}__" for f in self.counts}), mode="eval").body
+        for f in fields:
+            self.counts[f] = self.counts.get(f, 0) + 1
+        tree = _parse(text, self.counts).body
         self.precedence = _precedence(tree)
-        needs: list[int] = []  # per occurrence, in order
         occurrences = sorted(
             ((child.col_offset, _needs(parent, child))  # type: ignore[arg-type]
              for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)
              if isinstance(child, ast.Name) and child.id.startswith("__")),
             key=lambda item: item[0])
         needs = [need for _, need in occurrences]
-        self.identity = (next(iter(self.counts)) if len(self.counts) == 1
-                         and text.strip() == "{" + next(iter(self.counts)) + "}" else None)
+        self.identity = (fields[0] if len(self.counts) == 1
+                         and text.strip() == "{" + fields[0] + "}" else None)
         self.head = pieces[0][0] if pieces else ""
-        self.rest: list[tuple[str, int, str]] = []  # (placeholder, precedence needed, text after)
         literals = [literal for literal, _, _, _ in pieces[1:]] + [""]
-        fields = [f for _, f, _, _ in pieces if f is not None]
-        for k, f in enumerate(fields):
-            self.rest.append((f, needs[k] if k < len(needs) else ATOM, literals[k]))
+        self.rest: list[tuple[str, int, str]] = [  # (placeholder, precedence needed, text after)
+            (f, needs[k] if k < len(needs) else ATOM, literals[k]) for k, f in enumerate(fields)]
 
     def fill(self, parts: dict[str, Expr]) -> Expr:
         if self.identity is not None:
@@ -124,7 +127,7 @@ def renamed(text: str, renames: dict[str, str]) -> str:
     if not changed:
         return text
     fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-    tree = ast.parse(text.format(**{f: f"__{f}__" for f in fields}), mode="eval")
+    tree = _parse(text, fields)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in changed:
             node.id = changed[node.id]
@@ -134,3 +137,6 @@ def renamed(text: str, renames: dict[str, str]) -> str:
     return out
 
 
+def _parse(text: str, fields: Iterable[str]) -> ast.Expression:
+    """text parsed as an expression, each placeholder {f} as the name __f__."""
+    return ast.parse(text.format(**{f: f"__{f}__" for f in fields}), mode="eval")

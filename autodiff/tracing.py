@@ -48,6 +48,11 @@ class Guard:
     result: bool
     where: str
 
+    @property
+    def operands(self) -> tuple[Value, ...]:
+        """The Values compared: a, and b where it is one."""
+        return (self.a, self.b) if isinstance(self.b, Value) else (self.a,)
+
 
 def flatten(args: Sequence[object], numbers: list[float], values: list[Value]) -> Shape:
     """The shape of args (a list or tuple, nesting allowed), appending its numbers
@@ -154,15 +159,18 @@ class Trace:
     loss_order: list[Value] = field(default_factory=list)   # topological_order(loss)
     order: list[Value] = field(default_factory=list)        # every node the replay needs
     captured: list[Value] = field(default_factory=list)     # existing Values the graph reads
-
-    def made(self, v: Value) -> bool:
-        """Was v made while recording (not an argument, not a Value from before)?"""
-        return v.scope == self.marker or v.scope.startswith(self.marker + "/")
+    reads: list[Value] = field(default_factory=list)        # the arguments, then the other
+    # captured Values: whose numbers a replay reads (P), in order
+    target_slots: list[int] = field(default_factory=list)   # the reads whose gradients a
+    # replay adds, in order, each Value once
+    needs_grad: dict[Value, bool] = field(default_factory=dict)  # per node of loss_order:
+    # does ∂loss/∂v reach an existing Value (is v̄ computed)?
 
     def existing(self, v: Value) -> bool:
-        """Is v a Value from outside this run (an argument or one that existed before)?
-        Its number is read at every replay, and its gradient added, as backward() does."""
-        return not self.made(v)
+        """Is v a Value from outside this run (an argument or one that existed before),
+        not one made while recording? Its number is read at every replay, and its
+        gradient added, as backward() does."""
+        return not (v.scope == self.marker or v.scope.startswith(self.marker + "/"))
 
 
 class _Recorder(Observer):
@@ -255,17 +263,20 @@ def split_result(out: object) -> tuple[Value, list[Value], Shape | None]:
 
 def _order(trace: Trace) -> None:
     """The replay's nodes: the guards' operands first (so a changed branch is seen
-    before anything of it is computed), then the loss's graph, then the results'."""
+    before anything of it is computed), then the loss's graph, then the results';
+    what it reads and which gradients it computes."""
     trace.loss_order = topological_order(trace.loss)
-    roots = [x for g in trace.guards for x in (g.a, g.b) if isinstance(x, Value)]
+    guarded = [x for g in trace.guards for x in g.operands]
+    trace.order = topological_order([*guarded, trace.loss, *trace.results])
+    trace.captured = [v for v in trace.order if trace.existing(v)]
+    given = set(trace.arguments)
+    trace.reads = [*trace.arguments, *(v for v in trace.captured if v not in given)]
+    existing = set(trace.captured)
+    needs = trace.needs_grad
+    for v in trace.loss_order:
+        needs[v] = v in existing or any(needs[x] for x in v.inputs)
     seen: set[Value] = set()
-    order: list[Value] = []
-    for root in (*roots, trace.loss, *trace.results):
-        if root in seen:
-            continue
-        for v in (trace.loss_order if root is trace.loss else topological_order(root)):
-            if v not in seen:
-                seen.add(v)
-                order.append(v)
-    trace.order = order
-    trace.captured = [v for v in order if trace.existing(v)]
+    for slot, v in enumerate(trace.reads):
+        if needs.get(v, False) and v not in seen:
+            trace.target_slots.append(slot)
+        seen.add(v)

@@ -33,21 +33,32 @@ def own_garbage_only() -> Iterator[None]:
         gc.unfreeze()
 
 
+def charged(run: Callable[[], object]) -> float:
+    """Seconds for run() and the `gc.collect()` right after it; inside
+    `own_garbage_only()`, that collects only what run() left behind."""
+    start = time.perf_counter()
+    run()
+    gc.collect()
+    return time.perf_counter() - start
+
+
 def timed(run: Callable[[], object]) -> float:
     """Seconds for run() plus collecting the garbage it leaves behind."""
     with own_garbage_only():
-        start = time.perf_counter()
-        run()
-        gc.collect()
-        return time.perf_counter() - start
+        return charged(run)
+
+
+def in_turn(names: list[str], repeat: int) -> Iterator[str]:
+    """The names, `repeat` rounds of them: round k starts with the k-th name, so
+    that drifts of this machine hit every run alike."""
+    for k in range(repeat):
+        first = k % len(names)
+        yield from names[first:] + names[:first]
 
 
 def best_of(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """The best `timed` seconds of each run, measured in turn: round k starts
-    with the k-th run, so that drifts of this machine hit every run alike."""
-    names = list(runs)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for k in range(repeat):
-        for name in names[k % len(names):] + names[:k % len(names)]:
-            times[name].append(timed(runs[name]))
+    """The best `timed` seconds of each run, the runs measured `in_turn`."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for name in in_turn(list(runs), repeat):
+        times[name].append(timed(runs[name]))
     return {name: min(ts) for name, ts in times.items()}

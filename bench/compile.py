@@ -12,10 +12,10 @@ The engines, all from the same weights:
 * the same step written by hand with NumPy matrices (what a user would pick
   instead of a scalar engine).
 
-Method: the heap that exists before timing is frozen (`gc.freeze()`), and
-every timed step ends with `gc.collect()`, inside its time: each engine pays
-for the cyclic garbage it makes itself (micrograd's closures make cycles) and
-for nothing else. Rounds alternate the engines, so that noise on a shared
+Method (bench/_timing.py): the heap that exists before timing is frozen
+(`gc.freeze()`), and every timed step ends with `gc.collect()`, inside its
+time: each engine pays for the cyclic garbage it makes itself (micrograd's
+closures make cycles) and for nothing else. Rounds alternate the engines, so that noise on a shared
 machine hits all of them; a fast engine runs several steps per round. The
 table gives the median step and the best. Compile time is recording +
 writing + CPython's compile, best of three; "pays back after" is that time
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import itertools
 import math
 import platform
 import random
@@ -39,7 +38,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
+
+from _timing import charged, own_garbage_only
+from engine import MLP, demo_loss, sgd, torch_scalars
 
 from autodiff import Value, compile
 
@@ -55,38 +58,9 @@ def draw(rng: random.Random) -> tuple[list[list[float]], list[float]]:
     return xs, [1.0 if a * b > 0 else -1.0 for a, b in xs]
 
 
-def initial_weights() -> list[list[tuple[list[float], float]]]:
-    """Per layer, per unit: (weights, bias), uniform in [−1, 1] and 0."""
-    rng = random.Random(1)
-    return [[([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
-            for nin, nout in itertools.pairwise(SIZES)]
-
-
-class ScalarMLP:
-    """micrograd's demo network over any scalar type with +, *, relu."""
-
-    def __init__(self, make: Callable[[float], Any], relu: Callable[[Any], Any]) -> None:
-        self.relu = relu
-        self.layers = [[([make(w) for w in ws], make(b)) for ws, b in layer]
-                       for layer in initial_weights()]
-        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
-
-    def score(self, x: list[Any]) -> Any:
-        last = len(self.layers) - 1
-        for k, layer in enumerate(self.layers):
-            u = [sum((w * xi for w, xi in zip(ws, x, strict=True)), b) for ws, b in layer]
-            x = u if k == last else [self.relu(ui) for ui in u]
-        return x[0]
-
-    def loss(self, xs: list[list[Any]], ys: list[Any]) -> Any:
-        losses = [self.relu(1 + -y * self.score(x)) for x, y in zip(xs, ys, strict=True)]
-        return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in self.params)
-
-
-def sgd(params: list[Any]) -> None:
-    for p in params:
-        p.data -= LR * p.grad
-        p.grad = 0.0
+def new_model(make: Callable[[float], Any]) -> MLP:
+    """micrograd's demo network (bench/engine.py), every engine from the same weights."""
+    return MLP(make, SIZES, random.Random(1))
 
 
 @dataclass
@@ -99,25 +73,25 @@ class Engine:
 
 
 def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any], Any],
-                  update: Callable[[list[Any]], None] = sgd) -> Engine:
-    model = ScalarMLP(make, relu)
+                  update: Callable[[list[Any]], None] | None = None) -> Engine:
+    model = new_model(make)
+    update = update or partial(sgd, lr=LR)
 
     def step(xs: list[list[float]], ys: list[float]) -> float:
-        loss = model.loss(xs, ys)
+        loss = demo_loss(model, xs, ys, relu)
         loss.backward()
-        update(model.params)
+        update(model.parameters())
         return float(loss.data)
     return Engine(name, step, draw)
 
 
-def compiled_engine(backend: str) -> tuple[Engine, ScalarMLP, Any]:
-    model = ScalarMLP(Value, Value.relu)
-    example = draw(random.Random(99))
-    step_fn = compile(model.loss, *example, backend=backend)
+def compiled_engine(backend: str) -> tuple[Engine, MLP, Any]:
+    model = new_model(Value)
+    step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend)
 
     def step(xs: Any, ys: Any) -> float:
         loss = step_fn(xs, ys)
-        sgd(model.params)
+        sgd(model.parameters(), LR)
         return float(loss)
 
     def arrays(rng: random.Random) -> Any:
@@ -130,6 +104,13 @@ def compiled_engine(backend: str) -> tuple[Engine, ScalarMLP, Any]:
                    steps_per_round=10 if backend == "python" else 40), model, step_fn)
 
 
+def interpreted_loss(model: MLP) -> Callable[[Any, Any], Value]:
+    """The demo loss of an autodiff model as a function of the data (for compile)."""
+    def loss(xs: Any, ys: Any) -> Value:
+        return demo_loss(model, xs, ys, Value.relu)
+    return loss
+
+
 def numpy_matrix_engine() -> Engine | None:
     """The demo step by hand: forward and backward with matrices."""
     try:
@@ -137,7 +118,7 @@ def numpy_matrix_engine() -> Engine | None:
     except ImportError:
         return None
     layers = [(np.array([ws for ws, _ in layer]).T.copy(), np.array([b for _, b in layer]))
-              for layer in initial_weights()]
+              for layer in new_model(float).layers]
     (W1, b1), (W2, b2), (W3, b3) = layers
     params = [W1, b1, W2, b2, W3, b3]
 
@@ -166,39 +147,20 @@ def numpy_matrix_engine() -> Engine | None:
 
 
 def torch_engine() -> Engine | None:
-    try:
-        torch = importlib.import_module("torch")
-    except ImportError:
+    scalars = torch_scalars(LR)
+    if scalars is None:
         return None
-    torch.set_num_threads(1)
-
-    def make(x: float) -> Any:
-        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
-
-    def update(params: list[Any]) -> None:
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-    return scalar_engine(f"PyTorch {torch.__version__}, scalar tensors", make, torch.relu,
-                         update)
-
-
-def timed(engine: Engine, batches: list[Any]) -> None:
-    for xs, ys in batches:
-        start = time.perf_counter()
-        engine.step(xs, ys)
-        gc.collect()
-        engine.times.append(time.perf_counter() - start)
+    version, make, relu, update = scalars
+    return scalar_engine(f"PyTorch {version}, scalar tensors", make, relu, update)
 
 
 def compile_seconds(backend: str) -> float:
-    model = ScalarMLP(Value, Value.relu)
+    loss = interpreted_loss(new_model(Value))
     example = draw(random.Random(5))
     best = math.inf
     for _ in range(3):
         start = time.perf_counter()
-        compile(model.loss, *example, backend=backend)
+        compile(loss, *example, backend=backend)
         best = min(best, time.perf_counter() - start)
         gc.collect()
     return best
@@ -208,26 +170,26 @@ def bits(x: float) -> bytes:
     return struct.pack("<d", x)
 
 
-def agreement(interpreter: ScalarMLP, python: ScalarMLP, python_step: Any,
-              numpy_step: Any, numpy_model: ScalarMLP) -> tuple[bool, float]:
+def agreement(interpreter: MLP, python: MLP, python_step: Any, numpy_step: Any,
+              numpy_model: MLP) -> tuple[bool, float]:
     """One step on the same data and weights: the Python backend against backward()
     (bit for bit?) and the NumPy backend's largest gradient difference, relative
     to the largest gradient."""
     xs, ys = draw(random.Random(7))
     for model in (interpreter, python, numpy_model):
-        for p, q in zip(model.params, interpreter.params, strict=True):
+        for p, q in zip(model.parameters(), interpreter.parameters(), strict=True):
             p.data, p.grad = q.data, 0.0
-    loss = interpreter.loss(xs, ys)
+    loss = interpreted_loss(interpreter)(xs, ys)
     loss.backward()
-    exact = [p.grad for p in interpreter.params]
+    exact = [p.grad for p in interpreter.parameters()]
     value = python_step(xs, ys)
     same = bits(value) == bits(loss.data) and all(
-        bits(p.grad) == bits(g) for p, g in zip(python.params, exact, strict=True))
+        bits(p.grad) == bits(g) for p, g in zip(python.parameters(), exact, strict=True))
     numpy_step(xs, ys)
     largest = max(abs(g) for g in exact)
-    diff = max(abs(p.grad - g) for p, g in zip(numpy_model.params, exact, strict=True))
+    diff = max(abs(p.grad - g) for p, g in zip(numpy_model.parameters(), exact, strict=True))
     for model in (interpreter, python, numpy_model):
-        for p in model.params:
+        for p in model.parameters():
             p.grad = 0.0
     return same, diff / largest
 
@@ -248,17 +210,16 @@ def main() -> None:
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
     engines += [python, numpy_engine]
     engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
-    same, numpy_error = agreement(ScalarMLP(Value, Value.relu), python_model, python_step,
+    same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
     costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
 
     rng = random.Random(0)
-    gc.collect()
-    gc.freeze()  # what exists now is no engine's garbage
-    for _ in range(rounds):
-        for engine in engines:
-            timed(engine, [engine.data(rng) for _ in range(engine.steps_per_round)])
-    gc.unfreeze()
+    with own_garbage_only():  # what exists now is no engine's garbage
+        for _ in range(rounds):
+            for engine in engines:
+                batches = [engine.data(rng) for _ in range(engine.steps_per_round)]
+                engine.times += [charged(partial(engine.step, xs, ys)) for xs, ys in batches]
 
     median = {e.name: statistics.median(e.times) for e in engines}
     micro = median.get("micrograd 0.1.0")

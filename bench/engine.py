@@ -108,23 +108,31 @@ def available_engines() -> list[Engine]:
         found.append(Engine("micrograd", mg.Value, mg.Value.relu, sgd, micrograd_count))
     except ImportError:
         print("(micrograd not installed: pip install micrograd==0.1.0)", file=sys.stderr)
+    scalars = torch_scalars()
+    if scalars is not None:
+        version, make, relu, update = scalars
+        found.append(Engine(f"torch {version}", make, relu, update, None))
+    return found
+
+
+def torch_scalars(lr: float = 0.05) -> tuple[str, Callable, Callable, Callable] | None:
+    """PyTorch with one float64 scalar tensor per number, on one thread: its version,
+    `make`, `relu` and the SGD `update` (as `sgd`); None where it is not installed."""
     try:
         torch = importlib.import_module("torch")
     except ImportError:
-        return found
+        return None
     torch.set_num_threads(1)
-
-    def update(params: list) -> None:
-        with torch.no_grad():
-            for p in params:
-                p -= 0.05 * p.grad
-                p.grad = None
 
     def make(x: float):
         return torch.tensor(x, dtype=torch.float64, requires_grad=True)
 
-    found.append(Engine(f"torch {torch.__version__}", make, torch.relu, update, None))
-    return found
+    def update(params: list) -> None:
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return torch.__version__, make, torch.relu, update
 
 
 def chain(make: Callable[[float], object], steps: int):

@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable
 
-from _timing import own_garbage_only
+from _timing import in_turn, own_garbage_only
 from engine import MLP, chain, demo_data, demo_loss
 
 from autodiff import Value, no_full_gc, topological_order
@@ -62,16 +62,14 @@ def main() -> None:
     header = " | ".join(f"{m}: build + backward = total" for m in MODES)
     print(f"| shape | nodes | {header} |")
     print("|---" * (2 + len(MODES)) + "|")
-    names = list(MODES)
     for shape, builds in SHAPES.items():
         per_node: dict[str, list[float]] = {m: [] for m in MODES}
         for build in builds:
             best: dict[str, tuple[int, float, float]] = {}
-            for k in range(REPEAT):
-                for mode in names[k % len(names):] + names[:k % len(names)]:
-                    n, b, w = build_and_backward(build, mode)
-                    old = best.get(mode, (n, b, w))
-                    best[mode] = (n, min(old[1], b), min(old[2], w))
+            for mode in in_turn(list(MODES), REPEAT):
+                n, b, w = build_and_backward(build, mode)
+                old = best.get(mode, (n, b, w))
+                best[mode] = (n, min(old[1], b), min(old[2], w))
             cells = []
             for mode, (n, b, w) in best.items():
                 per_node[mode].append((b + w) / n * 1e9)

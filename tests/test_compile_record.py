@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import math
 import string
-import struct
 import threading
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from test_compile import bits  # floats compared by their bits
 
 from autodiff import Code, Value, ops, primitive, primitives
 from autodiff.engine import Observer, _check_code, observe
-
-
-def bits(x: float) -> bytes:
-    return struct.pack("<d", x)
-
 
 # -- the record ---------------------------------------------------------------------
 
