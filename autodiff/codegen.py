@@ -33,13 +33,12 @@ from types import MappingProxyType
 from typing import Any
 
 from autodiff import ops
-from autodiff.engine import Code, Primitive, Value
+from autodiff.engine import LETTERS, Code, Primitive, Value
 from autodiff.templates import (
     ARITH,
     ATOM,
     BOR,
     FACTOR,
-    LETTERS,
     TERM,
     TEST,
     Expr,

@@ -90,7 +90,8 @@ Formula = str | Callable[..., str]
 and `out` (the node's own name), e.g. "cos({a})", or a callable taking those
 `Shown` names as keywords."""
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""The names of a primitive's operands in its notation, formulas and code: {a}, {b}, ..."""
 
 
 class Code(NamedTuple):
@@ -283,18 +284,18 @@ class Primitive:
         """The operation applied to these operand texts: "w × x", "σ(z)", "max(a, b)"."""
         if self.notation is None:
             return f"{self.name}({', '.join(operands)})"
-        return self.notation.format(**dict(zip(_LETTERS, operands, strict=False)))
+        return self.notation.format(**dict(zip(LETTERS, operands, strict=False)))
 
     def derivative_texts(self, out: str, *operands: str | Shown) -> tuple[str, ...]:
         """The text of ∂out/∂operand for each operand ("cos(x)", "2·t2"), from
         `formula`; "∂out/∂a" where no formula was given."""
         shown = {letter: o if isinstance(o, Shown) else Shown(o)
-                 for letter, o in zip(_LETTERS, operands, strict=False)}
+                 for letter, o in zip(LETTERS, operands, strict=False)}
         shown["out"] = Shown(out)
         if self.formula is None:
             return tuple(f"∂{out}/∂{o}" for o in operands)
         if callable(self.formula):
-            return self.formula(*(shown[letter] for letter in _LETTERS[:len(operands)]),
+            return self.formula(*(shown[letter] for letter in LETTERS[:len(operands)]),
                                 out=shown["out"])
         return tuple(f(**shown) if callable(f) else f.format(**shown) for f in self.formula)
 
@@ -455,7 +456,7 @@ def _check_code(name: str, what: str, code: object, arity: int | None) -> None:
     if not isinstance(code.adjoints, tuple) or len(code.adjoints) != arity:
         raise TypeError(f"primitive({name!r}): {what}.adjoints must be a tuple of {arity} "
                         f"expression{'s' * (arity != 1)} (one per operand)")
-    operands = set(_LETTERS[:arity])
+    operands = set(LETTERS[:arity])
     for role, text, allowed in (("value", code.value, operands),
                                 *(("adjoints", t, operands | {"out", "g"})
                                   for t in code.adjoints)):

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.codegen import Changed, Namespace, Program, Unusual, function_name
-from autodiff.engine import ADD, Primitive, Value
-from autodiff.templates import ATOM, LETTERS, Expr, Template
+from autodiff.engine import ADD, LETTERS, Primitive, Value
+from autodiff.templates import ATOM, Expr, Template
 from autodiff.tracing import Trace
 
 WIDE = 200

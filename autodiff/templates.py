@@ -16,9 +16,6 @@ import string
 from collections.abc import Iterable
 from typing import NamedTuple
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-"""The operands' placeholders in order: {a} is the first operand, {b} the second, ..."""
-
 # Python's operator precedence, lowest first (as in the language reference)
 TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
     range(1, 16))
