@@ -38,9 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.codegen import Changed, Namespace, Program, Unusual, function_name
+from autodiff.codegen import Changed, Codes, Namespace, Program, Unusual, function_name
 from autodiff.engine import ADD, LETTERS, Primitive, Value
-from autodiff.templates import ATOM, Expr, Template
+from autodiff.templates import ATOM, Expr
 from autodiff.tracing import Trace
 
 WIDE = 200
@@ -119,6 +119,7 @@ class Levels:
             **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
             "Unusual": Unusual, "Changed": Changed})
         self.namespace = self.globals.namespace
+        self.codes = Codes(self.globals)  # the array_codes, with their own names bound
         self.lines: list[str] = []
         self.count = 0
         self._group()
@@ -317,9 +318,9 @@ class Levels:
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"r{gid}"
         if prim.array_code is not None:
-            e = Template(prim.array_code.value).fill(
-                dict(zip(LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
-            text = e.text
+            value, _ = self.codes.of(prim.array_code)
+            text = value.fill(dict(zip(LETTERS, (Expr(o, ATOM) for o in names),
+                                       strict=False))).text
         else:
             f = self.globals.bind(f"{function_name(prim)}_forward",
                                   _elementwise(prim.forward, False))
@@ -350,6 +351,7 @@ class Levels:
             return
         prim = group.prim
         code = prim.array_code
+        adjoints = self.codes.of(code)[1] if code is not None else ()
         parts = {letter: Expr(o, ATOM) for letter, o in zip(LETTERS, group.gathered,
                                                                strict=False)}
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
@@ -361,8 +363,7 @@ class Levels:
         finite = prim.code is not None and prim.code.finite_partials
         shape = group.shape
         for i in needed:
-            term = Template(code.adjoints[i]).fill(parts).text if code is not None \
-                else f"d[..., {i}] * g"
+            term = adjoints[i].fill(parts).text if adjoints else f"d[..., {i}] * g"
             self.lines.append(f"    t = {term}")
             if not finite:
                 self.lines.append("    if not isfinite(t.sum()):\n"
