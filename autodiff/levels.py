@@ -12,7 +12,9 @@ gradients. A chain of additions (a neuron's b + Σ w·z) is one group, summed te
 by term. Where an operand repeats with a period (a weight used once per sample
 of a minibatch) it is gathered once and broadcast, and its terms are summed
 over the period before they are added. A primitive without an `array_code` is
-evaluated element by element with its `forward` and `partials`.
+evaluated element by element with its `forward` and `partials`. Nodes made
+before the call are read, not computed, and the adjoint passes their gradients
+on as `backward()` does.
 
 This wins where levels are wide (an MLP over a minibatch: a few dozen array
 operations for some 65,000 nodes) and loses where they are narrow (a chain of
@@ -93,8 +95,8 @@ class _Group:
         self.existing = existing
         self.nodes: list[Value] = []
         self.operands: list[list[int]] = []  # per node: the slot of each operand or term
-        self.gathered: list[str] = []  # the forward's operand arrays, for the adjoint
-        self.result = ""  # the forward's result array, for the adjoint
+        self.gathered: list[str] = []  # the operand arrays (`Levels._gather`)
+        self.result = ""  # the array of the nodes' values, for the adjoint
         self.out = ""  # the array of the nodes' slots
         self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
@@ -296,22 +298,8 @@ class Levels:
                               f"  # {n:,} sums of {len(group.pattern)} terms")
             return
         prim = group.prim
-        shape = group.shape = self._shape(group)
-        names = []
-        for i, is_value in enumerate(group.pattern):
-            refs = [row[i] for row in group.operands]
-            if not is_value and len(set(refs)) == 1:
-                names.append(repr(self.pool[refs[0]]))
-                continue
-            idx = np.array(refs)
-            if shape is not None and _period(idx) == shape[1]:
-                idx = idx[:shape[1]]  # gathered once, broadcast over the period
-            else:
-                idx = self._shaped(idx, shape)
-            name = f"{LETTERS[i]}{gid}"
-            self.lines.append(f"    {name} = {self.index(idx)}")
-            names.append(name)
-        group.gathered = names
+        group.shape = self._shape(group)
+        names = self._gather(group)
         if prim.check_operands is not None:
             check = self.globals.bind(f"{function_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
@@ -327,6 +315,29 @@ class Levels:
             text = f"{f}({', '.join(names)}, {self._size(group)})"
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+
+    def _gather(self, group: _Group) -> list[str]:
+        """The group's operands, one array per position (a{gid}, b{gid}, ...; an
+        operand broadcast over the group's period is gathered once), or the number
+        itself where it is one for every node; kept in `group.gathered`."""
+        gid = self.groups.index(group) + 1
+        shape = group.shape
+        names = []
+        for i, is_value in enumerate(group.pattern):
+            refs = [row[i] for row in group.operands]
+            if not is_value and len(set(refs)) == 1:
+                names.append(repr(self.pool[refs[0]]))
+                continue
+            idx = np.array(refs)
+            if shape is not None and _period(idx) == shape[1]:
+                idx = idx[:shape[1]]  # gathered once, broadcast over the period
+            else:
+                idx = self._shaped(idx, shape)
+            name = f"{LETTERS[i]}{gid}"
+            self.lines.append(f"    {name} = {self.index(idx)}")
+            names.append(name)
+        group.gathered = names
+        return names
 
     def _size(self, group: _Group) -> tuple[int, ...]:
         return group.shape if group.shape is not None else (len(group.nodes),)
@@ -345,6 +356,9 @@ class Levels:
         n = len(group.nodes)
         if group.start < 0:
             group.out = self.array([self.slot[v] for v in group.nodes])
+        if group.existing:  # made before the call: no forward step, its numbers are read
+            self._gather(group)
+            group.result = group.view("val")
         self.lines.append(f"    g = {group.view('adj')}")
         if group.prim is None:
             self._scatter_terms(group, needed)

@@ -132,6 +132,29 @@ def test_array_code_calls_its_own_functions_by_its_own_names():
     assert step.interpreted == 0 and "slope_2(" in step.source
 
 
+def test_a_captured_graph_keeps_its_recorded_numbers_as_with_the_python_backend():
+    w = Value(0.5, "w")
+    h = w * 2.0  # made before: read as it is, and differentiated through
+    step = compile(lambda x: h * x, 3.0, backend="numpy")
+    w.data = 10.0
+    assert step(3.0) == 3.0 and (w.grad, h.grad) == (6.0, 3.0) and step.interpreted == 0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "auto"])
+def test_a_wide_graph_reading_values_made_before_the_call(backend):
+    model = nn.MLP(2, [8, 8, 1], activation="tanh", seed=2)
+    w = Value(0.7, "w")
+    scales = [(w * k).tanh() for k in (0.5, 1.5)]  # made before the call
+
+    def minibatch(xs, ds):
+        return scales[0] * nn.total([nn.squared_error(model(x), d)
+                                     for x, d in zip(xs, ds, strict=True)]) + scales[1] * w
+
+    step = assert_as_the_python_backend(minibatch, [X, D], [*model.parameters(), w, *scales],
+                                        backend)
+    assert "NumPy backend" in step.source
+
+
 def test_a_primitive_without_array_code_is_evaluated_one_by_one():
     softsign = primitive("n_softsign", lambda a: a / (1 + abs(a)),
                          lambda out, a: (1 / (1 + ops.abs(a)) ** 2,))
