@@ -61,9 +61,10 @@ class Changed(Exception):
     (with the comparison's index among the trace's guards)."""
 
 
-class _Codes:
-    """The templates of the primitives a program uses, with their function names
-    made unique across the program (renamed where two Codes disagree on one)."""
+class Codes:
+    """The templates of the primitives a program uses, each Code parsed once, with
+    their function names bound in the program's globals and made unique there
+    (renamed where two Codes, or a Code and the globals, disagree on one)."""
 
     def __init__(self, globals_: Namespace) -> None:
         self.globals = globals_
@@ -214,7 +215,7 @@ class _Op:
     """What the writer needs of one primitive: its templates (or the names of its
     checked `forward` and `partials`), and what the program must test."""
 
-    def __init__(self, prim: Primitive, codes: _Codes) -> None:
+    def __init__(self, prim: Primitive, codes: Codes) -> None:
         bind = codes.globals.bind
         base = function_name(prim)
         code = prim.code
@@ -245,7 +246,7 @@ class _Writer:
         self.inline = inline
         self.name = name
         self.globals = Namespace()
-        self.codes = _Codes(self.globals)
+        self.codes = Codes(self.globals)
         self.lines: list[str] = []
         self.checks: list[str] = []
         self.ops: dict[Primitive, _Op] = {}

@@ -12,7 +12,9 @@ gradients. A chain of additions (a neuron's b + Σ w·z) is one group, summed te
 by term. Where an operand repeats with a period (a weight used once per sample
 of a minibatch) it is gathered once and broadcast, and its terms are summed
 over the period before they are added. A primitive without an `array_code` is
-evaluated element by element with its `forward` and `partials`.
+evaluated element by element with its `forward` and `partials`. Nodes made
+before the call are read, not computed, and the adjoint passes their gradients
+on as `backward()` does.
 
 This wins where levels are wide (an MLP over a minibatch: a few dozen array
 operations for some 65,000 nodes) and loses where they are narrow (a chain of
@@ -38,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.codegen import Changed, Namespace, Program, Unusual, function_name
+from autodiff.codegen import Changed, Codes, Namespace, Program, Unusual, function_name
 from autodiff.engine import ADD, LETTERS, Primitive, Value
-from autodiff.templates import ATOM, Expr, Template
+from autodiff.templates import ATOM, Expr
 from autodiff.tracing import Trace
 
 WIDE = 200
@@ -93,8 +95,8 @@ class _Group:
         self.existing = existing
         self.nodes: list[Value] = []
         self.operands: list[list[int]] = []  # per node: the slot of each operand or term
-        self.gathered: list[str] = []  # the forward's operand arrays, for the adjoint
-        self.result = ""  # the forward's result array, for the adjoint
+        self.gathered: list[str] = []  # the operand arrays (`Levels._gather`)
+        self.result = ""  # the array of the nodes' values, for the adjoint
         self.out = ""  # the array of the nodes' slots
         self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
@@ -119,6 +121,7 @@ class Levels:
             **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
             "Unusual": Unusual, "Changed": Changed})
         self.namespace = self.globals.namespace
+        self.codes = Codes(self.globals)  # the array_codes, with their own names bound
         self.lines: list[str] = []
         self.count = 0
         self._group()
@@ -295,7 +298,30 @@ class Levels:
                               f"  # {n:,} sums of {len(group.pattern)} terms")
             return
         prim = group.prim
-        shape = group.shape = self._shape(group)
+        group.shape = self._shape(group)
+        names = self._gather(group)
+        if prim.check_operands is not None:
+            check = self.globals.bind(f"{function_name(prim)}_operands",
+                              _elementwise_check(prim.check_operands, group.pattern))
+            self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
+        group.result = f"r{gid}"
+        if prim.array_code is not None:
+            value, _ = self.codes.of(prim.array_code)
+            text = value.fill(dict(zip(LETTERS, (Expr(o, ATOM) for o in names),
+                                       strict=False))).text
+        else:
+            f = self.globals.bind(f"{function_name(prim)}_forward",
+                                  _elementwise(prim.forward, False))
+            text = f"{f}({', '.join(names)}, {self._size(group)})"
+        self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
+        self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+
+    def _gather(self, group: _Group) -> list[str]:
+        """The group's operands, one array per position (a{gid}, b{gid}, ...; an
+        operand broadcast over the group's period is gathered once), or the number
+        itself where it is one for every node; kept in `group.gathered`."""
+        gid = self.groups.index(group) + 1
+        shape = group.shape
         names = []
         for i, is_value in enumerate(group.pattern):
             refs = [row[i] for row in group.operands]
@@ -311,21 +337,7 @@ class Levels:
             self.lines.append(f"    {name} = {self.index(idx)}")
             names.append(name)
         group.gathered = names
-        if prim.check_operands is not None:
-            check = self.globals.bind(f"{function_name(prim)}_operands",
-                              _elementwise_check(prim.check_operands, group.pattern))
-            self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
-        group.result = f"r{gid}"
-        if prim.array_code is not None:
-            e = Template(prim.array_code.value).fill(
-                dict(zip(LETTERS, (Expr(o, ATOM) for o in names), strict=False)))
-            text = e.text
-        else:
-            f = self.globals.bind(f"{function_name(prim)}_forward",
-                                  _elementwise(prim.forward, False))
-            text = f"{f}({', '.join(names)}, {self._size(group)})"
-        self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
-        self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+        return names
 
     def _size(self, group: _Group) -> tuple[int, ...]:
         return group.shape if group.shape is not None else (len(group.nodes),)
@@ -344,12 +356,16 @@ class Levels:
         n = len(group.nodes)
         if group.start < 0:
             group.out = self.array([self.slot[v] for v in group.nodes])
+        if group.existing:  # made before the call: no forward step, its numbers are read
+            self._gather(group)
+            group.result = group.view("val")
         self.lines.append(f"    g = {group.view('adj')}")
         if group.prim is None:
             self._scatter_terms(group, needed)
             return
         prim = group.prim
         code = prim.array_code
+        adjoints = self.codes.of(code)[1] if code is not None else ()
         parts = {letter: Expr(o, ATOM) for letter, o in zip(LETTERS, group.gathered,
                                                                strict=False)}
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
@@ -361,8 +377,7 @@ class Levels:
         finite = prim.code is not None and prim.code.finite_partials
         shape = group.shape
         for i in needed:
-            term = Template(code.adjoints[i]).fill(parts).text if code is not None \
-                else f"d[..., {i}] * g"
+            term = adjoints[i].fill(parts).text if adjoints else f"d[..., {i}] * g"
             self.lines.append(f"    t = {term}")
             if not finite:
                 self.lines.append("    if not isfinite(t.sum()):\n"

@@ -14,9 +14,9 @@ import pytest
 from test_compile import INTERPRETER_ERRORS  # the same errors, with both backends
 
 import nn
-from autodiff import TraceError, Value, compile, ops, primitive
+from autodiff import Code, TraceError, Value, compile, ops, primitive
 
-pytest.importorskip("numpy")
+np = pytest.importorskip("numpy")
 
 X, D = nn.datasets.moons(60, noise=0.1, seed=0)
 CASES = [
@@ -90,6 +90,69 @@ def test_comparisons_are_checked_and_recorded_anew():
     assert step([-1.0, -2.0]) == pytest.approx(1.5) and step.traces == 2
     with pytest.raises(TraceError):
         compile(lambda x: x if x.data > 0 else -x, 1.0, backend="numpy")
+
+
+def assert_as_the_python_backend(fn, args, values, backend="numpy"):
+    """fn compiled with `backend` and with the Python backend, called on args: the
+    loss and the gradients of `values` within the bound the documentation states."""
+    fast, exact = compile(fn, *args, backend=backend), compile(fn, *args)
+    for v in values:
+        v.grad = 0.0
+    value = fast(*args)
+    compiled = [v.grad for v in values]
+    for v in values:
+        v.grad = 0.0
+    expected = exact(*args)
+    largest = max(abs(v.grad) for v in values)
+    assert abs(value - expected) <= 1e-13 * abs(expected)
+    assert max(abs(a - v.grad) for a, v in zip(compiled, values, strict=True)) \
+        <= 1e-13 * largest
+    assert fast.interpreted == 0
+    return fast
+
+
+def test_array_code_calls_its_own_functions_by_its_own_names():
+    """Code(..., names=...) in an array_code: bound in the program, and renamed where
+    two primitives call different functions by one name."""
+    square = primitive("n_square", lambda a: a * a, lambda out, a: (2.0 * a,),
+                       array_code=Code("f({a})", ("slope({a}) * {g}",),
+                                       {"f": np.square, "slope": lambda a: 2.0 * a}))
+    cube = primitive("n_cube", lambda a: a * a * a, lambda out, a: (3.0 * a * a,),
+                     array_code=Code("f({a})", ("slope({a}) * {g}",),
+                                     {"f": lambda a: a * a * a, "slope": lambda a: 3.0 * a * a}))
+    w = [Value(0.1 * k - 0.3) for k in range(6)]
+
+    def f(xs):
+        return sum(cube(square(wk * x) - wk) + square(cube(wk) * x) for wk in w for x in xs)
+
+    xs = [0.5, -1.5, 2.0]
+    step = assert_as_the_python_backend(f, [xs], w)
+    for _ in range(2):
+        step(xs)
+    assert step.interpreted == 0 and "slope_2(" in step.source
+
+
+def test_a_captured_graph_keeps_its_recorded_numbers_as_with_the_python_backend():
+    w = Value(0.5, "w")
+    h = w * 2.0  # made before: read as it is, and differentiated through
+    step = compile(lambda x: h * x, 3.0, backend="numpy")
+    w.data = 10.0
+    assert step(3.0) == 3.0 and (w.grad, h.grad) == (6.0, 3.0) and step.interpreted == 0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "auto"])
+def test_a_wide_graph_reading_values_made_before_the_call(backend):
+    model = nn.MLP(2, [8, 8, 1], activation="tanh", seed=2)
+    w = Value(0.7, "w")
+    scales = [(w * k).tanh() for k in (0.5, 1.5)]  # made before the call
+
+    def minibatch(xs, ds):
+        return scales[0] * nn.total([nn.squared_error(model(x), d)
+                                     for x, d in zip(xs, ds, strict=True)]) + scales[1] * w
+
+    step = assert_as_the_python_backend(minibatch, [X, D], [*model.parameters(), w, *scales],
+                                        backend)
+    assert "NumPy backend" in step.source
 
 
 def test_a_primitive_without_array_code_is_evaluated_one_by_one():
