@@ -126,6 +126,9 @@ class GradcheckRow:
     evaluated there); `note` explains errors and likely causes.
     `uncertainty` is the finite difference's estimated error (rounding +
     truncation), `mode` how the analytic side was found ("rev" or "fwd").
+    A number that does not apply to a row is None, never nan, so that two
+    equal rows compare equal: `numeric` of an "error" row, `left` and
+    `right` away from kinks, `uncertainty` of a forward/reverse comparison.
     """
 
     derivative: str
@@ -133,15 +136,15 @@ class GradcheckRow:
     value: float
     step: float
     analytic: float
-    numeric: float
+    numeric: float | None
     abs_error: float
     rel_error: float
     tolerance: float
     verdict: str
-    left: float = math.nan
-    right: float = math.nan
+    left: float | None = None
+    right: float | None = None
     note: str = ""
-    uncertainty: float = math.nan
+    uncertainty: float | None = None
     mode: str = "rev"
     order: int = 1
     random_direction: bool = False
@@ -204,7 +207,7 @@ class GradcheckResult:
     def _table(self) -> list[list[str]]:
         head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
         body = [[r.derivative, f"{r.value:.6g}", f"{r.analytic:.10g}",
-                 f"{r.numeric:.10g}", f"{r.abs_error:.2e}", f"{r.rel_error:.2e}",
+                 _number(r.numeric), f"{r.abs_error:.2e}", f"{r.rel_error:.2e}",
                  _verdict_text(r)] for r in self.rows]
         return [head, *body]
 
@@ -235,13 +238,17 @@ class GradcheckResult:
                 + diagnosis)
 
 
+def _number(x: float | None) -> str:
+    return "—" if x is None else f"{x:.10g}"
+
+
 def _verdict_text(r: GradcheckRow) -> str:
     if r.verdict == KINK:
         return f"not differentiable at or near here (left {r.left:.6g}, right {r.right:.6g})"
     if r.verdict == ERROR:
         return f"error: {r.note}"
     if r.verdict == FAIL:
-        uncertainty = "" if math.isnan(r.uncertainty) else f", FD uncertainty {r.uncertainty:.1e}"
+        uncertainty = "" if r.uncertainty is None else f", FD uncertainty {r.uncertainty:.1e}"
         return f"FAIL (tolerance {r.tolerance:.1e}{uncertainty})"
     return OK
 
@@ -692,8 +699,8 @@ def _agreement(row: GradcheckRow, forward: float, reverse: float, bound: float
     derivative = row.derivative.rsplit(" [", 1)[0]
     return replace(row, derivative=f"{derivative} fwd vs rev", analytic=reverse, numeric=forward,
                    abs_error=gap, rel_error=gap / max(abs(forward), abs(reverse)),
-                   tolerance=bound, verdict=FAIL, uncertainty=math.nan, mode="fwd and rev",
-                   left=math.nan, right=math.nan,
+                   tolerance=bound, verdict=FAIL, uncertainty=None, mode="fwd and rev",
+                   left=None, right=None,
                    note=f"forward mode gives {forward!r}, reverse mode {reverse!r}: they differ "
                         f"by {gap:.3g}, more than the rounding bound {bound:.3g}")
 
@@ -717,7 +724,7 @@ def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: fl
         fs = {k: evaluate(w + k * h) for k in offsets}
     except (ArithmeticError, ValueError) as exc:
         note = f"f fails near {label} = {w!r} (step {h:.3g}): {type(exc).__name__}: {exc}"
-        return GradcheckRow(derivative, label, w, h, analytic, math.nan, math.inf, math.inf,
+        return GradcheckRow(derivative, label, w, h, analytic, None, math.inf, math.inf,
                             0.0, ERROR, note=note)
     numeric, halved = how.quotient(fs, h), how.quotient(fs, h, 0.5)
     rounding = 8 * EPS * max(map(abs, fs.values())) / h
@@ -803,7 +810,9 @@ def _diagnose(problem: _Problem) -> str:
 
 
 def _judgement(r: GradcheckRow) -> str:
-    """The discrepancy against the finite difference's own error estimate."""
+    """The discrepancy against the finite difference's own error estimate (a row
+    that has one)."""
+    assert r.uncertainty is not None
     said = (f"finite-difference uncertainty {r.uncertainty:.2g}, discrepancy "
             f"{r.abs_error:.2g}")
     if r.abs_error > 100 * r.uncertainty:
@@ -821,10 +830,10 @@ def _failure_message(result: GradcheckResult) -> str:
         head = (f"{r.derivative} at {r.label} = {r.value!r}: analytic {r.analytic!r}, "
                 f"numeric {r.numeric!r}, abs error {r.abs_error:.3g}, rel error "
                 f"{r.rel_error:.3g} > tolerance {r.tolerance:.3g}")
-        if not math.isnan(r.left):
+        if r.left is not None:
             head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
                      f"right {r.right!r}, and the analytic value lies outside them)")
-        if not math.isnan(r.uncertainty):
+        if r.uncertainty is not None:
             head += f"; {_judgement(r)}"
         if r.note:
             head += f"; {r.note}"

@@ -25,9 +25,9 @@ try:
 except ImportError:
     torch = None
 
-needs_torch = pytest.mark.skipif(
-    torch is None,
-    reason="PyTorch is not installed: pip install 'autodiff-watch[torch]' (torch==2.13.0)",
+needs_torch = pytest.mark.skipif(  # ./run test installs it on 3.11 only (pyproject.toml)
+    torch is None and sys.version_info >= (3, 12),
+    reason="PyTorch is installed by ./run test on Python 3.11 only, where its CPU wheel is",
 )
 TOLERANCE = 1e-14
 
