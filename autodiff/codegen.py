@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from autodiff import ops
-from autodiff.engine import LETTERS, Code, Primitive, Value
+from autodiff.engine import Code, Primitive, Value, operand_name, operand_names
 from autodiff.templates import (
     ARITH,
     ATOM,
@@ -43,6 +43,7 @@ from autodiff.templates import (
     TEST,
     Expr,
     Template,
+    by_operand,
     renamed,
 )
 from autodiff.tracing import Guard, Trace, leaves
@@ -234,8 +235,8 @@ class _Op:
         # per operand: the operand positions its adjoint term reads, and whether it
         # reads {out}; how often it uses {g}
         self.reads: list[tuple[tuple[int, ...], bool, int]] = [
-            (tuple(i for i, letter in enumerate(LETTERS[:len(self.adjoints)])
-                   if letter in t.counts),
+            (tuple(i for i, name in enumerate(operand_names(len(self.adjoints)))
+                   if name in t.counts),
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
 
@@ -293,7 +294,7 @@ class _Writer:
                 force = op.tests_operands or op.check is not None
                 for i, x in values:
                     uses[x] = uses.get(x, 0) + 1
-                    if force or LETTERS[i] in op.repeated:
+                    if force or operand_name(i) in op.repeated:
                         add(x)
             if not needs_grad.get(v, False):
                 continue
@@ -384,7 +385,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            named = self.operand_parts[v] = dict(zip(LETTERS, parts, strict=False))
+            named = self.operand_parts[v] = by_operand(parts)
             return op.value.fill(named)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
@@ -428,8 +429,7 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = self.operand_parts.get(v) or dict(zip(LETTERS, self._parts(v),
-                                                              strict=False))
+                named = self.operand_parts.get(v) or by_operand(self._parts(v))
                 named["out"], named["g"] = expr[v], g
                 for i, x in operands:
                     found = terms.get(x)

@@ -87,11 +87,26 @@ class Shown(str):
 
 Formula = str | Callable[..., str]
 """One local derivative as text: a format string over the operand names a, b, c, ...
-and `out` (the node's own name), e.g. "cos({a})", or a callable taking those
-`Shown` names as keywords."""
+(`operand_name`: a to z, then x_27, x_28, ...) and `out` (the node's own name),
+e.g. "cos({a})", or a callable taking those `Shown` names as keywords."""
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-"""The names of a primitive's operands in its notation, formulas and code: {a}, {b}, ..."""
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def operand_name(i: int) -> str:
+    """The name of a primitive's operand i (0-based) in its notation, formulas and
+    code, {a}, {b}, ...: the letters a to z for the first 26, then x_27, x_28, ...,
+    the operand's position (from 1) as a subscript in the notes' notation (x₂₇).
+    Every name is a Python identifier, so it serves both as a placeholder and as a
+    name in a compiled program, and none is "out" or "g"."""
+    if i < 0:
+        raise ValueError(f"operand_name: positions start at 0, got {i}")
+    return _LETTERS[i] if i < len(_LETTERS) else f"x_{i + 1}"
+
+
+def operand_names(n: int) -> list[str]:
+    """The names of n operands: a, b, ..., z, x_27, ..., x_n (see `operand_name`)."""
+    return [operand_name(i) for i in range(n)]
 
 
 class Code(NamedTuple):
@@ -284,19 +299,20 @@ class Primitive:
         """The operation applied to these operand texts: "w × x", "σ(z)", "max(a, b)"."""
         if self.notation is None:
             return f"{self.name}({', '.join(operands)})"
-        return self.notation.format(**dict(zip(LETTERS, operands, strict=False)))
+        return self.notation.format(**dict(zip(operand_names(len(operands)), operands,
+                                                strict=True)))
 
     def derivative_texts(self, out: str, *operands: str | Shown) -> tuple[str, ...]:
         """The text of ∂out/∂operand for each operand ("cos(x)", "2·t2"), from
         `formula`; "∂out/∂a" where no formula was given."""
-        shown = {letter: o if isinstance(o, Shown) else Shown(o)
-                 for letter, o in zip(LETTERS, operands, strict=False)}
+        names = operand_names(len(operands))
+        shown = {name: o if isinstance(o, Shown) else Shown(o)
+                 for name, o in zip(names, operands, strict=True)}
         shown["out"] = Shown(out)
         if self.formula is None:
             return tuple(f"∂{out}/∂{o}" for o in operands)
         if callable(self.formula):
-            return self.formula(*(shown[letter] for letter in LETTERS[:len(operands)]),
-                                out=shown["out"])
+            return self.formula(*(shown[name] for name in names), out=shown["out"])
         return tuple(f(**shown) if callable(f) else f.format(**shown) for f in self.formula)
 
 
@@ -456,7 +472,7 @@ def _check_code(name: str, what: str, code: object, arity: int | None) -> None:
     if not isinstance(code.adjoints, tuple) or len(code.adjoints) != arity:
         raise TypeError(f"primitive({name!r}): {what}.adjoints must be a tuple of {arity} "
                         f"expression{'s' * (arity != 1)} (one per operand)")
-    operands = set(LETTERS[:arity])
+    operands = set(operand_names(arity))
     for role, text, allowed in (("value", code.value, operands),
                                 *(("adjoints", t, operands | {"out", "g"})
                                   for t in code.adjoints)):

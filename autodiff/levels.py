@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 
 from autodiff.codegen import Changed, Codes, Namespace, Program, Unusual, function_name
-from autodiff.engine import ADD, LETTERS, Primitive, Value
-from autodiff.templates import ATOM, Expr
+from autodiff.engine import ADD, Primitive, Value, operand_name
+from autodiff.templates import ATOM, Expr, by_operand
 from autodiff.tracing import Trace
 
 WIDE = 200
@@ -307,8 +307,7 @@ class Levels:
         group.result = f"r{gid}"
         if prim.array_code is not None:
             value, _ = self.codes.of(prim.array_code)
-            text = value.fill(dict(zip(LETTERS, (Expr(o, ATOM) for o in names),
-                                       strict=False))).text
+            text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
         else:
             f = self.globals.bind(f"{function_name(prim)}_forward",
                                   _elementwise(prim.forward, False))
@@ -333,7 +332,7 @@ class Levels:
                 idx = idx[:shape[1]]  # gathered once, broadcast over the period
             else:
                 idx = self._shaped(idx, shape)
-            name = f"{LETTERS[i]}{gid}"
+            name = _gathered_name(i, gid)
             self.lines.append(f"    {name} = {self.index(idx)}")
             names.append(name)
         group.gathered = names
@@ -366,8 +365,7 @@ class Levels:
         prim = group.prim
         code = prim.array_code
         adjoints = self.codes.of(code)[1] if code is not None else ()
-        parts = {letter: Expr(o, ATOM) for letter, o in zip(LETTERS, group.gathered,
-                                                               strict=False)}
+        parts = by_operand([Expr(o, ATOM) for o in group.gathered])
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
         if code is None:
             p = self.globals.bind(f"{function_name(prim)}_partials",
@@ -417,6 +415,13 @@ class Levels:
             self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
         else:
             self.lines.append(f"    add.at(adj, {self.array(refs)}, {term}.ravel())  # {what}")
+
+
+def _gathered_name(i: int, gid: int) -> str:
+    """The array of group gid's operand i: its name and the group's number, a3 or
+    x_27_3 (the underscore keeps x_27 of group 13 apart from x_271 of group 3)."""
+    name = operand_name(i)
+    return f"{name}{gid}" if name.isalpha() else f"{name}_{gid}"
 
 
 def _blocks(matrix: np.ndarray) -> list[np.ndarray]:

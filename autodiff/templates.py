@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import ast
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+from autodiff.engine import operand_names
 
 # Python's operator precedence, lowest first (as in the language reference)
 TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
@@ -115,6 +117,12 @@ class Template:
             out.append(after)
             size += part.size
         return Expr("".join(out), self.precedence, size)
+
+
+def by_operand(parts: Sequence[Expr]) -> dict[str, Expr]:
+    """The operands' sources by their placeholders in a Code, {a}, {b}, ... (see
+    `autodiff.engine.operand_name`), for `Template.fill`."""
+    return dict(zip(operand_names(len(parts)), parts, strict=True))
 
 
 def renamed(text: str, renames: dict[str, str]) -> str:
