@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 from os import PathLike
 from pathlib import Path
 
@@ -20,9 +21,37 @@ INSTALL_PILLOW = ("saving a GIF needs Pillow: pip install 'autodiff-watch[gif]' 
                   "(in this project's checkout: .venv/bin/pip install -e '.[gif]')")
 
 
+CAPTION_COLUMNS = 100
+"""The longest line of step text a GIF frame shows: longer ones wrap at spaces
+(never inside a number)."""
+CAPTION_LINES = 40
+"""The most lines of step text a GIF frame shows: a longer step (the backward step
+of log Σ exp over 1,000 operands) ends with a line saying how many are left out
+(the HTML player shows them all)."""
+
+
+def _caption_lines(text: str) -> list[str]:
+    """The step's text as a frame shows it: each line wrapped at spaces to
+    CAPTION_COLUMNS (continued four spaces further in than it starts), at most
+    CAPTION_LINES lines, the last saying how many are left out."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= CAPTION_COLUMNS:
+            lines.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
+        lines += textwrap.wrap(line, CAPTION_COLUMNS, subsequent_indent=indent,
+                               break_long_words=False, break_on_hyphens=False)
+    if len(lines) > CAPTION_LINES:
+        left_out = len(lines) - CAPTION_LINES + 1
+        lines[CAPTION_LINES - 1:] = [f"… and {left_out:,} more lines (save_html shows them all)"]
+    return lines
+
+
 def _caption_png(caption: str, text: str) -> bytes:
-    """The caption in bold above the step's text, left-aligned, as PNG."""
-    rows = [f"<b>{html.escape(caption)}</b>"] + [html.escape(line) for line in text.split("\n")]
+    """The caption in bold above the step's text (`_caption_lines`), left-aligned, as PNG."""
+    rows = [f"<b>{html.escape(caption)}</b>"] + [html.escape(line)
+                                                 for line in _caption_lines(text)]
     label = "<" + '<br align="left"/>'.join(rows) + '<br align="left"/>>'
     g = Diagram(graph_attr={"margin": "0.1", "bgcolor": "white"},
                 node_attr={"shape": "plaintext", "fontname": "DejaVu Sans Mono",

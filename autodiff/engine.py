@@ -87,25 +87,26 @@ class Shown(str):
 
 Formula = str | Callable[..., str]
 """One local derivative as text: a format string over the operand names a, b, c, ...
-(`operand_name`: a to z, then x_27, x_28, ...) and `out` (the node's own name),
+(`operand_name`: a to z but g, then x_26, x_27, ...) and `out` (the node's own name),
 e.g. "cos({a})", or a callable taking those `Shown` names as keywords."""
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_LETTERS = "abcdefhijklmnopqrstuvwxyz"  # no g: in a Code, {g} is the gradient
 
 
 def operand_name(i: int) -> str:
     """The name of a primitive's operand i (0-based) in its notation, formulas and
-    code, {a}, {b}, ...: the letters a to z for the first 26, then x_27, x_28, ...,
-    the operand's position (from 1) as a subscript in the notes' notation (x₂₇).
-    Every name is a Python identifier, so it serves both as a placeholder and as a
-    name in a compiled program, and none is "out" or "g"."""
+    code, {a}, {b}, ...: the letters a to z but g for the first 25, then x_26,
+    x_27, ..., the operand's position (from 1) as a subscript in the notes'
+    notation (x₂₆). Every name is a Python identifier, so it serves both as a
+    placeholder and as a name in a compiled program, and none is a Code's {out}
+    or {g}."""
     if i < 0:
         raise ValueError(f"operand_name: positions start at 0, got {i}")
     return _LETTERS[i] if i < len(_LETTERS) else f"x_{i + 1}"
 
 
 def operand_names(n: int) -> list[str]:
-    """The names of n operands: a, b, ..., z, x_27, ..., x_n (see `operand_name`)."""
+    """The names of n operands: a, ..., f, h, ..., z, x_26, ..., x_n (`operand_name`)."""
     return [operand_name(i) for i in range(n)]
 
 

@@ -304,7 +304,7 @@ class Levels:
             check = self.globals.bind(f"{function_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
-        group.result = f"r{gid}"
+        group.result = f"out{gid}"  # not r{gid}: that is the array of operand r
         if prim.array_code is not None:
             value, _ = self.codes.of(prim.array_code)
             text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
@@ -316,9 +316,10 @@ class Levels:
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
 
     def _gather(self, group: _Group) -> list[str]:
-        """The group's operands, one array per position (a{gid}, b{gid}, ...; an
-        operand broadcast over the group's period is gathered once), or the number
-        itself where it is one for every node; kept in `group.gathered`."""
+        """The group's operands, one array per position (a{gid}, b{gid}, ...:
+        `_gathered_name`; an operand broadcast over the group's period is gathered
+        once), or the number itself where it is one for every node; kept in
+        `group.gathered`."""
         gid = self.groups.index(group) + 1
         shape = group.shape
         names = []
