@@ -116,8 +116,9 @@ class Code(NamedTuple):
     The compiler writes a recorded graph as a straight-line program, one line per
     primitive; with a `Code` it can write the primitive inline instead of calling
     `forward` and `partials`. Expressions are Python source over the operands
-    {a}, {b}, ... (floats, or NumPy arrays in an `array_code`), the node's value
-    {out} and, in `adjoints`, its gradient {g} = ∂E/∂out:
+    {a}, {b}, ... (`operand_name`: no {g}, the 7th is {h}; floats, or NumPy arrays
+    in an `array_code`), the node's value {out} and, in `adjoints`, its gradient
+    {g} = ∂E/∂out:
 
     * `value`: the value, bit for bit what `forward` returns ("{a} * {b}");
     * `adjoints`: per operand, the term ∂out/∂operand · {g} that the reverse
