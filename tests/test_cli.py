@@ -18,14 +18,16 @@ def test_cli_demo_prints_the_neuron():
     result = run_cli()
     assert result.returncode == 0
     assert "E = (σ(w·x + b) − d)² / 2" in result.stdout
-    assert "y       0.62245933     -0.37754067" in result.stdout
+    # the notes' notation: u = w·x + b the total input, z = σ(u) the output
+    assert "u              0.5    -0.088723459" in result.stdout
+    assert "z       0.62245933     -0.37754067" in result.stdout
 
 
 def test_cli_expression_table_steps_and_diagram(tmp_path):
     out = tmp_path / "g.svg"
     result = run_cli("sigmoid(w*x + b)", "--at", "w=0.5,x=1,b=0", "--steps", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "w             0.5      0.23500371" in result.stdout
+    assert "w              0.5      0.23500371" in result.stdout
     assert "backward pass:" in result.stdout and "σ(t2)(1 − σ(t2))" in result.stdout
     assert out.read_text().startswith("<?xml")
 
@@ -51,8 +53,8 @@ def test_cli_expression_table_steps_and_diagram(tmp_path):
         (["x·y", "--at", "x=1,y=2"], 2, "write * instead"),
         (["x − y", "--at", "x=1,y=2"], 2, "write - instead"),
         (["x²", "--at", "x=1"], 2, "write **2 instead"),
-        (["α*x", "--at", "x=1"], 2, "names are ASCII letters, digits and _"),
-        (["x", "y", "--at", "x=1,y=1"], 2, "one expression only"),
+        (["α*x", "--at", "x=1"], 2, "names are ASCII letters, digits and _; write alpha"),
+        (["x", "y", "--at", "x=1,y=1"], 2, "unexpected 'y' after the expression 'x'"),
         (["x", "--at", "x=1", "--frobnicate"], 2, "unrecognized arguments: --frobnicate"),
         (["x", "--at", "x=1", "--max-nodes", "0"], 2, "--max-nodes must be at least 1"),
         (["--at", "q=1"], 2, "q = 1 is given, but the expression has no name 'q'"),
@@ -110,7 +112,7 @@ def test_hostile_input_through_a_real_process(expression, words, tmp_path):
                                   ["--", "-x*y", "--at", "x=1,y=2"], ["--at=x=1,y=2", "-x*y"]])
 def test_an_expression_may_start_with_a_minus(args, capsys):
     assert main(args) == 0
-    assert "f              -2" in capsys.readouterr().out
+    assert "f               -2" in capsys.readouterr().out
 
 
 def test_repeated_at_options_merge(capsys):

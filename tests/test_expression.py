@@ -61,8 +61,8 @@ def test_deep_unary_and_power_chains_hit_the_depth_limit_not_the_stack():
      ("w·x", 1, "write * instead"), ("x − y", 2, "write - instead"),
      ("x ÷ 2", 2, "write / instead"), ("σ(x)", 0, "write sigmoid(...) instead"),
      ("√x", 0, "write sqrt(...) instead"), ("|x|", 0, "write abs(...) instead"),
-     ("x²", 1, "write **2 instead"), ("α*x", 0, "names are ASCII letters, digits and _"),
-     ("x٣", 1, "write the ASCII digit 3"), ("１+x", 0, "write the ASCII digit 1"),
+     ("x²", 1, "write **2 instead"), ("α*x", 0, "names are ASCII letters, digits and _; write alpha"),
+     ("x٣", 1, "write the ASCII digit 3"), ("x¹", 1, "write **1 instead"),
      ("2x", 1, "write 2*x for a product"), ("x y", 2, "write x*y for a product"),
      ("(2x)", 2, "write 2*x for a product"), ("2(x + 1)", 1, "write 2*(...) for a product")],
 )
@@ -94,7 +94,7 @@ def test_numbers_given_for_names_are_spelt_as_in_expressions(text, value):
     assert number(text) == value
 
 
-@pytest.mark.parametrize("text", ["1_000", "inf", "nan", "0x10", "٣", "１", "1e", "--1", "",
+@pytest.mark.parametrize("text", ["1_000", "inf", "nan", "0x10", "٣", "1e", "--1", "",
                                   "1 2", "½"])
 def test_other_spellings_of_numbers_are_refused(text):
     with pytest.raises(ExpressionError, match="bad number"):
