@@ -291,7 +291,7 @@ VALUE_PREFIXES = tuple(f"{o}=" for o in VALUE_OPTIONS)  # --at=x=1
 
 def _gives_values(arg: str, expression_seen: bool) -> bool:
     """Whether a positional argument gives names values, as --at does: after the
-    expression any name=... (x=1, 重m=1, x=abc: read, and refused if bad), before
+    expression any name=... (x=1, 重み=1, x=abc: read, and refused if bad), before
     it only name=number parts (so that 'E = x*y' is an expression)."""
     text = ascii_forms(arg)
     if expression_seen:
@@ -335,7 +335,7 @@ def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoR
     joined = " ".join([expression, *strays])
     try:
         parse_definition(joined)
-    except (ExpressionError, TypeError):
+    except ExpressionError:
         pass
     else:
         raise UsageError(f"error: unexpected {shown} after the expression "
@@ -343,17 +343,19 @@ def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoR
                          f"spaces; quote it whole, \"{_printable(joined)}\"")
     typed = dict(re.findall(rf"({NAME})\s*[=:]?\s*([-+]?(?:{NUMBER}))(?![\w.])",
                             ascii_forms(" ".join(strays))))
-    given = Assignments([]).values
     try:
         given = Assignments(at).values
-        _, tree = parse_definition(expression)
-        wanted = [n for n, _ in names(tree) if n not in CONSTANTS or n in typed or n in given]
-    except (ExpressionError, UsageError):
+    except UsageError:  # reported once the strays are gone
+        given = {}
+    try:
+        wanted = [n for n, _ in names(parse_definition(expression)[1])
+                  if n not in CONSTANTS or n in typed]
+    except ExpressionError:
         wanted = list(typed)
-    example = ",".join(f"{n}={typed.get(n, '...')}" for n in dict.fromkeys(wanted)
-                       if n not in given)
-    how = (f"give the names' values as --at {example} (or as {example.replace(',', ' ')}), "
-           "and quote an expression that has spaces" if example else
+    missing = [f"{n}={typed.get(n, '...')}" for n in dict.fromkeys(wanted) if n not in given]
+    also = f" (or as {' '.join(missing)})" if len(missing) > 1 else ""
+    how = (f"give the names' values as --at {','.join(missing)}{also}, and quote an expression "
+           "that has spaces" if missing else
            "the expression's names have their values; quote an expression that has spaces")
     raise UsageError(f"error: unexpected {shown} after the expression "
                      f"{_printable(expression)!r}: {how}")

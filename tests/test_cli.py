@@ -220,7 +220,7 @@ def test_name_value_arguments_change_the_demo(capsys):
 @pytest.mark.parametrize("strays, given, how", [
     (["x:1", "w:2", "b:-1"], [], "--at w=2,x=1,b=-1 (or as w=2 x=1 b=-1)"),
     (["x", "1", "w", "2", "b", "-1"], [], "--at w=2,x=1,b=-1"),
-    (["x", "=", "1"], ["w=2", "b=-1"], "--at x=1 (or as x=1)"),
+    (["x", "=", "1"], ["w=2", "b=-1"], "--at x=1, and quote"),
     (["x", "=", "1"], [], "--at w=...,x=1,b=..."),
     (["1"], [], "--at w=...,x=...,b=..."),
     (["x", "1"], ["w=2"], "--at x=1,b=..."),
