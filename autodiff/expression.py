@@ -25,9 +25,10 @@ also read x² as x2 and ﬁ as fi. A character the language does not read gets a
 hint naming what was typed and what to write: the symbols the primitives'
 records draw (× − ÷ ^ σ √ |·|) name what to write instead (`*`, `-`, `/`,
 `**`, `sigmoid(...)`), and so do superscripts (x² → x**2), the product dots
-(w·x and the katakana middle dot w・x → w*x: a hint, not an operator, as × is,
-and because ・ also separates the words of a list in Japanese), the ideographic
-comma and full stop (、 → `,`, 。 → `.`); `2x` is told to write `2*x`.
+(w·x and the katakana middle dot w・x → w*x), the ideographic comma and full
+stop (、 → `,`, 。 → `.`); `2x` is told to write `2*x`. The middle dot ・ is
+hinted, not read as `*`: × and · are not read either, and in Japanese ・ also
+separates the items of a list (w・b: "w and b"), so it is not unambiguous.
 
 Names stay ASCII although Python's `str.isidentifier` would take 重み or α: a
 name is also a label that every export must show (the TikZ export and the PNG
@@ -36,11 +37,11 @@ scripts (Cyrillic а, Latin a) would make two variables that read the same. A
 name with other letters gets a hint that quotes it whole and asks for a
 romanised name, spelt out where Unicode names the letters (α → alpha, み → mi).
 
-`parse(text)` gives a tree of tuples; `evaluate(tree, variables)` builds the
-Values. Operators and functions are the primitives themselves, which are
-dual-mode: a subexpression of numbers only (`2*3`, `-1`) is a number, folded
-into the node that uses it. Errors are `ExpressionError`s carrying the position
-in the text.
+`parse(text)` gives a tree of tuples (`parse_definition(text)` the output's
+name too); `evaluate(tree, variables)` builds the Values. Operators and
+functions are the primitives themselves, which are dual-mode: a subexpression
+of numbers only (`2*3`, `-1`) is a number, folded into the node that uses it.
+Errors are `ExpressionError`s carrying the position in the text.
 """
 
 from __future__ import annotations
