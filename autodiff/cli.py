@@ -256,12 +256,16 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
     parser = _Parser(
         prog="python -m autodiff", allow_abbrev=False, add_help=False,
         description="Evaluate an expression, print every gradient, draw the graph. "
-                    "With no expression: the seed notes' neuron E = (σ(w·x + b) − d)²/2.")
+                    "With no expression: the seed notes' neuron E = (σ(u) − d)²/2 with the "
+                    "total input u = w·x + b and the output z = σ(u).")
     parser.add_argument("expression", nargs="?",
-                        help="e.g. 'sigmoid(w*x + b)': numbers, names, + - * / **, "
-                             "parentheses, and the functions of autodiff.primitives (exp, log, "
-                             "sin, max, ...); the first argument that is not an option, even "
-                             "'-x*y' (or the argument after --)")
+                        help="e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "
+                             "(naming the output E): numbers, names, the constants pi and e, "
+                             "+ - * / **, parentheses, and the functions of autodiff.primitives "
+                             "(exp, log or ln, sin, max, ...); the first argument that is not an "
+                             "option or name=number, even '-x*y' (or the argument after --)")
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE",
+                        help="values of the names, as --at gives them: x=1 w=2 b=-1")
     options = [
         parser.add_argument("-h", "--help", action="help",
                             help="show this help message and exit"),
@@ -270,7 +274,8 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
                             help="import this Python module first, so that the primitives it "
                                  "defines with autodiff.primitive can be used (repeatable)"),
         parser.add_argument("--at", action="append", default=[],
-                            help="values of the names, e.g. w=0.5,x=1,b=0 (repeatable)"),
+                            help="values of the names, e.g. w=0.5,x=1,b=0 or w=0.5、x=1、b=0 "
+                             "(repeatable); a value given for pi or e makes it a variable"),
         parser.add_argument("-o", "--output",
                             help="write the diagram (format from the extension)"),
         parser.add_argument("--max-nodes", type=int, default=None, metavar="N",
