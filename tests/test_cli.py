@@ -338,3 +338,25 @@ def test_a_rounding_error_reads_the_same_in_the_table_the_steps_and_the_diagram(
     assert "t4 = t3 + b = 2.776e-17" in out
     svg = out_file.read_text()
     assert re.search(r">t4</text>\s*<text[^>]*>data 2\.776e&#45;17</text>", svg)
+
+
+@pytest.mark.parametrize("args, code, first_line", [  # the review's reproducers, as typed
+    (["sigmoid(w*x+b)", "x=1", "w=2", "b=-1"], 0, "node           value        ∂f/∂node"),
+    (["sigmoid(w*x+b)", "--at", "x=1", "w=2", "b=-1"], 0, "node           value        ∂f/∂node"),
+    (["ｗ＊ｘ＋ｂ", "--at", "w=1、x=2、b=3"], 0, "node           value        ∂f/∂node"),
+    (["E = (sigmoid(w*x+b) - d)**2/2", "--at", "w＝１，x=1,b=0,d=1"], 0,
+     "node           value        ∂E/∂node"),
+    (["sin(pi*x) + e**x + ln(x) + ReLU(x) + Sigmoid(x)", "x=1"], 0,
+     "node           value        ∂f/∂node"),
+    (["w・x+b", "--at", "w=1,x=1,b=1"], 2, "error: unexpected character '・'; write * instead"),
+    (["x", "--at", "重み=1"], 2, "error: '重み' is not a name: names are ASCII letters, digits "
+                               "and _; write it romanised (rōmaji) or as a letter"),
+])
+def test_the_reviews_commands_through_a_real_process(args, code, first_line, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "autodiff", *args], capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path, encoding="utf-8",
+                            env={"PYTHONPATH": str(Path(__file__).parents[1]),
+                                 "PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == code
+    assert (result.stdout or result.stderr).splitlines()[0] == first_line
+    assert "Traceback" not in result.stderr
