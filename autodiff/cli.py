@@ -1,14 +1,30 @@
 """`python -m autodiff`: evaluate an expression, print every gradient, draw it.
 
     python -m autodiff "sigmoid(w*x + b)" --at w=0.5,x=1,b=0 [-o graph.svg] [--steps]
+    python -m autodiff "sigmoid(w*x + b)" w=0.5 x=1 b=0
+    python -m autodiff "E = (sigmoid(w*x + b) - d)**2/2" --at w=0.5,x=1,b=0,d=1
     python -m autodiff "-x*y" --at x=1 --at y=2
     python -m autodiff --import my_primitives "softsign(x)" --at x=0.5
 
-With no expression it runs the seed notes' neuron, E = (σ(w·x + b) − d)²/2.
+With no expression it runs the seed notes' neuron, E = (σ(w·x + b) − d)²/2,
+with u = w·x + b the total input and z = σ(u) the output, as the notes write them.
 The first argument that is not an option is the expression, even when it
 starts with '-' (`--` before an argument makes it the expression whatever it
-looks like). Repeated `--at` options add up; a name given twice, or one the
-expression does not use, is an error, so that a typo cannot go unnoticed.
+looks like), unless it only gives names numbers (`x=1`). Values for the names
+are given with `--at` or as name=value arguments, which are the same thing:
+`x=1 w=2`, `--at x=1,w=2`, `--at x=1 --at w=2` and `x=1、w=2` (the ideographic
+comma of a Japanese keyboard) all add up; a name given twice, or one the
+expression does not use, is an error, so that a typo cannot go unnoticed. `pi`
+and `e` are the constants unless given a value, which then wins (the name is a
+variable, with a gradient). Any other argument after the expression is refused
+with one message that spells the values as `--at` wants them. Full-width input
+(＋, ０-９, ｗ, ＝) is read as ASCII (see autodiff.expression).
+
+The table lists every node in the order the forward pass computes them, named
+as the diagram and `--steps` name them (the output `f` unless the expression
+names it: `E = ...`; unnamed operations t1, t2, ...), each value and gradient
+to 8 significant digits: a rounding error such as 0.5 − 0.6 + 0.1 = 2.7755576e-17
+shows there as in the diagram (2.776e-17), never as 0.
 
 Bad input from the command line (a malformed expression, an unknown name, a
 bad number, an `-o` format `dot` cannot write here, a graph too big to draw):
@@ -25,17 +41,34 @@ import argparse
 import importlib
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from autodiff.engine import Value
-from autodiff.expression import NAME, ExpressionError, evaluate, names, number, parse
+from autodiff.engine import Value, topological_order
+from autodiff.expression import (
+    CONSTANTS,
+    NAME,
+    NUMBER,
+    ExpressionError,
+    ascii_forms,
+    evaluate,
+    names,
+    not_a_name,
+    number,
+    parse_definition,
+)
+from autodiff.typeset import format_number
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
 ECHO_WIDTH = 60  # characters of a long input shown on each side of the caret
 
 LONG_OPTION = re.compile(r"--[A-Za-z][-A-Za-z0-9]*(=.*)?", re.DOTALL)  # a mistyped option
+SEPARATOR = re.compile("[,、､]")
+"""What separates assignments: a comma, or the ideographic comma (full or half width)."""
+_ASSIGNED = re.compile(r"\s*[^\W\d]\w*\s*=", re.DOTALL)  # x=..., 重み=...: a value for a name
+_NUMBER_ASSIGNED = re.compile(rf"\s*[^\W\d]\w*\s*=\s*[-+]?(?:{NUMBER})\s*")
 
 
 class UsageError(Exception):
@@ -58,13 +91,19 @@ def _pointer(text: str, position: int, message: str, what: str) -> str:
     start = max(0, position - ECHO_WIDTH)
     end = position + ECHO_WIDTH
     shown = ("…" if start else "") + _printable(text[start:end]) + ("…" if end < len(text) else "")
-    column = position - start + (1 if start else 0)
+    column = _width(shown[:position - start + (1 if start else 0)])
     return f"error: {message}\n  {what}: {shown}\n  {' ' * (len(what) + 2 + column)}^"
 
 
+def _width(text: str) -> int:
+    """The columns `text` takes in a terminal: two for a wide character (重, ＋)."""
+    return sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in text)
+
+
 class Assignments:
-    """The values of `--at` options ('w=0.5,x=1'), every option's pairs merged,
-    with where each name was given (for pointing at it)."""
+    """The values of `--at` options ('w=0.5,x=1', 'w=0.5、x=1', full-width forms
+    read as ASCII), every option's pairs merged, with where each name was given
+    (for pointing at it)."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.values: dict[str, float] = {}
@@ -74,21 +113,26 @@ class Assignments:
 
     def _read(self, text: str) -> None:
         position = 0
-        for part in text.split(","):
-            written, eq, value = part.partition("=")
+        for read in SEPARATOR.split(ascii_forms(text)):  # one character for one: same positions
+            part = text[position:position + len(read)]
+            written, eq, _ = read.partition("=")
             at = position + len(written) - len(written.lstrip())
             name = written.strip()
+            if eq and re.fullmatch(r"\w+", name) and not name.isascii():
+                typed = text[at:at + len(name)]
+                raise UsageError(_pointer(text, at, not_a_name(typed), "--at"))
             if not eq or not re.fullmatch(NAME, name):
                 raise UsageError(_pointer(text, at, f"expected name=number, got {part!r}",
                                           "--at"))
             if name in self.values:
                 raise UsageError(_pointer(text, at, f"{name} is given twice", "--at"))
             try:
-                self.values[name] = number(value, position + len(written) + 1, name)
+                self.values[name] = number(part[len(written) + 1:], position + len(written) + 1,
+                                           name)
             except ExpressionError as exc:
                 raise UsageError(_pointer(text, exc.position, str(exc), "--at")) from None
             self.where[name] = (text, at)
-            position += len(part) + 1
+            position += len(read) + 1
 
     def refuse_unused(self, used: set[str]) -> None:
         for name, value in self.values.items():
@@ -144,45 +188,66 @@ def _import(module: str) -> None:
 
 
 def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, Value]]:
-    """E = (σ(w·x + b) − d)²/2 with the seed notes' names t1, z, y, t2, t3, E."""
+    """E = (σ(w·x + b) − d)²/2 in the seed notes' notation: t1 = w·x, the total
+    input u = t1 + b, the output z = σ(u), t2 = z − d, t3 = t2², E = t3/2."""
     w, x, b, d = (Value(at[k], k) for k in "wxbd")
     t1 = w * x
-    z = t1 + b
-    y = z.sigmoid()
-    t2 = y - d
+    u = t1 + b
+    z = u.sigmoid()
+    t2 = z - d
     t3 = t2**2
     E = t3 / 2
-    for node, name in ((t1, "t1"), (z, "z"), (y, "y"), (t2, "t2"), (t3, "t3"), (E, "E")):
+    for node, name in ((t1, "t1"), (u, "u"), (z, "z"), (t2, "t2"), (t3, "t3"), (E, "E")):
         node.label = name
-    return E, [w, x, b, d, t1, z, y, t2, t3, E], {"w": w, "x": x, "b": b, "d": d}
+    return E, [w, x, b, d, t1, u, z, t2, t3, E], {"w": w, "x": x, "b": b, "d": d}
+
+
+def _definition(expression: str) -> tuple[str | None, tuple]:
+    """parse_definition's answer, or a UsageError pointing at the problem."""
+    try:
+        return parse_definition(expression)
+    except ExpressionError as exc:
+        raise UsageError(_pointer(expression, exc.position, str(exc), "expression")) from None
 
 
 def build(expression: str, at: Assignments) -> tuple[Value, list[Value]]:
-    """The expression's Value and the rows of its table (each name, then the result
-    unless it is one of the names)."""
-    try:
-        tree = parse(expression)
-    except ExpressionError as exc:
-        raise UsageError(_pointer(expression, exc.position, str(exc), "expression")) from None
+    """The expression's Value, named as the expression names it (else f), and the
+    rows of its table: every node in topological order, operations without a
+    name called t1, t2, ... (a name the expression uses is skipped)."""
+    output, tree = _definition(expression)
     variables: dict[str, Value] = {}
     for name, position in names(tree):
-        if name not in at.values:
+        if name in at.values:
+            variables.setdefault(name, Value(at.values[name], name))
+        elif name not in CONSTANTS:
+            constant = next((c for c in CONSTANTS if c.lower() == name.lower()), None)
+            hint = f" (the constant is spelt {constant})" if constant else ""
             raise UsageError(_pointer(expression, position,
-                                      f"no value for {name!r}: add it to --at", "expression"))
-        variables.setdefault(name, Value(at.values[name], name))
+                                      f"no value for {name!r}: add it to --at{hint}",
+                                      "expression"))
     at.refuse_unused(set(variables))
     out = evaluate(tree, variables)
     if not isinstance(out, Value):
         out = Value(out)
-    out.label = out.label or "f"
-    rows = list(variables.values())
-    return out, rows if out in rows else [*rows, out]
+    elif output is not None and out in variables.values():
+        raise UsageError(f"error: {output} = {out.label} names the input {out.label} itself: "
+                         f"write {out.label} alone, or an expression of it")
+    out.label = output or out.label or "f"
+    rows = topological_order(out)
+    taken = {v.label for v in rows}
+    numbered = (f"t{k}" for k in range(1, len(rows) + len(taken) + 1))
+    for v in rows:
+        if v.op and not v.label:
+            v.label = next(name for name in numbered if name not in taken)
+    return out, rows
 
 
 def table(rows: list[Value], root: Value) -> str:
+    """Each row's label, value and gradient (8 significant digits; a zero has no sign)."""
     width = max(len(v.label) for v in rows)
     lines = [f"{'node':<{width}}  {'value':>14}  {'∂' + root.label + '/∂node':>14}"]
-    lines += [f"{v.label:<{width}}  {v.data:>14.8g}  {v.grad:>14.8g}" for v in rows]
+    lines += [f"{v.label:<{width}}  {format_number(v.data, '.8g'):>14}  "
+              f"{format_number(v.grad, '.8g'):>14}" for v in rows]
     return "\n".join(lines)
 
 
@@ -191,12 +256,16 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
     parser = _Parser(
         prog="python -m autodiff", allow_abbrev=False, add_help=False,
         description="Evaluate an expression, print every gradient, draw the graph. "
-                    "With no expression: the seed notes' neuron E = (σ(w·x + b) − d)²/2.")
+                    "With no expression: the seed notes' neuron E = (σ(u) − d)²/2 with the "
+                    "total input u = w·x + b and the output z = σ(u).")
     parser.add_argument("expression", nargs="?",
-                        help="e.g. 'sigmoid(w*x + b)': numbers, names, + - * / **, "
-                             "parentheses, and the functions of autodiff.primitives (exp, log, "
-                             "sin, max, ...); the first argument that is not an option, even "
-                             "'-x*y' (or the argument after --)")
+                        help="e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "
+                             "(naming the output E): numbers, names, the constants pi and e, "
+                             "+ - * / **, parentheses, and the functions of autodiff.primitives "
+                             "(exp, log or ln, sin, max, ...); the first argument that is not an "
+                             "option or name=number, even '-x*y' (or the argument after --)")
+    parser.add_argument("values", nargs="*", metavar="NAME=VALUE",
+                        help="values of the names, as --at gives them: x=1 w=2 b=-1")
     options = [
         parser.add_argument("-h", "--help", action="help",
                             help="show this help message and exit"),
@@ -205,7 +274,8 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
                             help="import this Python module first, so that the primitives it "
                                  "defines with autodiff.primitive can be used (repeatable)"),
         parser.add_argument("--at", action="append", default=[],
-                            help="values of the names, e.g. w=0.5,x=1,b=0 (repeatable)"),
+                            help="values of the names, e.g. w=0.5,x=1,b=0 or w=0.5、x=1、b=0 "
+                             "(repeatable); a value given for pi or e makes it a variable"),
         parser.add_argument("-o", "--output",
                             help="write the diagram (format from the extension)"),
         parser.add_argument("--max-nodes", type=int, default=None, metavar="N",
@@ -221,14 +291,28 @@ _PARSER, _OPTIONS = _parser()
 VALUE_OPTIONS = tuple(name for o in _OPTIONS if o.nargs != 0 for name in o.option_strings)
 """The options that take a value (the next argument, or after '=')."""
 FLAG_OPTIONS = tuple(name for o in _OPTIONS if o.nargs == 0 for name in o.option_strings)
+VALUE_PREFIXES = tuple(f"{o}=" for o in VALUE_OPTIONS)  # --at=x=1
 
 
-def split_expression(argv: Sequence[str]) -> tuple[str | None, list[str]]:
-    """(the expression, the other arguments): the first argument that is not an
-    option or an option's value, whatever its first character ('-x*y', which
-    argparse would take for options), unless it looks like a long option
-    ('--stpes'); or the argument after `--`."""
+def _gives_values(arg: str, expression_seen: bool) -> bool:
+    """Whether a positional argument gives names values, as --at does: after the
+    expression any name=... (x=1, 重み=1, x=abc: read, and refused if bad), before
+    it only name=number parts (so that 'E = x*y' is an expression)."""
+    text = ascii_forms(arg)
+    if expression_seen:
+        return bool(_ASSIGNED.match(text))
+    return all(_NUMBER_ASSIGNED.fullmatch(part) for part in SEPARATOR.split(text))
+
+
+def split_expression(argv: Sequence[str]) -> tuple[str | None, list[str], list[str]]:
+    """(the expression, the other arguments, the stray ones). The expression is the
+    first argument that is not an option, an option's value or name=number,
+    whatever its first character ('-x*y', which argparse would take for options),
+    unless it looks like a long option ('--stpes'); or the argument after `--`.
+    Arguments that give names values (x=1) become --at options; any other
+    argument after the expression is stray."""
     rest: list[str] = []
+    strays: list[str] = []
     expression = None
     args = iter(argv)
     for arg in args:
@@ -236,31 +320,67 @@ def split_expression(argv: Sequence[str]) -> tuple[str | None, list[str]]:
             expression = next(args, None)
         elif arg in VALUE_OPTIONS:
             rest += [arg, *[value for value in [next(args, None)] if value is not None]]
-        elif arg in FLAG_OPTIONS or arg.startswith(tuple(f"{o}=" for o in VALUE_OPTIONS)):
+        elif arg in FLAG_OPTIONS or arg.startswith(VALUE_PREFIXES) or LONG_OPTION.fullmatch(arg):
             rest.append(arg)
-        elif expression is None and not LONG_OPTION.fullmatch(arg):
+        elif _gives_values(arg, expression is not None):
+            rest += ["--at", arg]
+        elif expression is None:
             expression = arg
         else:
-            rest.append(arg)
-    return expression, rest
+            strays.append(arg)
+    return expression, rest, strays
+
+
+def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoReturn:
+    """One message for arguments after the expression that are neither options nor
+    name=value: the whole expression quoted, if the shell split it at its spaces;
+    else the values as --at wants them, with the numbers typed where they can be
+    read ('x = 1', 'x:1', 'x 1'), and ... where not."""
+    shown = " ".join(repr(_printable(s)) for s in strays)
+    joined = " ".join([expression, *strays])
+    try:
+        parse_definition(joined)
+    except ExpressionError:
+        pass
+    else:
+        raise UsageError(f"error: unexpected {shown} after the expression "
+                         f"{_printable(expression)!r}: the shell splits an expression at its "
+                         f"spaces; quote it whole, \"{_printable(joined)}\"")
+    typed = dict(re.findall(rf"({NAME})\s*[=:]?\s*([-+]?(?:{NUMBER}))(?![\w.])",
+                            ascii_forms(" ".join(strays))))
+    try:
+        given = Assignments(at).values
+    except UsageError:  # reported once the strays are gone
+        given = {}
+    try:
+        wanted = [n for n, _ in names(parse_definition(expression)[1])
+                  if n not in CONSTANTS or n in typed]
+    except ExpressionError:
+        wanted = list(typed)
+    missing = [f"{n}={typed.get(n, '...')}" for n in dict.fromkeys(wanted) if n not in given]
+    also = f" (or as {' '.join(missing)})" if len(missing) > 1 else ""
+    how = (f"give the names' values as --at {','.join(missing)}{also}, and quote an expression "
+           "that has spaces" if missing else
+           "the expression's names have their values; quote an expression that has spaces")
+    raise UsageError(f"error: unexpected {shown} after the expression "
+                     f"{_printable(expression)!r}: {how}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        expression, rest = split_expression(sys.argv[1:] if argv is None else argv)
+        expression, rest, strays = split_expression(sys.argv[1:] if argv is None else argv)
         try:
             args = _PARSER.parse_args(rest)
         except SystemExit as done:  # --help was printed
             return int(done.code or 0)
+        if expression is not None and strays:
+            _refuse_strays(expression, strays, args.at)
         for module in args.imports:
             _import(module)
         if args.output:
             _check_output(args.output)
         if args.max_nodes is not None and args.max_nodes < 1:
             raise UsageError(f"error: --max-nodes must be at least 1, got {args.max_nodes}")
-        if args.expression is not None:
-            raise UsageError(f"error: one expression only, got {expression!r} and "
-                             f"{args.expression!r} (quote an expression that has spaces)")
         header = None
         if expression is None:
             given = Assignments(args.at)

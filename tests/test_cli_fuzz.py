@@ -101,6 +101,7 @@ expression_texts = st.recursive(
     max_leaves=12)
 
 PALETTE = [*"xy01.eE+-*/(),^σ×·−²α٣$_'\"\\\n\t\x00", "**", "__import__", "  "]
+PALETTE += [*"＋（）＊＝０．ｘ、，・重み\u3000", "E = "]  # a Japanese keyboard, a named output
 
 
 @st.composite
@@ -178,3 +179,41 @@ def test_undecodable_bytes_through_a_real_process(raw, tmp_path):
     assert result.returncode == 2 and "Traceback" not in err and result.stdout == b""
     assert len(err.splitlines()) == 3 and err.startswith("error: ")
     assert list(tmp_path.iterdir()) == []
+
+
+def full_width(text: str, widen: list[bool]) -> str:
+    """`text` with the characters `widen` picks (cycled) in their full-width forms: printable
+    ASCII to U+FF01–U+FF5E, a space to the ideographic space U+3000."""
+    return "".join(
+        ("\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c)
+        if widen[i % len(widen)] else c for i, c in enumerate(text))
+
+
+@given(expression_texts, st.lists(st.booleans(), min_size=1, max_size=8))
+def test_an_expression_typed_in_full_width_parses_as_its_ascii_form(expression, widen):
+    wide = full_width(expression, widen)
+    try:
+        ascii_tree = parse(expression)
+    except ExpressionError as exc:  # a number too large for a float, at the same place
+        with pytest.raises(ExpressionError) as wide_error:
+            parse(wide)
+        assert str(wide_error.value) == str(exc) and wide_error.value.position == exc.position
+        return
+    assert parse(wide) == ascii_tree  # the same tree, positions included
+
+
+@given(expression_texts, st.lists(st.booleans(), min_size=1, max_size=8),
+       st.floats(-3, 3), st.floats(-3, 3))
+def test_the_command_line_answers_full_width_input_as_its_ascii_form(expression, widen, x, y):
+    try:
+        used = {name for name, _ in names(parse(expression))}
+    except ExpressionError:  # a number too large for a float
+        used = set()
+    at = ",".join(f"{n}={v!r}" for n, v in {"x": x, "y": y, "w_1": 0.5}.items() if n in used)
+    ascii_answer = run(["--", expression, *["--at", at] * bool(at)])
+    wide_answer = run(["--", full_width(expression, widen),
+                       *["--at", full_width(at, widen)] * bool(at)])
+    if ascii_answer[0] == 2:  # a usage error quotes what was typed: the same message else
+        assert wide_answer[0] == 2 and wide_answer[2].splitlines()[0].startswith("error: ")
+    else:
+        assert wide_answer == ascii_answer

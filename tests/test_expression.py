@@ -61,8 +61,9 @@ def test_deep_unary_and_power_chains_hit_the_depth_limit_not_the_stack():
      ("w·x", 1, "write * instead"), ("x − y", 2, "write - instead"),
      ("x ÷ 2", 2, "write / instead"), ("σ(x)", 0, "write sigmoid(...) instead"),
      ("√x", 0, "write sqrt(...) instead"), ("|x|", 0, "write abs(...) instead"),
-     ("x²", 1, "write **2 instead"), ("α*x", 0, "names are ASCII letters, digits and _"),
-     ("x٣", 1, "write the ASCII digit 3"), ("１+x", 0, "write the ASCII digit 1"),
+     ("x²", 1, "write **2 instead"),
+     ("α*x", 0, "names are ASCII letters, digits and _; write alpha"),
+     ("x٣", 1, "write the ASCII digit 3"), ("x¹", 1, "write **1 instead"),
      ("2x", 1, "write 2*x for a product"), ("x y", 2, "write x*y for a product"),
      ("(2x)", 2, "write 2*x for a product"), ("2(x + 1)", 1, "write 2*(...) for a product")],
 )
@@ -94,7 +95,7 @@ def test_numbers_given_for_names_are_spelt_as_in_expressions(text, value):
     assert number(text) == value
 
 
-@pytest.mark.parametrize("text", ["1_000", "inf", "nan", "0x10", "٣", "１", "1e", "--1", "",
+@pytest.mark.parametrize("text", ["1_000", "inf", "nan", "0x10", "٣", "1e", "--1", "",
                                   "1 2", "½"])
 def test_other_spellings_of_numbers_are_refused(text):
     with pytest.raises(ExpressionError, match="bad number"):
@@ -107,3 +108,69 @@ def test_other_spellings_of_numbers_are_refused(text):
 def test_a_number_too_large_for_a_float_is_refused_for_names_too():
     with pytest.raises(ExpressionError, match="too large for a float"):
         number("1e400")
+
+
+def test_full_width_forms_are_read_as_nfkc_reads_them_and_nothing_else():
+    import unicodedata
+
+    from autodiff.expression import ascii_forms
+
+    wide = "".join(map(chr, range(0xFF01, 0xFF5F))) + "\u3000"
+    assert ascii_forms(wide) == unicodedata.normalize("NFKC", wide)
+    assert ascii_forms(wide) == "".join(map(chr, range(0x21, 0x7F))) + " "
+    kept = "x²・･、。重み α ﬁ ½ －"[:-1]  # NFKC would read x² as x2 and ﬁ as fi
+    assert ascii_forms(kept) == kept
+    assert parse("ｗ＊ｘ＋ｂ") == parse("w*x+b") and number("－１．５ｅ２") == -150.0
+
+
+@pytest.mark.parametrize("spelt, name", [("ln", "log"), ("arcsin", "asin"), ("ReLU", "relu"),
+                                         ("Sigmoid", "sigmoid"), ("TANH", "tanh"),
+                                         ("Exp", "exp"), ("Ln", "log"), ("exp", "exp")])
+def test_aliases_and_case_variants_name_one_function(spelt, name):
+    from autodiff.expression import function
+
+    assert function(spelt) == name
+    assert parse(f"{spelt}(x)") == ("call", 0, name, ("name", len(spelt) + 1, "x"))
+
+
+def test_a_case_variant_of_two_functions_is_refused(monkeypatch):
+    from autodiff import expression
+
+    known = expression.functions()
+    monkeypatch.setattr(expression, "functions", lambda: {**known, "Relu": known["relu"]})
+    with pytest.raises(ExpressionError, match="function 'RELU' could be Relu or relu: write one "
+                                              "of them as it is spelt"):
+        parse("RELU(x)")
+    assert expression.function("Relu") == "Relu" and expression.function("relu") == "relu"
+
+
+def test_pi_and_e_are_constants_unless_given():
+    import math
+
+    assert evaluate(parse("2*pi"), {}) == 2 * math.pi and evaluate(parse("e"), {}) == math.e
+    e = Value(2.0, "e")
+    assert evaluate(parse("e**2"), {"e": e}).args == (e, 2.0)  # a value given wins
+    with pytest.raises(ExpressionError, match="no value for variable 'PI'"):
+        evaluate(parse("PI"), {})
+
+
+def test_a_definition_names_the_output():
+    from autodiff.expression import parse_definition
+
+    assert parse_definition("E = (y - d)**2/2") == (
+        "E", ("/", 14, ("**", 11, ("-", 7, ("name", 5, "y"), ("name", 9, "d")),
+                        ("number", 13, 2.0)), ("number", 15, 2.0)))
+    assert parse_definition("ｚ　＝　ｘ") == ("z", ("name", 4, "x"))
+    assert parse_definition("x*y") == (None, parse("x*y"))
+    with pytest.raises(ExpressionError, match="an output is named by parse_definition") as info:
+        parse("E = x")
+    assert info.value.position == 2
+
+
+@pytest.mark.parametrize("word, spelt", [("α", "alpha"), ("Δw", "Deltaw"), ("みず", "mizu"),
+                                         ("カ1", "ka1"), ("重み", None), ("きゃ", None),
+                                         ("ά", None)])
+def test_romanised_spells_what_unicode_names_spell(word, spelt):
+    from autodiff.expression import romanised
+
+    assert romanised(word) == spelt

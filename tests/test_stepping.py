@@ -30,13 +30,13 @@ def test_steps_forward_then_backward_with_formulas():
     assert texts[2] == "t1 = w × x = 0.5"
     assert texts[0] == "w = 0.5  (input)"
     assert texts[10] == "∂E/∂E = 1  (seed)"
-    assert texts[4:10] == ["z = t1 + b = 0.5", "y = σ(z) = 0.6225", "d = 1  (input)",
-                           "t2 = y − d = -0.3775", "t3 = t2^2 = 0.1425", "E = t3 / 2 = 0.07127"]
+    assert texts[4:10] == ["u = t1 + b = 0.5", "z = σ(u) = 0.6225", "d = 1  (input)",
+                           "t2 = z − d = -0.3775", "t3 = t2^2 = 0.1425", "E = t3 / 2 = 0.07127"]
     assert "d.grad += ∂t2/∂d × t2.grad = (−1) × -0.3775  →  0 + 0.3775 = 0.3775" in texts[13]
     assert "t2.grad += ∂t3/∂t2 × t3.grad = (2·t2 = -0.7551) × 0.5" in texts[12]
     assert "t3.grad += ∂E/∂t3 × E.grad = (1/2 = 0.5) × 1" in texts[11]
-    sigmoid_step = next(t for t in texts if t.startswith("at y = σ(z)"))
-    assert "z.grad += ∂y/∂z × y.grad = (σ(z)(1 − σ(z)) = 0.235) × -0.3775" in sigmoid_step
+    sigmoid_step = next(t for t in texts if t.startswith("at z = σ(u)"))
+    assert "u.grad += ∂z/∂u × z.grad = (σ(u)(1 − σ(u)) = 0.235) × -0.3775" in sigmoid_step
     assert "→  0 − 0.08872 = -0.08872" in sigmoid_step
     last = texts[-1]
     assert "w.grad += ∂t1/∂w × t1.grad = (x = 1)" in last
@@ -186,10 +186,10 @@ def edges_coloured(svg, color):
 
 
 def test_forward_frames_show_the_computed_node_and_no_receivers():
-    svg = Stepper(neuron()).frame(4).svg()  # z = t1 + b
-    assert sorted(coloured(svg, HIGHLIGHT)) == ["+", "z"]
+    svg = Stepper(neuron()).frame(4).svg()  # u = t1 + b
+    assert sorted(coloured(svg, HIGHLIGHT)) == ["+", "u"]
     assert coloured(svg, RECEIVER) == [] and edges_coloured(svg, RECEIVER_EDGE) == []
-    assert svg.count("data 0.5") == 3 and "data 0.6225" not in svg  # w, t1, z known; y not yet
+    assert svg.count("data 0.5") == 3 and "data 0.6225" not in svg  # w, t1, u known; z not yet
 
 
 def test_backward_frames_show_the_receivers_and_their_edges():
@@ -197,7 +197,7 @@ def test_backward_frames_show_the_receivers_and_their_edges():
     by_node = {stepper[k].node.label: k for k in range(10, 17)}
     assert sorted(coloured(stepper.frame(10).svg(), HIGHLIGHT)) == ["E", "÷"]  # the seed: E alone
     assert coloured(stepper.frame(10).svg(), RECEIVER) == []
-    expected = {"E": ["t3"], "t3": ["t2"], "t2": ["y", "d"], "y": ["z"], "z": ["t1", "b"],
+    expected = {"E": ["t3"], "t3": ["t2"], "t2": ["z", "d"], "z": ["u"], "u": ["t1", "b"],
                 "t1": ["w", "x"]}
     for node, receivers in expected.items():
         svg = stepper.frame(by_node[node]).svg()
