@@ -273,7 +273,10 @@ class Primitive:
             if isinstance(out, bool) or not isinstance(out, Real):
                 raise TypeError(f"{self.name}: forward must return a real number, got "
                                 f"{type(out).__name__}: {_short(out)}")
-            out = float(out)
+            try:
+                out = float(out)
+            except OverflowError:  # an int (or Fraction) beyond the float range, either sign
+                out = math.inf
         if out - out != 0.0:
             _not_finite(self, args, floats, out)
         return out
@@ -1265,12 +1268,41 @@ def _graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
         g = adjoint.get(v)
         if form is None or g is None:
             continue
-        for x, local in zip(v.inputs, v.partials(create_graph=True), strict=True):
+        locals_ = v.partials(create_graph=True)
+        _agree(v, v.partials(), locals_)
+        for x, local in zip(v.inputs, locals_, strict=True):
             term = local if type(g) is float and g == 1.0 else g * local
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
     return [g if isinstance(g, Value) else Value(g)
             for g in (adjoint.get(x, 0.0) for x in inputs)]
+
+
+_PARTIALS_TOLERANCE = 1e-9
+"""How far a primitive's partials may differ between float and Value mode: relative
+to the larger in size, absolute for derivatives smaller than 1 (math.isclose with
+rel_tol = abs_tol = 1e-9). Rounding differs by far less; more is a wrong definition."""
+
+
+def _agree(v: Value, floats: Sequence[float], locals_: Sequence[Value | float]) -> None:
+    """The derivatives of v by its Value operands, from `partials` in float mode and in
+    Value mode, are the same numbers (within `_PARTIALS_TOLERANCE`); else a ValueError
+    naming the primitive, the operand and both numbers. A `partials` that reads
+    `.data`, or another graph, gives `backward()` one number and
+    `grad(create_graph=True)` another."""
+    for i, (d, local) in enumerate(zip(floats, locals_, strict=True)):
+        e = local.data if isinstance(local, Value) else local
+        if d != e and not math.isclose(d, e, rel_tol=_PARTIALS_TOLERANCE,
+                                        abs_tol=_PARTIALS_TOLERANCE):
+            args = v.args
+            position = [k for k, x in enumerate(args) if isinstance(x, Value)][i]
+            raise ValueError(
+                f"{v.op}: its partials give the derivative by operand {position + 1} as "
+                f"{d!r} with floats (backward) but {e!r} with Values "
+                f"(grad(create_graph=True)), at "
+                f"{_operands(args)}; partials must compute the same derivative in both "
+                "modes (use operators and autodiff.ops on the operands it receives, not "
+                ".data or Values of another graph)")
 
 
 # -- the sweep's step at one node ---------------------------------------------------
@@ -1409,12 +1441,19 @@ def _power_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Oper
     """∂(a^p)/∂a = p·a^(p−1), ∂(a^p)/∂p = a^p·ln a. Edge cases: ∂/∂a = 0 for a number
     p = 0 (a constant function); at a = 0 with p < 1 it is infinite (the numeric
     policy raises); ∂/∂p is taken as 0 at a = 0 (its limit for p > 0), and is nan
-    for a < 0, where only a number exponent is allowed and ∂/∂p is never used."""
+    for a < 0, where only a number exponent is allowed and ∂/∂p is never used.
+
+    With Values (`grad(create_graph=True)`) at a = 0 and p ≥ 1, the factor a^(p−1)
+    is built with the number p − 1 as its exponent, by the same rule (∂/∂p taken
+    as 0 at a = 0): a Value exponent p − 1 = 0 would need ln 0, and the value,
+    p·0^(p−1) (1 at p = 1, else 0), is the float mode's."""
     base = _data(a)
     if not isinstance(p, Value) and p == 0.0:
         da: Operand = 0.0
     elif base == 0.0 and _data(p) < 1.0:
         da = math.inf
+    elif base == 0.0:  # a^(p − 1) with its exponent a number: ∂/∂p is taken as 0 at a = 0
+        da = p * a ** (_data(p) - 1.0)
     else:
         da = p * a ** (p - 1.0)
     dp = out * _ops.log(a) if base > 0.0 else 0.0 if base == 0.0 else math.nan
