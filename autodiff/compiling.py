@@ -53,7 +53,15 @@ from typing import Any
 from autodiff._collector import no_full_gc
 from autodiff.codegen import Changed, Program, write
 from autodiff.engine import Value
-from autodiff.tracing import Trace, TraceError, flatten, rebuild, record, split_result
+from autodiff.tracing import (
+    Trace,
+    TraceError,
+    flatten,
+    rebuild,
+    record,
+    split_result,
+    with_leaves,
+)
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
@@ -132,9 +140,11 @@ class Compiled:
         return self._interpret(args)  # recorded just now, and yet another branch
 
     def _interpret(self, args: Sequence[object]) -> Any:
-        """The step as the interpreter runs it: its numbers, or its error."""
+        """The step as the interpreter runs it, with a leaf Value for every number
+        of the arguments as when recorded: its numbers, or its error."""
         self.interpreted += 1
-        loss, results, shape = split_result(self.fn(*args))
+        call_args = with_leaves(self.fn, args)[1]
+        loss, results, shape = split_result(self.fn(*call_args))
         loss.backward()
         if shape is None:
             return loss.data
