@@ -142,7 +142,10 @@ class Primitive:
     * `partials(out, *operands) -> tuple`: ∂out/∂operand for every operand, in
       order. Written once and evaluated with floats by `backward()`/`grad()` and
       with Values by `grad(create_graph=True)`, so it must use operations that
-      work on both (Python's operators, `autodiff.ops`).
+      work on both (Python's operators, `autodiff.ops`). The two modes must give
+      the same numbers: `grad(create_graph=True)` compares them (within 1e-9)
+      and raises ValueError naming the primitive where they differ. With
+      Values, a derivative by a number operand is never used (it may be 0.0).
     * `arity`: the number of operands, or None for any number ≥ 1.
     * `symbol`: what a diagram draws ("×", "σ"); `notation`: how the operation
       is written, a format string over a, b, ... ("{a} × {b}", "σ({a})"), None
