@@ -76,8 +76,10 @@ class Optimizer:
         raise NotImplementedError
 
     def _check(self, numbers: Sequence[float], what: str, settings: str) -> None:
-        """OverflowError naming the first parameter whose new `what` is not finite."""
-        if all(map(math.isfinite, numbers)):
+        """OverflowError naming the first parameter whose new `what` is not finite.
+        (A finite sum is the quick test: an inf or a nan among the numbers makes
+        it inf or nan; only where it is not, each number is looked at.)"""
+        if math.isfinite(sum(numbers)) or all(map(math.isfinite, numbers)):
             return
         i = next(i for i, x in enumerate(numbers) if not math.isfinite(x))
         p = self.params[i]
@@ -111,7 +113,7 @@ class SGD(Optimizer):
             self._assign([p.data - lr * p.grad for p in params], settings)
             return
         velocity = [mu * v + p.grad for v, p in zip(self._velocity, params, strict=True)]
-        self._check(velocity, "the velocity", settings)
+        # a velocity that is not finite makes the new value so (lr > 0): one check
         self._assign([p.data - lr * v for p, v in zip(params, velocity, strict=True)],
                      settings)
         self._velocity = velocity
@@ -139,7 +141,7 @@ class Adam(Optimizer):
         grads = [p.grad for p in self.params]
         m = [b1 * mi + (1 - b1) * g for mi, g in zip(self._m, grads, strict=True)]
         v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(self._v, grads, strict=True)]
-        self._check(m, "the first-moment estimate", settings)
+        # |m| ≤ the largest |grad| so far, but grad² may overflow: v is checked
         self._check(v, "the second-moment estimate (a moving average of grad²)", settings)
         self._assign([p.data - lr * (mi / c1) / (math.sqrt(vi / c2) + eps)
                       for p, mi, vi in zip(self.params, m, v, strict=True)], settings)
