@@ -62,8 +62,10 @@ def _fraction(name: str, x: object) -> float:
 
 
 class Optimizer:
-    """Steps `params` (see `Parameters`); subclasses compute the new numbers in
-    `step()` and hand them to `_assign`, which checks them all before it writes."""
+    """Steps the parameters given (see `Parameters`): `params` holds them as Values,
+    `names` the name of each for errors (its path where a model or names were
+    given). Subclasses compute every new number in `step()` and hand them to
+    `_assign`, which checks them all before it writes any."""
 
     def __init__(self, params: Parameters) -> None:
         self.params, self.names = _named(params)
