@@ -48,11 +48,13 @@ _LAZY = {
     "step_sweep": "autodiff.stepsize",
     "compile": "autodiff.compiling",
     "Compiled": "autodiff.compiling",
+    "RetraceWarning": "autodiff.compiling",
     "TraceError": "autodiff.compiling",
 }
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers
     from autodiff.compiling import Compiled as Compiled
+    from autodiff.compiling import RetraceWarning as RetraceWarning
     from autodiff.compiling import TraceError as TraceError
     from autodiff.compiling import compile as compile
 

@@ -23,7 +23,6 @@ reruns the step in the interpreter and reports its error.
 from __future__ import annotations
 
 import builtins
-import inspect
 import keyword
 import math
 import unicodedata
@@ -46,7 +45,7 @@ from autodiff.templates import (
     by_operand,
     renamed,
 )
-from autodiff.tracing import Guard, Trace, leaves
+from autodiff.tracing import Guard, Trace, argument_names, leaves
 
 MAX_INLINE = 64
 """At most this many primitives are written into one expression."""
@@ -198,15 +197,6 @@ def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
     return local_derivatives
 
 
-def _argument_names(fn: Callable[..., object]) -> list[str]:
-    """The names of fn's positional parameters (a *args parameter: arg0, arg1, ...)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-
-
 def write(trace: Trace, *, inline: bool = True, name: str = "step") -> Program:
     """The program of a trace (see the module's docstring)."""
     return _Writer(trace, inline, name).program()
@@ -323,7 +313,7 @@ class _Writer:
         t = self.trace
         self.expr: dict[Value, Expr] = {}
         self.input_names: list[str] = []
-        hints = [(name, kind) for kind, name in leaves(t.shape, _argument_names(t.fn))]
+        hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
         for leaf, hint in zip(t.inputs, [h for h, k in hints if k == "n"], strict=True):
             n = self.locals.fresh(hint)
             self.expr[leaf] = Expr(n)

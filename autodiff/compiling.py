@@ -28,7 +28,16 @@ What replays, and what does not:
 * A program that reads a number in Python (`.data`, `float()`, a float
   gradient) is refused when it is recorded (`TraceError`, naming the line).
 * A new shape of the arguments (another batch size) is recorded anew. Values
-  passed as arguments are told apart by identity.
+  passed as arguments are told apart by identity: a program reads and adds
+  gradients to those very objects, so new Value objects are recorded anew.
+  At most `max_traces` programs are kept per shape of the arguments (the
+  oldest for other Values are dropped first), and a `RetraceWarning` says so,
+  once, when more than half of the calls recorded. To have one program
+  reused, pass what changes from step to step as numbers (floats, lists,
+  NumPy arrays), and the Values whose gradients you want (parameters) as the
+  same objects at every call, or let `fn` read them from its closure:
+  `compile(lambda x, d: loss(model(x), d), x0, d0)`, not
+  `step([Value(x) for x in xs])` with new Values each time.
 * Python state the program reads (a random draw, a global) is recorded as it
   was: the program must be a function of its arguments and of Values.
 * A domain error or an overflow at some step reruns that step in the
@@ -45,6 +54,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -53,11 +63,24 @@ from typing import Any
 from autodiff._collector import no_full_gc
 from autodiff.codegen import Changed, Program, write
 from autodiff.engine import Value
-from autodiff.tracing import Trace, TraceError, flatten, rebuild, record, split_result
+from autodiff.tracing import (
+    Trace,
+    TraceError,
+    flatten,
+    rebuild,
+    record,
+    split_result,
+    with_leaves,
+)
 
-__all__ = ["Compiled", "TraceError", "compile"]
+__all__ = ["Compiled", "RetraceWarning", "TraceError", "compile"]
 
 _data = attrgetter("data")
+
+
+class RetraceWarning(UserWarning):
+    """A compiled function records a program at most calls, because it is called
+    with new Value objects as arguments: slower than the interpreter."""
 
 
 @dataclass
@@ -83,11 +106,13 @@ class _Variant:
 class Compiled:
     """A compiled program: call it as the program, print it to read it.
 
-    `source` is the Python source of the most recent program, `traces` how many
-    programs were recorded, `compile_seconds` the time spent recording and
-    compiling them, and `interpreted` how many calls the interpreter served
-    (after a domain error, an overflow or an unusual primitive result, or where
-    a program recorded anew for a changed branch took yet another one)."""
+    `source` is the Python source of the most recent program, `calls` how many
+    calls it served, `traces` how many programs were recorded, `compile_seconds`
+    the time spent recording and compiling them, `programs` how many are kept
+    (at most `max_traces` per shape of the arguments), and `interpreted` how
+    many calls the interpreter served (after a domain error, an overflow or an
+    unusual primitive result, or where a program recorded anew for a changed
+    branch took yet another one)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
                  inline: bool = True, max_traces: int = 8) -> None:
@@ -103,8 +128,10 @@ class Compiled:
         self.backend = backend
         self.inline = inline
         self.max_traces = max_traces
+        self.calls = 0
         self.traces = 0
         self.interpreted = 0
+        self._warned = False
         self.compile_seconds = 0.0
         self._variants: dict[Any, list[_Variant]] = {}
         self._latest: _Variant | None = None
@@ -113,6 +140,7 @@ class Compiled:
     # -- calling ---------------------------------------------------------------------
 
     def __call__(self, *args: object) -> Any:
+        self.calls += 1
         numbers: list[float] = []
         key = _key(args, numbers)
         variants = self._variants.get(key)
@@ -121,7 +149,7 @@ class Compiled:
         for variant in [*reversed(variants), None]:
             try:
                 if variant is None:  # every recorded program took other branches
-                    variant = self._retrace(key, args)
+                    variant = self._retrace(key, args, variants)
                 return variant.run(numbers)
             except Changed:
                 continue
@@ -132,9 +160,11 @@ class Compiled:
         return self._interpret(args)  # recorded just now, and yet another branch
 
     def _interpret(self, args: Sequence[object]) -> Any:
-        """The step as the interpreter runs it: its numbers, or its error."""
+        """The step as the interpreter runs it, with a leaf Value for every number
+        of the arguments as when recorded: its numbers, or its error."""
         self.interpreted += 1
-        loss, results, shape = split_result(self.fn(*args))
+        call_args = with_leaves(self.fn, args)[1]
+        loss, results, shape = split_result(self.fn(*call_args))
         loss.backward()
         if shape is None:
             return loss.data
@@ -146,12 +176,14 @@ class Compiled:
         with self._lock:
             variants = self._variants.get(key)
             if variants is None:
-                variants = self._variants[key] = [self._compile(args)]
+                variant = self._compile(args)
+                self._make_room(key, 1)
+                variants = self._variants[key] = [variant]
             return variants
 
-    def _retrace(self, key: Any, args: Sequence[object]) -> _Variant:
+    def _retrace(self, key: Any, args: Sequence[object], variants: list[_Variant]
+                 ) -> _Variant:
         with self._lock:
-            variants = self._variants[key]
             if len(variants) >= self.max_traces:
                 where = sorted({g for v in variants for g in v.trace_guards})
                 raise TraceError(
@@ -161,8 +193,38 @@ class Compiled:
                     f"at: {'; '.join(where)}. Decide per step with primitives (relu, abs, "
                     "ops.maximum, ops.minimum) instead, or raise max_traces.")
             variant = self._compile(args)
+            self._make_room(key, len(variants) + 1)
             variants.append(variant)
+            self._variants[key] = variants  # again, where another call dropped it
             return variant
+
+    def _make_room(self, key: Any, keeping: int) -> None:
+        """Drop the oldest programs recorded for other Values of key's shape until,
+        with the `keeping` programs of key, the shape has at most `max_traces`;
+        warn (once) where that is because most calls bring new Value objects."""
+        shape = key[0]
+        others = [k for k in self._variants if k[0] == shape and k != key]
+        kept = keeping + sum(len(self._variants[k]) for k in others)
+        dropped = 0
+        while others and kept > self.max_traces:
+            kept -= len(self._variants.pop(others.pop(0)))
+            dropped += 1
+        if dropped and not self._warned and 2 * self.traces > self.calls:
+            self._warned = True
+            name = getattr(self.fn, "__qualname__", "the function")
+            warnings.warn(
+                f"autodiff.compile: {name} recorded a program at {self.traces} of "
+                f"{self.calls} calls, because Value arguments are told apart by identity "
+                f"and it got new Value objects; only {self.max_traces} programs per shape "
+                "of the arguments are kept, and recording is slower than the "
+                "interpreter. Pass what changes per step as numbers (floats, lists), and "
+                "parameters as the same Values each call or from the function's closure.",
+                RetraceWarning, stacklevel=4)
+
+    @property
+    def programs(self) -> int:
+        """How many recorded programs are kept, over every shape of the arguments."""
+        return sum(map(len, list(self._variants.values())))
 
     def _compile(self, args: Sequence[object]) -> _Variant:
         start = time.perf_counter()

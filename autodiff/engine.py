@@ -159,7 +159,10 @@ class Primitive:
     * `partials(out, *operands) -> tuple`: ∂out/∂operand for every operand, in
       order. Written once and evaluated with floats by `backward()`/`grad()` and
       with Values by `grad(create_graph=True)`, so it must use operations that
-      work on both (Python's operators, `autodiff.ops`).
+      work on both (Python's operators, `autodiff.ops`). The two modes must give
+      the same numbers: `grad(create_graph=True)` compares them (within 1e-9)
+      and raises ValueError naming the primitive where they differ. With
+      Values, a derivative by a number operand is never used (it may be 0.0).
     * `arity`: the number of operands, or None for any number ≥ 1.
     * `symbol`: what a diagram draws ("×", "σ"); `notation`: how the operation
       is written, a format string over a, b, ... ("{a} × {b}", "σ({a})"), None
@@ -290,7 +293,10 @@ class Primitive:
             if isinstance(out, bool) or not isinstance(out, Real):
                 raise TypeError(f"{self.name}: forward must return a real number, got "
                                 f"{type(out).__name__}: {_short(out)}")
-            out = float(out)
+            try:
+                out = float(out)
+            except OverflowError:  # an int (or Fraction) beyond the float range, either sign
+                out = math.inf
         if out - out != 0.0:
             _not_finite(self, args, floats, out)
         return out
@@ -1283,12 +1289,41 @@ def _graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
         g = adjoint.get(v)
         if form is None or g is None:
             continue
-        for x, local in zip(v.inputs, v.partials(create_graph=True), strict=True):
+        locals_ = v.partials(create_graph=True)
+        _agree(v, v.partials(), locals_)
+        for x, local in zip(v.inputs, locals_, strict=True):
             term = local if type(g) is float and g == 1.0 else g * local
             previous = adjoint.get(x)
             adjoint[x] = term if previous is None else previous + term
     return [g if isinstance(g, Value) else Value(g)
             for g in (adjoint.get(x, 0.0) for x in inputs)]
+
+
+_PARTIALS_TOLERANCE = 1e-9
+"""How far a primitive's partials may differ between float and Value mode: relative
+to the larger in size, absolute for derivatives smaller than 1 (math.isclose with
+rel_tol = abs_tol = 1e-9). Rounding differs by far less; more is a wrong definition."""
+
+
+def _agree(v: Value, floats: Sequence[float], locals_: Sequence[Value | float]) -> None:
+    """The derivatives of v by its Value operands, from `partials` in float mode and in
+    Value mode, are the same numbers (within `_PARTIALS_TOLERANCE`); else a ValueError
+    naming the primitive, the operand and both numbers. A `partials` that reads
+    `.data`, or another graph, gives `backward()` one number and
+    `grad(create_graph=True)` another."""
+    for i, (d, local) in enumerate(zip(floats, locals_, strict=True)):
+        e = local.data if isinstance(local, Value) else local
+        if d != e and not math.isclose(d, e, rel_tol=_PARTIALS_TOLERANCE,
+                                        abs_tol=_PARTIALS_TOLERANCE):
+            args = v.args
+            position = [k for k, x in enumerate(args) if isinstance(x, Value)][i]
+            raise ValueError(
+                f"{v.op}: its partials give the derivative by operand {position + 1} as "
+                f"{d!r} with floats (backward) but {e!r} with Values "
+                f"(grad(create_graph=True)), at "
+                f"{_operands(args)}; partials must compute the same derivative in both "
+                "modes (use operators and autodiff.ops on the operands it receives, not "
+                ".data or Values of another graph)")
 
 
 # -- the sweep's step at one node ---------------------------------------------------
@@ -1423,20 +1458,59 @@ def _power(a: float, p: float) -> float:
         return math.inf
 
 
+def _divide_partials(out: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand]:
+    """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −out/b. With Values, the derivative by a number
+    operand is never used and not built (0.0): 1/b or −out/b may overflow where the
+    one that is used does not (1/x at x = 5e-324 next to 0/x)."""
+    if isinstance(a, Value) != isinstance(b, Value):
+        return (1.0 / b, 0.0) if isinstance(a, Value) else (0.0, -out / b)
+    return 1.0 / b, -out / b
+
+
 def _power_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
     """∂(a^p)/∂a = p·a^(p−1), ∂(a^p)/∂p = a^p·ln a. Edge cases: ∂/∂a = 0 for a number
     p = 0 (a constant function); at a = 0 with p < 1 it is infinite (the numeric
     policy raises); ∂/∂p is taken as 0 at a = 0 (its limit for p > 0), and is nan
-    for a < 0, where only a number exponent is allowed and ∂/∂p is never used."""
-    base = _data(a)
-    if not isinstance(p, Value) and p == 0.0:
-        da: Operand = 0.0
-    elif base == 0.0 and _data(p) < 1.0:
+    for a < 0, where only a number exponent is allowed and ∂/∂p is never used.
+
+    With floats, a^(p−1) beyond the float range is inf (a derivative that is used
+    then raises; one that is not, by a number operand, is dropped). With Values
+    (`grad(create_graph=True)`) the derivative by a number operand is not built
+    (0.0); at a = 0 and p ≥ 1 the factor a^(p−1) is built with the number p − 1 as
+    its exponent, by the rule above (∂/∂p taken as 0 at a = 0): a Value exponent
+    p − 1 = 0 would need ln 0, and the value, p·0^(p−1) (1 at p = 1, else 0), is
+    the float mode's; and a Value p = 0 gives (p·out)/a, 0 as in float mode, where
+    a^(−1) alone may overflow (a = 5e-324)."""
+    if isinstance(a, Value) or isinstance(p, Value):
+        return _power_graph_partials(out, a, p)
+    if p == 0.0:
+        da = 0.0
+    elif a == 0.0 and p < 1.0:
         da = math.inf
     else:
+        try:
+            da = p * a ** (p - 1.0)
+        except OverflowError:  # a^(p−1) beyond the float range
+            da = math.inf
+    return da, out * _ops.log(a) if a > 0.0 else 0.0 if a == 0.0 else math.nan
+
+
+def _power_graph_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
+    """`_power_partials` with a Value operand (see there), for create_graph."""
+    base, exponent = _data(a), _data(p)
+    if not isinstance(a, Value) or (not isinstance(p, Value) and p == 0.0):
+        da: Operand = 0.0  # a number base (∂/∂a is not used), or a number p = 0
+    elif base == 0.0 and exponent < 1.0:
+        da = math.inf
+    elif base == 0.0:  # a^(p − 1) with its exponent a number: ∂/∂p is taken as 0 at a = 0
+        da = p * a ** (exponent - 1.0)
+    elif exponent == 0.0:  # a Value p = 0: a^(−1) alone may overflow
+        da = p * out / a
+    else:
         da = p * a ** (p - 1.0)
-    dp = out * _ops.log(a) if base > 0.0 else 0.0 if base == 0.0 else math.nan
-    return da, dp
+    if not isinstance(p, Value):
+        return da, 0.0  # a number exponent: ∂/∂p is not used
+    return da, out * _ops.log(a) if base > 0.0 else 0.0
 
 
 def _power_operands(a: Value | Number, p: Value | Number) -> None:
@@ -1479,7 +1553,7 @@ MUL = builtin_primitive("*", lambda a, b: a * b, lambda out, a, b: (b, a), 2, sy
               code=Code("{a} * {b}", ("{b} * {g}", "{a} * {g}"), propagates=True,
                         finite_partials=True),
               array_code=Code("{a} * {b}", ("{b} * {g}", "{a} * {g}")))
-DIV = builtin_primitive("/", _divide, lambda out, a, b: (1.0 / b, -out / b), 2, symbol="÷",
+DIV = builtin_primitive("/", _divide, _divide_partials, 2, symbol="÷",
               notation="{a} / {b}", formula=("1/{b}", "−{out}/{b}"),
               singular_distance=lambda a, b: abs(b),
               code=Code("{a} / {b}", ("(1.0 / {b}) * {g}", "(-{out} / {b}) * {g}")),

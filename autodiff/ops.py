@@ -99,6 +99,15 @@ def _log_sum_exp(*u: float) -> float:
     return m + math.log(math.fsum(math.exp(x - m) for x in u))
 
 
+def _atan_slope(a: Operand) -> Operand:
+    """atan′(a) = 1/(1 + a²), written (1/a)²/(1 + (1/a)²) for |a| > 1, where a²
+    may overflow (a = 1e300: the slope is 0, which a Value a² would not reach)."""
+    if -1.0 <= a <= 1.0:
+        return 1.0 / (1.0 + a * a)
+    r = 1.0 / a
+    return r * r / (1.0 + r * r)
+
+
 def _sign(a: Operand) -> float:
     return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
 
@@ -151,7 +160,7 @@ acos: Primitive = builtin_primitive(
     notation="acos({a})", formula=("−1/√(1 − {a}²)",),
     singular_distance=lambda a: 1.0 - math.fabs(a))
 atan: Primitive = builtin_primitive(
-    "atan", math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 1, notation="atan({a})",
+    "atan", math.atan, lambda out, a: (_atan_slope(a),), 1, notation="atan({a})",
     formula=("1/(1 + {a}²)",))
 sinh: Primitive = builtin_primitive(
     "sinh", _inf_on_overflow(math.sinh), lambda out, a: (cosh(a),), 1, notation="sinh({a})",

@@ -17,6 +17,7 @@ tracing compiler.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import sys
@@ -125,6 +126,15 @@ def leaves(shape: Shape, names: Sequence[str] = ()) -> list[tuple[str, str]]:
     return found
 
 
+def argument_names(fn: Callable[..., object]) -> list[str]:
+    """The names of fn's positional parameters (a *args parameter: arg0, arg1, ...)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
 def rebuild(shape: Shape, items: Sequence[Any]) -> list[Any]:
     """The inverse of `flatten`: the arguments of shape, their leaves from `items`
     in order."""
@@ -209,20 +219,10 @@ _markers = itertools.count(1)
 
 def record(fn: Callable[..., object], args: Sequence[object]) -> Trace:
     """Run fn(*args) once with a leaf Value for every number and keep the graph."""
-    numbers: list[float] = []
-    arguments: list[Value] = []
-    shape = flatten(args, numbers, arguments)
-    for x in numbers:
-        if not math.isfinite(x):
-            raise ValueError(f"autodiff.compile: the example arguments must be finite "
-                             f"numbers, got {x!r}")
     marker = f"autodiff.compile#{next(_markers)}"
     recorder = _Recorder()
     with scope(marker):
-        inputs = [Value(x) for x in numbers]
-        made, given = iter(inputs), iter(arguments)
-        call_args = rebuild(shape, [next(made) if kind == "n" else next(given)
-                                    for kind, _ in leaves(shape)])
+        shape, call_args, inputs, arguments = with_leaves(fn, args)
         with observe(recorder):
             try:
                 out = fn(*call_args)
@@ -241,6 +241,28 @@ def record(fn: Callable[..., object], args: Sequence[object]) -> Trace:
                   recorder.guards, marker)
     _order(trace)
     return trace
+
+
+def with_leaves(fn: Callable[..., object], args: Sequence[object]
+                ) -> tuple[Shape, list[Any], list[Value], list[Value]]:
+    """How a compiled program calls fn: args with a new leaf Value in place of every
+    number. Returns the shape of args, the arguments to call fn with, the leaves
+    (one per number, in order) and the Values among args. ValueError naming the
+    argument where a number is not finite (no Value holds it)."""
+    numbers: list[float] = []
+    arguments: list[Value] = []
+    shape = flatten(args, numbers, arguments)
+    kinds = leaves(shape, argument_names(fn))
+    if not all(map(math.isfinite, numbers)):
+        names = [name for kind, name in kinds if kind == "n"]
+        i = next(i for i, x in enumerate(numbers) if not math.isfinite(x))
+        raise ValueError(f"autodiff.compile: argument {names[i]} is {numbers[i]!r}; the "
+                         "arguments must be finite numbers (each becomes a leaf Value)")
+    inputs = [Value(x) for x in numbers]
+    made, given = iter(inputs), iter(arguments)
+    call_args = rebuild(shape, [next(made) if kind == "n" else next(given)
+                                for kind, _ in kinds])
+    return shape, call_args, inputs, arguments
 
 
 def split_result(out: object) -> tuple[Value, list[Value], Shape | None]:

@@ -47,12 +47,45 @@ def _scaled(c: Target, v: Value) -> Value:
     return v if _is(c, 1) else c * v
 
 
-def _nonzero_targets(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
+TARGET_SUM_TOLERANCE = 1e-6
+"""How far from 1 the sum of a cross-entropy's number targets may be: |Σ_k d_k − 1| ≤ 1e-6."""
+
+
+def _shown(d: Sequence[Target]) -> str:
+    text = repr([dk if isinstance(dk, Value) else float(dk) for dk in d])
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(d)} targets)"
+
+
+def _distribution(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
+    """The pairs whose target is not the number 0, after checking that the targets
+    are one-hot or a probability vector: every number d_k ≥ 0 and, where all are
+    numbers, Σ_k d_k = 1 within `TARGET_SUM_TOLERANCE`. Value targets (a compiled
+    step's, replayed with new numbers) are not read, so not checked."""
+    d = [dk for _, dk in pairs]
+    expected = (f"expected one-hot or probability targets (each d_k ≥ 0, Σ_k d_k = 1 "
+                f"within {TARGET_SUM_TOLERANCE:g}), got {_shown(d)}")
+    for k, dk in enumerate(d):
+        if not isinstance(dk, Value) and dk < 0:
+            raise ValueError(f"{who}: target {k} is negative ({float(dk)!r}); {expected}")
     kept = [(v, dk) for v, dk in pairs if not _is(dk, 0)]
     if not kept:
-        raise ValueError(f"{who}: every target is 0; expected one-hot or probability "
-                         f"targets (Σ_k d_k = 1)")
+        raise ValueError(f"{who}: every target is 0; {expected}")
+    if not any(isinstance(dk, Value) for dk in d):
+        total = math.fsum(map(float, d))
+        if not abs(total - 1.0) <= TARGET_SUM_TOLERANCE:
+            raise ValueError(f"{who}: the targets sum to {total!r}, not 1; {expected}")
     return kept
+
+
+def _binary(pairs: list[tuple[Value, Target]], who: str) -> list[tuple[Value, Target]]:
+    """The pairs, after checking that every number target is in [0, 1] (a label or
+    a probability). Value targets are not read, so not checked."""
+    for j, (_, dj) in enumerate(pairs):
+        if not isinstance(dj, Value) and not 0 <= dj <= 1:
+            raise ValueError(f"{who}: target {j} is {float(dj)!r}; binary targets must be in "
+                             f"[0, 1] (a label 0 or 1, or a probability), got "
+                             f"{_shown([d for _, d in pairs])}")
+    return pairs
 
 
 def _named(E: Value | float) -> Value:
@@ -70,10 +103,12 @@ def squared_error(y: Sequence[Value], d: Targets) -> Value:
 
 def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     """E_n = −Σ_j [d_j log y_j + (1 − d_j) log(1 − y_j)] on sigmoid outputs y;
-    δ^(L) = y − d. Needs 0 < y < 1: saturated outputs raise, so prefer
+    δ^(L) = y − d. Targets in [0, 1] (ValueError otherwise, naming the loss and the
+    target). Needs 0 < y < 1: saturated outputs raise, so prefer
     `binary_cross_entropy_with_logits` when |u| can be large."""
     terms = []
-    for yj, dj in _pairs(y, d, "binary_cross_entropy"):
+    who = "binary_cross_entropy"
+    for yj, dj in _binary(_pairs(y, d, who), who):
         if not _is(dj, 0):
             terms.append(_scaled(dj, yj.log()))
         if not _is(dj, 1):
@@ -83,26 +118,29 @@ def binary_cross_entropy(y: Sequence[Value], d: Targets) -> Value:
 
 def binary_cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The binary cross-entropy of y = σ(u), from the logits u, stable for any u:
-    E_n = Σ_j [softplus(u_j) − d_j u_j]; ∂E_n/∂u_j = σ(u_j) − d_j."""
+    E_n = Σ_j [softplus(u_j) − d_j u_j]; ∂E_n/∂u_j = σ(u_j) − d_j. Targets in [0, 1]."""
+    who = "binary_cross_entropy_with_logits"
     return _named(sum(softplus(uj) if _is(dj, 0) else softplus(uj) - _scaled(dj, uj)
-                      for uj, dj in _pairs(u, d, "binary_cross_entropy")))
+                      for uj, dj in _binary(_pairs(u, d, who), who)))
 
 
 def cross_entropy(y: Sequence[Value], d: Targets) -> Value:
     """E_n = −Σ_k d_k log y_k on softmax outputs y, with one-hot or probability
-    targets (Σ_k d_k = 1); δ^(L) = y − d. Terms with d_k = 0 are skipped;
-    all-zero targets raise ValueError (they are no distribution, and E_n = 0
-    would silently train nothing)."""
-    pairs = _nonzero_targets(_pairs(y, d, "cross_entropy"), "cross_entropy")
+    targets (d_k ≥ 0, Σ_k d_k = 1 within `TARGET_SUM_TOLERANCE`; ValueError
+    otherwise, naming the loss and the targets); δ^(L) = y − d. Terms with
+    d_k = 0 are skipped; all-zero targets are refused like any other that is no
+    distribution (E_n = 0 would silently train nothing)."""
+    pairs = _distribution(_pairs(y, d, "cross_entropy"), "cross_entropy")
     return _named(-sum(_scaled(dk, yk.log()) for yk, dk in pairs))
 
 
 def cross_entropy_with_logits(u: Sequence[Value], d: Targets) -> Value:
     """The cross-entropy of y = softmax(u), from the logits u:
     E_n = Σ_k d_k (log Σ_j e^{u_j} − u_k), stable by log-sum-exp; ∂E_n/∂u_k = y_k − d_k.
-    All-zero targets raise ValueError, as for `cross_entropy`."""
-    pairs = _pairs(u, d, "cross_entropy")
-    kept = _nonzero_targets(pairs, "cross_entropy")
+    The targets are checked as for `cross_entropy`."""
+    who = "cross_entropy_with_logits"
+    pairs = _pairs(u, d, who)
+    kept = _distribution(pairs, who)
     lse = log_sum_exp([uk for uk, _ in pairs])
     return _named(sum(_scaled(dk, lse - uk) for uk, dk in kept))
 

@@ -203,10 +203,17 @@ def _tree(root: Module) -> Iterator[tuple[tuple[str, ...], Module]]:
 
 def _parameters(root: Module) -> Iterator[tuple[str, Value, str]]:
     """(name, parameter, scope) of every parameter below root, each once; the
-    scope is the module path as `autodiff.scope` builds it ("layers.1/neurons.0")."""
+    scope is the module path as `autodiff.scope` builds it ("layers.1/neurons.0").
+    TypeError naming the path where a module holds something else than a Value
+    in a parameter's place (`neuron.w[0] = 0.5`)."""
     seen: set[int] = set()
     for names, module in _tree(root):
         for own, p in module.own_parameters():
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"parameter {'.'.join((*names, own))} is a {type(p).__name__} "
+                    f"({_short(p)}), not a Value: something replaced it; set a parameter's "
+                    f"number with p.data = ..., or load_state_dict()")
             if id(p) not in seen:
                 seen.add(id(p))
                 yield ".".join((*names, own)), p, "/".join(names)

@@ -103,7 +103,7 @@ def fit(
     size = len(X) if batch_size is None else batch_size
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    optimizer = optimizer or SGD(model.parameters(), lr=0.1)
+    optimizer = optimizer or SGD(model, lr=0.1)
     rng = as_rng(seed)
     history = History()
     order = list(range(len(X)))

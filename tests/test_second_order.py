@@ -22,12 +22,15 @@ def test_gradgradcheck_checks_every_hessian_entry():
 
 
 def test_gradgradcheck_catches_a_wrong_second_derivative(monkeypatch):
-    # first derivatives stay right (float mode), but the graph that
-    # create_graph=True builds uses a wrong σ′
+    # first derivatives stay right (float mode, and the number of the graph
+    # create_graph=True builds: the engine compares those), but that graph's own
+    # derivative is wrong: it adds 1e-4·(a − a₀), 0 at a₀ but 1e-4 in slope
     real = ops.sigmoid.partials
 
     def wrong_in_graph_mode(out, a):
-        return (out * (1.0 - out) * 1.0001,) if isinstance(out, Value) else real(out, a)
+        if isinstance(out, Value):
+            return (out * (1.0 - out) + 1e-4 * (a - a.data),)
+        return real(out, a)
 
     monkeypatch.setattr(ops.sigmoid, "partials", wrong_in_graph_mode)
     with pytest.raises(GradcheckError, match=r"worst is ∂²f/∂x∂x at x = 0\.4: analytic"):
