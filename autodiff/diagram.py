@@ -6,6 +6,12 @@ are written from one description. The colours say what a number is: values
 green, gradients red (as CS231n draws them), and the fill says what a node is
 (`FILLS`: a parameter, an input, the output, an operation).
 
+In a notebook a diagram is an SVG and a PNG (`_repr_mimebundle_`): a notebook
+opened untrusted (JupyterLab renders no untrusted SVG), GitHub and nbviewer show
+the PNG; both are at most `NOTEBOOK_WIDTH` px wide, so they fit a 1,024 px window
+in every front end, also those (JupyterLab, nbconvert's HTML) that show an SVG
+as an `<img>` at its own width, with no CSS to scale it down.
+
 Rendering runs Graphviz's `dot`; when it is missing, fails, or cannot write the
 asked format, the error is one line (RuntimeError or ValueError). Before `dot`
 is asked to lay out more than `LARGE` nodes a `LargeDiagramWarning` says it
@@ -14,6 +20,7 @@ may take a while.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import html
@@ -42,6 +49,14 @@ INSTALL_DOT = (
 )
 LARGE = 1000
 """Rendering a diagram with more nodes than this warns first (Graphviz may take minutes)."""
+
+NOTEBOOK_WIDTH = 820
+"""px: the widest a diagram is shown in a notebook (wider ones are scaled down to it):
+what a notebook's output area holds in a 1,024 px wide window (JupyterLab with its
+side bar folded, nbconvert's HTML, GitHub)."""
+PNG_DPI = 144
+"""The PNG beside the SVG in a notebook has 1.5 pixels per CSS pixel shown (at 96 dpi a
+pixel is a CSS pixel): sharp on most screens, and small enough to commit."""
 
 FONT = "Helvetica"
 COLORS = {
@@ -142,8 +157,7 @@ class Diagram(graphviz.Digraph):
         parts.insert(0, f"{values} value{'s' * (values != 1)}")
         if kinds["box"]:
             parts.append(f"{kinds['box']} collapsed module{'s' * (kinds['box'] != 1)}")
-        return (f"<Diagram of {', '.join(parts)}: shown in a notebook, or "
-                ".save_as('graph.svg')>")
+        return f"<Diagram of {', '.join(parts)}: .save_as('graph.svg') or 'graph.png' writes it>"
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         self._warn_if_large()
@@ -155,10 +169,10 @@ class Diagram(graphviz.Digraph):
         with _one_line_errors():
             return super().render(*args, **kwargs)
 
-    def run_dot(self, fmt: str) -> bytes:
-        """The output of `dot -T<fmt>` for this diagram, or a one-line RuntimeError."""
+    def run_dot(self, fmt: str, *options: str) -> bytes:
+        """The output of `dot -T<fmt> [options]` for this diagram, or a one-line RuntimeError."""
         self._warn_if_large()
-        return run_dot(self.source, fmt)
+        return run_dot(self.source, fmt, *options)
 
     def _warn_if_large(self) -> None:
         if self.node_count > LARGE:
@@ -195,8 +209,20 @@ class Diagram(graphviz.Digraph):
         return json.loads(self.run_dot("json"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
-                          **kwargs: Any) -> dict[str, str]:
-        return {"image/svg+xml": self.svg()}
+                          **kwargs: Any) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+        """What a notebook shows: the SVG and a PNG (`PNG_DPI`) of the same
+        picture, both at most `NOTEBOOK_WIDTH` px wide (the metadata gives the
+        PNG's size in CSS pixels), and the repr as text."""
+        svg = self.run_dot("svg").decode("utf-8")
+        width, height = svg_size(svg)
+        scale = min(1.0, NOTEBOOK_WIDTH / (width * PX_PER_PT))
+        png = self.run_dot("png", f"-Gdpi={PNG_DPI * scale:.2f}")  # 1.5 px per pixel shown
+        shown = {"width": round(width * PX_PER_PT * scale),
+                 "height": round(height * PX_PER_PT * scale)}
+        return ({"image/svg+xml": fit_to_page(svg, scale),
+                 "image/png": base64.b64encode(png).decode("ascii"),
+                 "text/plain": repr(self)},
+                {"image/png": shown})
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
@@ -206,10 +232,10 @@ def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
             for obj in diagram.layout().get("objects", []) if "width" in obj}
 
 
-def run_dot(source: str, fmt: str) -> bytes:
-    """`dot -T<fmt>` on `source`: its output, or RuntimeError in one line."""
+def run_dot(source: str, fmt: str, *options: str) -> bytes:
+    """`dot -T<fmt> [options]` on `source`: its output, or RuntimeError in one line."""
     try:
-        done = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"),
+        done = subprocess.run(["dot", f"-T{fmt}", *options], input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None
@@ -267,12 +293,28 @@ def output_format(path: str | Path) -> str:
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+PX_PER_PT = 4 / 3
+"""CSS pixels per point: Graphviz's SVG sizes are in points (72 per inch), CSS has 96 px."""
 
 
-def fit_to_page(svg: str) -> str:
-    """Let an SVG from Graphviz scale to its container: its natural width, scaled
-    down (never up) where the container is narrower (max-width 100%), the height
-    following from the aspect ratio (the viewBox)."""
-    return _SVG_SIZE.sub(
-        lambda m: f'<svg width="{m.group(1)}pt" height="{m.group(2)}pt" '
-                  'style="max-width: 100%; height: auto"', svg, count=1)
+def svg_size(svg: str) -> tuple[float, float]:
+    """The (width, height) in points of an SVG from Graphviz."""
+    found = _SVG_SIZE.search(svg)
+    if found is None:
+        raise ValueError("not an SVG from Graphviz: no <svg width=...pt height=...pt>")
+    return float(found.group(1)), float(found.group(2))
+
+
+def fit_to_page(svg: str, scale: float = 1.0) -> str:
+    """Let an SVG from Graphviz scale to its container: its natural width times
+    `scale`, scaled down (never up) where the container is narrower (max-width
+    100%), the height following from the aspect ratio (the viewBox). An
+    `<img>` of the SVG is as wide as its width attribute says: `scale` < 1
+    makes that narrower where no CSS scales it down."""
+    def sized(m: re.Match[str]) -> str:
+        width, height = m.group(1), m.group(2)
+        if scale != 1.0:
+            width, height = f"{float(width) * scale:.2f}", f"{float(height) * scale:.2f}"
+        return f'<svg width="{width}pt" height="{height}pt" style="max-width: 100%; height: auto"'
+
+    return _SVG_SIZE.sub(sized, svg, count=1)

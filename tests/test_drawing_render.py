@@ -1,9 +1,11 @@
 """Diagrams rendered by Graphviz: real SVG that fits the page, text that never
 collides, every file format, and one-line errors from dot."""
 
+import base64
 import itertools
 import re
 import shutil
+import struct
 import subprocess
 import warnings
 
@@ -11,7 +13,15 @@ import pytest
 
 import autodiff.diagram
 from autodiff import Value, draw
-from autodiff.diagram import LargeDiagramWarning, formats, node_sizes, output_format
+from autodiff.diagram import (
+    NOTEBOOK_WIDTH,
+    PX_PER_PT,
+    LargeDiagramWarning,
+    formats,
+    node_sizes,
+    output_format,
+    svg_size,
+)
 from autodiff.drawing import draw_frame
 from tests.test_drawing import mlp_loss, neuron
 
@@ -73,6 +83,36 @@ def test_text_lines_never_collide_and_stay_inside_their_node(picture):
     assert checked > 20
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's (width, height) in pixels, from its IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+@needs_dot
+@pytest.mark.parametrize("picture", ["neuron", "mlp"])
+def test_a_notebook_gets_an_svg_and_a_png_at_most_the_notebooks_width(picture):
+    diagram = draw(neuron() if picture == "neuron" else mlp_loss(2))
+    natural = svg_size(diagram.svg())[0] * PX_PER_PT  # px
+    data, metadata = diagram._repr_mimebundle_()
+    assert set(data) == {"image/svg+xml", "image/png", "text/plain"}  # PNG: untrusted, GitHub
+    assert data["text/plain"] == repr(diagram) and "notebook" not in data["text/plain"]
+    shown = metadata["image/png"]
+    assert shown["width"] == round(min(natural, NOTEBOOK_WIDTH))  # scaled down, never up
+    svg = data["image/svg+xml"]
+    assert 'style="max-width: 100%; height: auto"' in svg
+    width, height = svg_size(svg)  # an <img> of the SVG is this wide: no CSS scales it
+    assert abs(width * PX_PER_PT - shown["width"]) <= 1
+    assert abs(height * PX_PER_PT - shown["height"]) <= 1
+    assert svg.replace(re.search(r'<svg width="[^>]*"', svg)[0], "") == diagram.svg().replace(
+        re.search(r'<svg width="[^>]*"', diagram.svg())[0], "")  # only the size differs
+    pixels = png_size(base64.b64decode(data["image/png"]))
+    assert abs(pixels[0] - 1.5 * shown["width"]) <= 3  # 1.5 pixels per CSS pixel shown
+    assert abs(pixels[0] / pixels[1] - shown["width"] / shown["height"]) < 0.03
+    if picture == "mlp":
+        assert natural > NOTEBOOK_WIDTH  # the case that needs scaling
+
+
 @needs_dot
 def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
     diagram = draw(neuron())
@@ -82,7 +122,6 @@ def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
     assert (tmp_path / "neuron.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "neuron.pdf").read_bytes()[:4] == b"%PDF"
     assert "\\begin{tikzpicture}" in (tmp_path / "neuron.tex").read_text()
-    assert "image/svg+xml" in diagram._repr_mimebundle_()
     assert {"svg", "png", "pdf", "tex"} <= set(formats())
     for bad in ("neuron.bmp", "neuron.tiff", "neuron.xyz", "neuron"):
         with pytest.raises(ValueError) as error:
