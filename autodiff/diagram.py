@@ -6,11 +6,15 @@ are written from one description. The colours say what a number is: values
 green, gradients red (as CS231n draws them), and the fill says what a node is
 (`FILLS`: a parameter, an input, the output, an operation).
 
-In a notebook a diagram is an SVG and a PNG (`_repr_mimebundle_`): a notebook
-opened untrusted (JupyterLab renders no untrusted SVG), GitHub and nbviewer show
-the PNG; both are at most `NOTEBOOK_WIDTH` px wide, so they fit a 1,024 px window
-in every front end, also those (JupyterLab, nbconvert's HTML) that show an SVG
-as an `<img>` at its own width, with no CSS to scale it down.
+In a notebook a diagram is an SVG and a PNG (`_repr_mimebundle_`). JupyterLab
+shows the SVG of a trusted output and the PNG of an untrusted one (a notebook
+opened as committed); nbconvert's HTML, GitHub and nbviewer show one or the
+other. JupyterLab and nbconvert show the SVG as an `<img>`, which no CSS of
+theirs scales down, at the width its `width` attribute says: so an SVG wider
+than `NATURAL_UP_TO` px gets `width="100%"` (the output's width, the height
+following from its viewBox) and fits any window, a narrower one keeps its
+natural size. The PNG is shown at most `PNG_WIDTH` px wide, and scaled down by
+their CSS (`max-width: 100%`) where the output is narrower.
 
 Rendering runs Graphviz's `dot`; when it is missing, fails, or cannot write the
 asked format, the error is one line (RuntimeError or ValueError). Before `dot`
@@ -50,13 +54,16 @@ INSTALL_DOT = (
 LARGE = 1000
 """Rendering a diagram with more nodes than this warns first (Graphviz may take minutes)."""
 
-NOTEBOOK_WIDTH = 820
-"""px: the widest a diagram is shown in a notebook (wider ones are scaled down to it):
-what a notebook's output area holds in a 1,024 px wide window (JupyterLab with its
-side bar folded, nbconvert's HTML, GitHub)."""
+NATURAL_UP_TO = 560
+"""px: in a notebook, an SVG at most this wide shows at its natural size, a wider one
+as wide as the output (what JupyterLab's output is in a 1,024 px wide window with the
+file browser open is about 590 px)."""
+PNG_WIDTH = 820
+"""px: the widest the PNG shows in a notebook (the output in a 1,024 px wide window:
+JupyterLab with its side bar folded, nbconvert's HTML, GitHub)."""
 PNG_DPI = 144
-"""The PNG beside the SVG in a notebook has 1.5 pixels per CSS pixel shown (at 96 dpi a
-pixel is a CSS pixel): sharp on most screens, and small enough to commit."""
+"""The PNG has 1.5 pixels per CSS pixel shown (at 96 dpi a pixel is a CSS pixel):
+sharp on most screens, and small enough to commit."""
 
 FONT = "Helvetica"
 COLORS = {
@@ -210,19 +217,17 @@ class Diagram(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
-        """What a notebook shows: the SVG and a PNG (`PNG_DPI`) of the same
-        picture, both at most `NOTEBOOK_WIDTH` px wide (the metadata gives the
-        PNG's size in CSS pixels), and the repr as text."""
+        """What a notebook shows: the SVG (as wide as the output if it is wider
+        than `NATURAL_UP_TO` px), a PNG (`PNG_DPI`, at most `PNG_WIDTH` px wide:
+        the metadata gives its size in CSS pixels) and the repr as text."""
         svg = self.run_dot("svg").decode("utf-8")
-        width, height = svg_size(svg)
-        scale = min(1.0, NOTEBOOK_WIDTH / (width * PX_PER_PT))
-        png = self.run_dot("png", f"-Gdpi={PNG_DPI * scale:.2f}")  # 1.5 px per pixel shown
-        shown = {"width": round(width * PX_PER_PT * scale),
-                 "height": round(height * PX_PER_PT * scale)}
-        return ({"image/svg+xml": fit_to_page(svg, scale),
+        width, height = (size * PX_PER_PT for size in svg_size(svg))
+        scale = min(1.0, PNG_WIDTH / width)
+        png = self.run_dot(png_format(), f"-Gdpi={PNG_DPI * scale:.2f}")  # 1.5 px per px shown
+        return ({"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
                  "image/png": base64.b64encode(png).decode("ascii"),
                  "text/plain": repr(self)},
-                {"image/png": shown})
+                {"image/png": {"width": round(width * scale), "height": round(height * scale)}})
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
@@ -277,6 +282,19 @@ def formats() -> tuple[str, ...]:
     return tuple(sorted(found | {"tex"}))
 
 
+@functools.cache
+def png_format() -> str:
+    """The PNG a notebook gets: drawn by cairo (smooth text) and written by gd with a
+    colour palette ("png:cairo:gd"), a third of the size of cairo's RGBA PNG; plain
+    "png" where Graphviz here has no gd plugin (asked once)."""
+    try:
+        done = subprocess.run(["dot", "-Tpng:"], input=b"", capture_output=True, check=False)
+    except FileNotFoundError:
+        raise RuntimeError(INSTALL_DOT) from None
+    listed = done.stderr.decode("utf-8", "replace").partition("Use one of:")[2].split()
+    return "png:cairo:gd" if "png:cairo:gd" in listed else "png"
+
+
 def output_format(path: str | Path) -> str:
     """The format named by `path`'s extension, checked against `formats()`;
     ValueError naming the formats there are if it is missing or unknown."""
@@ -305,16 +323,14 @@ def svg_size(svg: str) -> tuple[float, float]:
     return float(found.group(1)), float(found.group(2))
 
 
-def fit_to_page(svg: str, scale: float = 1.0) -> str:
-    """Let an SVG from Graphviz scale to its container: its natural width times
-    `scale`, scaled down (never up) where the container is narrower (max-width
-    100%), the height following from the aspect ratio (the viewBox). An
-    `<img>` of the SVG is as wide as its width attribute says: `scale` < 1
-    makes that narrower where no CSS scales it down."""
+def fit_to_page(svg: str, *, fill: bool = False) -> str:
+    """Let an SVG from Graphviz scale to its container: its natural width, scaled
+    down (never up) where the container is narrower (max-width 100%), the height
+    following from the aspect ratio (the viewBox). That style acts on an inline
+    SVG; an `<img>` of the SVG is as wide as the width attribute says: `fill`
+    makes that the container's width (scaled up or down), the height following."""
     def sized(m: re.Match[str]) -> str:
-        width, height = m.group(1), m.group(2)
-        if scale != 1.0:
-            width, height = f"{float(width) * scale:.2f}", f"{float(height) * scale:.2f}"
-        return f'<svg width="{width}pt" height="{height}pt" style="max-width: 100%; height: auto"'
+        size = 'width="100%"' if fill else f'width="{m.group(1)}pt" height="{m.group(2)}pt"'
+        return f'<svg {size} style="max-width: 100%; height: auto"'
 
     return _SVG_SIZE.sub(sized, svg, count=1)

@@ -14,7 +14,8 @@ import pytest
 import autodiff.diagram
 from autodiff import Value, draw
 from autodiff.diagram import (
-    NOTEBOOK_WIDTH,
+    NATURAL_UP_TO,
+    PNG_WIDTH,
     PX_PER_PT,
     LargeDiagramWarning,
     formats,
@@ -90,27 +91,27 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 @needs_dot
-@pytest.mark.parametrize("picture", ["neuron", "mlp"])
-def test_a_notebook_gets_an_svg_and_a_png_at_most_the_notebooks_width(picture):
-    diagram = draw(neuron() if picture == "neuron" else mlp_loss(2))
+@pytest.mark.parametrize("picture", ["small", "neuron", "mlp"])
+def test_a_notebook_gets_an_svg_that_fits_and_a_png(picture):
+    x = Value(2.0, "x")
+    diagram = draw({"small": x * x, "neuron": neuron(), "mlp": mlp_loss(2)}[picture])
     natural = svg_size(diagram.svg())[0] * PX_PER_PT  # px
     data, metadata = diagram._repr_mimebundle_()
     assert set(data) == {"image/svg+xml", "image/png", "text/plain"}  # PNG: untrusted, GitHub
     assert data["text/plain"] == repr(diagram) and "notebook" not in data["text/plain"]
-    shown = metadata["image/png"]
-    assert shown["width"] == round(min(natural, NOTEBOOK_WIDTH))  # scaled down, never up
     svg = data["image/svg+xml"]
-    assert 'style="max-width: 100%; height: auto"' in svg
-    width, height = svg_size(svg)  # an <img> of the SVG is this wide: no CSS scales it
-    assert abs(width * PX_PER_PT - shown["width"]) <= 1
-    assert abs(height * PX_PER_PT - shown["height"]) <= 1
-    assert svg.replace(re.search(r'<svg width="[^>]*"', svg)[0], "") == diagram.svg().replace(
-        re.search(r'<svg width="[^>]*"', diagram.svg())[0], "")  # only the size differs
+    size = re.search(r'<svg ([^>]*) style="max-width: 100%; height: auto"', svg)[1]
+    # an <img> of the SVG (JupyterLab, nbconvert) is as wide as its width attribute:
+    # a wide one takes the output's width, a narrow one keeps its natural size
+    assert (size == 'width="100%"') == (natural > NATURAL_UP_TO)
+    assert svg.replace(size, "") == diagram.svg().replace(
+        re.search(r'<svg (width="[^"]*" height="[^"]*")', diagram.svg())[1], "")
+    shown = metadata["image/png"]  # the PNG: at most PNG_WIDTH, CSS scales it further down
+    assert shown["width"] == round(min(natural, PNG_WIDTH))
     pixels = png_size(base64.b64decode(data["image/png"]))
     assert abs(pixels[0] - 1.5 * shown["width"]) <= 3  # 1.5 pixels per CSS pixel shown
     assert abs(pixels[0] / pixels[1] - shown["width"] / shown["height"]) < 0.03
-    if picture == "mlp":
-        assert natural > NOTEBOOK_WIDTH  # the case that needs scaling
+    assert (natural > PNG_WIDTH) == (picture != "small")  # both cases are met
 
 
 @needs_dot
