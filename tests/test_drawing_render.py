@@ -21,6 +21,7 @@ from autodiff.diagram import (
     formats,
     node_sizes,
     output_format,
+    png_format,
     svg_size,
 )
 from autodiff.drawing import draw_frame
@@ -138,7 +139,8 @@ def test_a_missing_dot_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "/nonexistent")
     for call in (diagram.svg, lambda: diagram.render(tmp_path / "g", format="svg"),
                  lambda: diagram.pipe(format="svg"), lambda: diagram.save_as(tmp_path / "g.png"),
-                 lambda: node_sizes(diagram)):
+                 lambda: node_sizes(diagram), diagram._repr_mimebundle_,
+                 lambda: (png_format.cache_clear(), png_format())):
         with pytest.raises(RuntimeError, match="apt-get install graphviz"):
             call()
     assert not (tmp_path / "g.png").exists()
