@@ -51,10 +51,14 @@ LIVE_CLASS = "autodiff-stepper"
 """The widget's CSS class: the player output hides itself beside a rendered widget."""
 FALLBACK_CLASS = "autodiff-fallback"
 FALLBACK_CSS = (f"body:not(.jp-Notebook) .jp-OutputArea:has(.{LIVE_CLASS}) > "
-                f".jp-OutputArea-child:has(.{FALLBACK_CLASS}) {{display: none;}}")
-"""Hides the player in a Jupyter front end where the widget rendered (a live kernel),
-not in nbconvert's HTML (its body is .jp-Notebook), where a stored widget state renders
-at most a frozen copy of the widget, and nothing without network access."""
+                f".jp-OutputArea-child:has(.{FALLBACK_CLASS}), "
+                f".cell_container:has(.{LIVE_CLASS}) .output_container:has(.{FALLBACK_CLASS}) "
+                "{display: none;}")
+"""Hides the player in the cell where the widget rendered (a live kernel): in JupyterLab
+and Jupyter Notebook (a cell's outputs are a .jp-OutputArea), and by the same rule in
+VS Code's output webview (a .cell_container of .output_container), not in nbconvert's
+HTML (its body is .jp-Notebook), where a stored widget state renders at most a frozen
+copy of the widget, and nothing without network access."""
 
 
 class StepperWidget(widgets.VBox):
