@@ -19,7 +19,7 @@ steps with JavaScript alone. It is an output of its own, after the widget's
 widgets' state is stored (the default of `jupyter nbconvert --execute`, where
 a widget view would win over any HTML beside it in one output, and shows
 nothing offline). Where the widget itself renders (JupyterLab, Jupyter
-Notebook) a CSS rule in the player's output hides it. It costs one Graphviz
+Notebook, VS Code) a CSS rule in the player's output hides it. It costs one Graphviz
 run per frame when the widget is first displayed (measured here: 0.3 s for the
 notes' neuron, 17 steps; 8 s for a 2-4-4-1 network, 172 steps), so by default
 it is added up to STATIC_PLAYER_STEPS steps; `static_player=True` or False
@@ -50,6 +50,7 @@ STATIC_PLAYER_STEPS = 100
 LIVE_CLASS = "autodiff-stepper"
 """The widget's CSS class: the player output hides itself beside a rendered widget."""
 FALLBACK_CLASS = "autodiff-fallback"
+"""The CSS class of the player's own output (its outermost element)."""
 FALLBACK_CSS = (f"body:not(.jp-Notebook) .jp-OutputArea:has(.{LIVE_CLASS}) > "
                 f".jp-OutputArea-child:has(.{FALLBACK_CLASS}), "
                 f".cell_container:has(.{LIVE_CLASS}) .output_container:has(.{FALLBACK_CLASS}) "
