@@ -6,6 +6,16 @@ are written from one description. The colours say what a number is: values
 green, gradients red (as CS231n draws them), and the fill says what a node is
 (`FILLS`: a parameter, an input, the output, an operation).
 
+In a notebook a diagram is an SVG and a PNG (`_repr_mimebundle_`). JupyterLab
+shows the SVG of a trusted output and the PNG of an untrusted one (a notebook
+opened as committed); nbconvert's HTML, GitHub and nbviewer show one or the
+other. JupyterLab and nbconvert show the SVG as an `<img>`, which no CSS of
+theirs scales down, at the width its `width` attribute says: so an SVG wider
+than `NATURAL_UP_TO` px gets `width="100%"` (the output's width, the height
+following from its viewBox) and fits any window, a narrower one keeps its
+natural size. The PNG is shown at most `PNG_WIDTH` px wide, and scaled down by
+their CSS (`max-width: 100%`) where the output is narrower.
+
 Rendering runs Graphviz's `dot`; when it is missing, fails, or cannot write the
 asked format, the error is one line (RuntimeError or ValueError). Before `dot`
 is asked to lay out more than `LARGE` nodes a `LargeDiagramWarning` says it
@@ -14,6 +24,7 @@ may take a while.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import html
@@ -42,6 +53,17 @@ INSTALL_DOT = (
 )
 LARGE = 1000
 """Rendering a diagram with more nodes than this warns first (Graphviz may take minutes)."""
+
+NATURAL_UP_TO = 560
+"""px: in a notebook, an SVG at most this wide shows at its natural size, a wider one
+as wide as the output (what JupyterLab's output is in a 1,024 px wide window with the
+file browser open is about 590 px)."""
+PNG_WIDTH = 820
+"""px: the widest the PNG shows in a notebook (the output in a 1,024 px wide window:
+JupyterLab with its side bar folded, nbconvert's HTML, GitHub)."""
+PNG_DPI = 144
+"""The PNG has 1.5 pixels per CSS pixel shown (at 96 dpi a pixel is a CSS pixel):
+sharp on most screens, and small enough to commit."""
 
 FONT = "Helvetica"
 COLORS = {
@@ -142,8 +164,7 @@ class Diagram(graphviz.Digraph):
         parts.insert(0, f"{values} value{'s' * (values != 1)}")
         if kinds["box"]:
             parts.append(f"{kinds['box']} collapsed module{'s' * (kinds['box'] != 1)}")
-        return (f"<Diagram of {', '.join(parts)}: shown in a notebook, or "
-                ".save_as('graph.svg')>")
+        return f"<Diagram of {', '.join(parts)}: .save_as('graph.svg') or 'graph.png' writes it>"
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         self._warn_if_large()
@@ -155,10 +176,10 @@ class Diagram(graphviz.Digraph):
         with _one_line_errors():
             return super().render(*args, **kwargs)
 
-    def run_dot(self, fmt: str) -> bytes:
-        """The output of `dot -T<fmt>` for this diagram, or a one-line RuntimeError."""
+    def run_dot(self, fmt: str, *options: str) -> bytes:
+        """The output of `dot -T<fmt> [options]` for this diagram, or a one-line RuntimeError."""
         self._warn_if_large()
-        return run_dot(self.source, fmt)
+        return run_dot(self.source, fmt, *options)
 
     def _warn_if_large(self) -> None:
         if self.node_count > LARGE:
@@ -195,8 +216,18 @@ class Diagram(graphviz.Digraph):
         return json.loads(self.run_dot("json"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
-                          **kwargs: Any) -> dict[str, str]:
-        return {"image/svg+xml": self.svg()}
+                          **kwargs: Any) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+        """What a notebook shows: the SVG (as wide as the output if it is wider
+        than `NATURAL_UP_TO` px), a PNG (`PNG_DPI`, at most `PNG_WIDTH` px wide:
+        the metadata gives its size in CSS pixels) and the repr as text."""
+        svg = self.run_dot("svg").decode("utf-8")
+        width, height = (size * PX_PER_PT for size in svg_size(svg))
+        scale = min(1.0, PNG_WIDTH / width)
+        png = self.run_dot(png_format(), f"-Gdpi={PNG_DPI * scale:.2f}")  # 1.5 px per px shown
+        return ({"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
+                 "image/png": base64.b64encode(png).decode("ascii"),
+                 "text/plain": repr(self)},
+                {"image/png": {"width": round(width * scale), "height": round(height * scale)}})
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
@@ -206,10 +237,10 @@ def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
             for obj in diagram.layout().get("objects", []) if "width" in obj}
 
 
-def run_dot(source: str, fmt: str) -> bytes:
-    """`dot -T<fmt>` on `source`: its output, or RuntimeError in one line."""
+def run_dot(source: str, fmt: str, *options: str) -> bytes:
+    """`dot -T<fmt> [options]` on `source`: its output, or RuntimeError in one line."""
     try:
-        done = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"),
+        done = subprocess.run(["dot", f"-T{fmt}", *options], input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None
@@ -251,6 +282,19 @@ def formats() -> tuple[str, ...]:
     return tuple(sorted(found | {"tex"}))
 
 
+@functools.cache
+def png_format() -> str:
+    """The PNG a notebook gets: drawn by cairo (smooth text) and written by gd with a
+    colour palette ("png:cairo:gd"), a third of the size of cairo's RGBA PNG; plain
+    "png" where Graphviz here has no gd plugin (asked once)."""
+    try:
+        done = subprocess.run(["dot", "-Tpng:"], input=b"", capture_output=True, check=False)
+    except FileNotFoundError:
+        raise RuntimeError(INSTALL_DOT) from None
+    listed = done.stderr.decode("utf-8", "replace").partition("Use one of:")[2].split()
+    return "png:cairo:gd" if "png:cairo:gd" in listed else "png"
+
+
 def output_format(path: str | Path) -> str:
     """The format named by `path`'s extension, checked against `formats()`;
     ValueError naming the formats there are if it is missing or unknown."""
@@ -267,12 +311,26 @@ def output_format(path: str | Path) -> str:
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+PX_PER_PT = 4 / 3
+"""CSS pixels per point: Graphviz's SVG sizes are in points (72 per inch), CSS has 96 px."""
 
 
-def fit_to_page(svg: str) -> str:
+def svg_size(svg: str) -> tuple[float, float]:
+    """The (width, height) in points of an SVG from Graphviz."""
+    found = _SVG_SIZE.search(svg)
+    if found is None:
+        raise ValueError("not an SVG from Graphviz: no <svg width=...pt height=...pt>")
+    return float(found.group(1)), float(found.group(2))
+
+
+def fit_to_page(svg: str, *, fill: bool = False) -> str:
     """Let an SVG from Graphviz scale to its container: its natural width, scaled
     down (never up) where the container is narrower (max-width 100%), the height
-    following from the aspect ratio (the viewBox)."""
-    return _SVG_SIZE.sub(
-        lambda m: f'<svg width="{m.group(1)}pt" height="{m.group(2)}pt" '
-                  'style="max-width: 100%; height: auto"', svg, count=1)
+    following from the aspect ratio (the viewBox). That style acts on an inline
+    SVG; an `<img>` of the SVG is as wide as the width attribute says: `fill`
+    makes that the container's width (scaled up or down), the height following."""
+    def sized(m: re.Match[str]) -> str:
+        size = 'width="100%"' if fill else f'width="{m.group(1)}pt" height="{m.group(2)}pt"'
+        return f'<svg {size} style="max-width: 100%; height: auto"'
+
+    return _SVG_SIZE.sub(sized, svg, count=1)

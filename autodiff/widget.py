@@ -13,8 +13,13 @@ and the caption count steps alike, from 1 ("step 12 of 17"). The callbacks
 are plain Python (`show(k)`, `previous()`, `next()`), tested without a browser.
 
 Where widgets cannot run (an exported HTML page, a viewer without a kernel)
-the output carries the same frames as the static HTML player of
-`autodiff.player`, which steps with JavaScript alone. It costs one Graphviz
+the same frames show as the static HTML player of `autodiff.player`, which
+steps with JavaScript alone. It is an output of its own, after the widget's
+(`_ipython_display_`), so that nbconvert's HTML shows it also when the
+widgets' state is stored (the default of `jupyter nbconvert --execute`, where
+a widget view would win over any HTML beside it in one output, and shows
+nothing offline). Where the widget itself renders (JupyterLab, Jupyter
+Notebook, VS Code) a CSS rule in the player's output hides it. It costs one Graphviz
 run per frame when the widget is first displayed (measured here: 0.3 s for the
 notes' neuron, 17 steps; 8 s for a 2-4-4-1 network, 172 steps), so by default
 it is added up to STATIC_PLAYER_STEPS steps; `static_player=True` or False
@@ -41,6 +46,20 @@ except ImportError as exc:  # pragma: no cover - exercised without ipywidgets on
 
 STATIC_PLAYER_STEPS = 100
 """The most steps for which the widget's output carries the static player by default."""
+
+LIVE_CLASS = "autodiff-stepper"
+"""The widget's CSS class: the player output hides itself beside a rendered widget."""
+FALLBACK_CLASS = "autodiff-fallback"
+"""The CSS class of the player's own output (its outermost element)."""
+FALLBACK_CSS = (f"body:not(.jp-Notebook) .jp-OutputArea:has(.{LIVE_CLASS}) > "
+                f".jp-OutputArea-child:has(.{FALLBACK_CLASS}), "
+                f".cell_container:has(.{LIVE_CLASS}) .output_container:has(.{FALLBACK_CLASS}) "
+                "{display: none;}")
+"""Hides the player in the cell where the widget rendered (a live kernel): in JupyterLab
+and Jupyter Notebook (a cell's outputs are a .jp-OutputArea), and by the same rule in
+VS Code's output webview (a .cell_container of .output_container), not in nbconvert's
+HTML (its body is .jp-Notebook), where a stored widget state renders at most a frozen
+copy of the widget, and nothing without network access."""
 
 
 class StepperWidget(widgets.VBox):
@@ -79,6 +98,7 @@ class StepperWidget(widgets.VBox):
                                 layout=widgets.Layout(width="100%", flex_flow="row wrap"))
         super().__init__([controls, self.caption, self.diagram, self.legend, self.text],
                          layout=widgets.Layout(width="100%"))
+        self.add_class(LIVE_CLASS)
         self.show(0)
 
     @property
@@ -105,8 +125,28 @@ class StepperWidget(widgets.VBox):
     def next(self) -> None:
         self.show(min(self.step + 1, len(self.frames) - 1))
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if self._player is not None and bundle is not None:
-            bundle = {**bundle, "text/html": self._player.fragment()}
+    def _ipython_display_(self) -> None:
+        """Show the widget, then (with `static_player`) the player as its own output."""
+        from IPython.display import display
+
+        display(self.view_bundle(), raw=True)
+        fallback = self.fallback_html()
+        if fallback is not None:
+            display({"text/html": fallback}, raw=True)
+
+    def view_bundle(self) -> dict[str, Any]:
+        """The widget's output: its view, and a line of text for where widgets cannot
+        render (in place of ipywidgets' long repr of every child)."""
+        bundle = dict(super()._repr_mimebundle_() or {})
+        player = "; the player below steps without one" if self._player is not None else ""
+        bundle["text/plain"] = (f"StepperWidget of {len(self.frames)} steps "
+                                f"(its controls need a running kernel{player})")
         return bundle
+
+    def fallback_html(self) -> str | None:
+        """The static player as an output of its own, which hides itself where
+        the widget rendered; None without `static_player`."""
+        if self._player is None:
+            return None
+        return (f'<div class="{FALLBACK_CLASS}"><style>{FALLBACK_CSS}</style>'
+                f"{self._player.fragment()}</div>")

@@ -9,9 +9,10 @@ the packages `./run lab` installs importable (`extras_guard`), and is saved
 with its outputs, so GitHub and nbviewer show them. The outputs are made
 deterministic: plots are PNGs written without matplotlib's "Software" stamp and
 optimised; no execution timings; no widget state, and no widget views (their
-model ids are random and nothing renders them without a kernel: the text or
-HTML beside them stays). `text_outputs` is what the suite compares with the
-committed notebook: per code cell, its streams and its `text/plain` results.
+model ids are random and nothing renders them without a kernel): an output that
+shows a widget is dropped, the outputs beside it (a stepper's HTML player) stay.
+`text_outputs` is what the suite compares with the committed notebook: per code
+cell, its streams and its `text/plain` results.
 """
 
 from __future__ import annotations
@@ -77,8 +78,7 @@ def execute(path: Path) -> nbformat.NotebookNode:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for output in cell.outputs:
-                output.get("data", {}).pop(WIDGET_VIEW, None)
+            cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
     return nb
 
 

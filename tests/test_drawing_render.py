@@ -1,9 +1,11 @@
 """Diagrams rendered by Graphviz: real SVG that fits the page, text that never
 collides, every file format, and one-line errors from dot."""
 
+import base64
 import itertools
 import re
 import shutil
+import struct
 import subprocess
 import warnings
 
@@ -11,7 +13,17 @@ import pytest
 
 import autodiff.diagram
 from autodiff import Value, draw
-from autodiff.diagram import LargeDiagramWarning, formats, node_sizes, output_format
+from autodiff.diagram import (
+    NATURAL_UP_TO,
+    PNG_WIDTH,
+    PX_PER_PT,
+    LargeDiagramWarning,
+    formats,
+    node_sizes,
+    output_format,
+    png_format,
+    svg_size,
+)
 from autodiff.drawing import draw_frame
 from tests.test_drawing import mlp_loss, neuron
 
@@ -73,6 +85,36 @@ def test_text_lines_never_collide_and_stay_inside_their_node(picture):
     assert checked > 20
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's (width, height) in pixels, from its IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+@needs_dot
+@pytest.mark.parametrize("picture", ["small", "neuron", "mlp"])
+def test_a_notebook_gets_an_svg_that_fits_and_a_png(picture):
+    x = Value(2.0, "x")
+    diagram = draw({"small": x * x, "neuron": neuron(), "mlp": mlp_loss(2)}[picture])
+    natural = svg_size(diagram.svg())[0] * PX_PER_PT  # px
+    data, metadata = diagram._repr_mimebundle_()
+    assert set(data) == {"image/svg+xml", "image/png", "text/plain"}  # PNG: untrusted, GitHub
+    assert data["text/plain"] == repr(diagram) and "notebook" not in data["text/plain"]
+    svg = data["image/svg+xml"]
+    size = re.search(r'<svg ([^>]*) style="max-width: 100%; height: auto"', svg)[1]
+    # an <img> of the SVG (JupyterLab, nbconvert) is as wide as its width attribute:
+    # a wide one takes the output's width, a narrow one keeps its natural size
+    assert (size == 'width="100%"') == (natural > NATURAL_UP_TO)
+    assert svg.replace(size, "") == diagram.svg().replace(
+        re.search(r'<svg (width="[^"]*" height="[^"]*")', diagram.svg())[1], "")
+    shown = metadata["image/png"]  # the PNG: at most PNG_WIDTH, CSS scales it further down
+    assert shown["width"] == round(min(natural, PNG_WIDTH))
+    pixels = png_size(base64.b64decode(data["image/png"]))
+    assert abs(pixels[0] - 1.5 * shown["width"]) <= 3  # 1.5 pixels per CSS pixel shown
+    assert abs(pixels[0] / pixels[1] - shown["width"] / shown["height"]) < 0.03
+    assert (natural > PNG_WIDTH) == (picture != "small")  # both cases are met
+
+
 @needs_dot
 def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
     diagram = draw(neuron())
@@ -82,7 +124,6 @@ def test_every_format_is_written_and_a_bad_one_is_refused(tmp_path):
     assert (tmp_path / "neuron.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "neuron.pdf").read_bytes()[:4] == b"%PDF"
     assert "\\begin{tikzpicture}" in (tmp_path / "neuron.tex").read_text()
-    assert "image/svg+xml" in diagram._repr_mimebundle_()
     assert {"svg", "png", "pdf", "tex"} <= set(formats())
     for bad in ("neuron.bmp", "neuron.tiff", "neuron.xyz", "neuron"):
         with pytest.raises(ValueError) as error:
@@ -98,7 +139,8 @@ def test_a_missing_dot_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "/nonexistent")
     for call in (diagram.svg, lambda: diagram.render(tmp_path / "g", format="svg"),
                  lambda: diagram.pipe(format="svg"), lambda: diagram.save_as(tmp_path / "g.png"),
-                 lambda: node_sizes(diagram)):
+                 lambda: node_sizes(diagram), diagram._repr_mimebundle_,
+                 lambda: (png_format.cache_clear(), png_format())):
         with pytest.raises(RuntimeError, match="apt-get install graphviz"):
             call()
     assert not (tmp_path / "g.png").exists()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import re
 from pathlib import Path
 
 import nbformat
@@ -99,6 +100,23 @@ def test_notebook_runs_and_its_committed_outputs_are_current(path: Path, tmp_pat
         assert pictures(new) == pictures(old), (
             f"{path.name}, cell {index}: other pictures than committed; "
             + REGENERATE.format(name=path.name))
+
+
+FOLDED = re.compile(r"<details>\s*<summary>[^<]*solution[^<]*</summary>(.*?)</details>",
+                    re.IGNORECASE | re.DOTALL)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_has_try_it_exercises_with_folded_solutions(path: Path):
+    # what the README promises: "Try it" exercises whose solutions are folded away
+    nb = nbformat.read(path, as_version=4)
+    cells = [cell.source for cell in nb.cells
+             if cell.cell_type == "markdown" and re.search(r"^(#+ |\*\*)Try it", cell.source, re.M)]
+    assert cells, f"{path.name}: no 'Try it' section"
+    solutions = [found.group(1).strip() for cell in cells for found in FOLDED.finditer(cell)]
+    assert solutions and all(len(text) > 40 for text in solutions), (
+        f"{path.name}: a 'Try it' needs its solution folded in "
+        "<details><summary>Solution</summary> ... </details>")
 
 
 def pictures(cell) -> list[list[str]]:

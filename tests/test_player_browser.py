@@ -209,7 +209,8 @@ def test_nothing_is_clipped(open_page, neuron_page, width):
     assert g["pictureScroll"] > 0 and g["pageWidth"] <= width
 
 
-def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path):
+@pytest.mark.parametrize("stored", [True, False], ids=["widget-state", "no-widget-state"])
+def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path, stored):
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
@@ -220,11 +221,14 @@ def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path):
         "from autodiff.cli import DEMO_AT, neuron_example, parse_assignments\n"
         "from autodiff.widget import StepperWidget\n"
         "StepperWidget(Stepper(neuron_example(parse_assignments(DEMO_AT))[0]))")])
-    # as JupyterLab saves a notebook by default, and as this project commits them:
-    # without the widgets' state
-    NotebookClient(nb, timeout=120, km=kernel_manager(), store_widget_state=False).execute()
-    (output,) = nb.cells[0].outputs
-    assert {"application/vnd.jupyter.widget-view+json", "text/html"} <= set(output["data"])
+    # stored: as `jupyter nbconvert --execute` does by default, where a widget view wins
+    # over anything beside it in its output; not stored: as JupyterLab saves a notebook by
+    # default, and as this project commits them
+    NotebookClient(nb, timeout=120, km=kernel_manager(), store_widget_state=stored).execute()
+    view, player = nb.cells[0].outputs  # the widget, then the player: an output of its own
+    assert "application/vnd.jupyter.widget-view+json" in view["data"]
+    assert set(player["data"]) == {"text/html"}
+    assert ("widgets" in nb.metadata) == stored
     body, _ = HTMLExporter().from_notebook_node(nb)
     assert body.count('<div class="autodiff-player"') == 1
     assert "application/vnd.jupyter.widget-view+json" not in body.split("autodiff-player")[1]
@@ -232,6 +236,7 @@ def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path):
     path.write_text(body, encoding="utf-8")
 
     page = open_page(path)
+    assert page.is_visible(".autodiff-player [data-role=picture]")  # not hidden as beside a widget
     assert shown(page)["caption"] == "step 1 of 17 · forward pass"
     page.click("[data-role=next]")
     assert shown(page)["text"] == "x = 1  (input)"

@@ -39,8 +39,8 @@ def test_a_recording_says_what_it_holds():
 def test_a_diagram_says_what_it_holds():
     w, x, b = Value(0.5, "w"), Value(1.0, "x"), Value(0.0, "b")
     E = ((w * x + b).sigmoid() - 1.0) ** 2 / 2
-    assert repr(draw(E)) == ("<Diagram of 9 values, 6 operations: shown in a notebook, "
-                             "or .save_as('graph.svg')>")
+    assert repr(draw(E)) == ("<Diagram of 9 values, 6 operations: .save_as('graph.svg') "
+                             "or 'graph.png' writes it>")
     model = nn.MLP(2, [3, 1], seed=0)
     loss = nn.squared_error(model([1.0, 2.0]), [1.0])
     assert "1 collapsed module:" in repr(draw(loss, collapse=["layers.0"]))

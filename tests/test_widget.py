@@ -1,6 +1,7 @@
 """The stepper widget, driven through its callbacks in plain Python."""
 
 import re
+from unittest.mock import patch
 
 import pytest
 
@@ -8,7 +9,13 @@ from autodiff import Stepper, Value
 from tests.test_stepping import neuron
 
 pytest.importorskip("ipywidgets")
-from autodiff.widget import STATIC_PLAYER_STEPS, StepperWidget
+from autodiff.widget import (
+    FALLBACK_CLASS,
+    FALLBACK_CSS,
+    LIVE_CLASS,
+    STATIC_PLAYER_STEPS,
+    StepperWidget,
+)
 
 
 def test_widget_callbacks_in_plain_python():
@@ -61,19 +68,39 @@ def test_the_picture_fits_the_notebooks_width():
     assert widget.diagram.value.startswith('<div class="autodiff-frame"><style>')
 
 
-def test_the_output_carries_the_static_player_beside_the_widget_view():
+def displayed(widget):
+    """The outputs `display(widget)` publishes, as (data, metadata) pairs."""
+    published = []
+    with patch("IPython.core.interactiveshell.InteractiveShell.initialized", lambda: True), \
+            patch("IPython.core.display_functions.publish_display_data",
+                  lambda data, metadata=None, **_: published.append((data, metadata))):
+        widget._ipython_display_()
+    return published
+
+
+def test_the_static_player_is_an_output_of_its_own_after_the_widget_view():
     widget = StepperWidget(Stepper(neuron()), interval_ms=600)
-    bundle = widget._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/html"].startswith('<div class="autodiff-player"')
-    assert '"interval":600' in bundle["text/html"]
-    assert "text/html" not in StepperWidget(Stepper(neuron()),
-                                            static_player=False)._repr_mimebundle_()
+    (view, _), (player, _) = displayed(widget)
+    # one output each: nbconvert's HTML shows the player also where a stored
+    # widget state makes the view win over anything beside it in one output
+    assert set(view) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
+    assert view["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+    assert view["text/plain"] == ("StepperWidget of 17 steps (its controls need a running "
+                                  "kernel; the player below steps without one)")
+    assert set(player) == {"text/html"}
+    assert player["text/html"].startswith(f'<div class="{FALLBACK_CLASS}"><style>{FALLBACK_CSS}')
+    assert '<div class="autodiff-player"' in player["text/html"]
+    assert '"interval":600' in player["text/html"]
+    # the player hides itself beside the rendered widget, which carries this class
+    assert LIVE_CLASS in widget._dom_classes and f":has(.{LIVE_CLASS})" in FALLBACK_CSS
+    (view,) = displayed(StepperWidget(Stepper(neuron()), static_player=False))
+    assert "application/vnd.jupyter.widget-view+json" in view[0]
+    assert "player" not in view[0]["text/plain"]
     long = Value(0.5, "x")
     for _ in range(STATIC_PLAYER_STEPS):
         long = long * 1.01
     assert len(Stepper(long)) > STATIC_PLAYER_STEPS
-    assert "text/html" not in StepperWidget(Stepper(long))._repr_mimebundle_()  # too many frames
+    assert len(displayed(StepperWidget(Stepper(long)))) == 1  # too many frames: no player
     # the player reuses the widget's frames: each is rendered once
     assert widget.svg(3) is widget.frames.svg(3)
 
