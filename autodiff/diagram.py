@@ -113,9 +113,9 @@ def quote(text: str) -> str:
 
 
 def statement(name: str, **attrs: str) -> str:
-    """One DOT node or edge statement: `name [key="value" ...]`; a value that is an
-    HTML-like label (`<...>`) is written as it is."""
-    parts = [f"{key}={value if value.startswith('<') else quote(value)}"
+    """One DOT node or edge statement: `name [key="value" ...]`; a label that is
+    HTML-like (`<...>`) is written as it is, any other value quoted."""
+    parts = [f"{key}={value if key.endswith('label') and value.startswith('<') else quote(value)}"
              for key, value in attrs.items()]
     return f"{name} [{' '.join(parts)}]" if parts else name
 

@@ -24,7 +24,7 @@ def node_groups(svg):
     groups = []
     node = r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>(.*?)</g>'
     for title, body in re.findall(node, svg, re.S):
-        shape = re.search(r'(?:points|d)="([^"]*)"|cx="([^"]*)" cy="([^"]*)" rx="([^"]*)" '
+        shape = re.search(r'\s(?:points|d)="([^"]*)"|cx="([^"]*)" cy="([^"]*)" rx="([^"]*)" '
                           r'ry="([^"]*)"', body)
         if shape is None:  # plain text (a constant): no outline to stay inside
             xs, ys = [-1e9, 1e9], [-1e9, 1e9]
