@@ -293,14 +293,15 @@ class Stepper:
         return self.player(interval_ms=interval_ms, title=title, **draw_options).save(path)
 
     def save_gif(self, path: str | PathLike[str], *, interval_ms: int = 1200,
-                 hold_ms: int = 3000, **draw_options) -> Path:
+                 hold_ms: int = 3000, dpi: float | None = None, **draw_options) -> Path:
         """Write the steps to `path` (.gif) as a looping animation, each frame
-        with its step text (`autodiff.animation`; needs Pillow, the `gif` extra)."""
+        with its step text, at `dpi` dots per inch (96 by default; 200 for a
+        slide) (`autodiff.animation`; needs Pillow, the `gif` extra)."""
         from autodiff.animation import save_gif
         from autodiff.frames import Frames
 
         return save_gif(Frames(self, **draw_options), path, interval_ms=interval_ms,
-                        hold_ms=hold_ms)
+                        hold_ms=hold_ms, dpi=dpi)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:
