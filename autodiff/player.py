@@ -15,7 +15,8 @@ shown at the graph's natural size (its text as readable as in a diagram),
 centred, panning as the steps go; `z`, the "whole graph" button or a click on
 the picture shows the whole graph scaled to the page (a graph that is
 readable whole starts whole). Keys: ← → previous and next, space play and
-pause, Home and End the first and last step, z whole graph or follow.
+pause, Home and End the first and last step, z whole graph or follow, + and −
+larger or smaller (for a projector).
 Hovering a node names it. No network access, no kernel, no library. Without
 JavaScript (a sanitising renderer) the page shows the last step's picture and
 the list of all steps.
@@ -54,6 +55,7 @@ _CSS = f"""\
 .autodiff-player input[type=range] {{flex: 1 1 12em; min-width: 8em; max-width: 40em;}}
 .autodiff-player .autodiff-caption {{font-weight: bold; margin: 0.2em 0;}}
 .autodiff-player .autodiff-legend {{font-size: 0.85em; color: #333; margin: 0.2em 0;}}
+.autodiff-player .autodiff-keys {{font-size: 0.8em; color: #59636e;}}
 .autodiff-player pre, .autodiff-player ol {{{TEXT_STYLE}; font-size: 0.9em;}}
 .autodiff-player [data-role=picture] {{cursor: zoom-out; overflow: hidden;}}
 .autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
@@ -94,6 +96,9 @@ _SCRIPT = """\
   root.querySelectorAll("g[data-id]").forEach(function (g) {
     groups[g.getAttribute("data-id")] = g;
   });
+  root.querySelectorAll("g.current, g.receiver, g.receiving").forEach(function (g) {
+    g.classList.remove("current", "receiver", "receiving");  // the last step, marked for no script
+  });
   root.querySelectorAll("[data-f]").forEach(function (t) {
     fields[t.closest("g[data-id]").getAttribute("data-id") + t.getAttribute("data-f")] = t;
   });
@@ -129,16 +134,16 @@ _SCRIPT = """\
     if (size >= length) { return start - (size - length) / 2; }
     return Math.max(start, Math.min(start + length - size, centre - size / 2));
   }
-  var following = null, moving = null;
+  var following = null, moving = null, zoom = 1;
   function target() {  // the view that follows step k: its viewBox and height in px
     var width = picture.clientWidth || 1;
     var height = Math.min(whole[3] * natural, Math.max(240, window.innerHeight * 0.62));
     var step = steps[k], near = bounds([step.active, step.active + "op"].concat(step.receivers));
     var here = bounds([step.active]) || near;
-    var scale = natural;
+    var scale = natural * zoom;
     if (near && ((near[2] - near[0]) * scale > 0.9 * width ||
                  (near[3] - near[1]) * scale > 0.9 * height)) {
-      scale = Math.max(0.6 * natural, Math.min(0.9 * width / (near[2] - near[0]),
+      scale = Math.max(0.6 * natural * zoom, Math.min(0.9 * width / (near[2] - near[0]),
                                                0.9 * height / (near[3] - near[1])));
     }
     var w = width / scale, h = height / scale, centre = here || whole;
@@ -154,7 +159,7 @@ _SCRIPT = """\
     if (!following) {
       setBox(whole); svg.style.width = ""; svg.style.height = "";
       picture.classList.add("whole"); root.removeAttribute("data-moving");
-      view.textContent = "\\ud83d\\udd0d follow the step"; return;
+      view.textContent = "\\u25ce follow the step"; return;
     }
     picture.classList.remove("whole");
     view.textContent = "\\u2922 whole graph";
@@ -183,10 +188,12 @@ _SCRIPT = """\
     caption.textContent = steps[k].caption;
     text.textContent = texts[k].textContent;
     slider.value = String(k + 1);
+    var focused = document.activeElement;
     previous.disabled = k === 0;
     next.disabled = k === n - 1;
+    if (focused && focused.disabled) { root.focus({preventScroll: true}); }  // keys keep working
     root.setAttribute("data-step", String(k + 1));
-    frame(following && before !== k);
+    frame(following && before !== k && (timer === null || data.interval >= 500));
   }
   function toggle() {
     following = !following;
@@ -217,6 +224,11 @@ _SCRIPT = """\
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     if (key === " " && on.tagName !== "BUTTON") { start(); event.preventDefault(); return; }
     if (key === "z" || key === "Z") { toggle(); event.preventDefault(); return; }
+    if ((key === "+" || key === "=" || key === "-") && following) {
+      zoom = Math.max(0.5, Math.min(3, zoom * (key === "-" ? 1 / 1.25 : 1.25)));
+      root.setAttribute("data-zoom", zoom.toFixed(2)); frame(false); event.preventDefault();
+      return;
+    }
     var to = {ArrowLeft: k - 1, ArrowRight: k + 1, Home: 0, End: n - 1}[key];
     if (to === undefined || on === slider) { return; }
     stop(); show(to); event.preventDefault();
@@ -292,8 +304,7 @@ class Player:
         steps = "\n".join(f"<li>{html.escape(text)}</li>" for text in texts)
         focus = ' autofocus' if autofocus else ""
         return f"""\
-<div class="autodiff-player" data-key="{key}" tabindex="0"{focus} \
-aria-label="backpropagation player: arrow keys step, space plays, z shows the whole graph">
+<div class="autodiff-player" data-key="{key}" tabindex="0"{focus}>
 <style>{_CSS}</style>
 <div class="autodiff-controls" data-role="controls" hidden>
 <button type="button" data-role="play">&#9654; play</button>
@@ -303,6 +314,8 @@ aria-label="backpropagation player: arrow keys step, space plays, z shows the wh
 aria-label="step">
 <button type="button" data-role="view" title="z: the whole graph, or follow the step">\
 whole graph</button>
+<span class="autodiff-keys">keys: &#8592; &#8594; step, space play, z whole graph, + &#8722; size\
+</span>
 </div>
 <div class="autodiff-caption" data-role="caption">{html.escape(self.frames.caption(last))}</div>
 <div data-role="picture" title="click or z: the whole graph, or follow the step">
