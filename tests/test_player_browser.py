@@ -286,10 +286,10 @@ def centred_where_it_can_be(f: dict) -> int:
     centre = ((f["picture"]["left"] + f["picture"]["right"]) / 2,
               (f["picture"]["top"] + f["picture"]["bottom"]) / 2)
     checked = 0
-    if 0.5 < x and x + w < width - 0.5:
+    if x > 0.5 and x + w < width - 0.5:
         assert abs(middle[0] - centre[0]) <= 2, (middle, centre)
         checked += 1
-    if 0.5 < y and y + h < height - 0.5:
+    if y > 0.5 and y + h < height - 0.5:
         assert abs(middle[1] - centre[1]) <= 2, (middle, centre)
         checked += 1
     return checked
