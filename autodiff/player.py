@@ -61,9 +61,9 @@ _CSS = f"""\
 .autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
 .autodiff-player [data-role=picture] svg {{display: block; max-width: 100%; height: auto;}}
 .autodiff-player svg text {{font-family: Helvetica, Arial, sans-serif;}}
-.autodiff-player g.node.current > :is(path, polygon, ellipse):not([fill=none]) {{
+.autodiff-player g.node.current > :is(rect, path, polygon, ellipse):not([fill=none]) {{
   fill: {HIGHLIGHT};}}
-.autodiff-player g.node.receiver > :is(path, polygon, ellipse):not([fill=none]) {{
+.autodiff-player g.node.receiver > :is(rect, path, polygon, ellipse):not([fill=none]) {{
   fill: {RECEIVER};}}
 .autodiff-player g.edge.current path {{stroke: {HIGHLIGHT}; stroke-width: 2;}}
 .autodiff-player g.edge.current polygon {{stroke: {HIGHLIGHT}; fill: {HIGHLIGHT};}}
@@ -376,6 +376,8 @@ def _prepared(svg: str) -> ET.Element:
         title = g.find(_tag("title"))
         if title is not None:
             g.remove(title)
+        if kind == "cluster":
+            _rounded_rects(g)
         if kind not in ("node", "edge"):
             g.attrib.pop("id", None)
             continue
@@ -393,22 +395,54 @@ def _prepared(svg: str) -> ET.Element:
                 tooltip = ET.Element(_tag("title"))
                 tooltip.text = tip
                 g.insert(0, tooltip)
+        if kind == "node":
+            _rounded_rects(g)
         if kind == "node" and _NUMBERED.fullmatch(g.get("data-id", "")):
             _centre_numbers(g)
     for text in root.iter(_tag("text")):
         text.attrib.pop("font-family", None)
+        if text.get("font-size") == "11.00":
+            del text.attrib["font-size"]
+    root.set("font-size", "11")  # what most text is: said once
     return root
+
+
+def _coordinates(shape: ET.Element) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?",
+                                         shape.get("d") or shape.get("points") or "")]
+
+
+def _rounded_rects(g: ET.Element) -> None:
+    """Graphviz's rounded boxes (a path of four lines and four corner curves,
+    25 points) as the `<rect rx>` they are: a third of the bytes."""
+    for position, path in enumerate(list(g)):
+        if path.tag != _tag("path") or not path.get("d", "").startswith("M"):
+            continue
+        numbers = _coordinates(path)
+        if len(numbers) != 50:
+            continue
+        xs, ys = numbers[0::2], numbers[1::2]
+        left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        radius = min(xs[0] - left, right - xs[0])
+        attrs = {key: value for key, value in path.attrib.items() if key != "d"}
+        rect = ET.Element(_tag("rect"), {
+            **attrs, "x": f"{left:g}", "y": f"{top:g}", "width": f"{right - left:g}",
+            "height": f"{bottom - top:g}", "rx": f"{radius:g}"})
+        g.remove(path)
+        g.insert(position, rect)
 
 
 def _centre_numbers(g: ET.Element) -> None:
     """In a Value box, its data line and its gradient line as one centred
     `<text>` each, the number a `<tspan data-f="d">` (or "g")."""
-    shape = next((e for e in g if e.tag in (_tag("path"), _tag("polygon"))), None)
+    shape = next((e for e in g if e.tag in (_tag("rect"), _tag("path"), _tag("polygon"))), None)
     if shape is None:
         return
-    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?",
-                                            shape.get("d") or shape.get("points") or "")]
-    centre = (min(numbers[0::2]) + max(numbers[0::2])) / 2
+    if shape.tag == _tag("rect"):
+        centre = float(shape.get("x", 0)) + float(shape.get("width", 0)) / 2
+    else:
+        numbers = _coordinates(shape)
+        centre = (min(numbers[0::2]) + max(numbers[0::2])) / 2
     lines: dict[str, list[ET.Element]] = {}
     for text in g.findall(_tag("text")):
         lines.setdefault(text.get("y", ""), []).append(text)
@@ -421,7 +455,7 @@ def _centre_numbers(g: ET.Element) -> None:
             continue
         words, number = whole.rsplit(" ", 1)
         line = ET.Element(_tag("text"), {"text-anchor": "middle", "x": f"{centre:g}", "y": y,
-                                         "font-size": pieces[-1].get("font-size", "11"),
+                                         "font-size": pieces[-1].get("font-size", "11.00"),
                                          "fill": colour or "black"})
         line.text = words + " "
         ET.SubElement(line, _tag("tspan"), {"data-f": field}).text = number

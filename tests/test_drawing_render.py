@@ -152,3 +152,23 @@ def test_the_cli_names_the_formats_it_can_write(suffix, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot write .{suffix}" in err and "png" in err
     assert "Traceback" not in err and not (tmp_path / f"g.{suffix}").exists()
+
+
+@needs_dot
+def test_dpi_sets_the_pixel_size_of_a_raster_picture_and_is_refused_elsewhere(tmp_path):
+    from PIL import Image
+
+    diagram = draw(neuron())
+    plain = diagram.save_as(tmp_path / "plain.png")
+    sharp = diagram.save_as(tmp_path / "sharp.png", dpi=192)  # twice Graphviz's 96
+    with Image.open(plain) as small, Image.open(sharp) as large:
+        ratio = (large.width / small.width, large.height / small.height)
+    assert all(1.9 < r < 2.1 for r in ratio), ratio
+    for bad, error in (("300", TypeError), (True, TypeError), (0, ValueError),
+                       (5000, ValueError)):
+        with pytest.raises(error, match="dpi"):
+            diagram.save_as(tmp_path / "bad.png", dpi=bad)
+    for vector in ("graph.svg", "graph.pdf", "graph.tex"):
+        with pytest.raises(ValueError, match="vector format"):
+            diagram.save_as(tmp_path / vector, dpi=300)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.png", "sharp.png"]
