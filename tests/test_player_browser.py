@@ -89,7 +89,7 @@ def neuron_page(tmp_path_factory):
 
 SHOWN = """(player) => {
   const root = document.querySelectorAll('.autodiff-player')[player];
-  const fill = (g) => { const shape = g.querySelector('path, polygon, ellipse');
+  const fill = (g) => { const shape = g.querySelector('rect, path, polygon, ellipse');
     return shape ? getComputedStyle(shape).fill : null; };  // a folded number has no shape
   const name = (g) => (g.querySelector('text') || {textContent: ''}).textContent.trim();
   const nodes = [...root.querySelectorAll('[data-role=picture] g.node')];
