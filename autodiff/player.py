@@ -57,6 +57,7 @@ _CSS = f"""\
 .autodiff-player .autodiff-legend {{font-size: 0.85em; color: #333; margin: 0.2em 0;}}
 .autodiff-player .autodiff-keys {{font-size: 0.8em; color: #59636e;}}
 .autodiff-player pre, .autodiff-player ol {{{TEXT_STYLE}; font-size: 0.9em;}}
+.autodiff-player ol {{font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;}}
 .autodiff-player [data-role=picture] {{cursor: zoom-out; overflow: hidden;}}
 .autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
 .autodiff-player [data-role=picture] svg {{display: block; max-width: 100%; height: auto;}}
@@ -301,7 +302,7 @@ class Player:
         texts = [self.frames.text(k) for k in range(len(self.frames))]
         key = hashlib.sha1((payload + "\n".join(texts)).encode()).hexdigest()[:16]
         last = len(self.frames) - 1
-        steps = "\n".join(f"<li>{html.escape(text)}</li>" for text in texts)
+        steps = "".join(f"<li>{html.escape(text)}</li>" for text in texts)  # pre-wrap: no gaps
         focus = ' autofocus' if autofocus else ""
         return f"""\
 <div class="autodiff-player" data-key="{key}" tabindex="0"{focus}>
