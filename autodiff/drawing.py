@@ -121,15 +121,19 @@ def node_ids(nodes: list[Value], collapse: Iterable[str] = ()) -> dict[Value, st
     `graph_nodes` are `nodes`: "n<k>" by position ("n<k>op" is the circle of its
     operation), or "box<k>" for the collapsed module that holds it."""
     prefixes = _check_options(SHOW, None, ".4g", collapse)[1]
-    return _node_ids(nodes, {v: _fold(v.scope, prefixes) for v in nodes}, prefixes)
+    folded = {v: _fold(v.scope, prefixes) for v in nodes}
+    return _node_ids(nodes, folded, _boxes(folded, prefixes))
+
+
+def _boxes(folded: Mapping[Value, str | None], prefixes: list[str]) -> dict[str, str]:
+    """The collapsed modules that hold nodes, in the order of `collapse`: their box's name."""
+    return {p: f"box{k}" for k, p in enumerate(
+        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
 
 
 def _node_ids(nodes: list[Value], folded: Mapping[Value, str | None],
-              prefixes: list[str]) -> dict[Value, str]:
-    boxes = {p: f"box{k}" for k, p in enumerate(
-        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
-    return {v: f"n{k}" if folded[v] is None else boxes[folded[v]]  # type: ignore[index]
-            for k, v in enumerate(nodes)}
+              boxes: Mapping[str, str]) -> dict[Value, str]:
+    return {v: f"n{k}" if (p := folded[v]) is None else boxes[p] for k, v in enumerate(nodes)}
 
 
 def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:
@@ -215,9 +219,8 @@ def draw_frame(
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
-    name = _node_ids(nodes, folded, prefixes)
-    boxes = {p: name[v] for v in nodes if (p := folded[v]) is not None}  # prefix -> its box
-    boxes = dict(sorted(boxes.items(), key=lambda item: prefixes.index(item[0])))
+    boxes = _boxes(folded, prefixes)
+    name = _node_ids(nodes, folded, boxes)
     shown = [v for v in nodes if folded[v] is None]
     if len(shown) + len(boxes) > max_nodes:
         raise ValueError(
