@@ -58,6 +58,7 @@ _CSS = f"""\
 .autodiff-player .autodiff-keys {{font-size: 0.8em; color: #59636e;}}
 .autodiff-player pre, .autodiff-player ol {{{TEXT_STYLE}; font-size: 0.9em;}}
 .autodiff-player ol {{font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;}}
+.autodiff-player pre[data-role=text] {{font-size: max(0.9em, 0.85vw);}}  /* projectors: larger */
 .autodiff-player [data-role=picture] {{cursor: zoom-out; overflow: hidden;}}
 .autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
 .autodiff-player [data-role=picture] svg {{display: block; max-width: 100%; height: auto;}}
