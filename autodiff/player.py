@@ -221,19 +221,22 @@ _SCRIPT = """\
   slider.oninput = function () { stop(); show(Number(slider.value) - 1); };
   view.onclick = toggle;
   picture.onclick = toggle;
+  function handled(event) {  // a key the player used: not the page's (a notebook's shortcuts)
+    event.preventDefault(); event.stopPropagation();
+  }
   root.onkeydown = function (event) {
     var key = event.key, on = event.target;
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-    if (key === " " && on.tagName !== "BUTTON") { start(); event.preventDefault(); return; }
-    if (key === "z" || key === "Z") { toggle(); event.preventDefault(); return; }
+    if (key === " " && on.tagName !== "BUTTON") { start(); handled(event); return; }
+    if (key === "z" || key === "Z") { toggle(); handled(event); return; }
     if ((key === "+" || key === "=" || key === "-") && following) {
       zoom = Math.max(0.5, Math.min(3, zoom * (key === "-" ? 1 / 1.25 : 1.25)));
-      root.setAttribute("data-zoom", zoom.toFixed(2)); frame(false); event.preventDefault();
+      root.setAttribute("data-zoom", zoom.toFixed(2)); frame(false); handled(event);
       return;
     }
     var to = {ArrowLeft: k - 1, ArrowRight: k + 1, Home: 0, End: n - 1}[key];
     if (to === undefined || on === slider) { return; }
-    stop(); show(to); event.preventDefault();
+    stop(); show(to); handled(event);
   };
   window.addEventListener("resize", function () { frame(false); });
   part("controls").hidden = false;
