@@ -166,3 +166,25 @@ def test_draw_options_reach_the_picture():
     folded = Stepper(two_samples()).player(collapse=["layers.0"])
     ids = {step["active"] for step in folded.data()["steps"]}
     assert "box0" in ids and 'data-id="box0"' in folded.picture()  # a folded node: its box
+
+
+@pytest.mark.parametrize("label", ["data 5", "grad", "δ", "重み w", "<b>&amp;", "a b c", "u_1^(2)",
+                                   "x" * 60, "\n\x00"])
+def test_any_label_keeps_the_numbers_in_their_places(label):
+    x = Value(2.0, label)
+    y = x * x + 1
+    y.label = label
+    player = Player(Frames(Stepper(y)))
+    numbers = picture_numbers(player.picture())
+    assert numbers == state(player, len(player.frames) - 1)  # every number, and only numbers
+    assert {field for _, field in numbers} == {"d", "g"} and len(numbers) == 2 * 3  # x, x², y
+
+
+def test_forward_mode_steps_fill_in_values_and_tangents():
+    from tests.test_stepping import baydin
+
+    x1, _, v5 = baydin()
+    player = Stepper(v5, tangents={x1: 1.0}).player()
+    assert player.data()["steps"][0]["changes"] == [["n0", "d", "2"], ["n0", "g", "1"]]
+    assert state(player, 6) == picture_numbers(player.picture())
+    assert "tangent <tspan" in player.picture() and "grad <tspan" not in player.picture()
