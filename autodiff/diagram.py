@@ -135,9 +135,9 @@ def quote(text: str) -> str:
 
 
 def statement(name: str, **attrs: str) -> str:
-    """One DOT node or edge statement: `name [key="value" ...]`; a value that is an
-    HTML-like label (`<...>`) is written as it is."""
-    parts = [f"{key}={value if value.startswith('<') else quote(value)}"
+    """One DOT node or edge statement: `name [key="value" ...]`; a label that is
+    HTML-like (`<...>`) is written as it is, any other value quoted."""
+    parts = [f"{key}={value if key.endswith('label') and value.startswith('<') else quote(value)}"
              for key, value in attrs.items()]
     return f"{name} [{' '.join(parts)}]" if parts else name
 
@@ -176,10 +176,11 @@ class Diagram(graphviz.Digraph):
         with _one_line_errors():
             return super().render(*args, **kwargs)
 
-    def run_dot(self, fmt: str, *options: str) -> bytes:
-        """The output of `dot -T<fmt> [options]` for this diagram, or a one-line RuntimeError."""
+    def run_dot(self, fmt: str, *, dpi: float | None = None) -> bytes:
+        """The output of `dot -T<fmt>` for this diagram (a raster format at `dpi`
+        dots per inch, see `save_as`), or a one-line RuntimeError."""
         self._warn_if_large()
-        return run_dot(self.source, fmt, *options)
+        return run_dot(self.source, fmt, dpi=dpi)
 
     def _warn_if_large(self) -> None:
         if self.node_count > LARGE:
@@ -188,13 +189,19 @@ class Diagram(graphviz.Digraph):
                 "collapse=[...] modules or draw([some_node]) for a smaller picture",
                 LargeDiagramWarning, stacklevel=3)
 
-    def save_as(self, path: str | Path) -> Path:
+    def save_as(self, path: str | Path, *, dpi: float | None = None) -> Path:
         """Write the diagram to `path`; the format comes from its extension:
         .svg, .png, .pdf, any other format Graphviz renders here, or .tex
         (a TikZ picture, `autodiff.tikz`). A bad extension is a ValueError that
-        names the formats there are, and nothing is written."""
+        names the formats there are, and nothing is written.
+
+        `dpi` sets the resolution of a raster picture (.png, .gif, .jpg, ...):
+        Graphviz's default is 96 dots per inch; 200 to 300 make a PNG sharp on
+        a projected slide (the picture's pixel size grows in proportion). Vector
+        formats (.svg, .pdf, .tex) scale freely and take no dpi."""
         path = Path(path)
         fmt = output_format(path)
+        check_dpi(dpi, fmt)
         if fmt == "tex":
             from autodiff.tikz import tikz
 
@@ -202,7 +209,7 @@ class Diagram(graphviz.Digraph):
         elif fmt == "svg":
             data = self.svg().encode("utf-8")
         else:
-            data = self.run_dot(fmt)
+            data = self.run_dot(fmt, dpi=dpi)
         path.write_bytes(data)
         return path
 
@@ -223,7 +230,7 @@ class Diagram(graphviz.Digraph):
         svg = self.run_dot("svg").decode("utf-8")
         width, height = (size * PX_PER_PT for size in svg_size(svg))
         scale = min(1.0, PNG_WIDTH / width)
-        png = self.run_dot(png_format(), f"-Gdpi={PNG_DPI * scale:.2f}")  # 1.5 px per px shown
+        png = self.run_dot(png_format(), dpi=max(1.0, PNG_DPI * scale))  # 1.5 px per px shown
         return ({"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
                  "image/png": base64.b64encode(png).decode("ascii"),
                  "text/plain": repr(self)},
@@ -237,10 +244,32 @@ def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
             for obj in diagram.layout().get("objects", []) if "width" in obj}
 
 
-def run_dot(source: str, fmt: str, *options: str) -> bytes:
-    """`dot -T<fmt> [options]` on `source`: its output, or RuntimeError in one line."""
+RASTER = ("png", "gif", "jpg", "jpeg", "jpe", "bmp", "tif", "tiff", "webp", "ico")
+"""The formats drawn in pixels, whose resolution `dpi` sets."""
+MAX_DPI = 1200
+
+
+def check_dpi(dpi: object, fmt: str) -> None:
+    """Refuse a `dpi` that is not a number in 1 … MAX_DPI, or given for a vector format."""
+    if dpi is None:
+        return
+    if isinstance(dpi, bool) or not isinstance(dpi, int | float):
+        raise TypeError(f"dpi must be a number of dots per inch such as 300, got {dpi!r}")
+    if not 1 <= dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be between 1 and {MAX_DPI} (96 is Graphviz's default, "
+                         f"300 a sharp slide), got {dpi!r}")
+    if fmt.partition(":")[0] not in RASTER:  # "png:cairo:gd" is a PNG
+        raise ValueError(f"dpi applies to pictures in pixels (.png, .gif, .jpg); .{fmt} is a "
+                         "vector format that scales freely: leave dpi out")
+
+
+def run_dot(source: str, fmt: str, *, dpi: float | None = None) -> bytes:
+    """`dot -T<fmt>` on `source` (at `dpi`, for a raster format): its output, or
+    RuntimeError in one line."""
+    check_dpi(dpi, fmt)
+    resolution = [f"-Gdpi={dpi:g}"] if dpi is not None else []
     try:
-        done = subprocess.run(["dot", f"-T{fmt}", *options], input=source.encode("utf-8"),
+        done = subprocess.run(["dot", f"-T{fmt}", *resolution], input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None

@@ -20,8 +20,10 @@ nested clusters titled in the notes' numbering ("layer 2", "unit 2"), and
 cluster. An edge that stands for several values of one name (one per sample)
 says so: "×3". Labels in the notes' notation ("u_1^(2)", "w_12^(3)") are
 written with Unicode sub- and superscripts (u₁⁽²⁾); a node labelled u_j^(l)
-shows its gradient as δ_j^(l). Any label is shown safely: control characters
-as escapes, long ones cut (`autodiff.typeset`).
+shows its gradient as δ_j^(l). Where a network's samples share labels, each
+node says its sample: u₁⁽²⁾[n=2] (`autodiff.networks.samples`). Any label is
+shown safely: control characters as escapes, long ones cut (`autodiff.typeset`).
+Hovering a node in the SVG names it (its tooltip), never Graphviz's own id.
 """
 
 from __future__ import annotations
@@ -41,11 +43,18 @@ from autodiff.diagram import (
     node_sizes,
 )
 from autodiff.engine import Value, topological_order
-from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
-from autodiff.typeset import check_number_format, delta_label, format_number, safe_text
+from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs, samples
+from autodiff.typeset import (
+    check_number_format,
+    delta_label,
+    format_number,
+    safe_text,
+    sample_mark,
+    unicode_label,
+)
 
 __all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
-           "draw_frame", "graph_nodes", "node_sizes", "symbol"]
+           "draw_frame", "graph_nodes", "node_ids", "node_sizes", "symbol"]
 
 SHOW = ("label", "data", "grad")
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -105,6 +114,26 @@ def graph_nodes(roots: list[Value]) -> list[Value]:
     """Every node the roots depend on, in a deterministic topological order:
     the engine's `topological_order` of them all (one walk)."""
     return topological_order(roots)
+
+
+def node_ids(nodes: list[Value], collapse: Iterable[str] = ()) -> dict[Value, str]:
+    """The DOT name of each node's box in `draw_frame` of a graph whose
+    `graph_nodes` are `nodes`: "n<k>" by position ("n<k>op" is the circle of its
+    operation), or "box<k>" for the collapsed module that holds it."""
+    prefixes = _check_options(SHOW, None, ".4g", collapse)[1]
+    folded = {v: _fold(v.scope, prefixes) for v in nodes}
+    return _node_ids(nodes, folded, _boxes(folded, prefixes))
+
+
+def _boxes(folded: Mapping[Value, str | None], prefixes: list[str]) -> dict[str, str]:
+    """The collapsed modules that hold nodes, in the order of `collapse`: their box's name."""
+    return {p: f"box{k}" for k, p in enumerate(
+        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
+
+
+def _node_ids(nodes: list[Value], folded: Mapping[Value, str | None],
+              boxes: Mapping[str, str]) -> dict[Value, str]:
+    return {v: f"n{k}" if (p := folded[v]) is None else boxes[p] for k, v in enumerate(nodes)}
 
 
 def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:
@@ -190,8 +219,8 @@ def draw_frame(
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
-    boxes = {p: f"box{k}" for k, p in enumerate(
-        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
+    boxes = _boxes(folded, prefixes)
+    name = _node_ids(nodes, folded, boxes)
     shown = [v for v in nodes if folded[v] is None]
     if len(shown) + len(boxes) > max_nodes:
         raise ValueError(
@@ -216,22 +245,19 @@ def draw_frame(
 
     builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
                            grad_title=grad_title)
-    name = {v: f"n{k}" for k, v in enumerate(nodes)}
-    for v in nodes:
-        prefix = folded[v]
-        if prefix is not None:
-            name[v] = boxes[prefix]
     outputs = set(roots)
+    sample = samples(nodes)
     for v in shown:
         kind = ("output" if v in outputs else "intermediate" if v.op
                 else "parameter" if v.scope else "leaf")
         builder.value(name[v], v, kind, number, marked=v in marked,
-                      receiving=v in receiving, title=titles.get(v, ""))
+                      receiving=v in receiving, title=titles.get(v, ""), sample=sample.get(v))
     members = Counter(folded.values())
     for prefix, box in boxes.items():
         builder.box(box, prefix, members[prefix])
     inputs = network_inputs(nodes)
-    samples = collapsed_inputs(inputs, folded)
+    every_sample = collapsed_inputs(inputs, folded)
+    several = len({item.sample for item in inputs.values()}) > 1
     for v in nodes:
         if not v.op:
             continue
@@ -248,11 +274,18 @@ def draw_frame(
             elif (v, position) in inputs:
                 item = inputs[v, position]
                 builder.network_input(item, head, merged=folded[v] is not None,
-                                      samples=samples.get(item.name))
+                                      samples=every_sample.get(item.name), several=several)
             elif folded[v] is None:
                 builder.constant(f"{name[v]}c{position}", x, head, v.scope)
     direction = rankdir or _auto_direction(nodes, shown)
     return builder.finish(direction, builder.legend(roots) if legend else [])
+
+
+def _tooltip(name: str, scope: str) -> str:
+    """What hovering a node says: its name and where it is ("u₁⁽²⁾[n=1] in layer
+    2, unit 1")."""
+    where = ", ".join(cluster_title(part) for part in scope.split("/")) if scope else ""
+    return f"{name} in {where}" if where else name
 
 
 class GraphBuilder(Builder):
@@ -271,15 +304,18 @@ class GraphBuilder(Builder):
         self.has_delta = False
 
     def value(self, name: str, v: Value, kind: str, number: Callable[[Value, str], str], *,
-              marked: bool = False, receiving: bool = False, title: str = "") -> None:
+              marked: bool = False, receiving: bool = False, title: str = "",
+              sample: int | None = None) -> None:
         """The box of `v` (`kind`: a key of FILLS) and, if it was computed, the
         circle `name + "op"` of its operation; `number(v, "data" | "grad")`
         is the text of its numbers, `title` the name shown where v has no
-        label; `marked` and `receiving` colour the box."""
+        label, `sample` the sample it belongs to where several share its
+        label; `marked` and `receiving` colour the box. Its tooltip names it."""
         lines: list[tuple[Run, ...]] = []
         label = safe_text(v.label or title)
+        mark = sample_mark(sample) if sample is not None else ""
         if "label" in self.fields and label.strip():
-            lines.append((Run(label, "name", notation=True),))
+            lines.append((Run(label, "name", notation=True), Run(mark, "note")))
         if "data" in self.fields:
             lines.append((Run(f"data {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
@@ -290,11 +326,13 @@ class GraphBuilder(Builder):
             attrs["peripheries"] = "2"
         if kind == "intermediate" and not v.label.strip():
             attrs["fontsize"] = "10"  # an unnamed step: smaller than named values
-        self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs)
+        called = unicode_label(label) + mark if label.strip() else ""
+        self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs,
+                  tooltip=_tooltip(called or f"the value of {symbol(v) or 'a leaf'}", v.scope))
         if v.op:
-            self._operation(name + "op", v, marked)
+            self._operation(name + "op", v, marked, called)
 
-    def _operation(self, name: str, v: Value, marked: bool) -> None:
+    def _operation(self, name: str, v: Value, marked: bool, result: str) -> None:
         op = safe_text(symbol(v), 12)
         fill = HIGHLIGHT if marked else FILLS["op"]
         if len(op) <= 4:
@@ -304,7 +342,8 @@ class GraphBuilder(Builder):
             attrs = {"shape": "box", "style": "rounded,filled", "fontsize": "10",
                      "margin": "0.04,0.02", "height": "0.3"}
         self.node(name, v.scope, NodeView("op", ((Run(op, "symbol"),),)), **attrs,
-                  fillcolor=fill, ordering="in")
+                  fillcolor=fill, ordering="in",
+                  tooltip=_tooltip(f"{op} → {result}" if result else f"operation {op}", v.scope))
 
     def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
         if self.grad_title is not None:
@@ -322,35 +361,40 @@ class GraphBuilder(Builder):
         lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
         parent = "/".join(parts[:-1])
         self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
-                  fillcolor=FILLS["box"])
+                  fillcolor=FILLS["box"], tooltip=f"{title}: {members} nodes, collapsed")
         kind, _, index = parts[-1].partition(".")
         if kind == "neurons" and index.isdigit():  # a layer's units stay in order
             self.row(parent, int(index), name)
 
     def constant(self, name: str, c: float, head: str, scope: str) -> None:
         """A folded number: a small grey leaf beside its operation `head`."""
-        view = NodeView("constant", ((Run(format_number(c, self.number_format), "note"),),))
+        number = format_number(c, self.number_format)
+        view = NodeView("constant", ((Run(number, "note"),),))
         self.node(name, scope, view, shape="plaintext", width="0", height="0",
-                  margin="0.02,0.01")
+                  margin="0.02,0.01", tooltip=f"the number {number}")
         self.edge(name, head, color="#8a939c", arrowsize="0.5")
         self.beside(name, head)
 
     def network_input(self, item: Input, head: str, merged: bool,
-                      samples: list[float] | None) -> None:
-        """The leaf of a network input, one per sample; with `samples` (the
-        input's value in every sample, when all its uses are collapsed) one
-        leaf for all samples, which lists them."""
+                      samples: list[float] | None, several: bool = False) -> None:
+        """The leaf of a network input, one per sample (marked with it when
+        there are `several`); with `samples` (the input's value in every
+        sample, when all its uses are collapsed) one leaf for all samples,
+        which lists them."""
         key = (-1, item.name, 0.0) if samples else (item.sample, item.name, item.value)
         if key not in self.inputs:
             self.inputs[key] = name = f"in{len(self.inputs)}"
             first: tuple[Run, ...] = (Run(item.name, "name", notation=True),)
             if item.name.startswith("x_"):
                 first += (Run(" = "), Run(f"z_{item.name[2:]}^(1)", notation=True))
+            mark = sample_mark(item.sample + 1) if several and not samples else ""
+            first += (Run(mark, "note"),)
             values = [format_number(c, self.number_format) for c in samples or [item.value]]
             shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
             view = NodeView("input", (first, (Run(f"data {shown}", "value"),)))
             self.node(name, item.path, view, shape="box", style="rounded,filled",
-                      fillcolor=FILLS["input"])
+                      fillcolor=FILLS["input"],
+                      tooltip=f"network input {unicode_label(item.name)}{mark}")
         if merged:
             self.merge(self.inputs[key], head, f"{item.name}#{item.sample}", counted=False)
         else:

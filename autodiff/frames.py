@@ -1,18 +1,23 @@
 """A Stepper's frames, laid out once: what the widget, the HTML player and the
 GIF show at each step.
 
-Frame k (0-based, as `stepper[k]`) is shown as "step k + 1 of n": its picture
-is `stepper.frame(k)` drawn with the node sizes of `stepper.layout_frame()`,
-so every frame shares one layout and stepping changes only the numbers and the
-colours; its text is the step's text. Pictures are rendered on first use and
-cached, so the widget and the static player it carries render each frame once.
+Frame k (0-based, as `stepper[k]`) is shown as "step k + 1 of n". What it
+shows is one state model, the Stepper's: the numbers step k makes known
+(`stepper.changes(k)`, applied in order), its active node and its receivers,
+its caption and its text. The HTML player (`autodiff.player`) draws the
+graph once (`layout()`) and applies each step's changes to that one picture
+in the page; the widget and the GIF draw each frame as a picture of its own,
+`stepper.frame(k)` with the node sizes of `layout()`, so every frame shares
+one layout and stepping changes only the numbers and the colours. Pictures
+are rendered on first use and cached.
 """
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
-from autodiff.drawing import HIGHLIGHT, RECEIVER, node_sizes
+from autodiff.drawing import HIGHLIGHT, RECEIVER, Diagram, node_sizes
 from autodiff.stepping import Stepper
 
 FIT_CLASS = "autodiff-frame"
@@ -33,8 +38,9 @@ class Frames:
         if not isinstance(stepper, Stepper):
             raise TypeError(f"Frames() needs a Stepper, got {type(stepper).__name__}")
         self.stepper = stepper
-        self._options = {**draw_options,
-                         "sizes": node_sizes(stepper.layout_frame(**draw_options))}
+        self.draw_options: dict[str, Any] = draw_options
+        self._layout: Diagram | None = None
+        self._sizes: dict[str, tuple[str, str]] | None = None
         self._svg: dict[int, str] = {}
 
     def __len__(self) -> int:
@@ -48,16 +54,30 @@ class Frames:
         """The step's text ("t1 = w × x = 0.5", or a backward step's lines)."""
         return str(self.stepper[k])
 
+    def layout(self) -> Diagram:
+        """The diagram whose every number shows its widest text over all frames
+        (`stepper.layout_frame`): every frame fits in its boxes."""
+        if self._layout is None:
+            self._layout = self.stepper.layout_frame(**self.draw_options)
+        return self._layout
+
+    def frame(self, k: int) -> Diagram:
+        """Frame k as a diagram of its own, laid out as `layout()`."""
+        if self._sizes is None:
+            self._sizes = node_sizes(self.layout())
+        return self.stepper.frame(k, **self.draw_options, sizes=self._sizes)
+
     def svg(self, k: int) -> str:
         """Frame k as an SVG element (no XML prolog), rendered once, then cached."""
         if k not in self._svg:
-            svg = self.stepper.frame(k, **self._options).svg()
+            svg = self.frame(k).svg()
             self._svg[k] = svg[svg.index("<svg"):]
         return self._svg[k]
 
-    def png(self, k: int) -> bytes:
-        """Frame k as PNG (Graphviz's renderer)."""
-        return self.stepper.frame(k, **self._options).run_dot("png")
+    def png(self, k: int, *, dpi: float | None = None) -> bytes:
+        """Frame k as PNG (Graphviz's renderer), at `dpi` dots per inch (Graphviz's
+        96 by default)."""
+        return self.frame(k).run_dot("png", dpi=dpi)
 
     def fitted_svg(self, k: int, *, natural: bool = False) -> str:
         """Frame k scaled to its container's width (`natural`: at full size,

@@ -89,6 +89,20 @@ def network_inputs(nodes: list[Value]) -> dict[tuple[Value, int], Input]:
     return found
 
 
+def samples(nodes: list[Value]) -> dict[Value, int]:
+    """The sample (forward pass) of each node of a network that several
+    samples' passes label alike, counted from 1 as the notes' E_n: the nodes
+    built inside one module (one scope) with one label, in topological order,
+    are the first sample's, the second's, ... (each pass makes its u_j^(l) and
+    z_j^(l) once). Nodes whose label is theirs alone are not listed."""
+    found: dict[tuple[str, str], list[Value]] = {}
+    for v in nodes:
+        if v.label and v.scope:
+            found.setdefault((v.scope, v.label), []).append(v)
+    return {v: n for alike in found.values() if len(alike) > 1
+            for n, v in enumerate(alike, start=1)}
+
+
 def collapsed_inputs(inputs: Mapping[tuple[Value, int], Input],
                      folded: Mapping[Value, str | None]) -> dict[str, list[float]]:
     """The inputs all of whose uses are collapsed into boxes, by name, with

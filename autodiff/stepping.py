@@ -6,10 +6,13 @@ step per operation n: for each input i of n,
 
     i.grad += ∂n/∂i × n.grad
 
-with the local derivative's formula and value and the running sum; the
-gradient at a unit's pre-activation u_j^(l) is written δ_j^(l), as in the seed
-notes. It keeps its own gradients (the graph's `.grad` are not touched) and
-ends with exactly the numbers `root.backward()` gives.
+with the local derivative's formula and value and the running sum. Names are
+written as the pictures write them: the notes' notation with Unicode sub- and
+superscripts (u₁⁽²⁾), a node of one sample among several with its sample
+(u₁⁽²⁾[n=2], `autodiff.networks.samples`), and the gradient at a unit's
+pre-activation u_j^(l) as δ_j^(l) (δ₁⁽²⁾), as in the seed notes. It keeps
+its own gradients (the graph's `.grad` are not touched) and ends with exactly
+the numbers `root.backward()` gives.
 
 `stepper.frame(k)` draws the graph as it is after step k: values and gradients
 known so far, unlabelled nodes named as in the steps (t1, t2, ...), the active
@@ -42,7 +45,14 @@ from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
-from autodiff.typeset import check_number_format, delta_label, format_number
+from autodiff.networks import samples
+from autodiff.typeset import (
+    check_number_format,
+    delta_label,
+    format_number,
+    sample_mark,
+    unicode_label,
+)
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
@@ -74,10 +84,10 @@ class Stepper:
                  tangents: Mapping[Value, float] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
-        self._fmt = check_number_format(number_format)
+        self._fmt = self.number_format = check_number_format(number_format)
         self.root = root
         self.nodes = topological_order(root)
-        self.names = _names(self.nodes)
+        self.names, self._deltas = _names(self.nodes)
         self.mode = "reverse" if tangents is None else "forward"
         self.gradients: dict[Value, float] = {}
         self.tangents: dict[Value, float] = {}
@@ -158,9 +168,8 @@ class Stepper:
                 for x, d, f in zip(v.inputs, v.partials(), formulas, strict=True)]
 
     def _grad(self, v: Value) -> str:
-        """How the steps write v's gradient: 'δ_1^(2)' at u_1^(2), else 't3.grad'."""
-        name = self.names[v]
-        return delta_label(name) or f"{name}.grad"
+        """How the steps write v's gradient: 'δ₁⁽²⁾' at u₁⁽²⁾, else 't3.grad'."""
+        return self._deltas.get(v) or f"{self.names[v]}.grad"
 
     def _sum(self, a: float, b: float) -> str:
         """'0 + 0.5', '0 − 0.3775': a sum with the sign of b written out."""
@@ -176,7 +185,7 @@ class Stepper:
         def watch(v: Value) -> None:
             name, g = self.names[v], v.grad
             gradient = f"∂{root_name}/∂{name}"
-            if (delta := delta_label(name)) is not None:
+            if (delta := self._deltas.get(v)) is not None:
                 gradient = f"{delta} = {gradient}"
             lines = [f"at {name} = {self._expression(v)}, {gradient} = {self._n(g)}:"]
             for x, d, local in self._local_derivatives(v):
@@ -201,21 +210,29 @@ class Stepper:
             raise IndexError(f"step {k} out of range: this stepper has {len(self.steps)} steps")
         return self.steps[k]
 
+    def changes(self, k: int) -> tuple[tuple[Value, str, float], ...]:
+        """What step k makes known, as (node, "data" or "grad", number): a
+        forward step its node's value (and in forward mode its tangent, in the
+        "grad" place); a backward step the gradients it changes (the seed: the
+        root's 1). The frames are these changes applied in order (`known`)."""
+        step = self._step(k)
+        backward = k - len(self.nodes) if self.mode == "reverse" else k
+        made = ((step.node, "data", step.node.data),) if step.kind == "forward" else ()
+        grads = tuple((x, "grad", g) for x, g in self._updates[backward]) if backward >= 0 else ()
+        return made + grads
+
     def known(self, k: int) -> tuple[set[Value], dict[Value, float], Value]:
         """After step k: the nodes whose value is known, the gradients known so
-        far, and the active node."""
-        active = self._step(k).node
-        forward = len(self.nodes)
+        far, and the active node (`changes` of steps 0 … k)."""
+        values: set[Value] = set()
         grads: dict[Value, float] = {}
-        if self.mode == "forward":  # value and tangent of each node together
-            for updates in self._updates[: k + 1]:
-                grads.update(updates)
-            return set(self.nodes[: k + 1]), grads, active
-        if k < forward:
-            return set(self.nodes[: k + 1]), {}, active
-        for updates in self._updates[: k - forward + 1]:
-            grads.update(updates)
-        return set(self.nodes), grads, active
+        for j in range(k + 1):
+            for v, field, number in self.changes(j):
+                if field == "data":
+                    values.add(v)
+                else:
+                    grads[v] = number
+        return values, grads, self._step(k).node
 
     def receivers(self, k: int) -> tuple[Value, ...]:
         """The nodes whose gradient step k changes: the inputs of the operation
@@ -276,14 +293,15 @@ class Stepper:
         return self.player(interval_ms=interval_ms, title=title, **draw_options).save(path)
 
     def save_gif(self, path: str | PathLike[str], *, interval_ms: int = 1200,
-                 hold_ms: int = 3000, **draw_options) -> Path:
+                 hold_ms: int = 3000, dpi: float | None = None, **draw_options) -> Path:
         """Write the steps to `path` (.gif) as a looping animation, each frame
-        with its step text (`autodiff.animation`; needs Pillow, the `gif` extra)."""
+        with its step text, at `dpi` dots per inch (96 by default; 200 for a
+        slide) (`autodiff.animation`; needs Pillow, the `gif` extra)."""
         from autodiff.animation import save_gif
         from autodiff.frames import Frames
 
         return save_gif(Frames(self, **draw_options), path, interval_ms=interval_ms,
-                        hold_ms=hold_ms)
+                        hold_ms=hold_ms, dpi=dpi)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:
@@ -311,13 +329,22 @@ def _dotted(name: str) -> str:
     return unicodedata.normalize("NFC", name[:1] + "\u0307") + name[1:]
 
 
-def _names(nodes: list[Value]) -> dict[Value, str]:
-    """Labels where given, else t1, t2, ... in creation order (leaves: v1, v2, ...)."""
-    names, t, leaf = {}, 0, 0
+def _names(nodes: list[Value]) -> tuple[dict[Value, str], dict[Value, str]]:
+    """Each node's name in the steps, and the name of the gradient at each u
+    node. Labels where given, in the notes' notation written as the pictures
+    write it (u₁⁽²⁾, and u₁⁽²⁾[n=2] where one network's samples share a
+    label); else t1, t2, ... in creation order (leaves: v1, v2, ...)."""
+    names: dict[Value, str] = {}
+    deltas: dict[Value, str] = {}
+    t, leaf = 0, 0
     used = {v.label for v in nodes if v.label}
+    sample = samples(nodes)
     for v in nodes:
         if v.label:
-            names[v] = v.label
+            mark = sample_mark(sample[v]) if v in sample else ""
+            names[v] = unicode_label(v.label) + mark
+            if (delta := delta_label(v.label)) is not None:
+                deltas[v] = unicode_label(delta) + mark
             continue
         while True:
             if v.op:
@@ -329,4 +356,4 @@ def _names(nodes: list[Value]) -> dict[Value, str]:
             if candidate not in used:
                 break
         names[v] = candidate
-    return names
+    return names, deltas

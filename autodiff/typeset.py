@@ -9,7 +9,8 @@
   subscript and superscript, and `unicode_label` writes it with Unicode sub-
   and superscripts, u₁⁽²⁾, which sit inside the line in every renderer (no
   baseline shift that could run into the next line); `delta_label` names the
-  gradient at u_j^(l) δ_j^(l).
+  gradient at u_j^(l) δ_j^(l); `sample_mark` tells one sample's u₁⁽²⁾ from
+  another's: u₁⁽²⁾[n=2].
 """
 
 from __future__ import annotations
@@ -87,3 +88,9 @@ def unicode_label(label: str) -> str:
         return label
     subscript = ",".join("".join(_SUBSCRIPTS[c] for c in piece) for piece in parts.sub.split(","))
     return parts.name + subscript + "".join(_SUPERSCRIPTS[c] for c in sup)
+
+
+def sample_mark(n: int) -> str:
+    """'[n=2]': written after a label that several samples' nodes share (the
+    n-th sample, counted from 1 as the notes' E_n)."""
+    return f"[n={n}]"

@@ -67,3 +67,17 @@ def test_bad_paths_options_and_a_missing_pillow_are_explained(tmp_path, monkeypa
     with pytest.raises(ImportError, match=r"Pillow.*autodiff-watch\[gif\]"):
         stepper.save_gif(existing)
     assert existing.read_bytes() == b"an earlier file"
+
+
+def test_dpi_scales_every_frame_of_the_gif(tmp_path):
+    x = Value(2.0, "x")
+    y = x * x
+    stepper = Stepper(y)
+    sizes = []
+    for name, dpi in (("plain.gif", None), ("sharp.gif", 192)):
+        with Image.open(stepper.save_gif(tmp_path / name, dpi=dpi)) as gif:
+            sizes.append(gif.size)
+    assert 1.8 < sizes[1][0] / sizes[0][0] < 2.2 and 1.8 < sizes[1][1] / sizes[0][1] < 2.2
+    with pytest.raises(ValueError, match="dpi"):
+        stepper.save_gif(tmp_path / "bad.gif", dpi=-1)
+    assert not (tmp_path / "bad.gif").exists()

@@ -36,7 +36,7 @@ def node_groups(svg):
     groups = []
     node = r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>(.*?)</g>'
     for title, body in re.findall(node, svg, re.S):
-        shape = re.search(r'(?:points|d)="([^"]*)"|cx="([^"]*)" cy="([^"]*)" rx="([^"]*)" '
+        shape = re.search(r'\s(?:points|d)="([^"]*)"|cx="([^"]*)" cy="([^"]*)" rx="([^"]*)" '
                           r'ry="([^"]*)"', body)
         if shape is None:  # plain text (a constant): no outline to stay inside
             xs, ys = [-1e9, 1e9], [-1e9, 1e9]
@@ -166,7 +166,7 @@ def test_large_diagrams_warn_before_graphviz_lays_them_out(monkeypatch):
         x = x * 1.01
     diagram = draw(x)
     monkeypatch.setattr(autodiff.diagram, "LARGE", 50)
-    monkeypatch.setattr(autodiff.diagram, "run_dot", lambda source, fmt: b"<svg/>")
+    monkeypatch.setattr(autodiff.diagram, "run_dot", lambda source, fmt, dpi=None: b"<svg/>")
     with pytest.warns(LargeDiagramWarning, match=r"laying out 91 nodes.*collapse"):
         diagram.svg()
     small = draw(Value(1.0) * 2)
@@ -194,3 +194,23 @@ def test_the_cli_names_the_formats_it_can_write(suffix, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot write .{suffix}" in err and "png" in err
     assert "Traceback" not in err and not (tmp_path / f"g.{suffix}").exists()
+
+
+@needs_dot
+def test_dpi_sets_the_pixel_size_of_a_raster_picture_and_is_refused_elsewhere(tmp_path):
+    from PIL import Image
+
+    diagram = draw(neuron())
+    plain = diagram.save_as(tmp_path / "plain.png")
+    sharp = diagram.save_as(tmp_path / "sharp.png", dpi=192)  # twice Graphviz's 96
+    with Image.open(plain) as small, Image.open(sharp) as large:
+        ratio = (large.width / small.width, large.height / small.height)
+    assert all(1.9 < r < 2.1 for r in ratio), ratio
+    for bad, error in (("300", TypeError), (True, TypeError), (0, ValueError),
+                       (5000, ValueError)):
+        with pytest.raises(error, match="dpi"):
+            diagram.save_as(tmp_path / "bad.png", dpi=bad)
+    for vector in ("graph.svg", "graph.pdf", "graph.tex"):
+        with pytest.raises(ValueError, match="vector format"):
+            diagram.save_as(tmp_path / vector, dpi=300)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.png", "sharp.png"]

@@ -39,7 +39,7 @@ def test_an_nn_loss_reads_as_E_in_the_stepper():
     stepper = Stepper(E)
     assert stepper.names[E] == "E"
     text = "\n".join(map(str, stepper.steps))
-    assert "∂E/∂u_1^(3) = " in text and "∂E/∂E = 1" in text
+    assert "∂E/∂u₁⁽³⁾ = " in text and "∂E/∂E = 1" in text  # the pictures' notation
 
 
 def test_total_labels_E_and_each_sample_E_n():

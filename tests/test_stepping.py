@@ -172,7 +172,7 @@ def coloured(svg, color):
     for g in ET.fromstring(svg).iter(f"{SVG}g"):
         if g.get("class") != "node":
             continue
-        shape = next((e for e in g if e.tag in (f"{SVG}path", f"{SVG}polygon",
+        shape = next((e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon",
                                                  f"{SVG}ellipse")), None)
         if shape is not None and shape.get("fill") == color:  # (a folded number has none)
             texts = ["".join(t.itertext()).strip() for t in g.iter(f"{SVG}text")]
@@ -214,17 +214,39 @@ def test_unlabelled_nodes_show_the_steppers_names_and_u_nodes_delta():
     E = nn.squared_error(model([0.5, -1.0]), [1.0])
     stepper = Stepper(E)
     k = next(k for k, s in enumerate(stepper) if s.kind == "backward" and s.node.label == "u_1^(3)")
-    text = str(stepper[k])
-    assert text.startswith(f"at u_1^(3) = {stepper.names[stepper[k].node.inputs[0]]} + ")
-    assert ", δ_1^(3) = ∂" in text.split("\n")[0]
-    assert "× δ_1^(3) = (1) ×" in text
+    text = str(stepper[k])  # the notes' notation, written as the pictures write it
+    assert text.startswith(f"at u₁⁽³⁾ = {stepper.names[stepper[k].node.inputs[0]]} + ")
+    assert ", δ₁⁽³⁾ = ∂E/∂u₁⁽³⁾ = " in text.split("\n")[0]
+    assert "× δ₁⁽³⁾ = (1) ×" in text
     receiving_u = next(s for s in stepper if s.kind == "backward" and s.node.label == "z_1^(2)")
-    assert "  δ_1^(2) += ∂z_1^(2)/∂u_1^(2) × z_1^(2).grad" in str(receiving_u)
+    assert "  δ₁⁽²⁾ += ∂z₁⁽²⁾/∂u₁⁽²⁾ × z₁⁽²⁾.grad" in str(receiving_u)
+    assert "_" not in "".join(str(s) for s in stepper)  # no raw u_1^(2) anywhere
     unlabelled = [v for v in stepper.nodes if not v.label]
     svg = stepper.frame(len(stepper) - 1).svg()
     for v in unlabelled:
         assert f">{stepper.names[v]}</text>" in svg
     assert "δ" in svg
+    for name in ("u₁⁽³⁾", "z₁⁽²⁾", "δ₁⁽³⁾"):  # the text's names are the picture's
+        assert f">{name}</text>" in svg
+
+
+def test_samples_that_share_labels_are_told_apart_in_text_and_picture():
+    model = nn.MLP(2, [3, 1], "tanh", seed=0)
+    X, D = nn.datasets.xor()
+    loss = nn.total([nn.squared_error(model(x), d) for x, d in zip(X[:2], D[:2], strict=True)])
+    stepper = Stepper(loss)
+    names = list(stepper.names.values())
+    assert len(names) == len(set(names)) == len(stepper.nodes) == 63  # every node its own name
+    assert {"u₁⁽²⁾[n=1]", "u₁⁽²⁾[n=2]", "z₃⁽²⁾[n=2]", "u₁⁽³⁾[n=2]"} <= set(names)
+    assert "w₁₁⁽²⁾" in names  # shared by both samples: one node, no mark
+    first = next(v for v in stepper.nodes if v.label == "u_1^(2)")
+    assert stepper.names[first] == "u₁⁽²⁾[n=1]"  # the first sample's pass comes first
+    text = "\n".join(str(s) for s in stepper)
+    assert "δ₂⁽²⁾[n=2] = ∂E/∂u₂⁽²⁾[n=2] = " in text
+    svg = html.unescape(stepper.frame(len(stepper) - 1).svg())
+    assert svg.count(">u₁⁽²⁾</text>") == 2 and svg.count(">[n=1]</text>") >= 4
+    assert "network input x₁[n=2]" in svg  # each sample's inputs, their tooltips too
+    assert 'xlink:title="u₁⁽²⁾[n=2] in layer 2, unit 1"' in svg
 
 
 def test_receivers_are_the_inputs_whose_gradient_changes_each_once():
