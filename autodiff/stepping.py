@@ -71,9 +71,16 @@ class Stepper:
     their numbers are exactly `backward()`'s."""
 
     def __init__(self, root: Value, *, number_format: str = ".4g",
-                 tangents: Mapping[Value, float] | None = None) -> None:
+                 tangents: Mapping[Value, float] | None = None,
+                 notes: Mapping[Value, str] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
+        if notes is not None and (not isinstance(notes, Mapping) or not all(
+                isinstance(v, Value) and isinstance(t, str) for v, t in notes.items())):
+            raise TypeError(f"notes must map Values to str, got {notes!r:.80}")
+        self.notes: Mapping[Value, str] = notes or {}
+        """Text for some nodes (a failed gradcheck's wrong node): written in their
+        box in every frame and under their backward step."""
         self._fmt = check_number_format(number_format)
         self.root = root
         self.nodes = topological_order(root)
@@ -186,6 +193,8 @@ class Stepper:
                     f"  {self._grad(x)} += ∂{name}/∂{self.names[x]} × {self._grad(v)}"
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
                     f" = {self._n(running[x])}")
+            if v in self.notes:
+                lines += [f"  ⚠ {line}" for line in self.notes[v].splitlines()]
             for x in v.inputs:
                 running[x] = x.grad  # the sweep's own number, for the next steps
             self.steps.append(Step("backward", v, "\n".join(lines)))
@@ -247,7 +256,8 @@ class Stepper:
             return self._n(number).ljust(width[v, field])
 
         return draw_frame([self.root], text=text, highlight=[active], receivers=self.receivers(k),
-                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
+                          grad_title=self._grad_title,
+                          **{"names": self.names, "notes": self.notes, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
@@ -256,7 +266,8 @@ class Stepper:
 
         widest = self._widest()
         return draw_frame([self.root], text=lambda v, field: widest[v, field],
-                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
+                          grad_title=self._grad_title,
+                          **{"names": self.names, "notes": self.notes, **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 
