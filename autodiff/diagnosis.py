@@ -14,7 +14,8 @@ differences of `forward`, the check's own estimate):
   the primitive is not differentiable (a kink), are left out;
 
 and names the first of these that fits every point left (within ten times
-the check's tolerance), with the numbers that show it:
+the check's tolerance; a pattern needs two points, a chain-rule factor
+three), with the numbers that show it:
 
 * "float and Value modes disagree": `partials` with floats and with Values
   (what `grad(create_graph=True)` and forward mode use) give different numbers
@@ -22,9 +23,11 @@ the check's tolerance), with the numbers that show it:
 * "sign flipped": A = −N.
 * "constant factor": A = r·N, r a constant other than ±1 ("2× …: an extra
   factor of 2").
-* "chain rule missing a factor": N = c·m·A at three points or more, for a
-  constant c and m one of the operands, e^(operand) or e^(−operand): an inner
-  derivative left out of the chain rule (∂σ(w·x + b)/∂w without x).
+* "chain rule missing a factor": N = m·A at three points or more, m one of
+  the operands, e^(operand) or e^(−operand): an inner derivative left out of
+  the chain rule (∂σ(w·x + b)/∂w without x). Tried again after the next
+  three with N = c·m·A for any constant c, and m also the output or A itself
+  ((1 + |a|)⁻² written without its square).
 * "operands swapped": A = N_b, the numerical derivative of another operand b.
 * "evaluated at the output": A(a) = N(out), the right derivative taken at the
   output where the input was meant (`out` where `a` was meant).
@@ -44,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from autodiff.checking import FAIL, OK, GradcheckRow, central_row
 from autodiff.engine import LETTERS, Primitive, Value, topological_order
@@ -60,7 +64,8 @@ SOME_POINTS = "right at some points only"
 NO_PATTERN = "no pattern"
 NAMES = (MODES, SIGN, FACTOR, CHAIN, SWAPPED, AT_OUTPUT, AT_INPUT, ONE_POINT, SOME_POINTS,
          NO_PATTERN)
-"""Every name a `Diagnosis` can have, in the order they are tried."""
+"""Every name a `Diagnosis` can have (tried in this order, but for the second
+try of CHAIN: see the module's docstring)."""
 
 _OFFSETS = (0.61, -0.37, 0.29, -0.53)
 """Where the nearby points are, in units of the radius: point k moves operand j
@@ -325,19 +330,10 @@ class _Diagnoser:
                                   f"{self.pair(points[0], j)}): the sign is flipped")
                 return FACTOR, (f"{_ratio(r)}× the numerical value {count} (e.g. "
                                 f"{self.pair(points[0], j)}): {_factor_words(r)}")
-        if len(points) >= 3 and not _constant(analytic):
-            for text, factor in self.inner_factors(points):
-                products = [a * m for a, m in zip(analytic, factor, strict=True)]
-                big = max(range(len(points)), key=lambda k: abs(products[k]))
-                if abs(products[big]) <= 10 * tolerance[big] or _constant(factor):
-                    continue
-                c = numeric[big] / products[big]
-                predicted = [c * q for q in products]
-                if abs(c) > 1e-3 and self.fits_numeric(predicted, numeric, tolerance):
-                    shown = text if _close(c, 1.0, 1e-6) else f"{_n(c)}·{text}"
-                    return CHAIN, (f"the numerical derivative is the partial × {shown} {count}"
-                                   f" (e.g. {self.pair(points[0], j)}): the chain rule's "
-                                   f"inner factor {shown} is missing")
+        chain = partial(self.chain, points, j, count)
+        plain = chain(plain=True)
+        if plain is not None:
+            return plain
         for k in self.varying:
             other = [p.rows[k].numeric if k in p.rows else None for p in points]
             if k != j and fits(other) and not fits(numeric):
@@ -358,6 +354,9 @@ class _Diagnoser:
                               f"{_n(_value(at_input[0]))}, the numerical derivative at "
                               f"{a_} = {_n(points[0].point[j])} ({count}): the input {a_} used "
                               "where the output out was meant")
+        scaled = chain(plain=False)
+        if scaled is not None:
+            return scaled
         agree = [k for k in range(len(points)) if _close(analytic[k], numeric[k], tolerance[k])]
         constant = ""
         if len(points) > 1 and _constant(analytic) and not _constant(numeric):
@@ -374,6 +373,30 @@ class _Diagnoser:
         return NO_PATTERN, (f"no common pattern fits (not a constant factor, a sign, another "
                             f"operand's derivative, output for input or a missing chain-rule "
                             f"factor): {listed}{constant}")
+
+    def chain(self, points: list[_At], j: int, count: str, plain: bool
+              ) -> tuple[str, str] | None:
+        """CHAIN where N = c·m·A at every point for an inner factor m: with
+        `plain`, only c = 1 and m of the operands (the likelier reading, tried
+        before swapped operands and output for input); else any c and m."""
+        analytic = [p.rows[j].analytic for p in points]
+        numeric = [_number(p.rows[j]) for p in points]
+        tolerance = [p.rows[j].tolerance for p in points]
+        if len(points) < 3 or _constant(analytic):
+            return None
+        for text, factor in self.inner_factors(points, j, plain):
+            products = [a * m for a, m in zip(analytic, factor, strict=True)]
+            big = max(range(len(points)), key=lambda k: abs(products[k]))
+            if abs(products[big]) <= 10 * tolerance[big] or _constant(factor):
+                continue
+            c = 1.0 if plain else numeric[big] / products[big]
+            predicted = [c * q for q in products]
+            if abs(c) > 1e-3 and self.fits_numeric(predicted, numeric, tolerance):
+                shown = text if _close(c, 1.0, 1e-6) else f"{_n(c)}·{text}"
+                return CHAIN, (f"the numerical derivative is the partial × {shown} {count}"
+                               f" (e.g. {self.pair(points[0], j)}): the chain rule's "
+                               f"inner factor {shown} is missing")
+        return None
 
     def fits_numeric(self, predicted: Sequence[float | None], numeric: Sequence[float],
                      tolerance: Sequence[float]) -> bool:
@@ -398,12 +421,17 @@ class _Diagnoser:
         ds = self.float_partials(out, moved)
         return None if ds is None else ds[j]
 
-    def inner_factors(self, points: list[_At]) -> list[tuple[str, list[float]]]:
-        """Inner derivatives a chain rule may have lost: each varying operand x,
-        e^x and e^(−x) (of each operand, at every point)."""
+    def inner_factors(self, points: list[_At], j: int, plain: bool
+                      ) -> list[tuple[str, list[float]]]:
+        """Inner derivatives a chain rule may have lost, at every point: each
+        varying operand x, e^x and e^(−x); unless `plain`, also the output and
+        the partial itself (a square missing, as in 1/(1 + |a|) for softsign's
+        1/(1 + |a|)²)."""
         candidates: list[tuple[str, Callable[[float], float]]] = [
             ("{}", lambda x: x), ("e^{}", math.exp), ("e^(−{})", lambda x: math.exp(-x))]
-        found = []
+        found = [] if plain else [
+            ("out", [p.out for p in points]),
+            ("the partial itself (a square is missing)", [p.partials[j] for p in points])]
         for k in self.varying:
             for text, g in candidates:
                 try:

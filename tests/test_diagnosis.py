@@ -173,6 +173,19 @@ def test_softplus_through_log_misses_the_inner_factor():
     assert d.name == CHAIN and "inner factor e^a is missing" in d.evidence
 
 
+def test_softsign_without_its_square():
+    """Notebook 08's mistake: 1/(1 + |a|) for 1/(1 + |a|)²."""
+    wrong = _wrong("softsign", lambda out, a: (1 / (1 + ops.abs(a)),),
+                   forward=lambda a: a / (1 + abs(a)))
+    d = _only(diagnose(wrong, 0.5))
+    assert d.name == CHAIN and "the partial itself (a square is missing)" in d.evidence
+
+
+def test_sigmoid_without_its_factor_out():
+    d = _only(diagnose(_wrong("sigmoid", lambda out, a: (1 - out,)), 0.5))
+    assert d.name == CHAIN and "inner factor out is missing" in d.evidence
+
+
 # -- the lecture notes' examples ----------------------------------------------------
 
 
