@@ -100,10 +100,10 @@ class Diagnosis:
 
     @property
     def note(self) -> str:
-        """A line for a diagram or the Stepper: "∂p/∂a = 0.4889 by partials,
-        0.2445 numerically (constant factor)"."""
-        return (f"{self.derivative} = {_n(self.analytic)} by partials, {_n(self.numeric)} "
-                f"numerically ({self.name})")
+        """Three short lines for a diagram or the Stepper: "∂p/∂a by partials:
+        0.4889", "numerically: 0.2445", "likely bug: constant factor"."""
+        return (f"{self.derivative} by partials: {_n(self.analytic)}\n"
+                f"numerically: {_n(self.numeric)}\nlikely bug: {self.name}")
 
     def __str__(self) -> str:
         return (f"{self.derivative} (operand {self.operand}) of {self.primitive!r}: "

@@ -194,7 +194,8 @@ class Stepper:
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
                     f" = {self._n(running[x])}")
             if v in self.notes:
-                lines += [f"  ⚠ {line}" for line in self.notes[v].splitlines()]
+                lines += [f"  {'⚠' if i == 0 else ' '} {line}"
+                          for i, line in enumerate(self.notes[v].splitlines())]
             for x in v.inputs:
                 running[x] = x.grad  # the sweep's own number, for the next steps
             self.steps.append(Step("backward", v, "\n".join(lines)))

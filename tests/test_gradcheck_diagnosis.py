@@ -90,9 +90,9 @@ def test_draw_highlights_the_wrong_node_with_both_derivatives(mysig):
     result = gradcheck(lambda x: mysig(x * 3) + x, [0.3], raise_exception=False)
     note = result.notes()[result.wrong_node]
     assert note == result.diagnoses[0].note
-    assert note.startswith("∂mysig/∂a = 0.411 by partials, 0.2055 numerically")
+    assert note == "∂mysig/∂a by partials: 0.411\nnumerically: 0.2055\nlikely bug: constant factor"
     source = result.draw().source
-    assert "0.2055 numerically (constant factor)" in source
+    assert "numerically: 0.2055" in source and "likely bug: constant factor" in source
     assert source.count("#c8102e") >= 1 and "#ffb000" in source  # red border, highlight fill
 
 
@@ -101,8 +101,8 @@ def test_the_stepper_marks_the_wrong_nodes_step_and_frames(mysig):
     stepper = result.stepper()
     marked = [s for s in stepper.steps if "⚠" in s.text]
     assert len(marked) == 1 and marked[0].node is result.wrong_node
-    assert "⚠ ∂mysig/∂a = 0.411 by partials, 0.2055 numerically" in marked[0].text
-    assert "0.2055 numerically" in stepper.frame(0).source
+    assert "  ⚠ ∂mysig/∂a by partials: 0.411\n    numerically: 0.2055\n" in marked[0].text
+    assert "numerically: 0.2055" in stepper.frame(0).source
 
 
 def test_notes_are_checked():
