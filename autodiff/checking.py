@@ -931,7 +931,7 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
              f"differences of its forward at {at}"
              + (f" (node {node.label!r})" if node.label else "") + ":"]
     lines += [f"  {d.derivative}: {d.name}: {d.evidence}" if d.name == MODES else
-              f"  {d.derivative} is {d.analytic:.10g} by partials but {d.numeric:.10g} "
+              f"  {d.derivative} is {d.analytic:.6g} by partials but {d.numeric:.6g} "
               f"numerically. Likely bug: {d.name}: {d.evidence}" for d in found]
     return replace(result, diagnosis="\n".join(lines), diagnoses=tuple(found), output=out)
 

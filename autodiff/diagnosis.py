@@ -70,6 +70,7 @@ try of CHAIN: see the module's docstring)."""
 _OFFSETS = (0.61, -0.37, 0.29, -0.53)
 """Where the nearby points are, in units of the radius: point k moves operand j
 by _OFFSETS[(k + j) % 4] (alternating in sign for odd j), so operands move apart."""
+_ITSELF = "the partial itself"
 _OTHER_NODES = 4
 """At most this many other nodes of the primitive join the points."""
 
@@ -393,9 +394,11 @@ class _Diagnoser:
             predicted = [c * q for q in products]
             if abs(c) > 1e-3 and self.fits_numeric(predicted, numeric, tolerance):
                 shown = text if _close(c, 1.0, 1e-6) else f"{_n(c)}·{text}"
+                missing = (f"a square is missing ({_n(c)}× the partial squared is right)"
+                           if text == _ITSELF else f"the chain rule's inner factor {shown} is "
+                                                   "missing")
                 return CHAIN, (f"the numerical derivative is the partial × {shown} {count}"
-                               f" (e.g. {self.pair(points[0], j)}): the chain rule's "
-                               f"inner factor {shown} is missing")
+                               f" (e.g. {self.pair(points[0], j)}): {missing}")
         return None
 
     def fits_numeric(self, predicted: Sequence[float | None], numeric: Sequence[float],
@@ -431,7 +434,7 @@ class _Diagnoser:
             ("{}", lambda x: x), ("e^{}", math.exp), ("e^(−{})", lambda x: math.exp(-x))]
         found = [] if plain else [
             ("out", [p.out for p in points]),
-            ("the partial itself (a square is missing)", [p.partials[j] for p in points])]
+            (_ITSELF, [p.partials[j] for p in points])]
         for k in self.varying:
             for text, g in candidates:
                 try:

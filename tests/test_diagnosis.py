@@ -178,7 +178,8 @@ def test_softsign_without_its_square():
     wrong = _wrong("softsign", lambda out, a: (1 / (1 + ops.abs(a)),),
                    forward=lambda a: a / (1 + abs(a)))
     d = _only(diagnose(wrong, 0.5))
-    assert d.name == CHAIN and "the partial itself (a square is missing)" in d.evidence
+    assert d.name == CHAIN and "× the partial itself at every" in d.evidence
+    assert d.evidence.endswith("a square is missing (1× the partial squared is right)")
 
 
 def test_sigmoid_without_its_factor_out():
