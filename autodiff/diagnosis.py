@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from autodiff.checking import FAIL, OK, GradcheckRow, central_row
 from autodiff.engine import LETTERS, Primitive, Value, topological_order
@@ -123,7 +123,8 @@ def diagnose(prim: Primitive, *operands: float,
                                and math.isfinite(x) for x in operands):
         raise ValueError(f"diagnose() needs finite numbers as operands, got {operands!r}")
     point = [float(x) for x in operands]
-    return _Diagnoser(prim, point, range(len(point)), others).all_wrong(None, None)
+    more = [[float(x) for x in p] for p in others]
+    return _Diagnoser(prim, point, range(len(point)), lambda: more).all_wrong(None, None)
 
 
 def diagnose_graph(out: Value) -> tuple[int, list[Diagnosis]]:
@@ -133,19 +134,28 @@ def diagnose_graph(out: Value) -> tuple[int, list[Diagnosis]]:
     derivatives (`Value.partials()`, what the sweep uses) decide whether it is
     wrong; the pattern is read from the primitive's `partials`."""
     nodes = [v for v in topological_order(out) if v.primitive is not None]
+    uses: dict[Primitive, list[Value]] = {}
+    for v in nodes:
+        uses.setdefault(v.primitive, []).append(v)  # type: ignore[arg-type]
+
+    def operands(v: Value) -> list[float]:
+        return [a.data if isinstance(a, Value) else a for a in v.args]
+
     for v in nodes:
         prim = v.primitive
         assert prim is not None
         args = v.args
-        point = [a.data if isinstance(a, Value) else a for a in args]
         varying = [j for j, a in enumerate(args) if isinstance(a, Value)]
         try:
             local = v.partials()
         except (ArithmeticError, ValueError):
             continue
-        others = [[a.data if isinstance(a, Value) else a for a in w.args] for w in nodes
-                  if w is not v and w.primitive is prim and len(w.args) == len(args)]
-        found = _Diagnoser(prim, point, varying, others[:_OTHER_NODES]).all_wrong(
+
+        def others(v: Value = v, prim: Primitive = prim) -> list[list[float]]:
+            return [operands(w) for w in uses[prim]
+                    if w is not v and len(w.args) == len(v.args)][:_OTHER_NODES]
+
+        found = _Diagnoser(prim, operands(v), varying, others).all_wrong(
             dict(zip(varying, local, strict=True)), v)
         if found:
             return len(nodes), found
@@ -179,10 +189,23 @@ class _At:
 
 
 class _Diagnoser:
+    """The diagnosis of one node's primitive at `point` (its operands; those
+    at `varying` are Values). `others` gives the operands of the primitive's
+    other nodes; they and the nearby points are evaluated only for a wrong
+    partial (or a partial that is a plain number with Values)."""
+
     def __init__(self, prim: Primitive, point: list[float], varying: Sequence[int],
-                 others: Sequence[Sequence[float]]) -> None:
+                 others: Callable[[], list[list[float]]]) -> None:
         self.prim, self.point, self.varying = prim, point, list(varying)
-        self.others = [list(map(float, p)) for p in others]
+        self._others = others
+
+    @cached_property
+    def near(self) -> list[_At]:
+        return [a for p in self.nearby() if (a := self.at(p)) is not None]
+
+    @cached_property
+    def others(self) -> list[_At]:
+        return [a for p in self._others() if (a := self.at(p)) is not None]
 
     # -- evaluating the primitive -----------------------------------------------
 
@@ -253,29 +276,26 @@ class _Diagnoser:
         if here is None:
             return []
         found = []
-        near = [a for p in self.nearby() if (a := self.at(p)) is not None]
-        others = [a for p in self.others if (a := self.at(p)) is not None]
         for j in self.varying:
             row = here.rows.get(j)
             if row is None:  # a kink, where the partial is a valid subgradient
                 continue
             assert row.numeric is not None
-            points = [here] + [p for p in near + others if j in p.rows]
-            made = self.modes([here, *near], j) or (self.pattern(points, j)
-                                                    if row.verdict == FAIL else None)
+            made = self.modes(here, j)
+            if made is None and row.verdict == FAIL:
+                made = self.pattern([here] + [p for p in self.near + self.others
+                                              if j in p.rows], j)
             if made is not None:
                 name, evidence = made
                 found.append(Diagnosis(name, evidence, self.prim.name, j + 1,
                                        row.analytic, row.numeric, node))
         return found
 
-    def modes(self, points: list[_At], j: int) -> tuple[str, str] | None:
+    def modes(self, here: _At, j: int) -> tuple[str, str] | None:
         """MODES where partials with Values give another number than with floats
-        at the node (`points[0]`), or a plain number where the float partial
-        varies as the Value operands move (`points`: the node's and nearby; a
-        partial made with float() or `math`, which a second derivative sees as
-        constant)."""
-        here = points[0]
+        at the node, or a plain number where the float partial varies as the
+        Value operands move (at the nearby points: a partial made with float()
+        or `math`, which a second derivative sees as constant)."""
         point = here.point
         leaves = [Value(x) if k in self.varying else x for k, x in enumerate(point)]
         try:
@@ -285,14 +305,13 @@ class _Diagnoser:
         try:
             d = self.prim.partials(out, *leaves)[j]
             by_values = float(d.data if isinstance(d, Value) else d)
-            varies = not _constant([p.partials[j] for p in points])
         except Exception as exc:  # a user's partials that only works on floats
             return MODES, (f"partials fails with Values ({type(exc).__name__}: {exc}), as "
                            "grad(create_graph=True) and forward mode call it: write it with "
                            "autodiff.ops and operators, not math")
         by_floats, numeric = here.partials[j], here.rows[j].numeric
         assert numeric is not None
-        if not isinstance(d, Value) and varies and any(isinstance(a, Value) for a in leaves):
+        if not isinstance(d, Value) and not _constant([p.partials[j] for p in [here, *self.near]]):
             return MODES, (f"with Values it is a plain number ({_n(by_values)}, not a Value) "
                            "although it varies with the operands: float() or `math` on a Value "
                            "cuts the graph, so grad(create_graph=True) sees a constant; write "
