@@ -959,7 +959,8 @@ def _failure_message(result: GradcheckResult) -> str:
                 f"{r.rel_error:.3g} > tolerance {r.tolerance:.3g}")
         if r.left is not None:
             head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
-                     f"right {r.right!r}, and the analytic value lies outside them)")
+                     f"right {r.right!r}, and the analytic value lies outside them: not a valid "
+                     "subgradient)")
         if r.uncertainty is not None:
             head += f"; {_judgement(r)}"
         if r.note:

@@ -203,6 +203,16 @@ class _Diagnoser:
     def near(self) -> list[_At]:
         return [a for p in self.nearby() if (a := self.at(p)) is not None]
 
+    def nearby_partials(self, j: int) -> list[float]:
+        """The float partial j at the nearby points (no differences: cheap)."""
+        found = []
+        for p in self.nearby():
+            out = self.forward(p)
+            ds = None if out is None else self.float_partials(out, p)
+            if ds is not None:
+                found.append(ds[j])
+        return found
+
     @cached_property
     def others(self) -> list[_At]:
         return [a for p in self._others() if (a := self.at(p)) is not None]
@@ -311,7 +321,7 @@ class _Diagnoser:
                            "autodiff.ops and operators, not math")
         by_floats, numeric = here.partials[j], here.rows[j].numeric
         assert numeric is not None
-        if not isinstance(d, Value) and not _constant([p.partials[j] for p in [here, *self.near]]):
+        if not isinstance(d, Value) and not _constant([here.partials[j], *self.nearby_partials(j)]):
             return MODES, (f"with Values it is a plain number ({_n(by_values)}, not a Value) "
                            "although it varies with the operands: float() or `math` on a Value "
                            "cuts the graph, so grad(create_graph=True) sees a constant; write "
