@@ -916,11 +916,18 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
         out = problem.at_the_point(lambda out, leaves: out)
     except (ArithmeticError, ValueError):
         return result
-    checked, found = diagnose_graph(out)
-    if not found:
+    checked, unchecked, found = diagnose_graph(out)
+    if not found and not unchecked:
         text = (f"Each of the {checked} operations of f's graph agrees with finite "
                 "differences of its own primitive at the point, so the fault is elsewhere: "
                 "f reads .data (or float()) of a Value, or a step of the sweep is wrong.")
+    if not found and unchecked:
+        text = (f"None of the {checked} operations of f's graph disagrees with finite "
+                f"differences of its own primitive at the point, but {unchecked} could not be "
+                "checked there (at or too near a kink, a pole or the domain's edge); "
+                "otherwise f reads .data (or float()) of a Value, or a step of the sweep is "
+                "wrong.")
+    if not found:
         return replace(result, diagnosis=text, output=out)
     first = found[0]
     node = first.node

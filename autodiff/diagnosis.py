@@ -127,16 +127,20 @@ def diagnose(prim: Primitive, *operands: float,
     return _Diagnoser(prim, point, range(len(point)), lambda: more).all_wrong(None, None)
 
 
-def diagnose_graph(out: Value) -> tuple[int, list[Diagnosis]]:
+def diagnose_graph(out: Value) -> tuple[int, int, list[Diagnosis]]:
     """Every operation of out's graph checked on its own at its node: the number
-    of operations, and the diagnoses of the first primitive (in the graph's
-    order) with a wrong partial, at its first wrong node. The node's own local
-    derivatives (`Value.partials()`, what the sweep uses) decide whether it is
-    wrong; the pattern is read from the primitive's `partials`."""
+    of operations, how many of them could not be checked (at or too near a
+    kink, a pole or the edge of the domain), and the diagnoses of the first
+    primitive (in the graph's order) with a wrong partial, at its first wrong
+    node. The node's own local derivatives (`Value.partials()`, what the sweep
+    uses) decide whether it is wrong; the pattern is read from the primitive's
+    `partials`."""
     nodes = [v for v in topological_order(out) if v.primitive is not None]
     uses: dict[Primitive, list[Value]] = {}
     for v in nodes:
         uses.setdefault(v.primitive, []).append(v)  # type: ignore[arg-type]
+
+    unchecked = 0
 
     def operands(v: Value) -> list[float]:
         return [a.data if isinstance(a, Value) else a for a in v.args]
@@ -149,17 +153,19 @@ def diagnose_graph(out: Value) -> tuple[int, list[Diagnosis]]:
         try:
             local = v.partials()
         except (ArithmeticError, ValueError):
+            unchecked += 1
             continue
 
         def others(v: Value = v, prim: Primitive = prim) -> list[list[float]]:
             return [operands(w) for w in uses[prim]
                     if w is not v and len(w.args) == len(v.args)][:_OTHER_NODES]
 
-        found = _Diagnoser(prim, operands(v), varying, others).all_wrong(
-            dict(zip(varying, local, strict=True)), v)
+        diagnoser = _Diagnoser(prim, operands(v), varying, others)
+        found = diagnoser.all_wrong(dict(zip(varying, local, strict=True)), v)
         if found:
-            return len(nodes), found
-    return len(nodes), []
+            return len(nodes), unchecked, found
+        unchecked += diagnoser.unchecked
+    return len(nodes), unchecked, []
 
 
 def _letter(j: int) -> str:
@@ -198,6 +204,8 @@ class _Diagnoser:
                  others: Callable[[], list[list[float]]]) -> None:
         self.prim, self.point, self.varying = prim, point, list(varying)
         self._others = others
+        self.unchecked = False
+        """Set by `all_wrong` where a partial at the point could not be checked."""
 
     @cached_property
     def near(self) -> list[_At]:
@@ -234,13 +242,19 @@ class _Diagnoser:
         return ds if len(ds) == len(point) and all(map(math.isfinite, ds)) else None
 
     def numeric(self, point: Sequence[float], j: int, analytic: float) -> GradcheckRow | None:
-        """analytic against central differences of forward in operand j at point."""
+        """analytic against central differences of forward in operand j at point;
+        None where they cannot tell (at a kink, or within two steps of a point
+        the primitive's `singular_distance` marks)."""
         def moved(t: float) -> float:
             y = self.prim.forward(*point[:j], t, *point[j + 1:])
             return float(y)
         try:
             row = central_row(moved, point[j], analytic)
-        except (TypeError, OverflowError):
+            near = (self.prim.singular_distance is not None
+                    and self.prim.singular_distance(*point) <= 2 * row.step)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+        if near:  # the differences would reach across a pole or a kink
             return None
         return row if row.verdict in (OK, FAIL) and row.numeric is not None else None
 
@@ -284,11 +298,13 @@ class _Diagnoser:
     def all_wrong(self, local: dict[int, float] | None, node: Value | None) -> list[Diagnosis]:
         here = self.at(self.point, local)
         if here is None:
+            self.unchecked = True
             return []
         found = []
         for j in self.varying:
             row = here.rows.get(j)
-            if row is None:  # a kink, where the partial is a valid subgradient
+            if row is None:  # a kink or a pole: the differences cannot tell
+                self.unchecked = True
                 continue
             assert row.numeric is not None
             made = self.modes(here, j)

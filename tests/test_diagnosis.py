@@ -327,3 +327,19 @@ def test_the_lecture_examples_done_right_are_never_diagnosed(w, x, b, y):
     neuron = _wrong("neuron", neuron_partials, forward=neuron_forward)
     se = _wrong("se", lambda out, y, d: (y - d, d - y), forward=squared_error)
     assert diagnose(neuron, w, x, b) == [] and diagnose(se, y, b) == []
+
+
+@settings(max_examples=40)
+@given(a=st.floats(-3, 3), factor=st.sampled_from([0.5, 2.0, 3.0, -2.0, -1.0]))
+def test_a_factor_is_named_wherever_the_node_is(a, factor):
+    wrong = _wrong("sigmoid", lambda out, x: (factor * out * (1 - out),))
+    d = _only(diagnose(wrong, a))
+    assert d.name == (SIGN if factor == -1.0 else FACTOR), d
+    assert d.evidence.startswith(f"{factor:g}× the numerical value") or factor == -1.0
+
+
+def test_near_a_pole_the_differences_cannot_tell_and_nothing_is_diagnosed():
+    """b = −2.75e-6: central differences with the check's step (6e-6) reach across
+    the pole of a / b at 0; the point is left unchecked, not called wrong."""
+    assert diagnose(ops.div, 1.24, -2.75e-6) == []
+    assert diagnose(ops.div, 1.24, -0.5) == []
