@@ -25,13 +25,22 @@ Kinks: where the one-sided derivatives (f(w + ε) − f(w))/ε and (f(w) − f(w
 disagree, and the disagreement does not halve with ε as a smooth function's
 would, f is not differentiable at w; where the difference quotient changes
 with ε far more than its truncation error allows, f is not differentiable
-within ε of w. Either way the row is reported as "not differentiable" (not a
-failure) when the analytic value lies between the one-sided derivatives:
-relu′(0) = 0, for example.
+within ε of w. Either way the analytic value is a valid subgradient along the
+row's direction when it lies between the one-sided derivatives (relu′(0) = 0,
+for example): the row is then reported as "not differentiable" (not checked,
+not a failure), or with `subgradients="accept"` as "subgradient" (checked and
+agreeing); outside them it fails.
 
 rounding + truncation is the row's finite-difference `uncertainty`; a failure
 report puts it beside the discrepancy, so that "uncertainty 3e-9, discrepancy
 2e-2" says the analytic derivative is wrong, not the difference quotient.
+
+After a failure, each operation of f's graph is checked on its own, and the
+first primitive whose partials disagree with differences of its own forward
+is named with the likely bug and its evidence (`autodiff.diagnosis`); the
+result keeps f's graph at the point, so that `result.draw()` and
+`result.stepper()` show that node. `str(result)` is short (at most 12 rows,
+the failing ones first); `result.table()` has every row.
 
 Beyond one row per input (the default):
 
@@ -179,7 +188,8 @@ class GradcheckRow:
 @dataclass(frozen=True, repr=False)
 class GradcheckResult:
     """All rows of a check; `ok` when every row passes. `str()` and `repr()`
-    are the summary and a table (what a REPL shows), and notebooks show it as an
+    are the summary, a table of at most SHORT_ROWS rows and the diagnosis (what
+    a REPL shows; `table()` has every row), and notebooks show it as a small
     HTML table."""
 
     method: str
