@@ -920,13 +920,11 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
     checked on its own, the partials of its primitive against central
     differences of that primitive's `forward` (`autodiff.diagnosis`); the
     first primitive (in the graph's order) that disagrees named, with why."""
-    from autodiff.diagnosis import MODES, diagnose_graph
-
     try:
         out = problem.at_the_point(lambda out, leaves: out)
     except (ArithmeticError, ValueError):
         return result
-    checked, unchecked, found = diagnose_graph(out)
+    checked, unchecked, found = _diagnosis.diagnose_graph(out)
     if not found and not unchecked:
         text = (f"Each of the {checked} operations of f's graph agrees with finite "
                 "differences of its own primitive at the point, so the fault is elsewhere: "
@@ -947,7 +945,7 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
     lines = [f"The primitive {first.primitive!r} is wrong: its partials disagree with finite "
              f"differences of its forward at {at}"
              + (f" (node {node.label!r})" if node.label else "") + ":"]
-    lines += [f"  {d.derivative}: {d.name}: {d.evidence}" if d.name == MODES else
+    lines += [f"  {d.derivative}: {d.name}: {d.evidence}" if d.name == _diagnosis.MODES else
               f"  {d.derivative} is {d.analytic:.6g} by partials but {d.numeric:.6g} "
               f"numerically. Likely bug: {d.name}: {d.evidence}" for d in found]
     return replace(result, diagnosis="\n".join(lines), diagnoses=tuple(found), output=out)
@@ -984,3 +982,8 @@ def _failure_message(result: GradcheckResult) -> str:
             head += f"; {r.note}"
     diagnosis = f"\n{result.diagnosis}" if result.diagnosis else ""
     return f"gradient check failed: worst is {head}{diagnosis}\n\n{result}"
+
+
+# The diagnosis builds on this module's rows, so it is imported last (and always, so
+# that importing the checker loads the same modules whether or not a check failed).
+from autodiff import diagnosis as _diagnosis  # noqa: E402

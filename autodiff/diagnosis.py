@@ -239,19 +239,23 @@ class _Diagnoser:
             ds = [float(d) for d in self.prim.partials(out, *point)]
         except (ArithmeticError, ValueError, TypeError):
             return None
-        return ds if len(ds) == len(point) and all(map(math.isfinite, ds)) else None
+        if len(ds) != len(point) or not all(math.isfinite(ds[j]) for j in self.varying):
+            return None  # (a constant operand's partial may be nan: ∂(a^p)/∂p for a < 0)
+        return ds
 
     def numeric(self, point: Sequence[float], j: int, analytic: float) -> GradcheckRow | None:
         """analytic against central differences of forward in operand j at point;
         None where they cannot tell (at a kink, or within two steps of a point
-        the primitive's `singular_distance` marks)."""
+        the primitive's `singular_distance` marks; a distance ≤ 0, which a
+        conservative `singular_distance` gives inside the domain too, as ** does
+        for a negative base, is left to the differences)."""
         def moved(t: float) -> float:
             y = self.prim.forward(*point[:j], t, *point[j + 1:])
             return float(y)
         try:
             row = central_row(moved, point[j], analytic)
             near = (self.prim.singular_distance is not None
-                    and self.prim.singular_distance(*point) <= 2 * row.step)
+                    and 0.0 < self.prim.singular_distance(*point) <= 2 * row.step)
         except (TypeError, ValueError, ArithmeticError):
             return None
         if near:  # the differences would reach across a pole or a kink
@@ -280,10 +284,9 @@ class _Diagnoser:
                 d = float(self.prim.singular_distance(*self.point))
             except (ArithmeticError, ValueError, TypeError):
                 d = 0.0
-            if d <= 0.0:
-                return []
-            limit = 0.8 * d / (max(_OFFSETS) * len(self.varying))
-            radius = [min(r, limit) for r in radius]
+            if d > 0.0:  # (≤ 0: at a kink, or a conservative distance: see `numeric`)
+                limit = 0.8 * d / (max(_OFFSETS) * len(self.varying))
+                radius = [min(r, limit) for r in radius]
         points = []
         for k in range(len(_OFFSETS)):
             p = list(self.point)

@@ -158,3 +158,19 @@ def test_an_impossible_value_at_a_kink_is_not_a_subgradient(monkeypatch):
 def test_bad_subgradients_option():
     with pytest.raises(ValueError, match="subgradients must be 'skip' or 'accept'"):
         gradcheck(lambda x: x, [1.0], subgradients="yes")
+
+
+def test_when_every_operation_agrees_the_fault_is_elsewhere():
+    """Notebook 06's bug: x.data in the graph. (σ − 1)² has a negative base, which
+    `**`'s conservative singular distance marks; the differences still check it."""
+    result = gradcheck(lambda w, x, b: ((w * x.data + b).sigmoid() - 1.0) ** 2 / 2,
+                       [-0.8, 1.5, 0.2], raise_exception=False)
+    assert result.diagnoses == () and result.wrong_node is None
+    assert result.diagnosis.startswith("Each of the 6 operations of f's graph agrees")
+
+
+def test_an_operation_too_near_a_pole_is_said_to_be_unchecked():
+    result = gradcheck(lambda x: x * x.data + 1 / (x + 1e-6) * 1e-12, [0.0],
+                       raise_exception=False)
+    assert not result.ok and result.diagnoses == ()
+    assert "1 could not be checked there (at or too near a kink, a pole" in result.diagnosis
