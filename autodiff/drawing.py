@@ -43,7 +43,13 @@ from autodiff.diagram import (
 )
 from autodiff.engine import Value, topological_order
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs
-from autodiff.typeset import check_number_format, delta_label, format_number, safe_text
+from autodiff.typeset import (
+    check_notes,
+    check_number_format,
+    delta_label,
+    format_number,
+    safe_text,
+)
 
 __all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
            "draw_frame", "graph_nodes", "node_sizes", "symbol"]
@@ -157,15 +163,6 @@ def _check_options(show: Iterable[str], rankdir: str | None, number_format: str,
     return shown, prefixes
 
 
-def _check_notes(notes: Mapping[Value, str] | None) -> Mapping[Value, str]:
-    if notes is None:
-        return {}
-    if not isinstance(notes, Mapping) or not all(
-            isinstance(v, Value) and isinstance(t, str) for v, t in notes.items()):
-        raise TypeError(f"notes must map Values to str, got {notes!r:.80}")
-    return notes
-
-
 def _fold(scope: str, prefixes: list[str]) -> str | None:
     for p in prefixes:
         if scope == p or scope.startswith(p + "/"):
@@ -202,7 +199,7 @@ def draw_frame(
     number ("grad", or δ for a u node), as forward-mode frames do with
     "tangent"; `notes` as for `draw`."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
-    noted = _check_notes(notes)
+    noted = check_notes(notes)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
     boxes = {p: f"box{k}" for k, p in enumerate(

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
-from autodiff.typeset import check_number_format, delta_label, format_number
+from autodiff.typeset import check_notes, check_number_format, delta_label, format_number
 
 if TYPE_CHECKING:
     from autodiff.drawing import Diagram
@@ -75,10 +75,7 @@ class Stepper:
                  notes: Mapping[Value, str] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
-        if notes is not None and (not isinstance(notes, Mapping) or not all(
-                isinstance(v, Value) and isinstance(t, str) for v, t in notes.items())):
-            raise TypeError(f"notes must map Values to str, got {notes!r:.80}")
-        self.notes: Mapping[Value, str] = notes or {}
+        self.notes: Mapping[Value, str] = check_notes(notes)
         """Text for some nodes (a failed gradcheck's wrong node): written in their
         box in every frame and under their backward step."""
         self._fmt = check_number_format(number_format)
