@@ -25,13 +25,22 @@ Kinks: where the one-sided derivatives (f(w + ε) − f(w))/ε and (f(w) − f(w
 disagree, and the disagreement does not halve with ε as a smooth function's
 would, f is not differentiable at w; where the difference quotient changes
 with ε far more than its truncation error allows, f is not differentiable
-within ε of w. Either way the row is reported as "not differentiable" (not a
-failure) when the analytic value lies between the one-sided derivatives:
-relu′(0) = 0, for example.
+within ε of w. Either way the analytic value is a valid subgradient along the
+row's direction when it lies between the one-sided derivatives (relu′(0) = 0,
+for example): the row is then reported as "not differentiable" (not checked,
+not a failure), or with `subgradients="accept"` as "subgradient" (checked and
+agreeing); outside them it fails.
 
 rounding + truncation is the row's finite-difference `uncertainty`; a failure
 report puts it beside the discrepancy, so that "uncertainty 3e-9, discrepancy
 2e-2" says the analytic derivative is wrong, not the difference quotient.
+
+After a failure, each operation of f's graph is checked on its own, and the
+first primitive whose partials disagree with differences of its own forward
+is named with the likely bug and its evidence (`autodiff.diagnosis`); the
+result keeps f's graph at the point, so that `result.draw()` and
+`result.stepper()` show that node. `str(result)` is short (at most 12 rows,
+the failing ones first); `result.table()` has every row.
 
 Beyond one row per input (the default):
 
@@ -61,13 +70,18 @@ import math
 import random
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from numbers import Real
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
 from autodiff.forward import Linearization, tangent_graphs
+
+if TYPE_CHECKING:
+    from autodiff.diagnosis import Diagnosis
+    from autodiff.drawing import Diagram
+    from autodiff.stepping import Stepper
 
 EPS = sys.float_info.epsilon
 
@@ -97,6 +111,12 @@ _METHODS = {
 }
 
 OK, FAIL, KINK, ERROR = "ok", "FAIL", "not differentiable", "error"
+SUBGRADIENT = "subgradient"
+"""The verdict of a row at a kink whose analytic value is a valid subgradient,
+with `subgradients="accept"` (else such a row is "not differentiable")."""
+SUBGRADIENT_CHOICES = ("skip", "accept")
+SHORT_ROWS = 12
+"""The most rows `str(result)` shows; `result.table()` shows them all."""
 
 
 class GradcheckError(AssertionError):
@@ -122,8 +142,10 @@ class GradcheckRow:
     or y for ∂²f/∂x∂y; u1), `value` its value at the point (0 along a
     direction), `step` the ε used. `verdict` is "ok",
     "FAIL", "not differentiable" (a kink at or within ε of the point; `left`
-    and `right` are the one-sided derivatives) or "error" (f could not be
-    evaluated there); `note` explains errors and likely causes.
+    and `right` are the one-sided derivatives, and the analytic value lies
+    between them: a valid subgradient), "subgradient" (the same, checked
+    with `subgradients="accept"`) or "error" (f could not be evaluated
+    there); `note` explains errors and likely causes.
     `uncertainty` is the finite difference's estimated error (rounding +
     truncation), `mode` how the analytic side was found ("rev" or "fwd").
     A number that does not apply to a row is None, never nan, so that two
@@ -151,13 +173,23 @@ class GradcheckRow:
 
     @property
     def ok(self) -> bool:
-        return self.verdict in (OK, KINK)
+        return self.verdict in (OK, KINK, SUBGRADIENT)
+
+    @property
+    def valid_subgradient(self) -> bool | None:
+        """At a kink (`left`, `right` set), whether the analytic value lies
+        between the one-sided derivatives along this row's direction; None
+        where f is differentiable."""
+        if self.left is None:
+            return None
+        return self.verdict in (KINK, SUBGRADIENT)
 
 
 @dataclass(frozen=True, repr=False)
 class GradcheckResult:
     """All rows of a check; `ok` when every row passes. `str()` and `repr()`
-    are the summary and a table (what a REPL shows), and notebooks show it as an
+    are the summary, a table of at most SHORT_ROWS rows and the diagnosis (what
+    a REPL shows; `table()` has every row), and notebooks show it as a small
     HTML table."""
 
     method: str
@@ -170,6 +202,12 @@ class GradcheckResult:
     "along 2 random directions"."""
     note: str = ""
     """What the check did beyond its rows (a fast check's fall-back to inputs)."""
+    diagnoses: tuple[Diagnosis, ...] = ()
+    """Why the primitive named in `diagnosis` is wrong: one `Diagnosis` per
+    wrong partial (`autodiff.diagnosis`), each with its node."""
+    output: Value | None = field(default=None, compare=False)
+    """f's output at the point, after a failure: the graph `draw()` and
+    `stepper()` show."""
 
     @property
     def ok(self) -> bool:
@@ -189,6 +227,7 @@ class GradcheckResult:
         because f is not differentiable at the point."""
         failing = sum(not row.ok for row in self.rows)
         kinks = sum(row.verdict == KINK for row in self.rows)
+        subgradients = sum(row.verdict == SUBGRADIENT for row in self.rows)
         n = len(self.rows)
         agreeing = n - failing - kinks
         parts = []
@@ -198,44 +237,121 @@ class GradcheckResult:
             parts.append(f"all {n} derivatives agree" if n > 1 else "the derivative agrees")
         elif agreeing:
             parts.append(f"{agreeing} of {n} derivatives agree")
+        if subgradients:
+            parts.append(f"{subgradients} at a kink as a valid subgradient")
         if kinks:
             parts.append(f"{kinks} derivative{'s' * (kinks > 1)} not checked: f is not "
                          "differentiable here")
         checked = f"; {self.checked}" if self.checked else ""
         return f"gradcheck ({self.method} differences{checked}): {'; '.join(parts)}"
 
-    def _table(self) -> list[list[str]]:
+    @property
+    def wrong_node(self) -> Value | None:
+        """The node of f's graph (at the point) where a primitive's partial was
+        found wrong; None if the check passed or no primitive is wrong."""
+        return self.diagnoses[0].node if self.diagnoses else None
+
+    def _shown_rows(self) -> list[GradcheckRow]:
+        """Every row, or (more than SHORT_ROWS) the failing ones, worst first, up
+        to SHORT_ROWS."""
+        if len(self.rows) <= SHORT_ROWS:
+            return list(self.rows)
+        failing = sorted((r for r in self.rows if not r.ok),
+                         key=lambda r: r.abs_error / max(r.tolerance, 1e-300), reverse=True)
+        return failing[:SHORT_ROWS] if failing else list(self.rows[:SHORT_ROWS])
+
+    def _table(self, rows: Sequence[GradcheckRow]) -> list[list[str]]:
         head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
         body = [[r.derivative, f"{r.value:.6g}", f"{r.analytic:.10g}",
                  _number(r.numeric), f"{r.abs_error:.2e}", f"{r.rel_error:.2e}",
-                 _verdict_text(r)] for r in self.rows]
+                 _verdict_text(r)] for r in rows]
         return [head, *body]
 
-    def __str__(self) -> str:
-        table = self._table()
+    def _text(self, rows: Sequence[GradcheckRow]) -> str:
+        table = self._table(rows)
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        left_out = len(self.rows) - len(rows)
+        if left_out:
+            lines.append(f"... and {left_out} more row{'s' * (left_out > 1)} "
+                         "(result.table() shows every row)")
         diagnosis = f"\n{self.diagnosis}" if self.diagnosis else ""
         note = f"\n{self.note}" if self.note else ""
         return self.summary + "\n" + "\n".join(lines) + note + diagnosis
 
+    def table(self) -> str:
+        """The summary, every row, and the diagnosis: the long form of `str()`."""
+        return self._text(self.rows)
+
+    def __str__(self) -> str:
+        """The short form: the summary, at most SHORT_ROWS rows (the failing
+        ones, worst first, when there are more), and the diagnosis."""
+        return self._text(self._shown_rows())
+
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head, *body = self._table()
+        shown = self._shown_rows()
+        head, *body = self._table(shown)
         cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
         rows = "".join(
             f"<tr style='background:{'#e6f4ea' if r.ok else '#fce8e6'}'>"
             + "".join(f"<td>{html.escape(c)}</td>" for c in texts)
             + "</tr>"
-            for r, texts in zip(self.rows, body, strict=True)
+            for r, texts in zip(shown, body, strict=True)
         )
-        diagnosis = "".join(f"<p>{html.escape(text)}</p>" for text in (self.note, self.diagnosis)
-                            if text)
+        left_out = len(self.rows) - len(shown)
+        more = (f"<p>... and {left_out} more rows (<code>result.table()</code> shows every "
+                "row)</p>") if left_out else ""
+        texts = [self.note, *(self.diagnosis.splitlines()[:1] if self.diagnoses
+                              else [self.diagnosis])]
+        diagnosis = "".join(f"<p>{html.escape(text)}</p>" for text in texts if text)
+        why = ""
+        if self.diagnoses:
+            why = ("<table><tr><th>partial</th><th>likely bug</th><th>evidence</th></tr>"
+                   + "".join(f"<tr><td>{html.escape(d.derivative)}</td><td>"
+                             f"{html.escape(d.name)}</td><td>{html.escape(d.evidence)}</td></tr>"
+                             for d in self.diagnoses) + "</table>")
         return (f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
-                + diagnosis)
+                + more + diagnosis + why)
+
+    def notes(self) -> dict[Value, str]:
+        """What a diagram or the Stepper writes beside the wrong node: each wrong
+        partial by `partials` and numerically, and the likely bug."""
+        notes: dict[Value, str] = {}
+        for d in self.diagnoses:
+            if d.node is not None:
+                notes[d.node] = "\n".join(filter(None, [notes.get(d.node), d.note]))
+        return notes
+
+    def draw(self, **draw_options: Any) -> Diagram:
+        """f's graph at the point (`autodiff.draw`), the wrong node highlighted
+        with its local derivative beside the numerical one. Values and labels
+        by default (the check ran no `backward()` on this graph); options as
+        for `draw`. ValueError if the check passed."""
+        from autodiff.drawing import draw
+
+        output = self._failed_output()
+        node = self.wrong_node
+        options: dict[str, Any] = {"show": ("label", "data"),
+                                   "highlight": [] if node is None else [node], **draw_options}
+        return draw(output, notes=self.notes(), **options)
+
+    def stepper(self, *, number_format: str = ".4g") -> Stepper:
+        """A `Stepper` through f's graph at the point, whose frames and backward
+        step at the wrong node show its local derivative beside the numerical
+        one. ValueError if the check passed."""
+        from autodiff.stepping import Stepper
+
+        return Stepper(self._failed_output(), number_format=number_format, notes=self.notes())
+
+    def _failed_output(self) -> Value:
+        if self.output is None:
+            raise ValueError("the check passed: there is no failing graph to show "
+                             "(draw() and stepper() show where a failed check went wrong)")
+        return self.output
 
 
 def _number(x: float | None) -> str:
@@ -243,13 +359,17 @@ def _number(x: float | None) -> str:
 
 
 def _verdict_text(r: GradcheckRow) -> str:
+    sides = "" if r.left is None else f"left {r.left:.6g}, right {r.right:.6g}"
     if r.verdict == KINK:
-        return f"not differentiable at or near here (left {r.left:.6g}, right {r.right:.6g})"
+        return f"not differentiable at or near here ({sides}): a valid subgradient"
+    if r.verdict == SUBGRADIENT:
+        return f"ok: a valid subgradient at a kink ({sides})"
     if r.verdict == ERROR:
         return f"error: {r.note}"
     if r.verdict == FAIL:
         uncertainty = "" if r.uncertainty is None else f", FD uncertainty {r.uncertainty:.1e}"
-        return f"FAIL (tolerance {r.tolerance:.1e}{uncertainty})"
+        kink = f"; a kink ({sides}) and not a subgradient" if sides else ""
+        return f"FAIL (tolerance {r.tolerance:.1e}{uncertainty}{kink})"
     return OK
 
 
@@ -271,6 +391,7 @@ def gradcheck(
     directions: int = 2,
     seed: int = 0,
     fallback: bool = True,
+    subgradients: str = "skip",
 ) -> GradcheckResult:
     """Check the gradient of `f` at `inputs` against finite differences.
 
@@ -302,6 +423,17 @@ def gradcheck(
     order, while there are at most 10 000 of them) and name the worst input,
     unless `fallback=False` (a model too large to check per input).
 
+    At a kink (f not differentiable at or within ε of the point, along the
+    row's input or random direction) a row says whether the analytic value is
+    a valid subgradient there, between the one-sided derivatives: if it is
+    not, the row fails; if it is, `subgradients="skip"` (default) reports the
+    row as not checked ("not differentiable") and `subgradients="accept"`
+    counts it as checked and agreeing (verdict "subgradient").
+
+    On a failure, the result's `diagnosis` names the primitive whose partials
+    are wrong and why (`diagnoses`, `autodiff.diagnosis`); `result.draw()` and
+    `result.stepper()` show f's graph with that node (`wrong_node`) marked.
+
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
     raises `GradcheckError`. Where f raises a domain error (ValueError,
     ArithmeticError) within a few steps of the point, that row's verdict is
@@ -314,8 +446,9 @@ def gradcheck(
     directions = _count("directions", directions)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    accept = _subgradients(subgradients)
     problem = _Problem(f, inputs)
-    check = _Check(problem, how, eps, rtol, atol, modes)
+    check = _Check(problem, how, eps, rtol, atol, modes, accept)
     levels = range(1, order + 1)
     checked = [f"modes {' and '.join(modes)}" if modes != ("rev",) else "",
                f"orders 1 to {order}" if order > 1 else ""]
@@ -347,6 +480,7 @@ def gradgradcheck(
     atol: float | None = None,
     rtol: float | None = None,
     raise_exception: bool = True,
+    subgradients: str = "skip",
 ) -> GradcheckResult:
     """Check second derivatives: every entry ∂²f/∂x_i∂x_j of the Hessian, found
     by `grad(grad(f, create_graph=True))`, against finite differences (in x_j)
@@ -354,8 +488,9 @@ def gradgradcheck(
     rows are labelled "∂²f/∂x∂y", in the order i fastest, then j. (The rows of
     order 2 of `gradcheck(..., order=2)`.)"""
     how, rtol, atol, eps = _options(method, rtol, atol, eps)
+    accept = _subgradients(subgradients)
     problem = _Problem(f, inputs)
-    rows = _Check(problem, how, eps, rtol, atol, ("rev",)).rows([2], None)
+    rows = _Check(problem, how, eps, rtol, atol, ("rev",), accept).rows([2], None)
     return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), problem,
                    raise_exception)
 
@@ -391,6 +526,13 @@ def _modes(modes: object) -> tuple[str, ...]:
             m not in ("rev", "fwd") for m in modes) or len(set(modes)) != len(modes):
         raise ValueError(f"modes must be a non-empty tuple of 'rev' and/or 'fwd', got {modes!r}")
     return tuple(modes)
+
+
+def _subgradients(choice: object) -> bool:
+    """Whether valid subgradients at kinks count as checked ("accept") or not ("skip")."""
+    if not isinstance(choice, str) or choice not in SUBGRADIENT_CHOICES:
+        raise ValueError(f"subgradients must be 'skip' or 'accept', got {choice!r}")
+    return choice == "accept"
 
 
 def _count(name: str, n: object) -> int:
@@ -588,9 +730,10 @@ class _Check:
     each mode, against finite differences of the order below."""
 
     def __init__(self, problem: _Problem, how: _Method, eps: float | None, rtol: float,
-                 atol: float, modes: tuple[str, ...]) -> None:
+                 atol: float, modes: tuple[str, ...], accept_subgradients: bool = False) -> None:
         self.problem, self.how, self.eps, self.rtol, self.atol = problem, how, eps, rtol, atol
         self.modes = modes
+        self.accept_subgradients = accept_subgradients
         self._at: dict[tuple[str | None, Any, int], Callable[[float], dict[Path, float]]] = {}
 
     def rows(self, levels: Iterable[int], chains: list[list[tuple[float, ...]]] | None
@@ -658,7 +801,9 @@ class _Check:
             derivative += f" [{r.mode}]"
         row = _compare(lambda t: at(t)[r.path], w, self.how, self.eps, analytic, derivative,
                        r.names[-1], self.rtol, self.atol)
-        return replace(row, mode=r.mode, order=level, random_direction=random_direction)
+        verdict = SUBGRADIENT if row.verdict == KINK and self.accept_subgradients else row.verdict
+        return replace(row, mode=r.mode, order=level, random_direction=random_direction,
+                       verdict=verdict)
 
     def _values_along(self, mode: str | None, d: Direction, level: int,
                       paths: tuple[Path, ...]) -> Callable[[float], dict[Path, float]]:
@@ -714,6 +859,14 @@ def _argument_names(f: Callable, n: int) -> list[str]:
     return names[:n] if len(names) >= n else [f"x{i}" for i in range(n)]
 
 
+def central_row(evaluate: Callable[[float], float], w: float, analytic: float,
+                derivative: str = "") -> GradcheckRow:
+    """`analytic` against central differences of `evaluate` around w, with the
+    check's default step and tolerances: one row, a kink found as in any row."""
+    how = _METHODS["central"]
+    return _compare(evaluate, w, how, None, analytic, derivative, "", how.rtol, how.atol)
+
+
 def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: float | None,
              analytic: float, derivative: str, label: str, rtol: float, atol: float
              ) -> GradcheckRow:
@@ -756,57 +909,46 @@ def _compare(evaluate: Callable[[float], float], w: float, how: _Method, eps: fl
 def _finish(result: GradcheckResult, problem: _Problem, raise_exception: bool
             ) -> GradcheckResult:
     if not result.ok:
-        result = replace(result, diagnosis=_diagnose(problem))
+        result = _diagnosed(result, problem)
         if raise_exception:
             raise GradcheckError(_failure_message(result), result)
     return result
 
 
-def _moving(forward: Callable[..., float], operands: list[float], i: int
-            ) -> Callable[[float], float]:
-    """forward as a function of its operand i alone, the others fixed."""
-    return lambda t: forward(*operands[:i], t, *operands[i + 1:])
-
-
-def _diagnose(problem: _Problem) -> str:
-    """Check each operation of f's graph at the point on its own: the partials of
-    its primitive against central differences of that primitive's `forward`.
-    Names the first primitive (in the graph's order) that disagrees, or says
-    that none does."""
+def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
+    """The result with its diagnosis: each operation of f's graph at the point
+    checked on its own, the partials of its primitive against central
+    differences of that primitive's `forward` (`autodiff.diagnosis`); the
+    first primitive (in the graph's order) that disagrees named, with why."""
     try:
         out = problem.at_the_point(lambda out, leaves: out)
     except (ArithmeticError, ValueError):
-        return ""
-    how = _METHODS["central"]
-    checked, wrong = 0, dict[str, list[tuple[list[float], GradcheckRow]]]()
-    for v in topological_order(out):
-        prim = v.primitive
-        if prim is None:
-            continue
-        checked += 1
-        args = v.args
-        floats = [a.data if isinstance(a, Value) else a for a in args]
-        try:
-            analytic = iter(v.partials())
-        except (ArithmeticError, ValueError):
-            continue
-        for i, a in enumerate(args):
-            if not isinstance(a, Value):
-                continue
-            row = _compare(_moving(prim.forward, floats, i), floats[i], how, None, next(analytic),
-                           f"∂{prim.name}/∂operand {i + 1}", "", how.rtol, how.atol)
-            if row.verdict == FAIL:
-                wrong.setdefault(prim.name, []).append((floats, row))
-    if not wrong:
-        return (f"Each of the {checked} operations of f's graph agrees with finite "
+        return result
+    checked, unchecked, found = _diagnosis.diagnose_graph(out)
+    if not found and not unchecked:
+        text = (f"Each of the {checked} operations of f's graph agrees with finite "
                 "differences of its own primitive at the point, so the fault is elsewhere: "
                 "f reads .data (or float()) of a Value, or a step of the sweep is wrong.")
-    name, cases = next(iter(wrong.items()))
-    floats, row = cases[0]
-    at = ", ".join(format(x, ".6g") for x in floats)
-    return (f"The primitive {name!r} is wrong: its partials disagree with finite differences "
-            f"of its forward at {len(cases)} of its nodes; at {name}({at}), {row.derivative} is "
-            f"{row.analytic:.10g} by partials but {row.numeric:.10g} numerically.")
+    if not found and unchecked:
+        text = (f"None of the {checked} operations of f's graph disagrees with finite "
+                f"differences of its own primitive at the point, but {unchecked} could not be "
+                "checked there (at or too near a kink, a pole or the domain's edge); "
+                "otherwise f reads .data (or float()) of a Value, or a step of the sweep is "
+                "wrong.")
+    if not found:
+        return replace(result, diagnosis=text, output=out)
+    first = found[0]
+    node = first.node
+    assert node is not None and node.primitive is not None
+    at = node.primitive.write(*(format(a.data if isinstance(a, Value) else a, ".6g")
+                                for a in node.args))
+    lines = [f"The primitive {first.primitive!r} is wrong: its partials disagree with finite "
+             f"differences of its forward at {at}"
+             + (f" (node {node.label!r})" if node.label else "") + ":"]
+    lines += [f"  {d.derivative}: {d.name}: {d.evidence}" if d.name == _diagnosis.MODES else
+              f"  {d.derivative} is {d.analytic:.6g} by partials but {d.numeric:.6g} "
+              f"numerically. Likely bug: {d.name}: {d.evidence}" for d in found]
+    return replace(result, diagnosis="\n".join(lines), diagnoses=tuple(found), output=out)
 
 
 def _judgement(r: GradcheckRow) -> str:
@@ -832,10 +974,16 @@ def _failure_message(result: GradcheckResult) -> str:
                 f"{r.rel_error:.3g} > tolerance {r.tolerance:.3g}")
         if r.left is not None:
             head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
-                     f"right {r.right!r}, and the analytic value lies outside them)")
+                     f"right {r.right!r}, and the analytic value lies outside them: not a valid "
+                     "subgradient)")
         if r.uncertainty is not None:
             head += f"; {_judgement(r)}"
         if r.note:
             head += f"; {r.note}"
     diagnosis = f"\n{result.diagnosis}" if result.diagnosis else ""
     return f"gradient check failed: worst is {head}{diagnosis}\n\n{result}"
+
+
+# The diagnosis builds on this module's rows, so it is imported last (and always, so
+# that importing the checker loads the same modules whether or not a check failed).
+from autodiff import diagnosis as _diagnosis  # noqa: E402

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from autodiff.builder import Builder, Legend, cluster_title
 from autodiff.diagram import (
+    COLORS,
     FILLS,
     HIGHLIGHT,
     RECEIVER,
@@ -45,6 +46,7 @@ from autodiff.diagram import (
 from autodiff.engine import Value, topological_order
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs, samples
 from autodiff.typeset import (
+    check_notes,
     check_number_format,
     delta_label,
     format_number,
@@ -80,6 +82,7 @@ def draw(
     clusters: bool = True,
     legend: bool = True,
     max_nodes: int = 300,
+    notes: Mapping[Value, str] | None = None,
 ) -> Diagram:
     """Draw everything `roots` depend on (one Value, or several: then only the
     part of the graph that leads to them).
@@ -92,11 +95,13 @@ def draw(
     and edge on a path from a to b; `collapse` lists scope prefixes to fold
     into one box each; `clusters` groups nodes by scope; `legend` adds the key
     of colours at the bottom. More than `max_nodes` boxes raise ValueError
-    saying what to do.
+    saying what to do. `notes` maps nodes to text written in their box under
+    the numbers, the box drawn with a red border (a failed gradcheck's wrong
+    node: `GradcheckResult.draw()`).
     """
     return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
                       highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                      clusters=clusters, legend=legend, max_nodes=max_nodes)
+                      clusters=clusters, legend=legend, max_nodes=max_nodes, notes=notes)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
@@ -206,6 +211,7 @@ def draw_frame(
     names: Mapping[Value, str] | None = None,
     receivers: Iterable[Value] = (),
     grad_title: str | None = None,
+    notes: Mapping[Value, str] | None = None,
 ) -> Diagram:
     """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
     (the drawing behind both). `text(v, field)`, if given, overrides the shown
@@ -215,8 +221,9 @@ def draw_frame(
     are their edges into highlighted nodes (the inputs whose gradient a
     backward step changes); `grad_title` replaces the word before the second
     number ("grad", or δ for a u node), as forward-mode frames do with
-    "tangent"."""
+    "tangent"; `notes` as for `draw`."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
+    noted = check_notes(notes)
     nodes = graph_nodes(roots)
     folded = {v: _fold(v.scope, prefixes) for v in nodes}
     boxes = _boxes(folded, prefixes)
@@ -251,7 +258,8 @@ def draw_frame(
         kind = ("output" if v in outputs else "intermediate" if v.op
                 else "parameter" if v.scope else "leaf")
         builder.value(name[v], v, kind, number, marked=v in marked,
-                      receiving=v in receiving, title=titles.get(v, ""), sample=sample.get(v))
+                      receiving=v in receiving, title=titles.get(v, ""), sample=sample.get(v),
+                      note=noted.get(v, ""))
     members = Counter(folded.values())
     for prefix, box in boxes.items():
         builder.box(box, prefix, members[prefix])
@@ -305,12 +313,14 @@ class GraphBuilder(Builder):
 
     def value(self, name: str, v: Value, kind: str, number: Callable[[Value, str], str], *,
               marked: bool = False, receiving: bool = False, title: str = "",
-              sample: int | None = None) -> None:
+              sample: int | None = None, note: str = "") -> None:
         """The box of `v` (`kind`: a key of FILLS) and, if it was computed, the
         circle `name + "op"` of its operation; `number(v, "data" | "grad")`
         is the text of its numbers, `title` the name shown where v has no
         label, `sample` the sample it belongs to where several share its
-        label; `marked` and `receiving` colour the box. Its tooltip names it."""
+        label; `marked` and `receiving` colour the box; `note` is written
+        under the numbers (a line per line), in a red border. Its tooltip
+        names it."""
         lines: list[tuple[Run, ...]] = []
         label = safe_text(v.label or title)
         mark = sample_mark(sample) if sample is not None else ""
@@ -320,8 +330,11 @@ class GraphBuilder(Builder):
             lines.append((Run(f"data {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
             lines.append(self._gradient(v, number(v, "grad")))
+        lines += [(Run(safe_text(line, 80), "grad"),) for line in note.splitlines()]
         fill = HIGHLIGHT if marked else RECEIVER if receiving else FILLS[kind]
         attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": fill}
+        if note:
+            attrs |= {"color": COLORS["grad"], "penwidth": "2.5"}
         if kind == "output":
             attrs["peripheries"] = "2"
         if kind == "intermediate" and not v.label.strip():

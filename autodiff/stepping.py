@@ -47,6 +47,7 @@ from autodiff.engine import Shown, Value, reverse_sweep, topological_order
 from autodiff.forward import Linearization
 from autodiff.networks import samples
 from autodiff.typeset import (
+    check_notes,
     check_number_format,
     delta_label,
     format_number,
@@ -81,9 +82,13 @@ class Stepper:
     their numbers are exactly `backward()`'s."""
 
     def __init__(self, root: Value, *, number_format: str = ".4g",
-                 tangents: Mapping[Value, float] | None = None) -> None:
+                 tangents: Mapping[Value, float] | None = None,
+                 notes: Mapping[Value, str] | None = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
+        self.notes: Mapping[Value, str] = check_notes(notes)
+        """Text for some nodes (a failed gradcheck's wrong node): written in their
+        box in every frame and under their backward step."""
         self._fmt = self.number_format = check_number_format(number_format)
         self.root = root
         self.nodes = topological_order(root)
@@ -195,6 +200,9 @@ class Stepper:
                     f"  {self._grad(x)} += ∂{name}/∂{self.names[x]} × {self._grad(v)}"
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
                     f" = {self._n(running[x])}")
+            if v in self.notes:
+                lines += [f"  {'⚠' if i == 0 else ' '} {line}"
+                          for i, line in enumerate(self.notes[v].splitlines())]
             for x in v.inputs:
                 running[x] = x.grad  # the sweep's own number, for the next steps
             self.steps.append(Step("backward", v, "\n".join(lines)))
@@ -264,7 +272,8 @@ class Stepper:
             return self._n(number).ljust(width[v, field])
 
         return draw_frame([self.root], text=text, highlight=[active], receivers=self.receivers(k),
-                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
+                          grad_title=self._grad_title,
+                          **{"names": self.names, "notes": self.notes, **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
@@ -273,7 +282,8 @@ class Stepper:
 
         widest = self._widest()
         return draw_frame([self.root], text=lambda v, field: widest[v, field],
-                          grad_title=self._grad_title, **{"names": self.names, **draw_options})
+                          grad_title=self._grad_title,
+                          **{"names": self.names, "notes": self.notes, **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
+
+from autodiff.engine import Value
 
 MAX_CHARS = 40
 """Longer labels and scope names are cut to this many characters, ending in "…"."""
@@ -55,6 +58,17 @@ def check_number_format(spec: object) -> str:
         raise TypeError(f"number_format must be a format spec such as '.4g', got {spec!r}")
     format(1.0, spec)
     return spec
+
+
+def check_notes(notes: object) -> Mapping[Value, str]:
+    """`notes` (nodes -> text written beside them, as `draw` and the Stepper
+    take; None for none) as a mapping, or TypeError before anything is drawn."""
+    if notes is None:
+        return {}
+    if not isinstance(notes, Mapping) or not all(
+            isinstance(v, Value) and isinstance(t, str) for v, t in notes.items()):
+        raise TypeError(f"notes must map Values to str, got {notes!r:.80}")
+    return notes
 
 
 def safe_text(text: str, limit: int = MAX_CHARS) -> str:
