@@ -1,0 +1,103 @@
+r"""Beamer slides of a Stepper's steps: one frame, one overlay per step.
+
+`beamer(stepper)` is a Beamer document (16:9) with one frame whose overlay k
+(`\only<k>`) is step k: the graph as `stepper.frame(k - 1)` draws it (the
+values and gradients known after that step, the step's node highlighted, its
+receivers in blue), as TikZ laid out by Graphviz (`autodiff.tikz`), and below
+it the step's caption and text ("step 12 of 17 · backward pass", "t4.grad +=
+∂t5/∂t4 × t5.grad = ..."). Every overlay keeps the layout of
+`stepper.layout_frame()` and one scale, so stepping through the slides
+changes only numbers and colours, never the picture's place. The PDF has one
+page per step.
+
+The engine is as for `autodiff.tikz.tikz`: "auto" writes for pdflatex where
+it can set every label and step text, else for LuaLaTeX with luatexja
+(Japanese labels pass through); the first line of the file says which.
+`standalone=False` gives the frame alone, to `\input` into one's own Beamer
+document (which then loads tikz with its arrows.meta library, and luatexja for
+Japanese). One step's picture alone is `stepper.frame(k).save_as("step.tex")`.
+"""
+
+from __future__ import annotations
+
+import math
+from os import PathLike
+from pathlib import Path
+
+from autodiff.diagram import node_sizes
+from autodiff.frames import Frames
+from autodiff.stepping import Stepper
+from autodiff.tikz import bounding_box, check_engine, document, picture, tex_text, written_for
+
+SLIDE_WIDTH, SLIDE_HEIGHT = 455.24, 256.07
+"""A 16:9 Beamer slide (160 mm × 90 mm) in points."""
+MARGIN = 11.38
+"""The text margins left and right (4 mm)."""
+_TEXT_LINE = 9.5  # a \scriptsize line (8 pt type on 9.5 pt)
+_CHARS_PER_LINE = 110  # of step text in \scriptsize across the slide, at the most
+_TITLE = 30.0  # a frame title and its skip
+_SPACE = 14.0  # above and below the picture
+_LARGEST_SCALE = 2.0  # a small graph is scaled up to fill the slide, up to this
+
+
+def beamer(stepper: Stepper, *, engine: str = "auto", title: str | None = None,
+           standalone: bool = True, **draw_options) -> str:
+    """The steps of `stepper` as a Beamer frame with one overlay per step:
+    with `standalone` a whole document, else the frame alone. `title` is the
+    frame's title (none by default); `engine` is "auto", "pdflatex" or
+    "lualatex" (see `autodiff.tikz`); draw options as for `Stepper.frame`."""
+    if not isinstance(stepper, Stepper):
+        raise TypeError(f"beamer() needs a Stepper, got {type(stepper).__name__}")
+    check_engine(engine)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    frames = Frames(stepper, **draw_options)
+    sizes = node_sizes(stepper.layout_frame(**draw_options))
+    diagrams = [stepper.frame(k, sizes=sizes, **draw_options) for k in range(len(stepper))]
+    layouts = [d.layout() for d in diagrams]
+    boxes = [bounding_box(layout) for layout in layouts]
+    width = max(x1 - x0 for x0, _, x1, _ in boxes)
+    height = max(y1 - y0 for _, y0, _, y1 in boxes)
+    texts = [[frames.caption(k), *frames.text(k).splitlines()] for k in range(len(stepper))]
+    lines = max(sum(math.ceil(max(len(line), 1) / _CHARS_PER_LINE) for line in text)
+                for text in texts)
+    room = (SLIDE_HEIGHT - 2 * _SPACE - lines * _TEXT_LINE - (_TITLE if title else 0.0))
+    scale = min(_LARGEST_SCALE, (SLIDE_WIDTH - 2 * MARGIN - 2.0) / width, max(room, 1.0) / height)
+
+    def write(unicode: bool) -> list[str]:
+        heading = f"{{{tex_text(title, unicode=unicode)}}}" if title else ""
+        frame = [f"\\begin{{frame}}[t]{heading}", "\\centering"]
+        for k, (diagram, layout, text) in enumerate(zip(diagrams, layouts, texts, strict=True)):
+            caption, *rest = (tex_text(line, unicode=unicode) for line in text)
+            *drawing, end = picture(diagram, layout, unicode=unicode)
+            frame += [f"\\only<{k + 1}>{{%", f"\\scalebox{{{scale:.4f}}}{{%",
+                      *drawing, f"{end}}}\\\\[4pt]",
+                      "\\parbox{\\linewidth}{\\raggedright\\scriptsize",
+                      f"\\textbf{{{caption}}}" + "".join(f"\\\\\n{line}" for line in rest) + "}}"]
+        return [*frame, "\\end{frame}"]
+
+    frame, engine = written_for(engine, write)
+    if not standalone:
+        return "\n".join([f"% {len(stepper)} steps of a Stepper from autodiff "
+                          f"(autodiff.slides); needs tikz and arrows.meta"
+                          f"{', luatexja: compile with lualatex' if engine == 'lualatex' else ''}.",
+                          *frame]) + "\n"
+    return document(engine, "\\documentclass[aspectratio=169]{beamer}", [
+        "\\setbeamertemplate{navigation symbols}{}",
+        f"\\setbeamersize{{text margin left={MARGIN}pt, text margin right={MARGIN}pt}}",
+        "\\begin{document}",
+        *frame,
+        "\\end{document}",
+    ], comment=f"{len(stepper)} steps of a Stepper from autodiff (autodiff.slides), "
+               "one page each")
+
+
+def save_beamer(stepper: Stepper, path: str | PathLike[str], **options) -> Path:
+    """Write `beamer(stepper, **options)` to `path` (.tex); nothing is written
+    if writing the slides fails."""
+    path = Path(path)
+    if path.suffix.lower() != ".tex":
+        raise ValueError(f"{path}: Beamer slides are saved as .tex")
+    text = beamer(stepper, **options)
+    path.write_text(text, encoding="utf-8")
+    return path
