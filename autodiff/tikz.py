@@ -51,7 +51,6 @@ LUALATEX_PREAMBLE = (
 """What a LuaLaTeX document loads after \\documentclass."""
 
 
-
 class NeedsLuaLaTeX(ValueError):
     """Text pdflatex cannot set (Japanese, say) was asked for with engine="pdflatex"."""
 
@@ -126,12 +125,14 @@ def tex_text(text: str, *, unicode: bool = False) -> str:
 
 
 def tex_label(label: str, *, unicode: bool = False) -> str:
-    """A label in the notes' notation as maths, 'u_1^(2)' → '$u_{1}^{(2)}$';
-    any other label as text (`tex_text`)."""
+    """A label in the notes' notation as maths, 'u_1^(2)' → '$u_{1}^{(2)}$'
+    (a letter of its name that is neither ASCII nor Greek as text, 重 →
+    \\mbox{重}); any other label as text (`tex_text`)."""
     parts = textbook(label)
     if parts is None:
         return tex_text(label, unicode=unicode)
-    name = "".join(f"{_GREEK[c]} " if c in _GREEK else c for c in parts.name)
+    name = "".join(f"{_GREEK[c]} " if c in _GREEK else c if c.isascii()
+                   else f"\\mbox{{{tex_text(c, unicode=unicode)}}}" for c in parts.name)
     if len(parts.name) > 1 and all(c.isascii() for c in parts.name):
         name = f"\\mathit{{{name}}}"
     sup = f"^{{({tex_text(parts.sup, unicode=unicode)})}}" if parts.sup else ""

@@ -63,6 +63,10 @@ def test_japanese_passes_through_for_lualatex_and_is_refused_for_pdflatex():
     assert tex_text("重み w_1", unicode=True) == r"重み\ w\_1"
     assert tex_text("é", unicode=True) == "é"
     assert tex_label("誤差 E", unicode=True) == r"誤差\ E"
+    assert tex_label("重み_1^(2)", unicode=True) == r"$\mbox{重}\mbox{み}_{1}^{(2)}$"
+    assert tex_label("é_1") == r"$\mbox{\'{e}}_{1}$"
+    with pytest.raises(NeedsLuaLaTeX):
+        tex_label("重み_1")
     with pytest.raises(NeedsLuaLaTeX, match=r"'重' \(U\+91CD\) in '重み w'.*engine='lualatex'"):
         tex_text("重み w")
     assert issubclass(NeedsLuaLaTeX, ValueError)
@@ -126,7 +130,8 @@ def test_the_tex_file_compiles_with_pdflatex(picture, tmp_path):
 
 @needs_dot
 def test_japanese_labels_round_trip_through_lualatex(tmp_path):
-    diagram = draw(japanese_neuron())
+    E = japanese_neuron()
+    diagram = draw(E * Value(2.0, "重み_2"))  # and a Japanese name in the notes' notation
     with pytest.raises(NeedsLuaLaTeX):
         tikz(diagram, engine="pdflatex")
     path = diagram.save_as(tmp_path / "ja.tex")  # engine="auto": LuaLaTeX, since pdflatex cannot
@@ -137,7 +142,8 @@ def test_japanese_labels_round_trip_through_lualatex(tmp_path):
     pdf = latex.compile_tex(path, "lualatex")
     assert latex.pages(pdf) == 1
     words = latex.text(pdf)
-    for label in ("重み w", "入力 x", "バイアス b", "教師 d", "総入力 u", "出力 z", "誤差 E"):
+    for label in ("重み w", "入力 x", "バイアス b", "教師 d", "総入力 u", "出力 z", "誤差 E",
+                  "重み2"):
         assert label in words, (label, words)
 
 
