@@ -14,7 +14,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from autodiff import Stepper, topological_order
+from autodiff import Stepper, slides, topological_order
 from autodiff.drawing import HIGHLIGHT
 from autodiff.slides import beamer
 from autodiff.tikz import NeedsLuaLaTeX
@@ -74,6 +74,21 @@ def test_slides_compile_with_pdflatex_one_page_per_step(tmp_path):
     assert orange in {color for _, color in image.getcolors(1 << 24)}  # the step's node
     first = Image.open(latex.png(pdf, 1)).convert("RGB")
     assert first.size == image.size
+
+
+def test_steps_fill_frames_within_pdflatexs_memory(tmp_path, monkeypatch):
+    stepper = Stepper(neuron())
+    whole = beamer(stepper)
+    assert whole.count(r"\begin{frame}") == 1  # the neuron: one frame of 17 overlays
+    monkeypatch.setattr(slides, "FRAME_CHARACTERS", len(whole) // 5)
+    path = tmp_path / "split.tex"
+    path.write_text(beamer(stepper), encoding="utf-8")
+    frames = path.read_text().split(r"\begin{frame}")[1:]
+    assert len(frames) > 4 and all(len(frame) < len(whole) // 4 for frame in frames)
+    assert [int(k) for frame in frames for k in re.findall(r"\\only<(\d+)>", frame)] == [
+        k for frame in frames for k in range(1, frame.count(r"\only<") + 1)]  # from 1 in each
+    latex.need("pdflatex", "beamer.cls", "tikz.sty")
+    assert latex.pages(latex.compile_tex(path, "pdflatex")) == 17
 
 
 def test_the_bare_frame_goes_into_ones_own_beamer_document(tmp_path):
