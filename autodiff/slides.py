@@ -1,7 +1,7 @@
-r"""Beamer slides of a Stepper's steps: one frame, one overlay per step.
+r"""Beamer slides of a Stepper's steps: one overlay, one PDF page, per step.
 
-`beamer(stepper)` is a Beamer document (16:9) whose overlays (`\only<k>`)
-are the steps, one PDF page each: the graph as `stepper.frame(k - 1)` draws it (the
+`beamer(stepper)` is a Beamer document (16:9) whose overlays (`\only<k>`) are
+the steps: the graph as `stepper.frame(k)` draws it after step k (the
 values and gradients known after that step, the step's node highlighted, its
 receivers in blue), as TikZ laid out by Graphviz (`autodiff.tikz`), and below
 it the step's caption and text ("step 12 of 17 · backward pass", "t4.grad +=
@@ -15,7 +15,7 @@ frame of 17 overlays, a small MLP's 114 steps are several frames.
 The engine is as for `autodiff.tikz.tikz`: "auto" writes for pdflatex where
 it can set every label and step text, else for LuaLaTeX with luatexja
 (Japanese labels pass through); the first line of the file says which.
-`standalone=False` gives the frame alone, to `\input` into one's own Beamer
+`standalone=False` gives the frames alone, to `\input` into one's own Beamer
 document (which then loads tikz with its arrows.meta library, and luatexja for
 Japanese). One step's picture alone is `stepper.frame(k).save_as("step.tex")`.
 """

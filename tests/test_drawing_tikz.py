@@ -123,6 +123,7 @@ def test_the_tex_file_compiles_with_pdflatex(picture, tmp_path):
         diagram = Stepper(unseeded_neuron()).frame(12)
     path = diagram.save_as(tmp_path / "picture.tex")
     assert path.read_text().startswith("% A diagram") and "luatexja" not in path.read_text()
+    latex.need("pdflatex", "tikz.sty")
     pdf = latex.compile_tex(path, "pdflatex")
     assert latex.pages(pdf) == 1  # the picture, one page
     assert pdf.read_bytes().startswith(b"%PDF")
