@@ -382,7 +382,8 @@ class _Diagnoser:
         for k in self.varying:
             other = [p.rows[k].numeric if k in p.rows else None for p in points]
             if k != j and fits(other) and not fits(numeric):
-                return SWAPPED, (f"it equals the numerical ∂{name}/∂{operand_name(k)} {count} (e.g. "
+                b_ = operand_name(k)
+                return SWAPPED, (f"it equals the numerical ∂{name}/∂{b_} {count} (e.g. "
                                  f"at {self.where(points[0].point)}: {_n(analytic[0])}, while "
                                  f"∂{name}/∂{a_} is {_n(numeric[0])}): the partials of {a_} and "
                                  f"{operand_name(k)} are swapped")

@@ -55,7 +55,7 @@ from autodiff.typeset import (
     unicode_label,
 )
 
-__all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "Diagram", "GraphBuilder", "draw",
+__all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "WORDS", "Diagram", "GraphBuilder", "draw",
            "draw_frame", "graph_nodes", "node_ids", "node_sizes", "symbol"]
 
 SHOW = ("label", "data", "grad")
@@ -63,6 +63,18 @@ DIRECTIONS = ("LR", "TB", "RL", "BT")
 _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 _RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
+WORDS = {
+    "data": "data",              # before a value ("data 0.5") and in the key
+    "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
+    "value": "value",            # the key: "data value"
+    "gradient": "gradient",      # the key: "grad gradient" (no seeded root)
+    "node": "node",              # the key: "grad ∂E/∂node"
+    "of each node": "of each node",  # the key: "tangent of each node"
+    "delta at u": "δ at u",      # the key: "grad gradient, δ at u"
+    "parameter": "parameter", "leaf": "leaf", "input": "network input", "output": "output",
+}
+"""The words a diagram writes around its numbers and in its key, in one place
+(SVG, PNG and TikZ alike take them from here)."""
 
 
 def symbol(v: Value) -> str:
@@ -327,7 +339,7 @@ class GraphBuilder(Builder):
         if "label" in self.fields and label.strip():
             lines.append((Run(label, "name", notation=True), Run(mark, "note")))
         if "data" in self.fields:
-            lines.append((Run(f"data {number(v, 'data')}", "value"),))
+            lines.append((Run(f"{WORDS['data']} {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
             lines.append(self._gradient(v, number(v, "grad")))
         lines += [(Run(safe_text(line, 80), "grad"),) for line in note.splitlines()]
@@ -365,7 +377,7 @@ class GraphBuilder(Builder):
         if delta is not None:
             self.has_delta = True
             return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
-        return (Run(f"grad {text}", "grad"),)
+        return (Run(f"{WORDS['grad']} {text}", "grad"),)
 
     def box(self, name: str, prefix: str, members: int) -> None:
         """A collapsed module: one box in its parent's cluster."""
@@ -404,7 +416,7 @@ class GraphBuilder(Builder):
             first += (Run(mark, "note"),)
             values = [format_number(c, self.number_format) for c in samples or [item.value]]
             shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
-            view = NodeView("input", (first, (Run(f"data {shown}", "value"),)))
+            view = NodeView("input", (first, (Run(f"{WORDS['data']} {shown}", "value"),)))
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
                       tooltip=f"network input {unicode_label(item.name)}{mark}")
@@ -431,21 +443,22 @@ class GraphBuilder(Builder):
         E, holds the seed 1 that `E.backward()` leaves; else just gradients."""
         entries: Legend = []
         if "data" in self.fields:
-            entries.append(("", (Run("data", "value"), Run(" value"))))
+            entries.append(("", (Run(WORDS["data"], "value"), Run(f" {WORDS['value']}"))))
         if "grad" in self.fields and self.grad_title is not None:  # forward mode
-            entries.append(("", (Run(self.grad_title, "grad"), Run(" of each node"))))
+            entries.append(("", (Run(self.grad_title, "grad"),
+                                 Run(f" {WORDS['of each node']}"))))
         elif "grad" in self.fields:
             root = safe_text(roots[0].label) if len(roots) == 1 else ""
             of: tuple[Run, ...]
             delta: tuple[Run, ...]
             if root.strip() and roots[0].grad == 1.0:
-                of = (Run(" ∂"), Run(root, notation=True), Run("/∂node"))
+                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{WORDS['node']}"))
                 delta = (Run(", δ = ∂"), Run(root, notation=True), Run("/∂u"))
             else:
-                of, delta = (Run(" gradient"),), (Run(", δ at u"),)
-            entries.append(("", (Run("grad", "grad"), *of, *(delta if self.has_delta else ()))))
+                of, delta = (Run(f" {WORDS['gradient']}"),), (Run(f", {WORDS['delta at u']}"),)
+            entries.append(("", (Run(WORDS["grad"], "grad"), *of,
+                                 *(delta if self.has_delta else ()))))
         kinds = {view.kind for view in self.views.values()}
-        names = {"parameter": "parameter", "leaf": "leaf", "input": "network input",
-                 "output": "output"}
-        entries += [(kind, (Run(text),)) for kind, text in names.items() if kind in kinds]
+        entries += [(kind, (Run(WORDS[kind]),)) for kind in ("parameter", "leaf", "input", "output")
+                    if kind in kinds]
         return entries

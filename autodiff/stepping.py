@@ -20,7 +20,8 @@ node highlighted and, in a backward step, its receivers (the inputs whose
 gradient the step changes) and their edges in a second colour;
 `stepper.layout_frame()` holds every number at its widest, to lay the graph
 out once for all frames (as `autodiff.frames` does for the widget, the HTML
-player and the GIF: `stepper.save_html(path)`, `stepper.save_gif(path)`).
+player and the GIF: `stepper.save_html(path)`, `stepper.save_gif(path)`, and
+the Beamer slides, `stepper.save_beamer(path)`).
 
 `Stepper(root, tangents={x: 1.0})` steps through forward mode instead: one
 step per node in topological order, its value and its tangent together,
@@ -312,6 +313,15 @@ class Stepper:
 
         return save_gif(Frames(self, **draw_options), path, interval_ms=interval_ms,
                         hold_ms=hold_ms, dpi=dpi)
+
+    def save_beamer(self, path: str | PathLike[str], *, engine: str = "auto",
+                    title: str | None = None, **draw_options) -> Path:
+        """Write the steps to `path` (.tex) as Beamer slides, one overlay (one
+        PDF page) per step with its picture and text (`autodiff.slides`;
+        `engine` "auto", "pdflatex" or "lualatex" for Japanese labels)."""
+        from autodiff.slides import save_beamer
+
+        return save_beamer(self, path, engine=engine, title=title, **draw_options)
 
     def _widest(self) -> dict[tuple[Value, str], str]:
         if self._widest_texts is None:
