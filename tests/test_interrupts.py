@@ -1,0 +1,207 @@
+"""Ctrl-C at any line: every operation that promises "all or nothing" leaves the
+graph, its gradients and the model exactly as before the call or exactly as after it.
+
+Two ways in. `interrupted_at(k, op)` runs `op` and, at the k-th line the library
+executes, calls the SIGINT handler that is in force at that moment, as a real Ctrl-C
+would: Python's own handler raises KeyboardInterrupt there, `uninterrupted()` holds it
+to the end of its block. Every k is tried, from the first line to the last. Then real
+SIGINTs, sent by a timer thread at many moments during a larger operation.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import nn
+from autodiff import Value, compile, gradcheck, grad, jacobian, uninterrupted, vjp, zero_grad
+
+LIBRARY = tuple(str(Path(__import__(name).__file__).parent) for name in ("autodiff", "nn"))
+
+
+def interrupted_at(k: int, op: Callable[[], object]) -> bool:
+    """Run op with a Ctrl-C at the k-th line the library runs; True if it was interrupted."""
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        if not frame.f_code.co_filename.startswith(LIBRARY):
+            return trace
+        if event == "line":
+            count += 1
+            if count == k:
+                handler = signal.getsignal(signal.SIGINT)
+                assert callable(handler)
+                handler(signal.SIGINT, frame)  # Python's handler raises KeyboardInterrupt
+        return trace
+
+    sys.settrace(trace)
+    try:
+        op()
+    except KeyboardInterrupt:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
+
+
+def every_interrupt(make: Callable[[], object], op: Callable[[object], object],
+                    state: Callable[[object], object]) -> int:
+    """For every line k of op: a fresh `make()`, op interrupted at line k, and the state
+    is the one before or the one after. Returns how many lines were tried."""
+    fresh = make()
+    before = state(fresh)
+    op(fresh)
+    after = state(fresh)
+    assert before != after, "the operation must change something for the test to mean it"
+    k = 0
+    while True:
+        k += 1
+        subject = make()
+        if not interrupted_at(k, lambda: op(subject)):
+            assert state(subject) == after
+            return k
+        assert state(subject) in (before, after), f"a Ctrl-C at line {k} left a mixed state"
+
+
+def model() -> nn.MLP:
+    m = nn.MLP(2, [3, 1], "tanh", seed=0)
+    loss_of(m).backward()  # gradients already there: backward() must add to them
+    return m
+
+
+def loss_of(m: nn.MLP) -> Value:
+    return nn.total([nn.squared_error(m(x), [0.5]) for x in ([0.3, -1.0], [1.2, 0.4])])
+
+
+def numbers(m: nn.MLP) -> list[tuple[float, float]]:
+    return [(p.data, p.grad) for p in m.parameters()]
+
+
+def test_backward_is_all_or_nothing_at_every_line():
+    made: dict[int, Value] = {}
+
+    def make():
+        m = model()
+        made[id(m)] = loss_of(m)
+        return m
+
+    tried = every_interrupt(make, lambda m: made[id(m)].backward(), numbers)
+    assert tried > 50
+
+
+@pytest.mark.parametrize("transform", ["grad", "vjp", "jacobian"])
+def test_grad_vjp_and_jacobian_never_write_a_grad_at_any_line(transform):
+    def op(m):
+        params = m.parameters()
+        if transform == "grad":
+            grad(loss_of(m), params)
+        elif transform == "vjp":
+            vjp(lambda: [loss_of(m)], params)[1]([1.0])
+        else:
+            jacobian(lambda: [loss_of(m)], params)
+        m.layers[0].neurons[0].b.data += 1.0  # the change that marks "after"
+
+    every_interrupt(model, op, numbers)
+
+
+def test_gradcheck_puts_every_parameter_back_at_any_line():
+    def make():
+        m = nn.MLP(1, [1], "tanh", seed=0)
+        nn.squared_error(m([0.5]), [0.2]).backward()
+        return m
+
+    def op(m):
+        neuron = m.layers[0].neurons[0]
+        gradcheck(lambda: nn.squared_error(m([0.5]), [0.2]), [neuron.b])
+        neuron.b.data += 1.0  # "after"
+
+    every_interrupt(make, op, numbers)
+
+
+def test_a_compiled_step_adds_all_its_gradients_or_none():
+    steps: dict[int, Callable] = {}
+
+    def make():
+        m = model()
+        steps[id(m)] = compile(lambda: loss_of(m))
+        return m
+
+    every_interrupt(make, lambda m: steps[id(m)](), numbers)
+
+
+def test_load_state_dict_sets_every_parameter_or_none():
+    other = nn.MLP(2, [3, 1], "tanh", seed=1).state_dict()
+    every_interrupt(model, lambda m: m.load_state_dict(other), numbers)
+
+
+@pytest.mark.parametrize("clear", ["zero_grad()", "autodiff.zero_grad"])
+def test_zeroing_gradients_is_all_or_nothing(clear):
+    def op(m):
+        if clear == "zero_grad()":
+            m.zero_grad()
+        else:
+            zero_grad(m.parameters())
+
+    every_interrupt(model, op, numbers)
+
+
+def test_a_held_interrupt_is_delivered_when_the_block_ends():
+    done = []
+    with pytest.raises(KeyboardInterrupt), uninterrupted():
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        done.append("the block went on")
+    assert done == ["the block went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_outside_the_main_thread_uninterrupted_changes_no_handler():
+    seen = []
+
+    def run():
+        with uninterrupted():
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen == [signal.default_int_handler]
+
+
+def test_real_sigints_at_random_moments_leave_the_model_before_or_after():
+    """A timer thread sends SIGINT to this process at random moments during
+    backward() of a larger model; each time the parameters' gradients are the ones
+    before the call or the ones after, never a mix."""
+    rng = random.Random(0)
+    m = nn.MLP(2, [24, 24, 1], "tanh", seed=0)
+    batch = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(8)]
+    interrupted = 0
+    for _ in range(40):
+        loss = nn.total([nn.squared_error(m(x), [0.5]) for x in batch])
+        before = [p.grad for p in m.parameters()]
+        timer = threading.Timer(rng.uniform(0.0, 0.004), os.kill, (os.getpid(), signal.SIGINT))
+        try:  # one SIGINT per timer: at most one KeyboardInterrupt, wherever it lands
+            timer.start()
+            try:
+                loss.backward()
+            finally:
+                timer.join()
+        except KeyboardInterrupt:
+            interrupted += 1
+            timer.join()
+        grads = [p.grad for p in m.parameters()]
+        if grads != before:  # then exactly one more loss's gradient was added
+            fresh = nn.MLP(2, [24, 24, 1], "tanh", seed=0)
+            fresh.load_state_dict(m.state_dict())
+            expected = grad(nn.total([nn.squared_error(fresh(x), [0.5]) for x in batch]),
+                            fresh.parameters())
+            assert all(abs(g - b - e) <= 1e-9 * (1 + abs(g))
+                       for g, b, e in zip(grads, before, expected, strict=True))
+    assert interrupted > 0  # the timer did interrupt some calls
