@@ -67,8 +67,8 @@ from numbers import Real
 from typing import Any, TypeGuard
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
-from autodiff.interrupts import uninterrupted
 from autodiff.forward import Linearization, tangent_graphs
+from autodiff.interrupts import uninterrupted
 
 EPS = sys.float_info.epsilon
 

@@ -935,7 +935,7 @@ class Value:
         with _sweeping(order):
             self._adjoint = seed  # self is the last node of order
             _propagate(order)
-            _commit(order)
+            set_grads(order, [v._grad + v._adjoint for v in order], "backward()")
 
     def zero_grad(self) -> None:
         """Set `grad` to 0.0 on every node of this graph."""
@@ -1248,19 +1248,19 @@ def _propagate(order: list[Value],
                 after_step(v, _adjoint_of)
 
 
-def _commit(order: list[Value]) -> None:
-    """Add each node's adjoint to its `.grad`, all or none: every new gradient is
-    checked finite first, and the additions are not cut by Ctrl-C."""
-    totals = [v._grad + v._adjoint for v in order]
-    total = sum(totals)
-    if total - total != 0.0:  # an inf or nan among them, or a sum too large
-        for v, g in zip(order, totals, strict=True):
+def set_grads(values: Sequence[Value], grads: list[float], who: str) -> None:
+    """Set each value's `.grad` to the number in `grads` at its position, all or
+    none: every number is checked finite first (else OverflowError naming `who`
+    and the node, and no `.grad` changes), and the writes are not cut by Ctrl-C."""
+    total = sum(grads)
+    if total - total != 0.0:  # an inf or nan among them, or only a sum too large
+        for v, g in zip(values, grads, strict=True):
             if g - g != 0.0:
                 raise OverflowError(
-                    f"backward(): the gradient of {_describe(v)} ({v.op or 'a leaf'}) would "
-                    f"be {g!r}: too large for a float; .grad left as it was")
+                    f"{who}: the gradient of {_describe(v)} ({v.op or 'a leaf'}) would be "
+                    f"{g!r}: too large for a float; no .grad was changed")
     with uninterrupted():
-        for v, g in zip(order, totals, strict=True):
+        for v, g in zip(values, grads, strict=True):
             v._grad = g
 
 

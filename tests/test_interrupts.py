@@ -16,12 +16,13 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 import nn
-from autodiff import Value, compile, gradcheck, grad, jacobian, uninterrupted, vjp, zero_grad
+from autodiff import Value, compile, grad, gradcheck, jacobian, uninterrupted, vjp, zero_grad
 
 LIBRARY = tuple(str(Path(__import__(name).__file__).parent) for name in ("autodiff", "nn"))
 
@@ -65,7 +66,7 @@ def every_interrupt(make: Callable[[], object], op: Callable[[object], object],
     while True:
         k += 1
         subject = make()
-        if not interrupted_at(k, lambda: op(subject)):
+        if not interrupted_at(k, partial(op, subject)):
             assert state(subject) == after
             return k
         assert state(subject) in (before, after), f"a Ctrl-C at line {k} left a mixed state"
