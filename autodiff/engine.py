@@ -922,11 +922,11 @@ class Value:
         `autodiff.zero_grad(params)` (a list of Values).
 
         All or nothing: the sweep runs on adjoints of its own, and only a sweep
-        that finished adds them to the `.grad` of every node, in one step that
-        neither an error (a derivative that is not finite, a failing user
-        primitive) nor Ctrl-C can cut in half. Calls in several threads on
-        graphs that share nodes (one model) add exactly as if they ran one
-        after another.
+        that finished adds them to the `.grad` of every node. An error (a
+        derivative that is not finite, a failing user primitive) leaves every
+        `.grad` as it was; a Ctrl-C is held until the call ends, then raised.
+        Calls in several threads on graphs that share nodes (one model) add
+        exactly as if they ran one after another.
         """
         seed = _seed(grad)
         if _observing:
@@ -1211,8 +1211,12 @@ _depth: list[None] = []  # one item per sweep under way in the thread holding th
 def _sweeping(order: list[Value]) -> Iterator[None]:
     """The sweep over `order` has adjoints of its own: the nodes' `_adjoint`,
     each 0.0 at the start, under the sweep lock. A sweep nested in another (a
-    user's partials calling `grad()`) puts the outer sweep's adjoints back."""
-    with _SWEEP_LOCK:
+    user's partials calling `grad()`) puts the outer sweep's adjoints back.
+
+    A Ctrl-C during the sweep is held until it ends (`uninterrupted`): a sweep
+    is short (about a second for a million nodes), and no lock, adjoint or
+    `.grad` can be left half done."""
+    with uninterrupted(), _SWEEP_LOCK:
         outer = [getattr(v, "_adjoint", 0.0) for v in order] if _depth else None
         _depth.append(None)
         try:
@@ -1222,9 +1226,8 @@ def _sweeping(order: list[Value]) -> Iterator[None]:
         finally:
             _depth.pop()
             if outer is not None:
-                with uninterrupted():
-                    for v, adjoint in zip(order, outer, strict=True):
-                        v._adjoint = adjoint
+                for v, adjoint in zip(order, outer, strict=True):
+                    v._adjoint = adjoint
 
 
 def _propagate(order: list[Value],

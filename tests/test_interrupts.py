@@ -10,6 +10,7 @@ SIGINTs, sent by a timer thread at many moments during a larger operation.
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
@@ -23,6 +24,15 @@ import pytest
 
 import nn
 from autodiff import Value, compile, grad, gradcheck, jacobian, uninterrupted, vjp, zero_grad
+
+@pytest.fixture(autouse=True)
+def python_handles_sigint():
+    """Ctrl-C as in a user's program: Python's own handler (a pytest-xdist worker
+    ignores SIGINT otherwise)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
 
 LIBRARY = tuple(str(Path(__import__(name).__file__).parent) for name in ("autodiff", "nn"))
 
@@ -57,6 +67,7 @@ def every_interrupt(make: Callable[[], object], op: Callable[[object], object],
                     state: Callable[[object], object]) -> int:
     """For every line k of op: a fresh `make()`, op interrupted at line k, and the state
     is the one before or the one after. Returns how many lines were tried."""
+    thresholds = gc.get_threshold()
     fresh = make()
     before = state(fresh)
     op(fresh)
@@ -70,6 +81,17 @@ def every_interrupt(make: Callable[[], object], op: Callable[[object], object],
             assert state(subject) == after
             return k
         assert state(subject) in (before, after), f"a Ctrl-C at line {k} left a mixed state"
+        assert gc.get_threshold() == thresholds, f"a Ctrl-C at line {k} left gc deferred"
+        assert another_thread_can_differentiate(), f"a Ctrl-C at line {k} left a lock held"
+
+
+def another_thread_can_differentiate() -> bool:
+    """A backward() in another thread finishes: no lock of the sweep was left held."""
+    x = Value(2.0)
+    thread = threading.Thread(target=(x * x).backward)
+    thread.start()
+    thread.join(timeout=10)
+    return not thread.is_alive() and x.grad == 4.0
 
 
 def model() -> nn.MLP:
@@ -79,7 +101,7 @@ def model() -> nn.MLP:
 
 
 def loss_of(m: nn.MLP) -> Value:
-    return nn.total([nn.squared_error(m(x), [0.5]) for x in ([0.3, -1.0], [1.2, 0.4])])
+    return nn.squared_error(m([0.3, -1.0]), [0.5])
 
 
 def numbers(m: nn.MLP) -> list[tuple[float, float]]:
@@ -133,6 +155,7 @@ def test_a_compiled_step_adds_all_its_gradients_or_none():
     def make():
         m = model()
         steps[id(m)] = compile(lambda: loss_of(m))
+        steps[id(m)]()  # recorded and compiled: what follows are compiled steps
         return m
 
     every_interrupt(make, lambda m: steps[id(m)](), numbers)
