@@ -25,6 +25,7 @@ import pytest
 import nn
 from autodiff import Value, compile, grad, gradcheck, jacobian, uninterrupted, vjp, zero_grad
 
+
 @pytest.fixture(autouse=True)
 def python_handles_sigint():
     """Ctrl-C as in a user's program: Python's own handler (a pytest-xdist worker
