@@ -36,6 +36,7 @@ from autodiff.engine import (
     topological_order,
 )
 from autodiff.functional import grad, zero_grad
+from autodiff.interrupts import uninterrupted
 from autodiff.transforms import hessian, hvp, jacobian, jvp, linearize, value_and_grad, vjp
 
 _LAZY = {
@@ -60,7 +61,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers
 
 __all__ = ["Code", "Primitive", "Value", "grad", "hessian", "hvp", "jacobian", "jvp",
            "linearize", "no_full_gc", "ops", "primitive", "primitives", "scope",
-           "topological_order", "value_and_grad", "vjp", "zero_grad", *_LAZY]
+           "topological_order", "uninterrupted", "value_and_grad", "vjp", "zero_grad", *_LAZY]
 
 
 def __getattr__(name: str) -> object:

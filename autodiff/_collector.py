@@ -23,6 +23,8 @@ from __future__ import annotations
 import gc
 import threading
 
+from autodiff.interrupts import uninterrupted
+
 _NEVER = 2**31 - 1  # the largest threshold gc accepts: the third generation never fills
 _lock = threading.Lock()
 _open = 0  # scopes open right now, in every thread
@@ -52,7 +54,7 @@ class no_full_gc:
 
     def __enter__(self) -> no_full_gc:
         global _open, _before, _ours
-        with _lock:
+        with uninterrupted(), _lock:
             if _open == 0:
                 _before = gc.get_threshold()
                 _ours = (*_before[:2], _NEVER)
@@ -62,7 +64,7 @@ class no_full_gc:
 
     def __exit__(self, *exc_info: object) -> None:
         global _open
-        with _lock:
+        with uninterrupted(), _lock:
             _open -= 1
             if _open == 0 and gc.get_threshold() == _ours:
                 gc.set_threshold(*_before)

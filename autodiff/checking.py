@@ -77,6 +77,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep, topological_order
 from autodiff.forward import Linearization, tangent_graphs
+from autodiff.interrupts import uninterrupted
 
 if TYPE_CHECKING:
     from autodiff.diagnosis import Diagnosis
@@ -578,14 +579,17 @@ class _Problem:
         if self.params is None:
             leaves = [Value(x, label) for x, label in zip(point, self.labels, strict=True)]
             return use(_call(self.f, leaves), leaves)
-        saved = [p.data for p in self.params]
-        try:
-            for p, x in zip(self.params, point, strict=True):
-                p.data = x
-            return use(_call(self.f, ()), self.params)
-        finally:
-            for p, x in zip(self.params, saved, strict=True):
-                p.data = x
+        # A Ctrl-C during f is held until the parameters are back (a `finally` alone
+        # can itself be cut short): it stops the check one evaluation of f later.
+        with uninterrupted():
+            saved = [p.data for p in self.params]
+            try:
+                for p, x in zip(self.params, point, strict=True):
+                    p.data = x
+                return use(_call(self.f, ()), self.params)
+            finally:
+                for p, x in zip(self.params, saved, strict=True):
+                    p.data = x
 
     def at_the_point(self, use: Callable[[Value, list[Value]], Any]) -> Any:
         """`run` at the point to check; f's errors there get a note saying so."""

@@ -62,7 +62,7 @@ from typing import Any
 
 from autodiff._collector import no_full_gc
 from autodiff.codegen import Changed, Program, write
-from autodiff.engine import Value
+from autodiff.engine import Value, set_grads
 from autodiff.tracing import (
     Trace,
     TraceError,
@@ -96,8 +96,8 @@ class _Variant:
 
     def run(self, numbers: list[float]) -> Any:
         loss, results, grads = self.run_program(numbers, list(map(_data, self.reads)))
-        for v, g in zip(self.targets, grads, strict=True):
-            v.grad += g
+        set_grads(self.targets, [v.grad + g for v, g in zip(self.targets, grads, strict=True)],
+                  "a compiled step")
         if self.result_shape is None:
             return loss
         return loss, rebuild(self.result_shape, results)[0]

@@ -50,13 +50,15 @@ import math
 import string
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from numbers import Real
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, NoReturn, Self, overload
 
 from autodiff._collector import no_full_gc
+from autodiff.interrupts import uninterrupted
 
 Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
@@ -66,7 +68,7 @@ Operand = Any
 (`grad(create_graph=True)`); numbers folded into a node are always floats."""
 
 _isfinite = math.isfinite
-_grad_of = attrgetter("grad")
+_adjoint_of = attrgetter("_adjoint")
 
 
 # -- the primitive record --------------------------------------------------------
@@ -247,11 +249,11 @@ class Primitive:
             if self.check_operands is not None:
                 self.check_operands(a)
             try:  # _forward inlined: this path makes every activation node
-                out = self.forward(a.data)
+                out = self.forward(a._data)
             except (ValueError, ArithmeticError) as exc:
                 raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
             if type(out) is not float or out - out != 0.0:
-                out = self._result(out, [a.data], args)
+                out = self._result(out, [a._data], args)
             return Value(out, "", self._forms.unary, a)
         arity = self.arity
         if (len(args) != arity) if arity is not None else not args:
@@ -263,7 +265,7 @@ class Primitive:
         for i, x in enumerate(args):
             if isinstance(x, Value):
                 any_value = True
-                floats.append(x.data)
+                floats.append(x._data)
             else:
                 c = _constant(x, self.name)
                 if c is None:
@@ -543,7 +545,7 @@ def _short(x: object, limit: int = 40) -> str:
 
 def _describe(x: object) -> str:
     if isinstance(x, Value):
-        return f"{x.label} = {x.data!r}" if x.label else repr(x.data)
+        return f"{x.label} = {x._data!r}" if x.label else repr(x._data)
     return f"{_short(x)} (a number)"
 
 
@@ -586,6 +588,20 @@ def _constant(x: object, who: str) -> float | None:
         raise OverflowError(f"{who}: the number {_short(x)} is too large for a float") from None
 
 
+def _finite_number(x: object, who: str) -> float:
+    """x as a finite float, or the TypeError or ValueError naming `who` (the
+    constructor, or the attribute being set)."""
+    if type(x) is not float:
+        number = _constant(x, who)
+        if number is None:
+            raise TypeError(f"{who} needs a real number (int, float, bool or NumPy scalar), "
+                            f"got {type(x).__name__}: {_short(x)}")
+        x = number
+    if not _isfinite(x):
+        raise ValueError(f"{who} needs a finite number, got {x!r}")
+    return x
+
+
 def _is_number(x: object) -> bool:
     """Is x a real number a Value takes: int, float, bool, Fraction, NumPy scalar?"""
     if isinstance(x, Real):
@@ -626,11 +642,9 @@ class Value:
     return a plain bool; they are not differentiable.
     """
 
-    __slots__ = ("_a", "_b", "_op", "data", "grad", "label", "scope")
+    __slots__ = ("_a", "_adjoint", "_b", "_data", "_grad", "_op", "label", "scope")
     __array_ufunc__ = None  # NumPy defers to Value's operators: np.float64(2) * x is a node
 
-    data: float
-    grad: float
     label: str
     scope: str
 
@@ -643,25 +657,36 @@ class Value:
         _b: Any = None,
     ) -> None:
         if _op is None:  # public construction: validate
-            if type(data) is not float:
-                number = _constant(data, "Value()")
-                if number is None:
-                    raise TypeError(
-                        f"Value() needs a real number (int, float, bool or NumPy scalar), "
-                        f"got {type(data).__name__}: {_short(data)}"
-                    )
-                data = number
-            if not _isfinite(data):
-                raise ValueError(f"Value() needs a finite number, got {data!r}")
+            data = _finite_number(data, "Value()")
             if not isinstance(label, str):
                 raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = data
-        self.grad = 0.0
+        self._data = data
+        self._grad = 0.0
         self.label = label
         self.scope = _current_scope.get() if _open_scopes else ""
         self._op = _op
         self._a = _a
         self._b = _b
+
+    # -- the number and its gradient -----------------------------------------
+
+    @property
+    def data(self) -> float:
+        """The number, a finite float; set it like the constructor's `data`."""
+        return self._data
+
+    @data.setter
+    def data(self, number: Number) -> None:
+        self._data = _finite_number(number, "Value.data")
+
+    @property
+    def grad(self) -> float:
+        """∂E/∂(this node), accumulated by `backward()`; a finite float."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, number: Number) -> None:
+        self._grad = _finite_number(number, "Value.grad")
 
     # -- structure --------------------------------------------------------
 
@@ -740,7 +765,7 @@ class Value:
         return tuple(locals_)
 
     def __repr__(self) -> str:
-        parts = [f"{self.data:.4g}", f"grad={self.grad:.4g}"]
+        parts = [f"{self._data:.4g}", f"grad={self._grad:.4g}"]
         if self._op is not None:
             parts.append(f"op={self.op!r}")
         if self.label:
@@ -750,22 +775,22 @@ class Value:
     def __float__(self) -> float:
         if _observing:
             _used(self, "float()", sys._getframe(1))
-        return self.data
+        return self._data
 
     # -- arithmetic: +, −, × inlined for speed, the rest through their primitives
 
     def __add__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            r = self.data + other.data
+            r = self._data + other._data
             if r - r != 0.0:  # inf or nan: cheaper than a call to math.isfinite
-                _not_finite(ADD, (self, other), (self.data, other.data), r)
+                _not_finite(ADD, (self, other), (self._data, other._data), r)
             return Value(r, "", _ADD_VV, self, other)
         c = _constant(other, "+")
         if c is None:
             return NotImplemented
-        r = self.data + c
+        r = self._data + c
         if r - r != 0.0:
-            _not_finite(ADD, (self, other), (self.data, c), r)
+            _not_finite(ADD, (self, other), (self._data, c), r)
         return Value(r, "", _ADD_VC, self, c)
 
     def __radd__(self, other: Number) -> Value:
@@ -776,59 +801,59 @@ class Value:
         c = _constant(other, "+")
         if c is None:
             return NotImplemented
-        r = c + self.data
+        r = c + self._data
         if r - r != 0.0:
-            _not_finite(ADD, (other, self), (c, self.data), r)
+            _not_finite(ADD, (other, self), (c, self._data), r)
         return Value(r, "", _ADD_CV, self, c)
 
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            r = self.data - other.data
+            r = self._data - other._data
             if r - r != 0.0:
-                _not_finite(SUB, (self, other), (self.data, other.data), r)
+                _not_finite(SUB, (self, other), (self._data, other._data), r)
             return Value(r, "", _SUB_VV, self, other)
         c = _constant(other, "-")
         if c is None:
             return NotImplemented
-        r = self.data - c
+        r = self._data - c
         if r - r != 0.0:
-            _not_finite(SUB, (self, other), (self.data, c), r)
+            _not_finite(SUB, (self, other), (self._data, c), r)
         return Value(r, "", _SUB_VC, self, c)
 
     def __rsub__(self, other: Number) -> Value:
         c = _constant(other, "-")
         if c is None:
             return NotImplemented
-        r = c - self.data
+        r = c - self._data
         if r - r != 0.0:
-            _not_finite(SUB, (other, self), (c, self.data), r)
+            _not_finite(SUB, (other, self), (c, self._data), r)
         return Value(r, "", _SUB_CV, self, c)
 
     def __mul__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            r = self.data * other.data
+            r = self._data * other._data
             if r - r != 0.0:
-                _not_finite(MUL, (self, other), (self.data, other.data), r)
+                _not_finite(MUL, (self, other), (self._data, other._data), r)
             return Value(r, "", _MUL_VV, self, other)
         c = _constant(other, "*")
         if c is None:
             return NotImplemented
-        r = self.data * c
+        r = self._data * c
         if r - r != 0.0:
-            _not_finite(MUL, (self, other), (self.data, c), r)
+            _not_finite(MUL, (self, other), (self._data, c), r)
         return Value(r, "", _MUL_VC, self, c)
 
     def __rmul__(self, other: Number) -> Value:
         c = _constant(other, "*")
         if c is None:
             return NotImplemented
-        r = c * self.data
+        r = c * self._data
         if r - r != 0.0:
-            _not_finite(MUL, (other, self), (c, self.data), r)
+            _not_finite(MUL, (other, self), (c, self._data), r)
         return Value(r, "", _MUL_CV, self, c)
 
     def __neg__(self) -> Value:
-        return Value(-self.data, "", _NEG_1, self)
+        return Value(-self._data, "", _NEG_1, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
         return DIV(self, other) if _is_operand(other) else NotImplemented
@@ -867,7 +892,7 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x); derivative [x > 0], so 0 at x = 0 (the seed notes' convention)."""
-        x = self.data
+        x = self._data
         return Value(x if x > 0.0 else 0.0, "", _RELU, self)
 
     def sqrt(self) -> Value:
@@ -885,25 +910,25 @@ class Value:
     # -- comparisons of data (not differentiable) ------------------------
 
     def __lt__(self, other: Value | Number) -> bool:
-        result = self.data < _data(other)
+        result = self._data < _float_of(other)
         if _observing:
             _compared(self, "<", other, result)
         return result
 
     def __le__(self, other: Value | Number) -> bool:
-        result = self.data <= _data(other)
+        result = self._data <= _float_of(other)
         if _observing:
             _compared(self, "<=", other, result)
         return result
 
     def __gt__(self, other: Value | Number) -> bool:
-        result = self.data > _data(other)
+        result = self._data > _float_of(other)
         if _observing:
             _compared(self, ">", other, result)
         return result
 
     def __ge__(self, other: Value | Number) -> bool:
-        result = self.data >= _data(other)
+        result = self._data >= _float_of(other)
         if _observing:
             _compared(self, ">=", other, result)
         return result
@@ -918,36 +943,34 @@ class Value:
         Reverse mode over the graph in topological order, without recursion.
         Gradients *accumulate*, as in PyTorch: calling `backward()` twice adds
         twice. Reset with `zero_grad()` (this graph) or
-        `autodiff.zero_grad(params)` (a list of Values). If the sweep fails (a
-        derivative that is not finite, a failing user primitive), every `.grad`
-        is left as it was before the call.
+        `autodiff.zero_grad(params)` (a list of Values).
+
+        All or nothing: the sweep runs on adjoints of its own, and only a sweep
+        that finished adds them to the `.grad` of every node. An error (a
+        derivative that is not finite, a failing user primitive) leaves every
+        `.grad` as it was; a Ctrl-C is held until the call ends, then raised.
+        Calls in several threads on graphs that share nodes (one model) add
+        exactly as if they ran one after another.
         """
         seed = _seed(grad)
         if _observing:
             _used(self, "backward()")
         order = topological_order(self)
-        previous = list(map(_grad_of, order)) if any(map(_grad_of, order)) else None
-        if previous is not None:
-            for v in order:
-                v.grad = 0.0
-        try:
-            self.grad = seed  # self is the last node of order
+        with _sweeping(order):
+            self._adjoint = seed  # self is the last node of order
             _propagate(order)
-        except BaseException:
-            _restore(order, previous)
-            raise
-        if previous is not None:
-            for v, g in zip(order, previous, strict=True):
-                v.grad += g
+            set_grads(order, [v._grad + v._adjoint for v in order], "backward()")
 
     def zero_grad(self) -> None:
         """Set `grad` to 0.0 on every node of this graph."""
-        for v in topological_order(self):
-            v.grad = 0.0
+        order = topological_order(self)
+        with uninterrupted():
+            for v in order:
+                v._grad = 0.0
 
 
-def _data(x: Value | Number) -> float:
-    return x.data if isinstance(x, Value) else x
+def _float_of(x: Value | Number) -> float:
+    return x._data if isinstance(x, Value) else x
 
 
 def _is_operand(x: object) -> bool:
@@ -955,18 +978,16 @@ def _is_operand(x: object) -> bool:
 
 
 def _seed(grad: object) -> float:
-    if isinstance(grad, bool) or not isinstance(grad, Real):
-        raise TypeError(f"backward(grad=...) needs a real number, got {type(grad).__name__}")
-    seed = float(grad)
-    if not _isfinite(seed):
-        raise ValueError(f"backward(grad=...) needs a finite number, got {seed!r}")
-    return seed
+    if isinstance(grad, bool) or not _is_number(grad):
+        raise TypeError(f"backward(grad=...) needs a real number, got {type(grad).__name__}: "
+                        f"{_short(grad)}")
+    return _finite_number(grad, "backward(grad=...)")
 
 
 def _partials_of(v: Value, *floats: float) -> Any:
     """partials(out, *floats) of v's primitive, its failures the numeric policy's error."""
     try:
-        return v._op.primitive.partials(v.data, *floats)  # type: ignore[union-attr]
+        return v._op.primitive.partials(v._data, *floats)  # type: ignore[union-attr]
     except (ArithmeticError, ValueError) as exc:
         raise _derivative_error(v, exc) from None
 
@@ -974,7 +995,7 @@ def _partials_of(v: Value, *floats: float) -> Any:
 def _all_partials(v: Value) -> Sequence[Any]:
     """partials(out, *operands) of v's primitive in float mode: one per operand,
     constants included. A failure inside is the numeric policy's error."""
-    return _partials_of(v, *(x.data if isinstance(x, Value) else x for x in v.args))
+    return _partials_of(v, *(x._data if isinstance(x, Value) else x for x in v.args))
 
 
 def _checked(v: Value, every: object) -> list[float]:
@@ -1203,11 +1224,44 @@ def _roots(roots: object) -> list[Value]:
     return list(roots)
 
 
-def _propagate(order: list[Value], after_step: Callable[[Value], None] | None = None) -> None:
+_SWEEP_LOCK = threading.RLock()
+"""Held while a sweep's adjoints live in its nodes' `_adjoint` slots: sweeps in
+several threads over shared nodes (one model) take turns, so none mixes its
+adjoints with another's."""
+_depth: list[None] = []  # one item per sweep under way in the thread holding the lock
+
+
+@contextmanager
+def _sweeping(order: list[Value]) -> Iterator[None]:
+    """The sweep over `order` has adjoints of its own: the nodes' `_adjoint`,
+    each 0.0 at the start, under the sweep lock. A sweep nested in another (a
+    user's partials calling `grad()`) puts the outer sweep's adjoints back.
+
+    A Ctrl-C during the sweep is held until it ends (`uninterrupted`): a sweep
+    is short (about a second for a million nodes), and no lock, adjoint or
+    `.grad` can be left half done."""
+    with uninterrupted(), _SWEEP_LOCK:
+        outer = [getattr(v, "_adjoint", 0.0) for v in order] if _depth else None
+        _depth.append(None)
+        try:
+            for v in order:
+                v._adjoint = 0.0
+            yield
+        finally:
+            _depth.pop()
+            if outer is not None:
+                for v, adjoint in zip(order, outer, strict=True):
+                    v._adjoint = adjoint
+
+
+def _propagate(order: list[Value],
+               after_step: Callable[[Value, Callable[[Value], float]], None] | None = None
+               ) -> None:
     """The reverse sweep, the one `backward()`, `grad()`, the Stepper and gradcheck
-    run: with the roots' `.grad` seeded and every other node's at 0.0, each
-    operation n, from the roots down `order`, adds ∂n/∂x · n.grad to each input
-    x. `after_step(n)` runs after each operation n."""
+    run: with the roots' adjoints seeded and every other node's at 0.0, each
+    operation n, from the roots down `order`, adds ∂n/∂x · n̄ to the adjoint x̄ of
+    each input x. `after_step(n, adjoint)` runs after each operation n, where
+    `adjoint(x)` is x's running adjoint in this sweep."""
     if after_step is None:
         for v in reversed(order):
             form = v._op
@@ -1218,30 +1272,38 @@ def _propagate(order: list[Value], after_step: Callable[[Value], None] | None = 
             form = v._op
             if form is not None:
                 form.accumulate(v)
-                after_step(v)
+                after_step(v, _adjoint_of)
 
 
-def _restore(order: list[Value], saved: list[float] | None) -> None:
-    if saved is None:
-        for v in order:
-            v.grad = 0.0
-    else:
-        for v, g in zip(order, saved, strict=True):
-            v.grad = g
+def set_grads(values: Sequence[Value], grads: list[float], who: str) -> None:
+    """Set each value's `.grad` to the number in `grads` at its position, all or
+    none: every number is checked finite first (else OverflowError naming `who`
+    and the node, and no `.grad` changes), and the writes are not cut by Ctrl-C."""
+    total = sum(grads)
+    if total - total != 0.0:  # an inf or nan among them, or only a sum too large
+        for v, g in zip(values, grads, strict=True):
+            if g - g != 0.0:
+                raise OverflowError(
+                    f"{who}: the gradient of {_describe(v)} ({v.op or 'a leaf'}) would be "
+                    f"{g!r}: too large for a float; no .grad was changed")
+    with uninterrupted():
+        for v, g in zip(values, grads, strict=True):
+            v._grad = g
 
 
 def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number] = 1.0, *,
-                  after_step: Callable[[Value], None] | None = None) -> dict[Value, float]:
+                  after_step: Callable[[Value, Callable[[Value], float]], None] | None = None
+                  ) -> dict[Value, float]:
     """The gradient seed·∂root/∂n of every node n of root's graph, by the sweep
-    `backward()` runs, leaving every `.grad` as it was.
+    `backward()` runs; no `.grad` is read or written.
 
     Several roots r_1 … r_m with seeds v_1 … v_m (a sequence of as many numbers,
     or one number for all) give Σ_k v_k·∂r_k/∂n in the same single sweep: the
     vector-Jacobian product vᵀJ of the roots (`autodiff.vjp`).
 
-    `after_step(n)` is called after each operation n (root first) has passed its
-    gradient on; during the call `x.grad` holds the running gradient of every
-    node x of this sweep alone. The Stepper watches the sweep this way.
+    `after_step(n, adjoint)` is called after each operation n (root first) has
+    passed its gradient on; `adjoint(x)` is then the running gradient of any
+    node x in this sweep. The Stepper watches the sweep this way.
     """
     if isinstance(root, Value):
         roots, seeds = [root], [_seed(seed)]
@@ -1257,16 +1319,11 @@ def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number]
         for r in roots:
             _used(r, "a float gradient (grad() or reverse_sweep())")
     order = topological_order(root)
-    saved = list(map(_grad_of, order))
-    try:
-        for v in order:
-            v.grad = 0.0
+    with _sweeping(order):
         for r, s in zip(roots, seeds, strict=True):
-            r.grad += s
+            r._adjoint += s
         _propagate(order, after_step)
-        return dict(zip(order, map(_grad_of, order), strict=True))
-    finally:
-        _restore(order, saved)
+        return dict(zip(order, map(_adjoint_of, order), strict=True))
 
 
 def graph_gradients(root: Value, inputs: Sequence[Value]) -> list[Value]:
@@ -1312,7 +1369,7 @@ def _agree(v: Value, floats: Sequence[float], locals_: Sequence[Value | float]) 
     `.data`, or another graph, gives `backward()` one number and
     `grad(create_graph=True)` another."""
     for i, (d, local) in enumerate(zip(floats, locals_, strict=True)):
-        e = local.data if isinstance(local, Value) else local
+        e = local._data if isinstance(local, Value) else local
         if d != e and not math.isclose(d, e, rel_tol=_PARTIALS_TOLERANCE,
                                         abs_tol=_PARTIALS_TOLERANCE):
             args = v.args
@@ -1343,14 +1400,14 @@ def _local(v: Value, every: object = None) -> tuple[float, ...]:
 
 
 def _local_unary(v: Value) -> tuple[float, ...]:
-    ds = _partials_of(v, v._a.data)
+    ds = _partials_of(v, v._a._data)
     if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
         return ds
     return _local(v, ds)
 
 
 def _local_binary(v: Value) -> tuple[float, ...]:
-    ds = _partials_of(v, v._a.data, v._b.data)
+    ds = _partials_of(v, v._a._data, v._b._data)
     if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
             and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
         return ds
@@ -1358,84 +1415,84 @@ def _local_binary(v: Value) -> tuple[float, ...]:
 
 
 def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c): the Value first
-    ds = _partials_of(v, v._a.data, v._b)
+    ds = _partials_of(v, v._a._data, v._b)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
 
 
 def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x): the Value second
-    ds = _partials_of(v, v._b, v._a.data)
+    ds = _partials_of(v, v._b, v._a._data)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
 
 
-# The sweep's step at a node: x.grad += ∂v/∂x · v.grad for every input x, from the
+# The sweep's step at a node: x̄ += ∂v/∂x · v̄ (the adjoints) for every input x, from the
 # form's local derivatives; +, −, ×, neg and relu have hand-inlined steps below.
 
 
 def _accumulate(v: Value) -> None:
-    g = v.grad
+    g = v._adjoint
     for x, d in zip(v.inputs, _local(v), strict=True):
-        x.grad += d * g
+        x._adjoint += d * g
 
 
 def _accumulate_unary(v: Value) -> None:
     (d,) = _local_unary(v)
-    v._a.grad += d * v.grad
+    v._a._adjoint += d * v._adjoint
 
 
 def _accumulate_binary(v: Value) -> None:
     da, db = _local_binary(v)
-    g = v.grad
-    v._a.grad += da * g
-    v._b.grad += db * g
+    g = v._adjoint
+    v._a._adjoint += da * g
+    v._b._adjoint += db * g
 
 
 def _accumulate_first(v: Value) -> None:
     (d,) = _local_first(v)
-    v._a.grad += d * v.grad
+    v._a._adjoint += d * v._adjoint
 
 
 def _accumulate_second(v: Value) -> None:
     (d,) = _local_second(v)
-    v._a.grad += d * v.grad
+    v._a._adjoint += d * v._adjoint
 
 
 def _accumulate_add(v: Value) -> None:
-    g = v.grad
-    v._a.grad += g
-    v._b.grad += g
+    g = v._adjoint
+    v._a._adjoint += g
+    v._b._adjoint += g
 
 
 def _accumulate_pass(v: Value) -> None:  # x + c, c + x, x − c: ∂/∂x = 1
-    v._a.grad += v.grad
+    v._a._adjoint += v._adjoint
 
 
 def _accumulate_sub(v: Value) -> None:
-    g = v.grad
-    v._a.grad += g
-    v._b.grad -= g
+    g = v._adjoint
+    v._a._adjoint += g
+    v._b._adjoint -= g
 
 
 def _accumulate_negate(v: Value) -> None:  # −x, c − x: ∂/∂x = −1
-    v._a.grad -= v.grad
+    v._a._adjoint -= v._adjoint
 
 
 def _accumulate_mul(v: Value) -> None:
-    a, b, g = v._a, v._b, v.grad
-    a.grad += b.data * g
-    b.grad += a.data * g
+    a, b, g = v._a, v._b, v._adjoint
+    a._adjoint += b._data * g
+    b._adjoint += a._data * g
 
 
 def _accumulate_mul_constant(v: Value) -> None:  # x × c, c × x: ∂/∂x = c
-    v._a.grad += v._b * v.grad
+    v._a._adjoint += v._b * v._adjoint
 
 
 def _accumulate_relu(v: Value) -> None:  # ∂/∂x = [x > 0], and x > 0 exactly when out > 0
-    if v.data > 0.0:
-        v._a.grad += v.grad
+    if v._data > 0.0:
+        v._a._adjoint += v._adjoint
 
 
 # -- the arithmetic primitives (the elementary functions are in autodiff.ops) --------
@@ -1497,7 +1554,7 @@ def _power_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Oper
 
 def _power_graph_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
     """`_power_partials` with a Value operand (see there), for create_graph."""
-    base, exponent = _data(a), _data(p)
+    base, exponent = _float_of(a), _float_of(p)
     if not isinstance(a, Value) or (not isinstance(p, Value) and p == 0.0):
         da: Operand = 0.0  # a number base (∂/∂a is not used), or a number p = 0
     elif base == 0.0 and exponent < 1.0:
@@ -1517,12 +1574,12 @@ def _power_operands(a: Value | Number, p: Value | Number) -> None:
     """A Value exponent needs ln a for ∂(a^p)/∂p: a ≥ 0, and a > 0 unless p > 0."""
     if not isinstance(p, Value):
         return
-    base = _data(a) if isinstance(a, Value) else float(a)
+    base = _float_of(a)
     if base < 0.0:
         raise ValueError(f"**: base {_describe(a)} is negative with a Value exponent "
                          f"{_describe(p)}; ∂(a^b)/∂b = a^b·ln a needs a ≥ 0 "
                          "(use a number exponent)")
-    if base == 0.0 and p.data <= 0.0:
+    if base == 0.0 and p._data <= 0.0:
         raise ZeroDivisionError(f"**: base 0 with exponent {_describe(p)} ≤ 0 has no value "
                                 "or derivative")
 
@@ -1596,9 +1653,9 @@ _ONES, _ONE, _ONE_MINUS_ONE, _MINUS_ONE = (1.0, 1.0), (1.0,), (1.0, -1.0), (-1.0
 for _form, _local_step in (
         (_ADD_VV, lambda v: _ONES), (_ADD_VC, lambda v: _ONE), (_ADD_CV, lambda v: _ONE),
         (_SUB_VV, lambda v: _ONE_MINUS_ONE), (_SUB_VC, lambda v: _ONE),
-        (_SUB_CV, lambda v: _MINUS_ONE), (_MUL_VV, lambda v: (v._b.data, v._a.data)),
+        (_SUB_CV, lambda v: _MINUS_ONE), (_MUL_VV, lambda v: (v._b._data, v._a._data)),
         (_MUL_VC, lambda v: (v._b,)), (_MUL_CV, lambda v: (v._b,)),
-        (_NEG_1, lambda v: _MINUS_ONE), (_RELU, lambda v: _ONE if v.data > 0.0 else (0.0,))):
+        (_NEG_1, lambda v: _MINUS_ONE), (_RELU, lambda v: _ONE if v._data > 0.0 else (0.0,))):
     _form.local = _local_step
 del _form, _step, _local_step
 

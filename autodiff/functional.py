@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, overload
 
 from autodiff.engine import Value, graph_gradients, reverse_sweep
+from autodiff.interrupts import uninterrupted
 
 
 @overload
@@ -52,5 +53,6 @@ def zero_grad(values: Iterable[Value]) -> None:
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"zero_grad() needs Values; item {i} is {type(v).__name__}")
-    for v in values:
-        v.grad = 0.0
+    with uninterrupted():
+        for v in values:
+            v.grad = 0.0

@@ -37,7 +37,7 @@ et al.'s forward tangent trace). Its numbers are the forward sweep's
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from os import PathLike
@@ -188,8 +188,8 @@ class Stepper:
         self.steps.append(Step("backward", self.root, f"∂{root_name}/∂{root_name} = 1  (seed)"))
         self._updates.append(((self.root, 1.0),))
 
-        def watch(v: Value) -> None:
-            name, g = self.names[v], v.grad
+        def watch(v: Value, adjoint: Callable[[Value], float]) -> None:
+            name, g = self.names[v], adjoint(v)
             gradient = f"∂{root_name}/∂{name}"
             if (delta := self._deltas.get(v)) is not None:
                 gradient = f"{delta} = {gradient}"
@@ -205,9 +205,9 @@ class Stepper:
                 lines += [f"  {'⚠' if i == 0 else ' '} {line}"
                           for i, line in enumerate(self.notes[v].splitlines())]
             for x in v.inputs:
-                running[x] = x.grad  # the sweep's own number, for the next steps
+                running[x] = adjoint(x)  # the sweep's own number, for the next steps
             self.steps.append(Step("backward", v, "\n".join(lines)))
-            self._updates.append(tuple((x, x.grad) for x in dict.fromkeys(v.inputs)))
+            self._updates.append(tuple((x, adjoint(x)) for x in dict.fromkeys(v.inputs)))
 
         self.gradients = reverse_sweep(self.root, after_step=watch)
 

@@ -76,6 +76,9 @@ _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304"
             "\u0327": "c"}
 
 
+_CLUSTER = re.compile(r".[\u0300-\u036f]*", re.S)
+
+
 def _accented(c: str) -> str | None:
     """An accented ASCII letter as pdflatex writes it, 'é' → \\'{e}; else None."""
     decomposed = unicodedata.normalize("NFD", c)
@@ -97,8 +100,15 @@ def tex_text(text: str, *, unicode: bool = False) -> str:
     command (é → \\'{e}) and anything else (Japanese, say) is a NeedsLuaLaTeX
     error."""
     out = []
-    for c in text:
-        if c in _SPECIAL:
+    for c in _CLUSTER.findall(text):  # a letter with its combining accents: u̇ (u, U+0307)
+        if len(c) > 1:
+            accent = c if unicode else _accented(c)
+            if accent is None:
+                raise NeedsLuaLaTeX(
+                    f"pdflatex cannot set {c!r} in {text[:40]!r}: use engine='lualatex' "
+                    "(LuaLaTeX with luatexja), or the default engine='auto'")
+            out.append(accent)
+        elif c in _SPECIAL:
             out.append(_SPECIAL[c])
         elif c in _MATH or c in _GREEK:
             out.append(f"\\ensuremath{{{_MATH.get(c) or _GREEK[c]}}}")

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from numbers import Real
 from typing import Any, ClassVar
 
-from autodiff import Value, zero_grad
+from autodiff import Value, uninterrupted, zero_grad
 
 _registry: dict[str, type[Module]] = {}
 
@@ -140,8 +140,9 @@ class Module:
                 f"unexpected {extra[:5]}{'...' if len(extra) > 5 else ''}"
             )
         values = {name: _finite(name, x) for name, x in state.items()}
-        for name, p in params.items():
-            p.data = values[name]
+        with uninterrupted():  # every parameter or none, even on Ctrl-C
+            for name, p in params.items():
+                p.data = values[name]
 
     def scope_parameters(self) -> None:
         """Give every parameter the `scope` of the module that owns it, relative to

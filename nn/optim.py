@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from autodiff import Value, zero_grad
+from autodiff import Value, uninterrupted, zero_grad
 from nn.module import Module
 
 Parameters = Module | Iterable[Value] | Iterable[tuple[str, Value]]
@@ -90,11 +90,16 @@ class Optimizer:
             f"(value {p.data!r}, grad {p.grad!r}, {settings}); nothing was changed. "
             "Lower the learning rate, or look at the gradients (nn.grad_norms)")
 
-    def _assign(self, new: Sequence[float], settings: str) -> None:
-        """p.data = new number, for every parameter, after checking all are finite."""
+    def _assign(self, new: Sequence[float], settings: str, **state: object) -> None:
+        """p.data = new number, for every parameter, after checking all are finite,
+        and the optimiser's own `state` (attribute = value) with them: all or none,
+        also under Ctrl-C."""
         self._check(new, "the new value", settings)
-        for p, x in zip(self.params, new, strict=True):
-            p.data = x
+        with uninterrupted():
+            for p, x in zip(self.params, new, strict=True):
+                p.data = x
+            for name, value in state.items():
+                setattr(self, name, value)
 
 
 class SGD(Optimizer):
@@ -117,8 +122,7 @@ class SGD(Optimizer):
         velocity = [mu * v + p.grad for v, p in zip(self._velocity, params, strict=True)]
         # a velocity that is not finite makes the new value so (lr > 0): one check
         self._assign([p.data - lr * v for p, v in zip(params, velocity, strict=True)],
-                     settings)
-        self._velocity = velocity
+                     settings, _velocity=velocity)
 
 
 class Adam(Optimizer):
@@ -146,5 +150,5 @@ class Adam(Optimizer):
         # |m| ≤ the largest |grad| so far, but grad² may overflow: v is checked
         self._check(v, "the second-moment estimate (a moving average of grad²)", settings)
         self._assign([p.data - lr * (mi / c1) / (math.sqrt(vi / c2) + eps)
-                      for p, mi, vi in zip(self.params, m, v, strict=True)], settings)
-        self._m, self._v, self._t = m, v, t
+                      for p, mi, vi in zip(self.params, m, v, strict=True)], settings,
+                     _m=m, _v=v, _t=t)

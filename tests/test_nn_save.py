@@ -170,7 +170,9 @@ def test_short_writes_still_give_the_whole_file(saved, monkeypatch):
 def test_models_a_file_cannot_hold_are_refused_before_writing(saved, monkeypatch):
     path, old = saved
     bad = model(2)
-    bad.layers[0].neurons[1].w[0].data = math.nan  # .data is a plain attribute
+    with pytest.raises(ValueError, match=r"Value\.data needs a finite number, got nan"):
+        bad.layers[0].neurons[1].w[0].data = math.nan
+    bad.layers[0].neurons[1].w[0]._data = math.nan  # past that check: save() checks again
     with pytest.raises(ValueError, match=r"parameter layers\.0\.neurons\.1\.w\.0 is nan"):
         nn.save(bad, path)
     monkeypatch.setattr(nn.io, "MAX_PARAMETERS", 12)

@@ -140,3 +140,45 @@ def test_a_sweep_failing_anywhere_in_a_large_graph_leaves_every_gradient(k):
     with pytest.raises(ValueError, match="sometimes_fails"):
         grad(y, [x], create_graph=True)
     assert [v.grad for v in topological_order(y)] == before
+
+
+BAD_NUMBERS = [math.nan, math.inf, -math.inf, np.float64("nan"), "x", None, "1.0", [1.0],
+               10**400, complex(1, 0)]
+
+
+@pytest.mark.parametrize("attribute", ["data", "grad"])
+@pytest.mark.parametrize("bad", BAD_NUMBERS, ids=repr)
+def test_setting_data_or_grad_follows_the_constructors_rules(attribute, bad):
+    x, y, before = a_graph()
+    error = (ValueError, TypeError, OverflowError)
+    with pytest.raises(error, match=rf"^Value\.{attribute}"):
+        setattr(x, attribute, bad)
+    assert [(v.data, v.grad) for v in topological_order(y)] == before
+
+
+@pytest.mark.parametrize("attribute", ["data", "grad"])
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                 st.integers(-10**300, 10**300), st.booleans(), st.fractions()))
+def test_any_finite_real_number_can_be_set_and_reads_back_as_a_float(attribute, number):
+    x = Value(0.0)
+    setattr(x, attribute, number)
+    assert type(getattr(x, attribute)) is float and getattr(x, attribute) == float(number)
+
+
+@pytest.mark.parametrize("seed", [10**400, -(10**400), math.inf, math.nan, "1", None])
+def test_a_bad_seed_names_backward_and_changes_nothing(seed):
+    _, y, before = a_graph()
+    with pytest.raises((ValueError, TypeError, OverflowError), match=r"^backward\(grad=\.\.\.\)"):
+        y.backward(seed)
+    assert [(v.data, v.grad) for v in topological_order(y)] == before
+
+
+def test_a_gradient_too_large_for_a_float_raises_naming_the_node():
+    x = Value(1e-200, "x")
+    y = x * 1e200
+    z = y * 1e200
+    y.grad, x.grad = 2.0, 3.0
+    with pytest.raises(OverflowError,
+                       match=r"backward\(\): the gradient of x = 1e-200 \(a leaf\) would be inf"):
+        z.backward()
+    assert (x.grad, y.grad, z.grad) == (3.0, 2.0, 0.0)

@@ -87,3 +87,65 @@ def test_threads_recording_one_shared_model_each_get_their_own_calls():
         alone = [v.data for v in models[name](inputs[name])]
         assert [len(layer) for layer in rec.u] == [calls[name]] * 2, name
         assert all([z.data for z in sample] == alone for sample in rec.z[1]), name
+
+
+def shared_model_work(model, seed: int, calls: int):
+    """The inputs of one thread's `calls` backward calls on the shared model."""
+    import random
+
+    rng = random.Random(seed)
+    return [[[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(3)] for _ in range(calls)]
+
+
+def loss_of(model, batch):
+    return nn.total([nn.squared_error(model(x), [0.5]) for x in batch])
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_threads_differentiating_one_shared_model_lose_no_gradient(threads):
+    """backward() in N threads on one model adds exactly the serial sum (to rounding:
+    the additions may come in another order), whatever the interleaving."""
+    model = nn.MLP(2, [16, 16, 1], "tanh", seed=0)
+    work = {t: shared_model_work(model, t, 15 + 3 * t) for t in range(threads)}
+    serial = nn.MLP(2, [16, 16, 1], "tanh", seed=0)
+    for batches in work.values():
+        for batch in batches:
+            loss_of(serial, batch).backward()
+    expected = [p.grad for p in serial.parameters()]
+    barrier = threading.Barrier(threads)
+
+    def run(t: int) -> None:
+        barrier.wait()
+        for batch in work[t]:
+            loss_of(model, batch).backward()
+
+    at_once(run, work)
+    got = [p.grad for p in model.parameters()]
+    largest = max(map(abs, expected))
+    assert max(abs(a - b) for a, b in zip(got, expected, strict=True)) <= 1e-12 * largest
+
+
+def test_grad_in_some_threads_and_backward_in_others_do_not_disturb_each_other():
+    """grad() never writes a .grad, not even for a moment; backward() adds its own."""
+    model = nn.MLP(2, [8, 1], "tanh", seed=3)
+    batches = shared_model_work(model, 7, 20)
+    serial = nn.MLP(2, [8, 1], "tanh", seed=3)
+    for batch in batches:
+        loss_of(serial, batch).backward()
+    expected_grads = [p.grad for p in serial.parameters()]
+    serial.zero_grad()
+    expected_grad = [grad(loss_of(serial, b), serial.parameters()) for b in batches]
+    got: dict[str, list] = {}
+
+    def run(kind: str) -> None:
+        if kind == "backward":
+            for batch in batches:
+                loss_of(model, batch).backward()
+        else:
+            got[kind] = [grad(loss_of(model, b), model.parameters()) for b in batches]
+
+    at_once(run, ["backward", "grad1", "grad2"])
+    largest = max(map(abs, expected_grads))
+    assert max(abs(p.grad - e) for p, e in zip(model.parameters(), expected_grads,
+                                                strict=True)) <= 1e-12 * largest
+    assert got["grad1"] == expected_grad and got["grad2"] == expected_grad
