@@ -254,7 +254,7 @@ class Primitive:
                 raise _restated(exc, f"{self.name}: {exc}, at {_operands(args)}") from None
             if type(out) is not float or out - out != 0.0:
                 out = self._result(out, [a._data], args)
-            return Value(out, "", self._forms.unary, a)
+            return _node(out, self._forms.unary, a)
         arity = self.arity
         if (len(args) != arity) if arity is not None else not args:
             expected = "at least 1" if arity is None else str(arity)
@@ -377,17 +377,17 @@ class _Forms:
 
     def node(self, out: float, args: Sequence[Value | Number], floats: list[float]) -> Value:
         if self.unary is not None:
-            return Value(out, "", self.unary, args[0])
+            return _node(out, self.unary, args[0])
         if self.packed is not None:
             operands = tuple(x if isinstance(x, Value) else c
                              for x, c in zip(args, floats, strict=True))
-            return Value(out, "", self.packed, operands)
+            return _node(out, self.packed, operands)
         a, b = args
         if isinstance(a, Value):
             if isinstance(b, Value):
-                return Value(out, "", self.value_value, a, b)
-            return Value(out, "", self.value_constant, a, floats[1])
-        return Value(out, "", self.constant_value, b, floats[0])
+                return _node(out, self.value_value, a, b)
+            return _node(out, self.value_constant, a, floats[1])
+        return _node(out, self.constant_value, b, floats[0])
 
     def all(self) -> list[_Form]:
         return [f for f in (self.unary, self.value_value, self.value_constant,
@@ -648,25 +648,17 @@ class Value:
     label: str
     scope: str
 
-    def __init__(
-        self,
-        data: Number,
-        label: str = "",
-        _op: _Form | None = None,
-        _a: Any = None,
-        _b: Any = None,
-    ) -> None:
-        if _op is None:  # public construction: validate
-            data = _finite_number(data, "Value()")
-            if not isinstance(label, str):
-                raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+    def __init__(self, data: Number, label: str = "") -> None:
+        data = _finite_number(data, "Value()")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self._data = data
         self._grad = 0.0
         self.label = label
         self.scope = _current_scope.get() if _open_scopes else ""
-        self._op = _op
-        self._a = _a
-        self._b = _b
+        self._op: _Form | None = None
+        self._a: Any = None
+        self._b: Any = None
 
     # -- the number and its gradient -----------------------------------------
 
@@ -784,14 +776,14 @@ class Value:
             r = self._data + other._data
             if r - r != 0.0:  # inf or nan: cheaper than a call to math.isfinite
                 _not_finite(ADD, (self, other), (self._data, other._data), r)
-            return Value(r, "", _ADD_VV, self, other)
+            return _node(r, _ADD_VV, self, other)
         c = _constant(other, "+")
         if c is None:
             return NotImplemented
         r = self._data + c
         if r - r != 0.0:
             _not_finite(ADD, (self, other), (self._data, c), r)
-        return Value(r, "", _ADD_VC, self, c)
+        return _node(r, _ADD_VC, self, c)
 
     def __radd__(self, other: Number) -> Value:
         """`c + self`; the int 0 that Python's `sum()` starts from gives `self` itself,
@@ -804,21 +796,21 @@ class Value:
         r = c + self._data
         if r - r != 0.0:
             _not_finite(ADD, (other, self), (c, self._data), r)
-        return Value(r, "", _ADD_CV, self, c)
+        return _node(r, _ADD_CV, self, c)
 
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             r = self._data - other._data
             if r - r != 0.0:
                 _not_finite(SUB, (self, other), (self._data, other._data), r)
-            return Value(r, "", _SUB_VV, self, other)
+            return _node(r, _SUB_VV, self, other)
         c = _constant(other, "-")
         if c is None:
             return NotImplemented
         r = self._data - c
         if r - r != 0.0:
             _not_finite(SUB, (self, other), (self._data, c), r)
-        return Value(r, "", _SUB_VC, self, c)
+        return _node(r, _SUB_VC, self, c)
 
     def __rsub__(self, other: Number) -> Value:
         c = _constant(other, "-")
@@ -827,21 +819,21 @@ class Value:
         r = c - self._data
         if r - r != 0.0:
             _not_finite(SUB, (other, self), (c, self._data), r)
-        return Value(r, "", _SUB_CV, self, c)
+        return _node(r, _SUB_CV, self, c)
 
     def __mul__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             r = self._data * other._data
             if r - r != 0.0:
                 _not_finite(MUL, (self, other), (self._data, other._data), r)
-            return Value(r, "", _MUL_VV, self, other)
+            return _node(r, _MUL_VV, self, other)
         c = _constant(other, "*")
         if c is None:
             return NotImplemented
         r = self._data * c
         if r - r != 0.0:
             _not_finite(MUL, (self, other), (self._data, c), r)
-        return Value(r, "", _MUL_VC, self, c)
+        return _node(r, _MUL_VC, self, c)
 
     def __rmul__(self, other: Number) -> Value:
         c = _constant(other, "*")
@@ -850,10 +842,10 @@ class Value:
         r = c * self._data
         if r - r != 0.0:
             _not_finite(MUL, (other, self), (c, self._data), r)
-        return Value(r, "", _MUL_CV, self, c)
+        return _node(r, _MUL_CV, self, c)
 
     def __neg__(self) -> Value:
-        return Value(-self._data, "", _NEG_1, self)
+        return _node(-self._data, _NEG_1, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
         return DIV(self, other) if _is_operand(other) else NotImplemented
@@ -893,7 +885,7 @@ class Value:
     def relu(self) -> Value:
         """max(0, x); derivative [x > 0], so 0 at x = 0 (the seed notes' convention)."""
         x = self._data
-        return Value(x if x > 0.0 else 0.0, "", _RELU, self)
+        return _node(x if x > 0.0 else 0.0, _RELU, self)
 
     def sqrt(self) -> Value:
         """√x for x ≥ 0; derivative 1/(2√x)."""
@@ -967,6 +959,25 @@ class Value:
         with uninterrupted():
             for v in order:
                 v._grad = 0.0
+
+
+def _node(data: float, form: _Form | None, a: Any, b: Any = None) -> Value:
+    """A new operation node: `data`, computed by `form`'s primitive from the
+    operands `a`, `b` (laid out as `_Form` says). The operators and primitives
+    make every node through here, without the constructor's checks: `data` is
+    already a finite float."""
+    v = _new_value(Value)
+    v._data = data
+    v._grad = 0.0
+    v.label = ""
+    v.scope = _current_scope.get() if _open_scopes else ""
+    v._op = form
+    v._a = a
+    v._b = b
+    return v
+
+
+_new_value = object.__new__
 
 
 def _float_of(x: Value | Number) -> float:
@@ -1279,16 +1290,23 @@ def set_grads(values: Sequence[Value], grads: list[float], who: str) -> None:
     """Set each value's `.grad` to the number in `grads` at its position, all or
     none: every number is checked finite first (else OverflowError naming `who`
     and the node, and no `.grad` changes), and the writes are not cut by Ctrl-C."""
-    total = sum(grads)
-    if total - total != 0.0:  # an inf or nan among them, or only a sum too large
-        for v, g in zip(values, grads, strict=True):
-            if g - g != 0.0:
-                raise OverflowError(
-                    f"{who}: the gradient of {_describe(v)} ({v.op or 'a leaf'}) would be "
-                    f"{g!r}: too large for a float; no .grad was changed")
+    _check_finite(values, grads, who)
     with uninterrupted():
         for v, g in zip(values, grads, strict=True):
             v._grad = g
+
+
+def _check_finite(values: Sequence[Value], grads: Sequence[float], who: str) -> None:
+    """OverflowError naming `who` and the first node whose gradient in `grads`
+    would not be finite."""
+    total = sum(grads)
+    if total - total == 0.0:
+        return
+    for v, g in zip(values, grads, strict=True):  # an inf or nan, or only a sum too large
+        if g - g != 0.0:
+            raise OverflowError(
+                f"{who}: the gradient of {_describe(v)} ({v.op or 'a leaf'}) would be "
+                f"{g!r}: too large for a float; no .grad was changed")
 
 
 def reverse_sweep(root: Value | Sequence[Value], seed: Number | Sequence[Number] = 1.0, *,
