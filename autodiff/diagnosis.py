@@ -49,7 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
-from autodiff.checking import FAIL, OK, GradcheckRow, central_row
+from autodiff.differences import FAIL, OK, GradcheckRow, central_row
 from autodiff.engine import Primitive, Value, operand_name, topological_order
 
 MODES = "float and Value modes disagree"
