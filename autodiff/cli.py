@@ -18,7 +18,7 @@ expression does not use, is an error, so that a typo cannot go unnoticed. `pi`
 and `e` are the constants unless given a value, which then wins (the name is a
 variable, with a gradient). Any other argument after the expression is refused
 with one message that spells the values as `--at` wants them. Full-width input
-(＋, ０-９, ｗ, ＝) is read as ASCII (see autodiff.expression).
+(＋, ０-９, ｗ, ＝) is read as ASCII (see autodiff.notation.expression).
 
 The table lists every node in the order the forward pass computes them, named
 as the diagram and `--steps` name them (the output `f` unless the expression
@@ -46,8 +46,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from autodiff.engine import Value, topological_order
-from autodiff.expression import (
+from autodiff.core import Value, topological_order
+from autodiff.notation.expression import (
     CONSTANTS,
     NAME,
     NUMBER,
@@ -59,7 +59,7 @@ from autodiff.expression import (
     number,
     parse_definition,
 )
-from autodiff.typeset import format_number
+from autodiff.notation.typeset import format_number
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
 ECHO_WIDTH = 60  # characters of a long input shown on each side of the caret
@@ -150,7 +150,7 @@ def parse_assignments(*texts: str) -> dict[str, float]:
 def _check_output(path: str) -> None:
     """UsageError before any work if the extension names no format Graphviz writes
     here (or TikZ), or the directory does not exist."""
-    from autodiff.diagram import output_format
+    from autodiff.drawing.diagram import output_format
 
     try:
         output_format(path)
@@ -164,7 +164,7 @@ def _check_size(root: Value, max_nodes: int | None) -> int:
     """The `max_nodes` to draw with; UsageError if the graph has more nodes."""
     import inspect
 
-    from autodiff.drawing import draw, graph_nodes
+    from autodiff.drawing.graph import draw, graph_nodes
 
     limit = inspect.signature(draw).parameters["max_nodes"].default
     if max_nodes is not None:
@@ -396,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(header)
         print(table(rows, root))
         if args.steps:
-            from autodiff.stepping import Stepper
+            from autodiff.stepping.stepper import Stepper
 
             kind = ""
             for step in Stepper(root).steps:
@@ -405,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"\n{kind} pass:")
                 print(step)
         if args.output:
-            from autodiff.drawing import draw
+            from autodiff.drawing.graph import draw
 
             print(f"\nwrote {draw(root, max_nodes=max_nodes).save_as(args.output)}")
     except UsageError as exc:

@@ -50,7 +50,10 @@ except ImportError as exc:  # pragma: no cover - exercised without Hypothesis on
         "checkout (./run test and ./run lab install it)"
     ) from exc
 
-from autodiff.engine import ADD, Primitive, Value, primitives
+from autodiff.checking.singular import singular_distance
+from autodiff.core import Primitive, Value, primitives
+from autodiff.core.ops import ADD
+from autodiff.notation import write
 from autodiff.ops import tanh
 
 __all__ = ["Expression", "Step", "builtin_operations", "expressions", "values"]
@@ -138,7 +141,7 @@ class Expression:
         for k, step in enumerate(self.steps):
             texts = [names[o] if type(o) is int else repr(o) for o in step.operands]
             names.append(f"t{k + 1}")
-            lines.append(f"{names[-1]} = {step.primitive.write(*texts)}")
+            lines.append(f"{names[-1]} = {write(step.primitive, *texts)}")
         if self.outputs is not None:
             lines.append("outputs: " + ", ".join(names[o] for o in self.outputs))
         return "\n".join(lines)
@@ -152,7 +155,7 @@ _SHIFTS = tuple(sign * k for k in (1, 2, 3, 4, 6, 8) for sign in (1, -1))  # × 
 
 
 def _far_enough(op: Primitive, operands: list[float], margin: float) -> bool:
-    distance = op.singular_distance
+    distance = singular_distance(op)
     try:
         return distance is None or distance(*operands) >= margin
     except (ValueError, ArithmeticError):

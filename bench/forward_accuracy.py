@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
     sys.exit(0)
 
 from autodiff import Value, grad
-from autodiff.forward import Linearization
+from autodiff.calculus.forward import Linearization
 from autodiff.strategies import expressions
 
 SMOOTH = ("exp", "log", "tanh", "sigmoid", "sqrt", "+", "-", "*", "/", "**", "sin", "cos", "tan",

@@ -24,7 +24,7 @@ from _timing import timed
 
 import nn
 from autodiff import grad, gradcheck, jvp, linearize, topological_order
-from autodiff.forward import Linearization
+from autodiff.calculus.forward import Linearization
 
 X, D = nn.datasets.moons(8, noise=0.1, seed=0)
 SIZES = (2, 4, 8, 16, 32)

@@ -28,10 +28,8 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from autodiff import Value, grad, primitives, topological_order
-from autodiff.builder import Legend
-from autodiff.diagram import COLORS, FILLS, Diagram, NodeView, Run
-from autodiff.drawing import GraphBuilder
-from autodiff.typeset import check_number_format, format_number, safe_text
+from autodiff.drawing import COLORS, FILLS, Diagram, GraphBuilder, Legend, NodeView, Run
+from autodiff.notation import check_number_format, format_number, safe_text, symbol
 from nn.losses import squared_error
 from nn.recording import Recording, record
 
@@ -44,7 +42,7 @@ def _activation_symbol(name: str) -> str:
     ("identity" for linear; softmax, not a primitive, by its name)."""
     if name == "linear":
         return "identity"
-    return primitives[name].symbol if name in primitives else name
+    return symbol(primitives[name]) if name in primitives else name
 
 
 @dataclass

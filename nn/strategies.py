@@ -22,6 +22,7 @@ from hypothesis.errors import InvalidArgument
 
 import nn
 from autodiff import Value, primitives
+from autodiff.checking import singular_distance
 from autodiff.strategies import check_number, check_positive_ints, values
 
 __all__ = ["Network", "mlps"]
@@ -90,7 +91,7 @@ def _keep_away_from_kinks(model: nn.MLP, inputs: list[list[float]], margin: floa
         if not isinstance(layer, nn.Layer):
             continue
         unit = layer.activation
-        distance = None if unit == "linear" else primitives[unit].singular_distance
+        distance = None if unit == "linear" else singular_distance(primitives[unit])
         if distance is None:
             continue
         with nn.record(model) as rec:

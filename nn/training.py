@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from autodiff import Value, no_full_gc
-from autodiff.compiling import compile as compiled
+from autodiff.compiler import compile as compiled
 from nn.init import as_rng
 from nn.losses import squared_error, total
 from nn.module import Module

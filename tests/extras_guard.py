@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 PROJECT = "autodiff-watch"
-RUN = Path(__file__).resolve().parent.parent / "run"
+RUN = Path(__file__).resolve().parents[1] / "run"
 
 
 def extras_of_run_target(target: str) -> list[str]:

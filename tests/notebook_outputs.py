@@ -37,8 +37,10 @@ import sys
 from matplotlib_inline.backend_inline import InlineBackend
 InlineBackend.instance().print_figure_kwargs = {{
     "bbox_inches": "tight", "metadata": {{"Software": None}}, "pil_kwargs": {{"optimize": True}}}}
-sys.path.insert(0, {str(TESTS)!r})
-import extras_guard
+import importlib.util
+spec = importlib.util.spec_from_file_location("extras_guard", {str(TESTS / "extras_guard.py")!r})
+extras_guard = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(extras_guard)
 extras_guard.install(extras_guard.extras_of_run_target("lab"), "./run lab")
 """
 """Run in the kernel before the notebook's first cell; not part of the notebook."""

@@ -1,0 +1,496 @@
+"""The NumPy backend of `autodiff.compile`: the graph levelled, one array
+operation per level and primitive.
+
+Every node gets a slot in one float64 vector `val` (folded numbers in a pool of
+constants at its start). A node's level is one more than its operands' highest
+(leaves: 0), so the nodes of one level and one primitive do not depend on each
+other: the program gathers their operands, computes them all with the
+primitive's `array_code` in one NumPy expression and scatters the results. The
+adjoint trace runs the levels in reverse, gathering each group's gradients,
+computing the terms ∂out/∂operand · ḡ and adding them into the operands'
+gradients. A chain of additions (a neuron's b + Σ w·z) is one group, summed term
+by term. Where an operand repeats with a period (a weight used once per sample
+of a minibatch) it is gathered once and broadcast, and its terms are summed
+over the period before they are added. A primitive without an `array_code` is
+evaluated element by element with its `forward` and `partials`. Nodes made
+before the call are read, not computed, and the adjoint passes their gradients
+on as `backward()` does.
+
+This wins where levels are wide (an MLP over a minibatch: a few dozen array
+operations for some 65,000 nodes) and loses where they are narrow (a chain of
+scalar operations costs one array operation per node); see `bench/compile.py`.
+
+Accuracy: not bit-identical to `backward()`. Sums run in another order (a
+chain's terms per block of a level, gradients per level and over periods), and
+NumPy's exp, log, tanh, sin, ... may differ from the math module's in the last
+bit. Measured on MLP steps (tanh, sigmoid, softplus, relu and sin units;
+squared error, cross-entropies, hinge; 100 moons points): every gradient
+within 8e-16 of the largest gradient (3e-14 of itself, where a sum cancels),
+the loss within 6e-16 of itself; `tests/test_compile_numpy.py` asserts 1e-13.
+Use the Python backend where bit-identical results matter.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff.compiler.lowering import array_code_of, code_of
+from autodiff.compiler.python_backend import (
+    Changed,
+    Codes,
+    Namespace,
+    Program,
+    Unusual,
+    function_name,
+)
+from autodiff.compiler.templates import ATOM, Expr, by_operand
+from autodiff.compiler.tracing import Trace
+from autodiff.core import Primitive, Value
+from autodiff.core.ops import ADD
+from autodiff.notation import operand_name
+
+WIDE = 200
+"""Nodes per array operation from which the NumPy program beats the Python one
+(measured for MLP minibatches in bench/compile.py: about 150 to 200)."""
+
+
+def _period(idx: np.ndarray) -> int | None:
+    """U where idx is U indices repeated n/U > 1 times (idx.reshape(-1, U) has equal
+    rows), else None."""
+    n = len(idx)
+    again = np.flatnonzero(idx == idx[0])
+    if len(again) < 2:
+        return None
+    u = int(again[1])
+    if n % u or not np.array_equal(idx.reshape(-1, u), np.broadcast_to(idx[:u], (n // u, u))):
+        return None
+    return u
+
+
+def _view(idx: np.ndarray, vector: str) -> str | None:
+    """`vector[idx]` as a view where idx is a run of slots (1-D: a slice; 2-D: a
+    slice reshaped, or its transpose), else None."""
+    flat = idx.ravel()
+    b = int(flat[0])
+    if idx.ndim == 1:
+        if len(idx) > 1 and np.array_equal(idx, np.arange(b, b + len(idx))):
+            return f"{vector}[{b}:{b + len(idx)}]"
+        return None
+    if idx.ndim != 2:
+        return None
+    k, c = idx.shape
+    run = np.arange(b, b + k * c)
+    if np.array_equal(flat, run):
+        return f"{vector}[{b}:{b + k * c}].reshape({k}, {c})"
+    if np.array_equal(idx.T.ravel(), run):
+        return f"{vector}[{b}:{b + k * c}].reshape({c}, {k}).T"
+    return None
+
+
+class _Group:
+    """Nodes of one level and one primitive, with Values at the same operand
+    positions; or chains of additions with the same number of terms."""
+
+    def __init__(self, level: int, prim: Primitive | None, pattern: tuple[bool, ...],
+                 existing: bool) -> None:
+        self.level = level
+        self.prim = prim  # None: chains of additions
+        self.pattern = pattern
+        self.existing = existing
+        self.nodes: list[Value] = []
+        self.operands: list[list[int]] = []  # per node: the slot of each operand or term
+        self.gathered: list[str] = []  # the operand arrays (`Levels._gather`)
+        self.result = ""  # the array of the nodes' values, for the adjoint
+        self.out = ""  # the array of the nodes' slots
+        self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
+        self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
+
+    def view(self, vector: str) -> str:
+        """The group's numbers in `vector` ("val" or "adj"): a slice, in its shape."""
+        if self.start < 0:
+            return f"{vector}[{self.out}]"
+        sliced = f"{vector}[{self.start}:{self.start + len(self.nodes)}]"
+        return sliced if self.shape is None else f"{sliced}.reshape{self.shape}"
+
+
+class Levels:
+    """A trace levelled: its nodes in `groups` of one level and one primitive, each
+    computed by one array operation; `wins` where the NumPy program is the faster
+    (wide levels, every primitive with an `array_code`); `program()` writes it."""
+
+    def __init__(self, trace: Trace, name: str = "step") -> None:
+        self.trace = trace
+        self.name = name
+        self.globals = Namespace({  # array_code expressions see NumPy's names
+            **{n: getattr(np, n) for n in dir(np) if not n.startswith("_")},
+            "Unusual": Unusual, "Changed": Changed})
+        self.namespace = self.globals.namespace
+        self.codes = Codes(self.globals)  # the array_codes, with their own names bound
+        self.lines: list[str] = []
+        self.count = 0
+        self._group()
+
+    def array(self, values: Any, dtype: Any = np.intp) -> str:
+        """A constant array of the program, by a new global name."""
+        self.count += 1
+        n = f"I{self.count}"
+        self.namespace[n] = np.asarray(values, dtype=dtype)
+        return n
+
+    def index(self, idx: np.ndarray, vector: str = "val") -> str:
+        """vector[idx], as a view where the slots run in order."""
+        view = _view(idx, vector)
+        return view if view is not None else f"{vector}[{self.array(idx)}]"
+
+    # -- slots, chains, levels, groups ---------------------------------------------
+
+    def _group(self) -> None:
+        t = self.trace
+        existing = set(t.captured)
+        inputs = set(t.inputs)
+        slot: dict[Value, int] = {}
+        constants: dict[bytes, int] = {}
+        pool: list[float] = []
+
+        def constant(x: float) -> int:
+            key = struct.pack("d", x)
+            if key not in constants:
+                constants[key] = len(pool)
+                pool.append(x)
+            return constants[key]
+
+        args = {v: v.args for v in t.order if v.primitive is not None}
+        uses: dict[Value, int] = {}
+        for v in t.order:
+            if v.primitive is None and v not in existing and v not in inputs:
+                slot[v] = constant(v.data)  # a leaf made by the program: a constant
+            for x in args.get(v, ()):
+                if isinstance(x, Value):
+                    uses[x] = uses.get(x, 0) + 1
+                else:
+                    constant(x)
+        keep = {t.loss, *t.results, *(x for g in t.guards for x in g.operands)}
+        # chains: an addition whose left operand is an addition used only there
+        terms: dict[Value, list[Value | float]] = {}
+        link: set[Value] = set()
+        for v in t.order:
+            if v.primitive is ADD and v not in existing:
+                left, right = args[v]
+                if isinstance(left, Value) and left in terms and uses[left] == 1 \
+                        and left not in keep:
+                    terms[v] = [*terms.pop(left), right]
+                    link.add(left)
+                else:
+                    terms[v] = [left, right]
+        self.pool = pool
+        level: dict[Value, int] = {}
+        groups: dict[tuple[Any, ...], _Group] = {}
+        members: dict[_Group, list[list[Value | float]]] = {}
+        for v in t.order:
+            if v.primitive is None or v in link:
+                level[v] = 0
+                continue
+            operands = terms[v] if v in terms and len(terms[v]) > 2 else list(args[v])
+            level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
+                               default=0)
+            prim = None if len(operands) > 2 and v in terms else v.primitive
+            pattern = tuple(isinstance(x, Value) for x in operands)
+            key = (level[v], prim, pattern if prim is not None else len(operands),
+                   v in existing)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(level[v], prim, pattern, v in existing)
+                members[group] = []
+            group.nodes.append(v)
+            members[group].append(operands)
+        self.groups = sorted(groups.values(), key=lambda g: g.level)
+        # slots: the pool, the inputs, the Values read, then each group's nodes in a
+        # row, so that a group writes and reads its own numbers as one slice
+        self.size = len(pool)
+        self.inputs = (self.size, self.size + len(t.inputs))
+        for v in t.inputs:
+            slot[v] = self.size
+            self.size += 1
+        self.read_range = (self.size, self.size + len(t.reads))
+        for v in t.reads:
+            slot.setdefault(v, self.size)  # a Value passed twice: a second, unused slot
+            self.size += 1
+        for group in self.groups:
+            if not group.existing:
+                group.start = self.size
+                for v in group.nodes:
+                    slot[v] = self.size
+                    self.size += 1
+        self.slot = slot
+        for group in self.groups:
+            group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
+                              for row in members[group]]
+        self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
+
+    @property
+    def wins(self) -> bool:
+        prims = {g.prim for g in self.groups if g.prim is not None}
+        return (len(self.trace.order) >= WIDE * len(self.groups)
+                and all(array_code_of(p) is not None for p in prims))
+
+    # -- the program -----------------------------------------------------------------
+
+    def program(self) -> Program:
+        """The NumPy program (see the module's docstring)."""
+        t = self.trace
+        lines = self.lines
+        lines.append("    val, adj = buffers()  # this thread's, reused")
+        lines.append(f"    val[:{len(self.pool)}] = {self.array(self.pool, np.float64)}"
+                     "  # the numbers folded in")
+        if t.inputs:
+            lines.append(f"    val[{self.inputs[0]}:{self.inputs[1]}] = X"
+                         "  # the arguments' numbers")
+        if t.reads:
+            lines.append(f"    val[{self.read_range[0]}:{self.read_range[1]}] = P"
+                         "  # the Values' numbers")
+        lines.append("    # evaluation trace, level by level")
+        for group in self.groups:
+            if not group.existing:
+                self._forward(group)
+        lines.append("    if not isfinite(val.sum()):  # an inf or a nan somewhere\n"
+                     "        raise Unusual('not finite')")
+        for k, g in enumerate(t.guards):
+            b = f"val[{self.slot[g.b]}]" if isinstance(g.b, Value) else repr(g.b)
+            test = f"val[{self.slot[g.a]}] {g.op} {b}"
+            lines.append(f"    if {'not ' if g.result else ''}({test}):  # as at {g.where}\n"
+                         f"        raise Changed({k})")
+        lines.append("    # adjoint trace, level by level from the last")
+        lines.append("    adj.fill(0.0)")
+        lines.append(f"    adj[{self.slot[t.loss]}] = 1.0")
+        for group in reversed(self.groups):
+            self._reverse(group)
+        grads = self.array([self.slot[t.reads[i]] for i in t.target_slots])
+        results = self.array([self.slot[r] for r in t.results])
+        lines.append(f"    return val[{self.slot[t.loss]}].item(), val[{results}].tolist(), "
+                     f"adj[{grads}].tolist()")
+        self.namespace["buffers"] = _Buffers(self.size)
+        head = [f"def {self.name}(X, P):",
+                f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile '
+                f'(NumPy backend): {len(t.order):,} nodes in {len(self.groups)} groups."""',
+                "    with errstate(all='ignore'):  # inf and nan are tested, not warned of",
+                "        return run(X, P)",
+                "",
+                "",
+                "def run(X, P):"]
+        return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name)
+
+    def _shape(self, group: _Group) -> tuple[int, int] | None:
+        """(R, U) where a Value operand repeats with period U over the group's R·U
+        nodes (the most repeated one), else None."""
+        best: tuple[int, int] | None = None
+        n = len(group.nodes)
+        for i, is_value in enumerate(group.pattern):
+            if is_value:
+                u = _period(np.array([row[i] for row in group.operands]))
+                if u is not None and (best is None or u < best[1]):
+                    best = (n // u, u)
+        return best
+
+    def _forward(self, group: _Group) -> None:
+        n = len(group.nodes)
+        gid = self.groups.index(group) + 1
+        if group.prim is None:  # chains of additions: terms × chains, summed down
+            blocks = [f"add.reduce({self.index(rows)}, axis=0)" if len(rows) > 1
+                      else self.index(rows[0])
+                      for rows in _blocks(np.array(group.operands).T)]
+            self.lines.append(f"    {group.view('val')} = {' + '.join(blocks)}"
+                              f"  # {n:,} sums of {len(group.pattern)} terms")
+            return
+        prim = group.prim
+        group.shape = self._shape(group)
+        names = self._gather(group)
+        if prim.check_operands is not None:
+            check = self.globals.bind(f"{function_name(prim)}_operands",
+                              _elementwise_check(prim.check_operands, group.pattern))
+            self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
+        group.result = f"out{gid}"  # not r{gid}: that is the array of operand r
+        if (array_code := array_code_of(prim)) is not None:
+            value, _ = self.codes.of(array_code)
+            text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
+        else:
+            f = self.globals.bind(f"{function_name(prim)}_forward",
+                                  _elementwise(prim.forward, False))
+            text = f"{f}({', '.join(names)}, {self._size(group)})"
+        self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
+        self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+
+    def _gather(self, group: _Group) -> list[str]:
+        """The group's operands, one array per position (a{gid}, b{gid}, ...:
+        `_gathered_name`; an operand broadcast over the group's period is gathered
+        once), or the number itself where it is one for every node; kept in
+        `group.gathered`."""
+        gid = self.groups.index(group) + 1
+        shape = group.shape
+        names = []
+        for i, is_value in enumerate(group.pattern):
+            refs = [row[i] for row in group.operands]
+            if not is_value and len(set(refs)) == 1:
+                names.append(repr(self.pool[refs[0]]))
+                continue
+            idx = np.array(refs)
+            if shape is not None and _period(idx) == shape[1]:
+                idx = idx[:shape[1]]  # gathered once, broadcast over the period
+            else:
+                idx = self._shaped(idx, shape)
+            name = _gathered_name(i, gid)
+            self.lines.append(f"    {name} = {self.index(idx)}")
+            names.append(name)
+        group.gathered = names
+        return names
+
+    def _size(self, group: _Group) -> tuple[int, ...]:
+        return group.shape if group.shape is not None else (len(group.nodes),)
+
+    @staticmethod
+    def _shaped(refs: Sequence[int] | np.ndarray, shape: tuple[int, int] | None) -> np.ndarray:
+        idx = np.asarray(refs)
+        return idx.reshape(shape) if shape is not None else idx
+
+    def _reverse(self, group: _Group) -> None:
+        needs = self.trace.needs_grad
+        needed = [i for i, is_value in enumerate(group.pattern) if is_value and any(
+            needs.get(self.by_slot.get(row[i]), False) for row in group.operands)]  # type: ignore[arg-type]
+        if not needed:
+            return
+        n = len(group.nodes)
+        if group.start < 0:
+            group.out = self.array([self.slot[v] for v in group.nodes])
+        if group.existing:  # made before the call: no forward step, its numbers are read
+            self._gather(group)
+            group.result = group.view("val")
+        self.lines.append(f"    g = {group.view('adj')}")
+        if group.prim is None:
+            self._scatter_terms(group, needed)
+            return
+        prim = group.prim
+        code = array_code_of(prim)
+        adjoints = self.codes.of(code)[1] if code is not None else ()
+        parts = by_operand([Expr(o, ATOM) for o in group.gathered])
+        parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
+        if code is None:
+            p = self.globals.bind(f"{function_name(prim)}_partials",
+                                  _elementwise(prim.partials, True))
+            self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
+                              f"{self._size(group)})")
+        finite = (scalar := code_of(prim)) is not None and scalar.finite_partials
+        shape = group.shape
+        for i in needed:
+            term = adjoints[i].fill(parts).text if adjoints else f"d[..., {i}] * g"
+            self.lines.append(f"    t = {term}")
+            if not finite:
+                self.lines.append("    if not isfinite(t.sum()):\n"
+                                  "        raise Unusual('not finite')")
+            refs = np.array([row[i] for row in group.operands])
+            self._add(refs, "t", shape, f"{n:,} × {prim.name}")
+
+    def _scatter_terms(self, group: _Group, needed: list[int]) -> None:
+        """A chain's gradient to each of its terms: ∂(a + b + ...)/∂a = 1."""
+        matrix = np.array(group.operands).T  # terms × chains
+        rows = np.array(needed)
+        for block in _blocks(matrix[rows]):
+            if len(block) == 1:
+                self._add(block[0], "g", None, f"{len(group.nodes):,} sums: a term")
+            elif _view(block, "adj") is not None:
+                self.lines.append(f"    {_view(block, 'adj')}[...] += g"
+                                  f"  # {len(group.nodes):,} sums: {len(block)} terms")
+            else:
+                flat = block.ravel()
+                self.lines.append(f"    add.at(adj, {self.array(flat)}, broadcast_to(g, "
+                                  f"{block.shape}).ravel())  # {len(group.nodes):,} sums")
+
+    def _add(self, refs: np.ndarray, term: str, shape: tuple[int, int] | None,
+             what: str) -> None:
+        """adj[refs] += term, also where refs repeat: where they repeat with a period,
+        summed over it first; else by numpy.add.at on the flattened arrays (which
+        NumPy does faster than a fancy-indexed +=)."""
+        u = _period(refs)
+        shaped = self._shaped(refs, shape)
+        if u is not None and (shape is None or u == shape[1]):
+            summed = f"{term}.sum(axis=0)" if shape is not None \
+                else f"{term}.reshape({len(refs) // u}, {u}).sum(axis=0)"
+            self.lines.append(f"    {self.index(refs[:u], 'adj')} += {summed}  # {what}")
+        elif _view(shaped, "adj") is not None:
+            self.lines.append(f"    {_view(shaped, 'adj')}[...] += {term}  # {what}")
+        elif len(set(refs.tolist())) == len(refs) and len(refs) < 1000:
+            self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
+        else:
+            self.lines.append(f"    add.at(adj, {self.array(refs)}, {term}.ravel())  # {what}")
+
+
+def _gathered_name(i: int, gid: int) -> str:
+    """The array of group gid's operand i: its name and the group's number, a3 or
+    x_27_3 (the underscore keeps x_27 of group 13 apart from x_271 of group 3)."""
+    name = operand_name(i)
+    return f"{name}{gid}" if name.isalpha() else f"{name}_{gid}"
+
+
+def _blocks(matrix: np.ndarray) -> list[np.ndarray]:
+    """The rows of a terms × chains matrix of slots in blocks, in order: runs of rows
+    whose slots form a view (`_view`), and the other rows one by one."""
+    out: list[np.ndarray] = []
+    k, terms, chains = 0, len(matrix), matrix.shape[1]
+    while k < terms:
+        end = k + 1
+        if chains > 1 and (length := int(matrix[k, 1] - matrix[k, 0])) > 1 \
+                and k + length <= terms and _view(matrix[k:k + length], "val") is not None:
+            end = k + length  # the chains' terms side by side: a transposed view
+        else:
+            while (end < terms and int(matrix[end, 0]) == int(matrix[end - 1, -1]) + 1
+                   and _view(matrix[k:end + 1], "val") is not None):
+                end += 1
+        out.append(matrix[k:end])
+        k = end
+    return out
+
+
+class _Buffers(threading.local):
+    """The vectors of values and gradients of one program, one pair per thread."""
+
+    def __init__(self, size: int) -> None:
+        self.pair = (np.empty(size), np.empty(size))
+
+    def __call__(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.pair
+
+
+def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
+    """f applied element by element to arrays (or scalars) of operands, its results
+    checked to be floats (tuples of floats where `many`)."""
+    def apply(*operands_and_shape: Any) -> Any:
+        *operands, shape = operands_and_shape
+        rows = [f(*row) for row in _rows(operands, shape)]
+        for r in rows:
+            if (type(r) is not tuple or any(type(d) is not float for d in r)) if many \
+                    else type(r) is not float:
+                raise Unusual("a primitive did not return floats")
+        out = np.array(rows, dtype=np.float64)
+        return out.reshape((*shape, -1) if many else shape)
+    return apply
+
+
+def _elementwise_check(check: Callable[..., None], pattern: tuple[bool, ...]
+                       ) -> Callable[..., None]:
+    """A primitive's `check_operands`, element by element, with a Value standing for
+    each Value operand."""
+    def apply(*operands_and_shape: Any) -> None:
+        *operands, shape = operands_and_shape
+        for row in _rows(operands, shape):
+            check(*(Value(x) if is_value and math.isfinite(x) else x
+                    for x, is_value in zip(row, pattern, strict=True)))
+    return apply
+
+
+def _rows(operands: Sequence[Any], shape: tuple[int, ...]) -> Iterator[tuple[float, ...]]:
+    """The operands (arrays or numbers, broadcast to shape), element by element."""
+    return zip(*(np.broadcast_to(o, shape).ravel().tolist() for o in operands), strict=True)

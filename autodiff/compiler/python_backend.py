@@ -1,0 +1,511 @@
+"""A recorded graph written as a straight-line Python program: the evaluation
+trace, then the adjoint trace (Baydin et al. 2018, Tables 2 and 3).
+
+The forward part has one line per primitive, `v = f(a, b)`, in the order of the
+graph; the reverse part has one line per node that passes a gradient on,
+`v̄ = Σ_k (∂w_k/∂v)·w̄_k` over its consumers w_k, its terms in the order in which
+`backward()` adds them, so that every number is the interpreter's, bit for bit.
+A primitive with a `Code` is written inline from its expressions; one without
+is called (its `forward` and `partials`, checked to return floats). Names come
+from labels (`u_1^(2)` is `u_1_2`, its gradient `ū_1_2`); unlabelled nodes are
+v1, v2, ... With `inline=True` a value used once, by one consumer, is written
+into that consumer's line rather than named (a sum of products is one line).
+
+A replay must fail where the interpreter does. Exceptions (a domain error, a
+division by zero) stop the program; numbers that are not finite, which
+arithmetic does not raise on, are caught by one test at the end over every
+value where one could hide: the operands of each primitive whose `Code` does
+not say that it `propagates` inf and nan, the terms of each primitive whose
+local derivatives may not be finite, and the results. Either way the caller
+reruns the step in the interpreter and reports its error.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from autodiff.compiler.lowering import Code, code_of
+from autodiff.compiler.templates import (
+    ARITH,
+    ATOM,
+    BOR,
+    FACTOR,
+    TERM,
+    TEST,
+    Expr,
+    Template,
+    by_operand,
+    renamed,
+)
+from autodiff.compiler.tracing import Guard, Trace, argument_names, leaves
+from autodiff.core import Primitive, Value, ops
+from autodiff.notation import operand_name, operand_names
+
+MAX_INLINE = 64
+"""At most this many primitives are written into one expression."""
+MAX_TERMS = 100
+"""At most this many terms are summed in one statement (CPython's compiler recurses)."""
+
+class Unusual(Exception):
+    """Raised by a compiled program where the interpreter must take over."""
+
+
+class Changed(Exception):
+    """Raised by a compiled program when a recorded comparison comes out otherwise
+    (with the comparison's index among the trace's guards)."""
+
+
+class Codes:
+    """The templates of the primitives a program uses, each Code parsed once, with
+    their function names bound in the program's globals and made unique there
+    (renamed where two Codes, or a Code and the globals, disagree on one)."""
+
+    def __init__(self, globals_: Namespace) -> None:
+        self.globals = globals_
+        self._parsed: dict[int, tuple[Code, Template, tuple[Template, ...]]] = {}
+
+    def of(self, code: Code) -> tuple[Template, tuple[Template, ...]]:
+        """The value's and the adjoints' templates (keyed by the record's identity:
+        the record is kept, so its id stays valid)."""
+        found = self._parsed.get(id(code))
+        if found is None:
+            renames = {n: self.globals.bind(n, f) for n, f in code.names.items()}
+            texts = [renamed(t, renames) for t in (code.value, *code.adjoints)]
+            found = (code, Template(texts[0]), tuple(Template(t) for t in texts[1:]))
+            self._parsed[id(code)] = found
+        return found[1], found[2]
+
+
+class Namespace:
+    """A program's global names: each object by a name of its own (`bind`)."""
+
+    def __init__(self, names: Mapping[str, Any] = MappingProxyType({})) -> None:
+        self.namespace: dict[str, Any] = dict(names)
+
+    def bind(self, name: str, obj: object) -> str:
+        candidate, k = name, 1
+        while candidate in self.namespace and self.namespace[candidate] is not obj:
+            k += 1
+            candidate = f"{name}_{k}"
+        self.namespace[candidate] = obj
+        return candidate
+
+
+class _Locals:
+    """Unique local names from labels: "u_1^(2)" is u_1_2, a second one u_1_2__2."""
+
+    def __init__(self, reserved: Iterable[str]) -> None:
+        self.taken = set(reserved)
+        self.counter = 0
+
+    def fresh(self, hint: str | None) -> str:
+        base = _identifier(hint) if hint else None
+        if base is None:
+            self.counter += 1
+            base = f"v{self.counter}"
+            while base in self.taken:
+                self.counter += 1
+                base = f"v{self.counter}"
+        return self._claim(base)
+
+    def bar(self, name: str) -> str:
+        """The gradient's name: name with a bar over its first letter (ū_1_2)."""
+        barred = unicodedata.normalize("NFKC", name[0] + "\u0304" + name[1:])
+        return self._claim(barred if barred.isidentifier() else f"{name}_bar")
+
+    def _claim(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}__{k}"
+        self.taken.add(name)
+        return name
+
+
+def _identifier(label: str) -> str | None:
+    """A Python name for a label: characters that cannot be in one become "_"."""
+    text = unicodedata.normalize("NFKC", label)
+    chars = [c if ("a" + c).isidentifier() else "_" for c in text]
+    name = "_".join(part for part in "".join(chars).split("_") if part)
+    if not name:
+        return None
+    if not name[0].isidentifier():
+        name = f"v_{name}"
+    if keyword.iskeyword(name) or hasattr(builtins, name):
+        name += "_"
+    return name if name.isidentifier() else None
+
+
+def function_name(prim: Primitive) -> str:
+    """The name a program gives a primitive's functions: its own name where that can
+    be one ("c_softsign"), else its name in autodiff.ops ("**": pow)."""
+    return _identifier(prim.name) or next(
+        (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")
+
+
+def _constant(x: float) -> Expr:
+    """A folded number as source: its repr (exact for floats, −0.0 included)."""
+    text = repr(x)
+    return Expr(text, FACTOR if text.startswith("-") else ATOM)
+
+
+@dataclass
+class Program:
+    """A compiled program's source and the globals it runs with: `function(X, P)`
+    takes the numbers of the arguments (X, flattened) and the numbers of the
+    trace's `reads` (P) and returns (loss, results, the gradients of the reads at
+    the trace's `target_slots`)."""
+
+    source: str
+    namespace: dict[str, Any]
+    name: str
+
+    def function(self) -> Callable[[Sequence[float], Sequence[float]], Any]:
+        code = compile(self.source, f"<autodiff.compile: {self.name}>", "exec")
+        exec(code, self.namespace)
+        return self.namespace[self.name]
+
+
+def _checked_forward(prim: Primitive) -> Callable[..., float]:
+    forward = prim.forward
+
+    def value(*operands: float) -> float:
+        out = forward(*operands)
+        if type(out) is not float:
+            raise Unusual(f"{prim.name}: forward returned {type(out).__name__}")
+        return out
+    value.__name__ = value.__qualname__ = f"{prim.name} (forward, checked)"
+    return value
+
+
+def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
+    partials = prim.partials
+
+    def local_derivatives(out: float, *operands: float) -> tuple[float, ...]:
+        ds = partials(out, *operands)
+        if (type(ds) is not tuple or len(ds) != len(operands)
+                or any(type(d) is not float for d in ds)):
+            raise Unusual(f"{prim.name}: partials did not return a tuple of floats")
+        return ds
+    local_derivatives.__name__ = local_derivatives.__qualname__ = f"{prim.name} (partials)"
+    return local_derivatives
+
+
+def write(trace: Trace, *, inline: bool = True, name: str = "step") -> Program:
+    """The program of a trace (see the module's docstring)."""
+    return _Writer(trace, inline, name).program()
+
+
+class _Op:
+    """What the writer needs of one primitive: its templates (or the names of its
+    checked `forward` and `partials`), and what the program must test."""
+
+    def __init__(self, prim: Primitive, codes: Codes) -> None:
+        bind = codes.globals.bind
+        base = function_name(prim)
+        code = code_of(prim)
+        self.call: tuple[str, str] | None = None
+        if code is not None:
+            self.value, self.adjoints = codes.of(code)
+            self.repeated = {f for f, n in self.value.counts.items() if n > 1}
+        else:
+            self.call = (bind(base, _checked_forward(prim)),
+                         bind(f"{base}_partials", _checked_partials(prim)))
+            self.repeated = set()
+        self.tests_operands = code is None or not code.propagates
+        self.tests_terms = code is None or not code.finite_partials
+        self.check = (None if prim.check_operands is None
+                      else bind(f"{base}_operands", prim.check_operands))
+        # per operand: the operand positions its adjoint term reads, and whether it
+        # reads {out}; how often it uses {g}
+        self.reads: list[tuple[tuple[int, ...], bool, int]] = [
+            (tuple(i for i, name in enumerate(operand_names(len(self.adjoints)))
+                   if name in t.counts),
+             "out" in t.counts, t.counts.get("g", 0))
+            for t in (self.adjoints if code is not None else ())]
+
+
+class _Writer:
+    def __init__(self, trace: Trace, inline: bool, name: str) -> None:
+        self.trace = trace
+        self.inline = inline
+        self.name = name
+        self.globals = Namespace()
+        self.codes = Codes(self.globals)
+        self.lines: list[str] = []
+        self.checks: list[str] = []
+        self.ops: dict[Primitive, _Op] = {}
+        self.existing = set(trace.captured)
+        self.operand_parts: dict[Value, dict[str, Expr]] = {}  # per node, from the forward
+
+    def program(self) -> Program:
+        bind = self.globals.bind
+        self.isfinite, self.unusual, self.changed = (
+            bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
+        self.args: dict[Value, tuple[Value | float, ...]] = {}
+        self.info: dict[Value, tuple[_Op, list[tuple[int, Value]]]] = {}
+        for v in self.trace.order:
+            prim = v.primitive
+            if prim is not None:
+                args = self.args[v] = v.args
+                op = self.ops.get(prim)
+                if op is None:
+                    op = self.ops[prim] = _Op(prim, self.codes)
+                    if prim.check_operands is not None:
+                        bind("Value", Value)
+                self.info[v] = (op, [(i, x) for i, x in enumerate(args)
+                                     if isinstance(x, Value)])
+        self.locals = _Locals([*self.globals.namespace, "X", "P"])
+        self._plan()
+        self._name_leaves()
+        self._forward()
+        self._reverse()
+        return self._finish()
+
+    def _plan(self) -> None:
+        """Which nodes need a gradient, and which values must have a name: the
+        results, labelled nodes, values used twice, by a test or by the sweep."""
+        t, existing, info = self.trace, self.existing, self.info
+        needs_grad = t.needs_grad
+        uses: dict[Value, int] = {}
+        named: set[Value] = {t.loss, *t.results}
+        named.update(x for g in t.guards for x in g.operands)
+        add = named.add
+        for v, (op, values) in info.items():
+            if v not in existing:
+                if v.label:
+                    add(v)
+                force = op.tests_operands or op.check is not None
+                for i, x in values:
+                    uses[x] = uses.get(x, 0) + 1
+                    if force or operand_name(i) in op.repeated:
+                        add(x)
+            if not needs_grad.get(v, False):
+                continue
+            if op.call is not None:  # partials(out, *operands) is called
+                add(v)
+                named.update(x for _, x in values)
+                continue
+            args = self.args[v]
+            for i, x in values:
+                if needs_grad[x]:
+                    positions, out, _ = op.reads[i]
+                    if out:
+                        add(v)
+                    for j in positions:
+                        y = args[j]
+                        if isinstance(y, Value):
+                            add(y)
+        named.update(v for v, n in uses.items() if n != 1)
+        if not self.inline:
+            named.update(t.order)
+        self.named = named
+
+    # -- leaves and reads ------------------------------------------------------------
+
+    def _name_leaves(self) -> None:
+        t = self.trace
+        self.expr: dict[Value, Expr] = {}
+        self.input_names: list[str] = []
+        hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
+        for leaf, hint in zip(t.inputs, [h for h, k in hints if k == "n"], strict=True):
+            n = self.locals.fresh(hint)
+            self.expr[leaf] = Expr(n)
+            self.input_names.append(n)
+        # the arguments' Values (one slot each, a repeated Value once), then the rest
+        slots: list[str] = []
+        for v, hint in zip(t.arguments, [h for h, k in hints if k == "v"], strict=True):
+            if v in self.expr:
+                slots.append("_")
+                continue
+            n = self.locals.fresh(v.label or hint)
+            self.expr[v] = Expr(n)
+            slots.append(n)
+        for v in t.reads[len(t.arguments):]:
+            n = self.locals.fresh(v.label or None)
+            self.expr[v] = Expr(n)
+            slots.append(n)
+        self.read_names = slots
+
+    # -- the evaluation trace ------------------------------------------------------
+
+    def _forward(self) -> None:
+        t = self.trace
+        guards_after: dict[Value, list[int]] = {}
+        position = {v: i for i, v in enumerate(t.order)}
+        for k, g in enumerate(t.guards):
+            guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
+        self.lines.append("    # evaluation trace")
+        expr, named, lines, info, fresh = (self.expr, self.named, self.lines, self.info,
+                                           self.locals.fresh)
+        for v in t.order:
+            if v not in expr:
+                if v not in info:  # a leaf made by the program: its number
+                    expr[v] = _constant(v.data)
+                    continue
+                e = self._value(v)
+                if v in named or e.size > MAX_INLINE:
+                    n = fresh(v.label)
+                    lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
+                    e = Expr(n)
+                expr[v] = e
+            if v in guards_after:
+                for k in guards_after[v]:
+                    self._guard(k, t.guards[k])
+
+    def _parts(self, v: Value) -> list[Expr]:
+        """The expressions of v's operands: names, inlined values, numbers."""
+        expr = self.expr
+        return [expr[x] if isinstance(x, Value) else _constant(x) for x in self.args[v]]
+
+    def _value(self, v: Value) -> Expr:
+        op = self.info[v][0]
+        args = self.args[v]
+        parts = self._parts(v)
+        if op.check is not None:
+            shown = [f"Value({p.text})" if isinstance(x, Value) else p.text
+                     for p, x in zip(parts, args, strict=True)]
+            self.lines.append(f"    {op.check}({', '.join(shown)})")
+        if op.tests_operands:
+            self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
+        if op.call is None:
+            named = self.operand_parts[v] = by_operand(parts)
+            return op.value.fill(named)
+        return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
+                    1 + sum(p.size for p in parts))
+
+    def _guard(self, k: int, g: Guard) -> None:
+        a = self.expr[g.a].within(BOR)
+        if isinstance(g.b, Value):
+            b = self.expr[g.b].within(BOR)
+        elif type(g.b) in (int, float):
+            b = _constant(g.b).within(BOR)
+        else:
+            b = self.globals.bind(f"number_{k}", g.b)
+        test = f"{a} {g.op} {b}"
+        condition = f"not ({test})" if g.result else test
+        self.lines.append(f"    if {condition}:  # as at {g.where}\n"
+                          f"        raise {self.changed}({k})")
+
+    # -- the adjoint trace ---------------------------------------------------------
+
+    def _reverse(self) -> None:
+        t = self.trace
+        self.lines.append("    # adjoint trace")
+        terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
+        self.grad_expr: dict[Value, Expr] = {}
+        self.tested: set[Value] = set()
+        needs_grad, expr, info = t.needs_grad, self.expr, self.info
+        for v in reversed(t.loss_order):
+            if v not in info or not needs_grad[v]:
+                continue  # an existing leaf's gradient is summed at the end
+            op, values = info[v]
+            operands = [(i, x) for i, x in values if needs_grad[x]]
+            uses = len(operands) if op.call is not None else sum(
+                op.reads[i][2] for i, _ in operands)
+            g = self._gradient(v, terms.pop(v), uses)
+            if op.call is not None:
+                parts = self._parts(v)
+                d = self.locals.fresh(f"d_{expr[v].text}")
+                call = ", ".join(p.within(TEST) for p in [expr[v], *parts])
+                self.lines.append(f"    {d} = {op.call[1]}({call})")
+                for i, x in operands:
+                    terms.setdefault(x, []).append(
+                        Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+            else:
+                named = self.operand_parts.get(v) or by_operand(self._parts(v))
+                named["out"], named["g"] = expr[v], g
+                for i, x in operands:
+                    found = terms.get(x)
+                    if found is None:
+                        terms[x] = [op.adjoints[i].fill(named)]
+                    else:
+                        found.append(op.adjoints[i].fill(named))
+            if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
+                self.tested.update(x for _, x in operands)
+        for v in t.reads:
+            if v in terms:  # an existing leaf
+                self._gradient(v, terms.pop(v), uses=2)
+        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
+
+    def _gradient(self, v: Value, terms: list[Expr], uses: int) -> Expr:
+        """v̄, the sum of the terms its consumers passed on: the term itself where it
+        is a name or used once, else a named line."""
+        own = not self.inline or v in self.existing or v in self.tested
+        if len(terms) == 1 and not own and v is not self.trace.loss and (
+                (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
+                or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
+            g = terms[0]
+        else:
+            mine = self.expr.get(v)
+            n = self.locals.bar(mine.text if mine is not None and mine.text.isidentifier()
+                                else self.locals.fresh(None))
+            loss = self.trace.loss.label or self.expr[self.trace.loss].text
+            comment = f"  # ∂{loss}/∂{v.label}" if v.label else ""
+            if v in self.tested:
+                self.checks.append(n)
+            for start in range(0, len(terms), MAX_TERMS):
+                head = [] if start == 0 else [Expr(n)]
+                self.lines.append(f"    {n} = {_sum(head + terms[start:start + MAX_TERMS])}"
+                                  f"{comment if start == 0 else ''}")
+            g = Expr(n)
+        self.grad_expr[v] = g
+        return g
+
+    # -- the end: the test for numbers that are not finite, the results -------------
+
+    def _finish(self) -> Program:
+        t = self.trace
+        body = self.lines
+        outputs = [self.expr[t.loss].text, *(self.expr[r].text for r in t.results)]
+        checked = [c for c in dict.fromkeys([*self.checks, *outputs]) if c.isidentifier()]
+        rows = [", ".join(checked[i:i + 8]) for i in range(0, len(checked), 8)]
+        body.append("    # every value where an inf or nan could hide is finite")
+        body.append(f"    if not {self.isfinite}(sum((")
+        body.extend(f"        {row}," for row in rows)
+        body.append(f"    ))):\n        raise {self.unusual}('a number is not finite')")
+        results = _tuple(self.expr[r].text for r in t.results)
+        body.append(f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}")
+        head = [f"def {self.name}(X, P):",
+                f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
+                f'{len(t.order):,} nodes."""']
+        if self.read_names:  # first: a parameter is read at every sample, and CPython
+            # numbers locals in order of appearance (the first 256 take shorter bytecode)
+            head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
+        if self.input_names:
+            head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
+        source = "\n".join([*head, *body]) + "\n"
+        return Program(source, self.globals.namespace, self.name)
+
+
+
+def _sum(terms: list[Expr]) -> str:
+    """t1 + t2 + ..., left to right as the sweep adds them; `x + -y` is `x - y`."""
+    out = terms[0].within(ARITH)
+    for term in terms[1:]:
+        if term.precedence == FACTOR and term.text.startswith("-"):
+            rest = Expr(term.text[1:], FACTOR)
+            out += f" - {rest.within(TERM)}"
+        else:
+            out += f" + {term.within(TERM)}"
+    return out
+
+
+def _tuple(items: Iterable[str]) -> str:
+    listed = list(items)
+    return f"({listed[0]},)" if len(listed) == 1 else f"({', '.join(listed)})"
+
+
+def _targets(names: list[str]) -> str:
+    return f"{names[0]}," if len(names) == 1 else ", ".join(names)
+
+
+def _comment(label: str, name: str) -> str:
+    return f"  # {label}" if label and label != name else ""

@@ -1,0 +1,147 @@
+"""Python expressions with placeholders, as a primitive's `Code` writes them.
+
+A `Template` is one expression of a Code ("{a} * {b}", "{g} if {out} > 0.0 else
+0.0"), parsed once: the compiler fills its placeholders with the source of
+operands (names, numbers, whole inlined expressions) and needs to know where
+those must be parenthesised. `Expr` is such a piece of source with the
+precedence of its outermost operator (Python's, as in the language
+reference), so `a + b` written into `{a} * {b}` becomes `(a + b) * b`, and a
+sum of products stays without parentheses.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from autodiff.notation import operand_names
+
+# Python's operator precedence, lowest first (as in the language reference)
+TEST, OR, AND, NOT, COMPARE, BOR, BXOR, BAND, SHIFT, ARITH, TERM, FACTOR, POWER, AWAIT, ATOM = (
+    range(1, 16))
+_BINARY = {ast.BitOr: BOR, ast.BitXor: BXOR, ast.BitAnd: BAND, ast.LShift: SHIFT,
+           ast.RShift: SHIFT, ast.Add: ARITH, ast.Sub: ARITH, ast.Mult: TERM, ast.Div: TERM,
+           ast.FloorDiv: TERM, ast.Mod: TERM, ast.MatMult: TERM, ast.Pow: POWER}
+
+
+class Expr(NamedTuple):
+    """Python source of a number, with the precedence of its outermost operator and
+    the number of primitives written into it."""
+
+    text: str
+    precedence: int = ATOM
+    size: int = 0
+
+    def within(self, needed: int) -> str:
+        return self.text if self.precedence >= needed else f"({self.text})"
+
+
+def _precedence(node: ast.expr) -> int:
+    if isinstance(node, ast.IfExp | ast.Lambda):
+        return TEST
+    if isinstance(node, ast.BoolOp):
+        return OR if isinstance(node.op, ast.Or) else AND
+    if isinstance(node, ast.UnaryOp):
+        return NOT if isinstance(node.op, ast.Not) else FACTOR
+    if isinstance(node, ast.Compare):
+        return COMPARE
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)]
+    if isinstance(node, ast.Await):
+        return AWAIT
+    if isinstance(node, ast.NamedExpr | ast.Tuple | ast.Starred | ast.Yield):
+        return 0
+    return ATOM
+
+
+def _needs(parent: ast.expr, child: ast.expr) -> int:
+    """The precedence an expression needs to stand, unparenthesised, where child is:
+    its operator's own, one more where the operand binds tighter (the right operand
+    of a left-associative operator, the base of **, ...); the lowest in a call's
+    arguments and in a display."""
+    if isinstance(parent, ast.Call):
+        return ATOM if child is parent.func else TEST
+    if isinstance(parent, ast.Subscript):
+        return ATOM if child is parent.value else TEST
+    if isinstance(parent, ast.Tuple | ast.List | ast.Set | ast.keyword):
+        return TEST
+    own = _precedence(parent)
+    if isinstance(parent, ast.BinOp):
+        if isinstance(parent.op, ast.Pow):  # right-associative; the exponent may be -x
+            return own + 1 if child is parent.left else FACTOR
+        return own if child is parent.left else own + 1
+    if isinstance(parent, ast.UnaryOp):
+        return own
+    if isinstance(parent, ast.IfExp):
+        return own if child is parent.orelse else own + 1
+    if isinstance(parent, ast.BoolOp | ast.Compare):
+        return own + 1
+    return ATOM
+
+
+class Template:
+    """One expression of a `Code`, parsed once: its precedence, and the precedence
+    each placeholder needs where it stands."""
+
+    def __init__(self, text: str) -> None:
+        pieces = list(string.Formatter().parse(text))
+        fields = [f for _, f, _, _ in pieces if f is not None]  # each occurrence, in order
+        self.counts: dict[str, int] = {}
+        for f in fields:
+            self.counts[f] = self.counts.get(f, 0) + 1
+        tree = _parse(text, self.counts).body
+        self.precedence = _precedence(tree)
+        occurrences = sorted(
+            ((child.col_offset, _needs(parent, child))  # type: ignore[arg-type]
+             for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)
+             if isinstance(child, ast.Name) and child.id.startswith("__")),
+            key=lambda item: item[0])
+        needs = [need for _, need in occurrences]
+        self.identity = (fields[0] if len(self.counts) == 1
+                         and text.strip() == "{" + fields[0] + "}" else None)
+        self.head = pieces[0][0] if pieces else ""
+        literals = [literal for literal, _, _, _ in pieces[1:]] + [""]
+        self.rest: list[tuple[str, int, str]] = [  # (placeholder, precedence needed, text after)
+            (f, needs[k] if k < len(needs) else ATOM, literals[k]) for k, f in enumerate(fields)]
+
+    def fill(self, parts: dict[str, Expr]) -> Expr:
+        if self.identity is not None:
+            return parts[self.identity]  # "{g}": the part itself
+        out = [self.head]
+        size = 1
+        for f, needed, after in self.rest:
+            part = parts[f]
+            out.append(part.text if part.precedence >= needed else f"({part.text})")
+            out.append(after)
+            size += part.size
+        return Expr("".join(out), self.precedence, size)
+
+
+def by_operand(parts: Sequence[Expr]) -> dict[str, Expr]:
+    """The operands' sources by their placeholders in a Code, {a}, {b}, ... (see
+    `autodiff.engine.operand_name`), for `Template.fill`."""
+    return dict(zip(operand_names(len(parts)), parts, strict=True))
+
+
+def renamed(text: str, renames: dict[str, str]) -> str:
+    """The template with the function names in `renames` replaced (where two
+    primitives' Codes call different functions by one name)."""
+    changed = {old: new for old, new in renames.items() if old != new}
+    if not changed:
+        return text
+    fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    tree = _parse(text, fields)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in changed:
+            node.id = changed[node.id]
+    out = ast.unparse(tree)
+    for f in fields:
+        out = out.replace(f"__{f}__", "{" + f + "}")
+    return out
+
+
+def _parse(text: str, fields: Iterable[str]) -> ast.Expression:
+    """text parsed as an expression, each placeholder {f} as the name __f__."""
+    return ast.parse(text.format(**{f: f"__{f}__" for f in fields}), mode="eval")

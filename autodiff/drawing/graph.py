@@ -1,0 +1,456 @@
+"""Diagrams of computation graphs with Graphviz.
+
+`draw(root)` returns a `Diagram` (a `graphviz.Digraph`): a box per Value
+(label, data in green, grad in red), a small fixed-size circle per operation
+showing the primitive's symbol, and every operand as an edge into it, in
+operand order (the first on top, or on the left). A folded number constant is
+a small grey leaf; a number multiplied by a network weight w_ji^(l) is the
+network input x_i = z_i^(1) (or z_i^(l−1)) and is drawn as a labelled leaf,
+so ∂E/∂w = δ·z^(l−1) can be read off the picture. Leaves, parameters (leaves
+made inside a module) and the output have their own fills; a key at the
+bottom says which is which.
+
+The DOT source depends only on the graph, so diagrams can be diffed and
+snapshot-tested: nodes are named by their position in `topological_order`,
+never by `id()`.
+
+Nodes built by `nn` carry a `scope` ("layers.0/neurons.1"); they are drawn in
+nested clusters titled in the notes' numbering ("layer 2", "unit 2"), and
+`collapse=["layers.0"]` folds a module into one box inside its parent's
+cluster. An edge that stands for several values of one name (one per sample)
+says so: "×3". Labels in the notes' notation ("u_1^(2)", "w_12^(3)") are
+written with Unicode sub- and superscripts (u₁⁽²⁾); a node labelled u_j^(l)
+shows its gradient as δ_j^(l). Where a network's samples share labels, each
+node says its sample: u₁⁽²⁾[n=2] (`autodiff.drawing.networks.samples`). Any label is
+shown safely: control characters as escapes, long ones cut (`autodiff.notation.typeset`).
+Hovering a node in the SVG names it (its tooltip), never Graphviz's own id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from autodiff.core import Value, topological_order
+from autodiff.drawing.builder import Builder, Legend, cluster_title
+from autodiff.drawing.diagram import Diagram, node_sizes
+from autodiff.drawing.networks import Input, collapsed_inputs, is_network, network_inputs, samples
+from autodiff.drawing.views import COLORS, FILLS, HIGHLIGHT, RECEIVER, RECEIVER_EDGE, NodeView, Run
+from autodiff.notation import symbol as symbol_of
+from autodiff.notation.typeset import (
+    check_notes,
+    check_number_format,
+    delta_label,
+    format_number,
+    safe_text,
+    sample_mark,
+    unicode_label,
+)
+
+__all__ = ["HIGHLIGHT", "RECEIVER", "RECEIVER_EDGE", "WORDS", "Diagram", "GraphBuilder", "draw",
+           "draw_frame", "graph_nodes", "node_ids", "node_sizes", "symbol"]
+
+SHOW = ("label", "data", "grad")
+DIRECTIONS = ("LR", "TB", "RL", "BT")
+_LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
+_MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
+_RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
+WORDS = {
+    "data": "data",              # before a value ("data 0.5") and in the key
+    "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
+    "value": "value",            # the key: "data value"
+    "gradient": "gradient",      # the key: "grad gradient" (no seeded root)
+    "node": "node",              # the key: "grad ∂E/∂node"
+    "of each node": "of each node",  # the key: "tangent of each node"
+    "delta at u": "δ at u",      # the key: "grad gradient, δ at u"
+    "parameter": "parameter", "leaf": "leaf", "input": "network input", "output": "output",
+}
+"""The words a diagram writes around its numbers and in its key, in one place
+(SVG, PNG and TikZ alike take them from here)."""
+
+
+def symbol(v: Value) -> str:
+    """What a diagram draws for the operation that made `v`: its primitive's symbol."""
+    return "" if v.primitive is None else symbol_of(v.primitive)
+
+
+def draw(
+    roots: Value | Sequence[Value],
+    *,
+    rankdir: str | None = None,
+    show: Iterable[str] = SHOW,
+    number_format: str = ".4g",
+    highlight: Iterable[Value] = (),
+    highlight_path: tuple[Value, Value] | None = None,
+    collapse: Iterable[str] = (),
+    clusters: bool = True,
+    legend: bool = True,
+    max_nodes: int = 300,
+    notes: Mapping[Value, str] | None = None,
+) -> Diagram:
+    """Draw everything `roots` depend on (one Value, or several: then only the
+    part of the graph that leads to them).
+
+    `rankdir` is the direction, "LR" (left to right) or "TB" (top to
+    bottom), also "RL", "BT"; by default LR for networks (layers as columns)
+    and for graphs up to 16 ranks deep, TB for longer chains. `show` picks what
+    Value boxes contain ("label", "data", "grad"); `number_format` formats the
+    numbers; `highlight` colours nodes and `highlight_path=(a, b)` every node
+    and edge on a path from a to b; `collapse` lists scope prefixes to fold
+    into one box each; `clusters` groups nodes by scope; `legend` adds the key
+    of colours at the bottom. More than `max_nodes` boxes raise ValueError
+    saying what to do. `notes` maps nodes to text written in their box under
+    the numbers, the box drawn with a red border (a failed gradcheck's wrong
+    node: `GradcheckResult.draw()`).
+    """
+    return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
+                      highlight=highlight, highlight_path=highlight_path, collapse=collapse,
+                      clusters=clusters, legend=legend, max_nodes=max_nodes, notes=notes)
+
+
+def _roots(roots: Value | Sequence[Value]) -> list[Value]:
+    if isinstance(roots, Value):
+        return [roots]
+    if isinstance(roots, str | bytes) or not isinstance(roots, Sequence):
+        raise TypeError(f"draw() needs a Value or a non-empty list of Values, got {roots!r:.80}")
+    roots = list(roots)
+    if not roots or not all(isinstance(r, Value) for r in roots):
+        raise TypeError("draw() needs a Value or a non-empty list of Values")
+    return roots
+
+
+def graph_nodes(roots: list[Value]) -> list[Value]:
+    """Every node the roots depend on, in a deterministic topological order:
+    the engine's `topological_order` of them all (one walk)."""
+    return topological_order(roots)
+
+
+def node_ids(nodes: list[Value], collapse: Iterable[str] = ()) -> dict[Value, str]:
+    """The DOT name of each node's box in `draw_frame` of a graph whose
+    `graph_nodes` are `nodes`: "n<k>" by position ("n<k>op" is the circle of its
+    operation), or "box<k>" for the collapsed module that holds it."""
+    prefixes = _check_options(SHOW, None, ".4g", collapse)[1]
+    folded = {v: _fold(v.scope, prefixes) for v in nodes}
+    return _node_ids(nodes, folded, _boxes(folded, prefixes))
+
+
+def _boxes(folded: Mapping[Value, str | None], prefixes: list[str]) -> dict[str, str]:
+    """The collapsed modules that hold nodes, in the order of `collapse`: their box's name."""
+    return {p: f"box{k}" for k, p in enumerate(
+        sorted({p for p in folded.values() if p is not None}, key=prefixes.index))}
+
+
+def _node_ids(nodes: list[Value], folded: Mapping[Value, str | None],
+              boxes: Mapping[str, str]) -> dict[Value, str]:
+    return {v: f"n{k}" if (p := folded[v]) is None else boxes[p] for k, v in enumerate(nodes)}
+
+
+def _path_nodes(nodes: list[Value], start: Value, end: Value) -> set[Value]:
+    """Nodes on some path start → ... → end (descendants of start, ancestors of end)."""
+    below = {start}
+    for v in nodes:  # topological: inputs come first
+        if any(i in below for i in v.inputs):
+            below.add(v)
+    above = set(topological_order(end))
+    return below & above
+
+
+def _auto_direction(nodes: list[Value], shown: list[Value]) -> str:
+    """LR for networks (layers as columns) and for graphs at most _LONG_CHAIN
+    ranks deep or wider than deep; TB for long chains."""
+    if is_network(nodes):
+        return "LR"
+    depth: dict[Value, int] = {}
+    for v in shown:
+        depth[v] = 1 + max((depth.get(x, 0) for x in v.inputs), default=0) if v.op else 0
+    per_rank = Counter(depth.values())
+    ranks = 2 * max(per_rank, default=0) + 1  # a value and its operation per step
+    return "LR" if ranks <= _LONG_CHAIN or ranks <= 2 * max(per_rank.values()) else "TB"
+
+
+def _check_options(show: Iterable[str], rankdir: str | None, number_format: str,
+                   collapse: Iterable[str]) -> tuple[set[str], list[str]]:
+    if isinstance(show, str):
+        raise TypeError(f"show must be a list such as ['label', 'data'], got {show!r}")
+    shown = set(show)
+    unknown = shown - set(SHOW)
+    if unknown:
+        raise ValueError(f"show may contain 'label', 'data', 'grad'; "
+                         f"got {sorted(map(repr, unknown))}")
+    if rankdir is not None and rankdir not in DIRECTIONS:
+        raise ValueError(f"rankdir must be LR, TB, RL or BT (or None: chosen by shape), "
+                         f"got {rankdir!r}")
+    check_number_format(number_format)
+    if isinstance(collapse, str):
+        raise TypeError(f"collapse must be a list of scope names, e.g. [{collapse!r}]")
+    prefixes = []
+    for p in collapse:
+        if not isinstance(p, str) or not p.strip("/"):
+            raise ValueError(f"collapse needs scope names such as 'layers.0', got {p!r}")
+        prefixes.append(p.strip("/"))
+    return shown, prefixes
+
+
+def _fold(scope: str, prefixes: list[str]) -> str | None:
+    for p in prefixes:
+        if scope == p or scope.startswith(p + "/"):
+            return p
+    return None
+
+
+def draw_frame(
+    roots: list[Value],
+    *,
+    show: Iterable[str] = SHOW,
+    number_format: str = ".4g",
+    rankdir: str | None = None,
+    highlight: Iterable[Value] = (),
+    highlight_path: tuple[Value, Value] | None = None,
+    collapse: Iterable[str] = (),
+    clusters: bool = True,
+    legend: bool = True,
+    max_nodes: int = 300,
+    text: Callable[[Value, str], str] | None = None,
+    sizes: Mapping[str, tuple[str, str]] | None = None,
+    names: Mapping[Value, str] | None = None,
+    receivers: Iterable[Value] = (),
+    grad_title: str | None = None,
+    notes: Mapping[Value, str] | None = None,
+) -> Diagram:
+    """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
+    (the drawing behind both). `text(v, field)`, if given, overrides the shown
+    data/grad strings; `sizes` (from `node_sizes`) fixes the width and height
+    of the nodes it names; `names` gives unlabelled nodes a name to show (the
+    Stepper's t1, t2, ...); `receivers` are drawn in a second colour, and so
+    are their edges into highlighted nodes (the inputs whose gradient a
+    backward step changes); `grad_title` replaces the word before the second
+    number ("grad", or δ for a u node), as forward-mode frames do with
+    "tangent"; `notes` as for `draw`."""
+    fields, prefixes = _check_options(show, rankdir, number_format, collapse)
+    noted = check_notes(notes)
+    nodes = graph_nodes(roots)
+    folded = {v: _fold(v.scope, prefixes) for v in nodes}
+    boxes = _boxes(folded, prefixes)
+    name = _node_ids(nodes, folded, boxes)
+    shown = [v for v in nodes if folded[v] is None]
+    if len(shown) + len(boxes) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(shown) + len(boxes)} nodes to draw, more than "
+            f"max_nodes={max_nodes}; pass a larger max_nodes, collapse modules "
+            f"(collapse=['layers.0', ...]) or draw only part (draw([some_node]))"
+        )
+    marked = set(highlight)
+    if highlight_path is not None:
+        if not (isinstance(highlight_path, tuple) and len(highlight_path) == 2
+                and all(isinstance(v, Value) for v in highlight_path)):
+            raise TypeError(f"highlight_path must be a pair of Values (from, to), "
+                            f"got {highlight_path!r:.80}")
+        marked |= _path_nodes(nodes, *highlight_path)
+    receiving = set(receivers)
+    titles = names or {}
+
+    def number(v: Value, field: str) -> str:
+        if text is not None:
+            return text(v, field)
+        return format_number(v.data if field == "data" else v.grad, number_format)
+
+    builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
+                           grad_title=grad_title)
+    outputs = set(roots)
+    sample = samples(nodes)
+    for v in shown:
+        kind = ("output" if v in outputs else "intermediate" if v.op
+                else "parameter" if v.scope else "leaf")
+        builder.value(name[v], v, kind, number, marked=v in marked,
+                      receiving=v in receiving, title=titles.get(v, ""), sample=sample.get(v),
+                      note=noted.get(v, ""))
+    members = Counter(folded.values())
+    for prefix, box in boxes.items():
+        builder.box(box, prefix, members[prefix])
+    inputs = network_inputs(nodes)
+    every_sample = collapsed_inputs(inputs, folded)
+    several = len({item.sample for item in inputs.values()}) > 1
+    for v in nodes:
+        if not v.op:
+            continue
+        head = name[v] + "op" if folded[v] is None else name[v]
+        if folded[v] is None:
+            builder.edge(head, name[v], **(_MARKED if v in marked else {}))
+        for position, x in enumerate(v.args):
+            if isinstance(x, Value):
+                if folded[x] is not None and folded[x] == folded[v]:
+                    continue  # inside one collapsed box
+                builder.operand(name[x], head, x, marked=x in marked and v in marked,
+                                receiving=x in receiving and v in marked,
+                                merged=folded[x] is not None or folded[v] is not None)
+            elif (v, position) in inputs:
+                item = inputs[v, position]
+                builder.network_input(item, head, merged=folded[v] is not None,
+                                      samples=every_sample.get(item.name), several=several)
+            elif folded[v] is None:
+                builder.constant(f"{name[v]}c{position}", x, head, v.scope)
+    direction = rankdir or _auto_direction(nodes, shown)
+    return builder.finish(direction, builder.legend(roots) if legend else [])
+
+
+def _tooltip(name: str, scope: str) -> str:
+    """What hovering a node says: its name and where it is ("u₁⁽²⁾[n=1] in layer
+    2, unit 1")."""
+    where = ", ".join(cluster_title(part) for part in scope.split("/")) if scope else ""
+    return f"{name} in {where}" if where else name
+
+
+class GraphBuilder(Builder):
+    """A `Builder` that draws Values: a box per Value, a circle per operation,
+    a leaf per folded number or network input. `fields` are the parts of a
+    Value box to show ("label", "data", "grad")."""
+
+    def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
+                 sizes: Mapping[str, tuple[str, str]] | None = None,
+                 grad_title: str | None = None) -> None:
+        super().__init__(clusters=clusters, sizes=sizes)
+        self.fields = fields
+        self.grad_title = grad_title
+        self.number_format = number_format
+        self.inputs: dict[tuple[int, str, float], str] = {}
+        self.has_delta = False
+
+    def value(self, name: str, v: Value, kind: str, number: Callable[[Value, str], str], *,
+              marked: bool = False, receiving: bool = False, title: str = "",
+              sample: int | None = None, note: str = "") -> None:
+        """The box of `v` (`kind`: a key of FILLS) and, if it was computed, the
+        circle `name + "op"` of its operation; `number(v, "data" | "grad")`
+        is the text of its numbers, `title` the name shown where v has no
+        label, `sample` the sample it belongs to where several share its
+        label; `marked` and `receiving` colour the box; `note` is written
+        under the numbers (a line per line), in a red border. Its tooltip
+        names it."""
+        lines: list[tuple[Run, ...]] = []
+        label = safe_text(v.label or title)
+        mark = sample_mark(sample) if sample is not None else ""
+        if "label" in self.fields and label.strip():
+            lines.append((Run(label, "name", notation=True), Run(mark, "note")))
+        if "data" in self.fields:
+            lines.append((Run(f"{WORDS['data']} {number(v, 'data')}", "value"),))
+        if "grad" in self.fields:
+            lines.append(self._gradient(v, number(v, "grad")))
+        lines += [(Run(safe_text(line, 80), "grad"),) for line in note.splitlines()]
+        fill = HIGHLIGHT if marked else RECEIVER if receiving else FILLS[kind]
+        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": fill}
+        if note:
+            attrs |= {"color": COLORS["grad"], "penwidth": "2.5"}
+        if kind == "output":
+            attrs["peripheries"] = "2"
+        if kind == "intermediate" and not v.label.strip():
+            attrs["fontsize"] = "10"  # an unnamed step: smaller than named values
+        called = unicode_label(label) + mark if label.strip() else ""
+        self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs,
+                  tooltip=_tooltip(called or f"the value of {symbol(v) or 'a leaf'}", v.scope))
+        if v.op:
+            self._operation(name + "op", v, marked, called)
+
+    def _operation(self, name: str, v: Value, marked: bool, result: str) -> None:
+        op = safe_text(symbol(v), 12)
+        fill = HIGHLIGHT if marked else FILLS["op"]
+        if len(op) <= 4:
+            attrs = {"shape": "circle", "fixedsize": "true", "width": "0.3",
+                     "fontsize": "12" if len(op) <= 2 else "8", "style": "filled"}
+        else:  # a long user symbol: a small box that fits it
+            attrs = {"shape": "box", "style": "rounded,filled", "fontsize": "10",
+                     "margin": "0.04,0.02", "height": "0.3"}
+        self.node(name, v.scope, NodeView("op", ((Run(op, "symbol"),),)), **attrs,
+                  fillcolor=fill, ordering="in",
+                  tooltip=_tooltip(f"{op} → {result}" if result else f"operation {op}", v.scope))
+
+    def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
+        if self.grad_title is not None:
+            return (Run(f"{self.grad_title} {text}", "grad"),)
+        delta = delta_label(safe_text(v.label)) if "label" in self.fields else None
+        if delta is not None:
+            self.has_delta = True
+            return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
+        return (Run(f"{WORDS['grad']} {text}", "grad"),)
+
+    def box(self, name: str, prefix: str, members: int) -> None:
+        """A collapsed module: one box in its parent's cluster."""
+        parts = prefix.split("/")
+        title = ", ".join(cluster_title(p) for p in parts)
+        lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
+        parent = "/".join(parts[:-1])
+        self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
+                  fillcolor=FILLS["box"], tooltip=f"{title}: {members} nodes, collapsed")
+        kind, _, index = parts[-1].partition(".")
+        if kind == "neurons" and index.isdigit():  # a layer's units stay in order
+            self.row(parent, int(index), name)
+
+    def constant(self, name: str, c: float, head: str, scope: str) -> None:
+        """A folded number: a small grey leaf beside its operation `head`."""
+        number = format_number(c, self.number_format)
+        view = NodeView("constant", ((Run(number, "note"),),))
+        self.node(name, scope, view, shape="plaintext", width="0", height="0",
+                  margin="0.02,0.01", tooltip=f"the number {number}")
+        self.edge(name, head, color="#8a939c", arrowsize="0.5")
+        self.beside(name, head)
+
+    def network_input(self, item: Input, head: str, merged: bool,
+                      samples: list[float] | None, several: bool = False) -> None:
+        """The leaf of a network input, one per sample (marked with it when
+        there are `several`); with `samples` (the input's value in every
+        sample, when all its uses are collapsed) one leaf for all samples,
+        which lists them."""
+        key = (-1, item.name, 0.0) if samples else (item.sample, item.name, item.value)
+        if key not in self.inputs:
+            self.inputs[key] = name = f"in{len(self.inputs)}"
+            first: tuple[Run, ...] = (Run(item.name, "name", notation=True),)
+            if item.name.startswith("x_"):
+                first += (Run(" = "), Run(f"z_{item.name[2:]}^(1)", notation=True))
+            mark = sample_mark(item.sample + 1) if several and not samples else ""
+            first += (Run(mark, "note"),)
+            values = [format_number(c, self.number_format) for c in samples or [item.value]]
+            shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
+            view = NodeView("input", (first, (Run(f"{WORDS['data']} {shown}", "value"),)))
+            self.node(name, item.path, view, shape="box", style="rounded,filled",
+                      fillcolor=FILLS["input"],
+                      tooltip=f"network input {unicode_label(item.name)}{mark}")
+        if merged:
+            self.merge(self.inputs[key], head, f"{item.name}#{item.sample}", counted=False)
+        else:
+            self.edge(self.inputs[key], head)
+
+    def operand(self, tail: str, head: str, x: Value, *, marked: bool, merged: bool,
+                receiving: bool = False) -> None:
+        """An edge from the Value operand `x` to an operation; edges into or out
+        of a collapsed box are merged, and a parameter is drawn beside the
+        operation that uses it."""
+        if merged:
+            self.merge(tail, head, x)
+            return
+        self.edge(tail, head, **(_RECEIVING if receiving else _MARKED if marked else {}))
+        if self.views[tail].kind == "parameter" and self.place[tail] == self.place[head]:
+            self.beside(tail, head)
+
+    def legend(self, roots: list[Value]) -> Legend:
+        """The key: which colour is a value and which a gradient, which fill is
+        which kind of node. The gradients are called ∂E/∂node when the one root,
+        E, holds the seed 1 that `E.backward()` leaves; else just gradients."""
+        entries: Legend = []
+        if "data" in self.fields:
+            entries.append(("", (Run(WORDS["data"], "value"), Run(f" {WORDS['value']}"))))
+        if "grad" in self.fields and self.grad_title is not None:  # forward mode
+            entries.append(("", (Run(self.grad_title, "grad"),
+                                 Run(f" {WORDS['of each node']}"))))
+        elif "grad" in self.fields:
+            root = safe_text(roots[0].label) if len(roots) == 1 else ""
+            of: tuple[Run, ...]
+            delta: tuple[Run, ...]
+            if root.strip() and roots[0].grad == 1.0:
+                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{WORDS['node']}"))
+                delta = (Run(", δ = ∂"), Run(root, notation=True), Run("/∂u"))
+            else:
+                of, delta = (Run(f" {WORDS['gradient']}"),), (Run(f", {WORDS['delta at u']}"),)
+            entries.append(("", (Run(WORDS["grad"], "grad"), *of,
+                                 *(delta if self.has_delta else ()))))
+        kinds = {view.kind for view in self.views.values()}
+        entries += [(kind, (Run(WORDS[kind]),)) for kind in ("parameter", "leaf", "input", "output")
+                    if kind in kinds]
+        return entries

@@ -1,0 +1,490 @@
+"""Stepping without a kernel: a Stepper's steps as one self-contained HTML player.
+
+    Stepper(E).save_html("backprop.html")     # opens from disk in any browser
+    Stepper(E).player()                        # the same player as a notebook output
+
+The graph is drawn once (`Frames.layout`, every number at its widest); each
+step is a small change of state that the page's plain JavaScript applies to
+that one picture: the numbers the step makes known (`Stepper.changes`), the
+current node and its receivers (CSS classes), the caption and the step's text.
+So a page costs one Graphviz run and grows by a few dozen bytes per step
+(`Player.data` is exactly what the page holds).
+
+The picture follows the step: the current node and its neighbourhood are
+shown at the graph's natural size (its text as readable as in a diagram),
+centred, panning as the steps go; `z`, the "whole graph" button or a click on
+the picture shows the whole graph scaled to the page (a graph that is
+readable whole starts whole). Keys: ← → previous and next, space play and
+pause, Home and End the first and last step, z whole graph or follow, + and −
+larger or smaller (for a projector).
+Hovering a node names it. No network access, no kernel, no library. Without
+JavaScript (a sanitising renderer) the page shows the last step's picture and
+the list of all steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
+from autodiff.drawing.views import COLORS
+from autodiff.notation.typeset import format_number
+from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
+
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", _SVG)
+ET.register_namespace("xlink", _XLINK)
+_FIELDS = {"data": "d", "grad": "g"}  # a number's place in a node, as the page names it
+_NUMBERED = re.compile(r"n\d+")  # the DOT names of Value boxes (not ops, constants, inputs)
+
+_CSS = f"""\
+.autodiff-player {{font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial,
+  sans-serif; max-width: 100%; outline: none;}}
+.autodiff-player .autodiff-controls {{position: sticky; top: 0; z-index: 1; display: flex;
+  flex-wrap: wrap; gap: 0.4em; align-items: center; padding: 0.3em 0; background: white;}}
+.autodiff-player .autodiff-controls[hidden] {{display: none;}}
+.autodiff-player button {{font: inherit; padding: 0.15em 0.7em; min-width: 6.5em;}}
+.autodiff-player input[type=range] {{flex: 1 1 12em; min-width: 8em; max-width: 40em;}}
+.autodiff-player .autodiff-caption {{font-weight: bold; margin: 0.2em 0;}}
+.autodiff-player .autodiff-legend {{font-size: 0.85em; color: #333; margin: 0.2em 0;}}
+.autodiff-player .autodiff-keys {{font-size: 0.8em; color: #59636e;}}
+.autodiff-player pre, .autodiff-player ol {{{TEXT_STYLE}; font-size: 0.9em;}}
+.autodiff-player ol {{font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;}}
+.autodiff-player pre[data-role=text] {{font-size: max(0.9em, 0.85vw);}}  /* projectors: larger */
+.autodiff-player [data-role=picture] {{cursor: zoom-out; overflow: hidden;}}
+.autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
+.autodiff-player [data-role=picture] svg {{display: block; max-width: 100%; height: auto;}}
+.autodiff-player svg text {{font-family: Helvetica, Arial, sans-serif;}}
+.autodiff-player g.node.current > :is(rect, path, polygon, ellipse):not([fill=none]) {{
+  fill: {HIGHLIGHT};}}
+.autodiff-player g.node.receiver > :is(rect, path, polygon, ellipse):not([fill=none]) {{
+  fill: {RECEIVER};}}
+.autodiff-player g.edge.current path {{stroke: {HIGHLIGHT}; stroke-width: 2;}}
+.autodiff-player g.edge.current polygon {{stroke: {HIGHLIGHT}; fill: {HIGHLIGHT};}}
+.autodiff-player g.edge.receiving path {{stroke: {RECEIVER_EDGE}; stroke-width: 2.5;}}
+.autodiff-player g.edge.receiving polygon {{stroke: {RECEIVER_EDGE}; fill: {RECEIVER_EDGE};}}
+"""
+
+# The controls. `KEY` is the player's key: the script finds its player as the
+# element around it or, where a notebook runs scripts detached from the page,
+# as the first player with that key not yet started. A step's state is the
+# picture's "?" with the changes of steps 0 … k applied, in order.
+_SCRIPT = """\
+(function () {
+  var me = document.currentScript;
+  var root = (me && me.closest && me.closest(".autodiff-player")) ||
+    document.querySelector('.autodiff-player[data-key="KEY"]:not([data-ready])');
+  if (!root || root.getAttribute("data-ready")) { return; }
+  root.setAttribute("data-ready", "1");
+  var data = JSON.parse(root.querySelector("script[data-role=steps]").textContent);
+  var part = function (role) { return root.querySelector("[data-role=" + role + "]"); };
+  var picture = part("picture"), caption = part("caption"), text = part("text");
+  var slider = part("slider"), previous = part("previous"), next = part("next");
+  var play = part("play"), view = part("view"), texts = part("texts").children;
+  var svg = picture.querySelector("svg"), steps = data.steps, n = steps.length;
+  var k = 0, timer = null, marked = [], fields = {}, groups = {};
+  var box = svg.viewBox.baseVal, whole = [box.x, box.y, box.width, box.height];
+  var natural = svg.width.baseVal.value / whole[2];  // px per unit at the graph's own size
+  var shift = svg.querySelector("g").transform.baseVal.consolidate();
+  shift = shift ? shift.matrix : {e: 0, f: 0};
+  root.querySelectorAll("g[data-id]").forEach(function (g) {
+    groups[g.getAttribute("data-id")] = g;
+  });
+  root.querySelectorAll("g.current, g.receiver, g.receiving").forEach(function (g) {
+    g.classList.remove("current", "receiver", "receiving");  // the last step, marked for no script
+  });
+  root.querySelectorAll("[data-f]").forEach(function (t) {
+    fields[t.closest("g[data-id]").getAttribute("data-id") + t.getAttribute("data-f")] = t;
+  });
+  function mark(id, name) {
+    var g = groups[id];
+    if (g) { g.classList.add(name); marked.push([g, name]); }
+  }
+  function apply(i) {
+    Object.keys(fields).forEach(function (key) { fields[key].textContent = "?"; });
+    for (var j = 0; j <= i; j++) {
+      steps[j].changes.forEach(function (c) {
+        var field = fields[c[0] + c[1]];
+        if (field) { field.textContent = c[2]; }
+      });
+    }
+    marked.forEach(function (m) { m[0].classList.remove(m[1]); });
+    marked = [];
+    var step = steps[i], op = step.active + "op";
+    mark(step.active, "current"); mark(op, "current"); mark(op + "->" + step.active, "current");
+    step.receivers.forEach(function (r) { mark(r, "receiver"); mark(r + "->" + op, "receiving"); });
+  }
+  function bounds(ids) {  // the union of these nodes' boxes, in the picture's units
+    var b = null;
+    ids.forEach(function (id) {
+      if (!groups[id]) { return; }
+      var r = groups[id].getBBox(), x = r.x + shift.e, y = r.y + shift.f;
+      b = b ? [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x + r.width),
+               Math.max(b[3], y + r.height)] : [x, y, x + r.width, y + r.height];
+    });
+    return b;
+  }
+  function place(centre, size, start, length) {  // a window of `size` on [start, start + length]
+    if (size >= length) { return start - (size - length) / 2; }
+    return Math.max(start, Math.min(start + length - size, centre - size / 2));
+  }
+  var following = null, moving = null, zoom = 1;
+  function target() {  // the view that follows step k: its viewBox and height in px
+    var width = picture.clientWidth || 1;
+    var height = Math.min(whole[3] * natural, Math.max(240, window.innerHeight * 0.62));
+    var step = steps[k], near = bounds([step.active, step.active + "op"].concat(step.receivers));
+    var here = bounds([step.active]) || near;
+    var scale = natural * zoom;
+    if (near && ((near[2] - near[0]) * scale > 0.9 * width ||
+                 (near[3] - near[1]) * scale > 0.9 * height)) {
+      scale = Math.max(0.6 * natural * zoom, Math.min(0.9 * width / (near[2] - near[0]),
+                                               0.9 * height / (near[3] - near[1])));
+    }
+    var w = width / scale, h = height / scale, centre = here || whole;
+    var fits = near && near[2] - near[0] <= w && near[3] - near[1] <= h;
+    var c = fits ? near : centre;
+    return {box: [place((c[0] + c[2]) / 2, w, whole[0], whole[2]),
+                  place((c[1] + c[3]) / 2, h, whole[1], whole[3]), w, h], height: height};
+  }
+  function setBox(b) { svg.setAttribute("viewBox", b.map(function (v) {
+    return v.toFixed(2); }).join(" ")); }
+  function frame(animate) {  // show the picture as the mode and step say
+    if (moving !== null) { cancelAnimationFrame(moving); moving = null; }
+    if (!following) {
+      setBox(whole); svg.style.width = ""; svg.style.height = "";
+      picture.classList.add("whole"); root.removeAttribute("data-moving");
+      view.textContent = "\\u25ce follow the step"; return;
+    }
+    picture.classList.remove("whole");
+    view.textContent = "\\u2922 whole graph";
+    var aim = target(), from = svg.viewBox.baseVal;
+    var start = [from.x, from.y, from.width, from.height], before = svg.style.height;
+    svg.style.width = "100%"; svg.style.height = aim.height + "px";
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    if (!animate || still || before !== svg.style.height) {
+      setBox(aim.box); root.removeAttribute("data-moving"); return;
+    }
+    var t0 = null;
+    root.setAttribute("data-moving", "1");
+    function move(now) {
+      t0 = t0 === null ? now : t0;
+      var t = Math.min(1, (now - t0) / 250), e = t * (2 - t);
+      setBox(start.map(function (v, i) { return v + (aim.box[i] - v) * e; }));
+      if (t < 1) { moving = requestAnimationFrame(move); return; }
+      moving = null; root.removeAttribute("data-moving");
+    }
+    moving = requestAnimationFrame(move);
+  }
+  function show(i) {
+    var before = k;
+    k = Math.max(0, Math.min(n - 1, i));
+    apply(k);
+    caption.textContent = steps[k].caption;
+    text.textContent = texts[k].textContent;
+    slider.value = String(k + 1);
+    var focused = document.activeElement;
+    previous.disabled = k === 0;
+    next.disabled = k === n - 1;
+    if (focused && focused.disabled) { root.focus({preventScroll: true}); }  // keys keep working
+    root.setAttribute("data-step", String(k + 1));
+    frame(following && before !== k && (timer === null || data.interval >= 500));
+  }
+  function toggle() {
+    following = !following;
+    root.setAttribute("data-view", following ? "follow" : "whole");
+    frame(false);
+  }
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = "\\u25b6 play";
+  }
+  function start() {
+    if (timer !== null) { stop(); return; }
+    if (k === n - 1) { show(0); }
+    play.textContent = "\\u275a\\u275a pause";
+    timer = setInterval(function () {
+      show(k + 1);
+      if (k === n - 1) { stop(); }
+    }, data.interval);
+  }
+  play.onclick = start;
+  previous.onclick = function () { stop(); show(k - 1); };
+  next.onclick = function () { stop(); show(k + 1); };
+  slider.oninput = function () { stop(); show(Number(slider.value) - 1); };
+  view.onclick = toggle;
+  picture.onclick = toggle;
+  function handled(event) {  // a key the player used: not the page's (a notebook's shortcuts)
+    event.preventDefault(); event.stopPropagation();
+  }
+  root.onkeydown = function (event) {
+    var key = event.key, on = event.target;
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (key === " " && on.tagName !== "BUTTON") { start(); handled(event); return; }
+    if (key === "z" || key === "Z") { toggle(); handled(event); return; }
+    if ((key === "+" || key === "=" || key === "-") && following) {
+      zoom = Math.max(0.5, Math.min(3, zoom * (key === "-" ? 1 / 1.25 : 1.25)));
+      root.setAttribute("data-zoom", zoom.toFixed(2)); frame(false); handled(event);
+      return;
+    }
+    var to = {ArrowLeft: k - 1, ArrowRight: k + 1, Home: 0, End: n - 1}[key];
+    if (to === undefined || on === slider) { return; }
+    stop(); show(to); handled(event);
+  };
+  window.addEventListener("resize", function () { frame(false); });
+  part("controls").hidden = false;
+  following = whole[2] * natural > 1.3 * (picture.clientWidth || 1);  // too small to read whole
+  root.setAttribute("data-view", following ? "follow" : "whole");
+  show(0);
+  frame(false);
+})();
+"""
+
+
+class Player:
+    """The HTML player of `frames` (see `Stepper.player`): `interval_ms` between
+    steps when playing, `title` for a saved page."""
+
+    def __init__(self, frames: Frames, *, interval_ms: int = 800, title: str | None = None):
+        if not isinstance(frames, Frames):
+            raise TypeError(f"Player() needs Frames, got {type(frames).__name__}")
+        if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms <= 0:
+            raise ValueError(f"interval_ms must be a positive int, got {interval_ms!r}")
+        self.frames = frames
+        self.interval_ms = interval_ms
+        stepper = frames.stepper
+        self.title = title or f"Backpropagation step by step: {stepper.names[stepper.root]}"
+        self._data: dict[str, Any] | None = None
+        self._picture: str | None = None
+
+    def data(self) -> dict[str, Any]:
+        """What the page holds about the steps: `interval` (ms), and per step its
+        `caption`, its `active` node and `receivers` (their ids in the picture,
+        "n<k>" for the k-th of `graph_nodes`), and the `changes` it makes:
+        [id, "d" (data) or "g" (gradient), the number's text]. A step's text is
+        the k-th item of the page's list of steps."""
+        if self._data is None:
+            stepper = self.frames.stepper
+            collapse = self.frames.draw_options.get("collapse", ())
+            ids = node_ids(graph_nodes([stepper.root]), collapse)
+            steps = []
+            for k in range(len(stepper)):
+                changes = [[ids[v], _FIELDS[field], format_number(x, stepper.number_format)]
+                           for v, field, x in stepper.changes(k)]
+                steps.append({"caption": self.frames.caption(k), "active": ids[stepper[k].node],
+                              "receivers": [ids[v] for v in stepper.receivers(k)],
+                              "changes": changes})
+            self._data = {"interval": self.interval_ms, "steps": steps}
+        return self._data
+
+    def picture(self) -> str:
+        """The one SVG of the page: the graph laid out once, each node named by
+        `data-id` (its DOT name) and by its tooltip, each number that steps
+        change marked `data-f`, showing the last step (as a page without
+        JavaScript does)."""
+        if self._picture is None:
+            svg = self.frames.layout().svg()
+            self._picture = _last_step(_prepared(svg[svg.index("<svg"):]), self.data()["steps"])
+        return self._picture
+
+    def fragment(self) -> str:
+        """The player as an HTML fragment (a notebook output): its style, its
+        markup showing the last step, its steps and its script."""
+        return self._fragment(autofocus=False)
+
+    def _fragment(self, *, autofocus: bool) -> str:
+        data = self.data()
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        texts = [self.frames.text(k) for k in range(len(self.frames))]
+        key = hashlib.sha1((payload + "\n".join(texts)).encode()).hexdigest()[:16]
+        last = len(self.frames) - 1
+        steps = "".join(f"<li>{html.escape(text)}</li>" for text in texts)  # pre-wrap: no gaps
+        focus = ' autofocus' if autofocus else ""
+        return f"""\
+<div class="autodiff-player" data-key="{key}" tabindex="0"{focus}>
+<style>{_CSS}</style>
+<div class="autodiff-controls" data-role="controls" hidden>
+<button type="button" data-role="play">&#9654; play</button>
+<button type="button" data-role="previous">&#9664; previous</button>
+<button type="button" data-role="next">next &#9654;</button>
+<input type="range" data-role="slider" min="1" max="{len(self.frames)}" value="{last + 1}" \
+aria-label="step">
+<button type="button" data-role="view" title="z: the whole graph, or follow the step">\
+whole graph</button>
+<span class="autodiff-keys">keys: &#8592; &#8594; step, space play, z whole graph, + &#8722; size\
+</span>
+</div>
+<div class="autodiff-caption" data-role="caption">{html.escape(self.frames.caption(last))}</div>
+<div data-role="picture" title="click or z: the whole graph, or follow the step">
+{self.picture()}
+</div>
+<div class="autodiff-legend">{legend_html()}</div>
+<pre data-role="text">{html.escape(texts[last])}</pre>
+<details><summary>all {len(self.frames)} steps</summary>
+<ol data-role="texts">{steps}</ol></details>
+<script type="application/json" data-role="steps">{payload}</script>
+<script>{_SCRIPT.replace("KEY", key)}</script>
+</div>
+"""
+
+    def html(self) -> str:
+        """The player as a complete HTML page (the keys work as it opens)."""
+        return f"""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(self.title)}</title>
+</head>
+<body style="margin: 0.5em 1em; background: white">
+<h1 style="font: bold 1.1em system-ui, Helvetica, Arial, sans-serif">\
+{html.escape(self.title)}</h1>
+{self._fragment(autofocus=True)}</body>
+</html>
+"""
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write the page to `path` (.html or .htm); nothing is written if rendering fails."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"{path}: an HTML player is saved as .html or .htm")
+        page = self.html()
+        path.write_text(page, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        return self.fragment()
+
+
+def _tag(name: str) -> str:
+    return f"{{{_SVG}}}{name}"
+
+
+def _prepared(svg: str) -> ET.Element:
+    """Graphviz's SVG made the page's picture: Graphviz's ids and titles (n0,
+    n2op->n2, %3) gone; each node and edge named by `data-id` and each node's
+    tooltip a `<title>` (Graphviz writes it as a link's title); each number of
+    a Value box a `<tspan data-f>` in a line centred in its box, so that any
+    number the steps write stays centred; the font in the page's CSS."""
+    root = ET.fromstring(svg)
+    for g in list(root.iter(_tag("g"))):
+        kind = g.get("class")
+        title = g.find(_tag("title"))
+        if title is not None:
+            g.remove(title)
+        if kind == "cluster":
+            _rounded_rects(g)
+        if kind not in ("node", "edge"):
+            g.attrib.pop("id", None)
+            continue
+        g.attrib = {"class": kind, "data-id": (title.text or "") if title is not None else ""}
+        for link in list(g.iter(_tag("g"))):  # <g id="a_…"><a xlink:title="…">…</a></g>
+            if link is g or not link.get("id", "").startswith("a_"):
+                continue
+            (a,) = list(link)
+            position = list(g).index(link)
+            g.remove(link)
+            for offset, child in enumerate(a):
+                g.insert(position + offset, child)
+            tip = a.get(f"{{{_XLINK}}}title")
+            if tip:
+                tooltip = ET.Element(_tag("title"))
+                tooltip.text = tip
+                g.insert(0, tooltip)
+        if kind == "node":
+            _rounded_rects(g)
+        if kind == "node" and _NUMBERED.fullmatch(g.get("data-id", "")):
+            _centre_numbers(g)
+    for text in root.iter(_tag("text")):
+        text.attrib.pop("font-family", None)
+        if text.get("font-size") == "11.00":
+            del text.attrib["font-size"]
+    root.set("font-size", "11")  # what most text is: said once
+    return root
+
+
+def _coordinates(shape: ET.Element) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?",
+                                         shape.get("d") or shape.get("points") or "")]
+
+
+def _rounded_rects(g: ET.Element) -> None:
+    """Graphviz's rounded boxes (a path of four lines and four corner curves,
+    25 points) as the `<rect rx>` they are: a third of the bytes."""
+    for position, path in enumerate(list(g)):
+        if path.tag != _tag("path") or not path.get("d", "").startswith("M"):
+            continue
+        numbers = _coordinates(path)
+        if len(numbers) != 50:
+            continue
+        xs, ys = numbers[0::2], numbers[1::2]
+        left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        radius = min(xs[0] - left, right - xs[0])
+        attrs = {key: value for key, value in path.attrib.items() if key != "d"}
+        rect = ET.Element(_tag("rect"), {
+            **attrs, "x": f"{left:g}", "y": f"{top:g}", "width": f"{right - left:g}",
+            "height": f"{bottom - top:g}", "rx": f"{radius:g}"})
+        g.remove(path)
+        g.insert(position, rect)
+
+
+def _centre_numbers(g: ET.Element) -> None:
+    """In a Value box, its data line and its gradient line as one centred
+    `<text>` each, the number a `<tspan data-f="d">` (or "g")."""
+    shape = next((e for e in g if e.tag in (_tag("rect"), _tag("path"), _tag("polygon"))), None)
+    if shape is None:
+        return
+    if shape.tag == _tag("rect"):
+        centre = float(shape.get("x", 0)) + float(shape.get("width", 0)) / 2
+    else:
+        numbers = _coordinates(shape)
+        centre = (min(numbers[0::2]) + max(numbers[0::2])) / 2
+    lines: dict[str, list[ET.Element]] = {}
+    for text in g.findall(_tag("text")):
+        lines.setdefault(text.get("y", ""), []).append(text)
+    for y, pieces in lines.items():
+        whole = "".join("".join(t.itertext()) for t in pieces)
+        colour = pieces[-1].get("fill")
+        field = ("d" if whole.startswith("data ") and colour == COLORS["value"]
+                 else "g" if colour == COLORS["grad"] and " " in whole else None)
+        if field is None:
+            continue
+        words, number = whole.rsplit(" ", 1)
+        line = ET.Element(_tag("text"), {"text-anchor": "middle", "x": f"{centre:g}", "y": y,
+                                         "font-size": pieces[-1].get("font-size", "11.00"),
+                                         "fill": colour or "black"})
+        line.text = words + " "
+        ET.SubElement(line, _tag("tspan"), {"data-f": field}).text = number
+        position = list(g).index(pieces[0])
+        for piece in pieces:
+            g.remove(piece)
+        g.insert(position, line)
+
+
+def _last_step(root: ET.Element, steps: list[dict[str, Any]]) -> str:
+    """The picture as the last step leaves it: every number made known by then
+    (else "?"), the last step's node and receivers marked."""
+    shown = {(id_, field): text for step in steps for id_, field, text in step["changes"]}
+    groups = {g.get("data-id"): g for g in root.iter(_tag("g")) if g.get("data-id")}
+    for id_, g in groups.items():
+        for tspan in g.iter(_tag("tspan")):
+            if tspan.get("data-f"):
+                tspan.text = shown.get((id_, tspan.get("data-f", "")), "?")
+    last = steps[-1]
+    op = last["active"] + "op"
+    marks = [(last["active"], "current"), (op, "current"), (f"{op}->{last['active']}", "current")]
+    marks += [(r, "receiver") for r in last["receivers"]]
+    marks += [(f"{r}->{op}", "receiving") for r in last["receivers"]]
+    for id_, name in marks:
+        if id_ in groups:
+            groups[id_].set("class", f"{groups[id_].get('class')} {name}")
+    return ET.tostring(root, encoding="unicode")
