@@ -173,15 +173,19 @@ def _legend_label(entries: Legend) -> str:
 def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
     """Nested `cluster_` subgraphs, one per scope path prefix, siblings in
     their numbering order ("layers.2" before "layers.10"), titled in the
-    notes' numbering."""
+    notes' numbering. Numbered siblings of one kind ("neurons.0", "neurons.1")
+    are a group of `g.orders`: drawn in that order where they are stacked
+    (`autodiff.cluster_order`)."""
     tree: dict[str, dict] = {}
     for scope in bodies:
         node = tree
         for part in scope.split("/"):
             node = node.setdefault(part, {})
     used: set[str] = set()
+    g.orders = []
 
     def emit(node: dict, path: str, indent: str) -> None:
+        numbered: dict[str, list[str]] = {}  # kind ("neurons") -> its clusters, in order
         for part, children in sorted(node.items(), key=lambda item: _numbered(item[0])):
             scope = f"{path}/{part}" if path else part
             name = "cluster_" + "".join(c if c.isalnum() else "_" for c in
@@ -189,6 +193,9 @@ def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
             while name in used:
                 name += "_"
             used.add(name)
+            kind = _numbered(part)[0]
+            if kind:
+                numbered.setdefault(kind, []).append(name)
             title = NodeView("cluster", ((Run(cluster_title(part), "name"),),))
             g.clusters[name] = title
             g.body.append(f"{indent}subgraph {quote(name)} {{\n")
@@ -196,6 +203,7 @@ def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
             g.body.extend(f"{indent}\t{line}\n" for line in bodies.get(scope, []))
             emit(children, scope, indent + "\t")
             g.body.append(f"{indent}}}\n")
+        g.orders += [names for names in numbered.values() if len(names) > 1]
 
     emit(tree, "", "\t")
 

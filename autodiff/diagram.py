@@ -151,6 +151,8 @@ class Diagram(graphviz.Digraph):
     clusters: dict[str, NodeView] = {}  # noqa: RUF012 cluster name -> its title
     legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
     edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
+    orders: list[list[str]] = []  # noqa: RUF012 sibling clusters drawn in this order
+    _pinned: tuple[str, tuple[str, tuple[str, ...]]] | None = None  # source -> what to render
 
     @property
     def node_count(self) -> int:
@@ -180,7 +182,21 @@ class Diagram(graphviz.Digraph):
         """The output of `dot -T<fmt>` for this diagram (a raster format at `dpi`
         dots per inch, see `save_as`), or a one-line RuntimeError."""
         self._warn_if_large()
-        return run_dot(self.source, fmt, dpi=dpi)
+        source, args = self._ordered()
+        return run_dot(source, fmt, dpi=dpi, args=args)
+
+    def _ordered(self) -> tuple[str, tuple[str, ...]]:
+        """The source to render and `dot`'s extra arguments: the clusters of each
+        group of `orders` in their order (`autodiff.cluster_order`; laid out
+        once per source)."""
+        from autodiff.cluster_order import pinned
+
+        source = self.source
+        if self._pinned is None or self._pinned[0] != source:
+            direction = self.graph_attr.get("rankdir", "TB")
+            self._pinned = (source, pinned(source, self.orders, direction,
+                                           lambda text: run_dot(text, "json")))
+        return self._pinned[1]
 
     def _warn_if_large(self) -> None:
         if self.node_count > LARGE:
@@ -263,13 +279,15 @@ def check_dpi(dpi: object, fmt: str) -> None:
                          "vector format that scales freely: leave dpi out")
 
 
-def run_dot(source: str, fmt: str, *, dpi: float | None = None) -> bytes:
-    """`dot -T<fmt>` on `source` (at `dpi`, for a raster format): its output, or
-    RuntimeError in one line."""
+def run_dot(source: str, fmt: str, *, dpi: float | None = None,
+            args: tuple[str, ...] = ()) -> bytes:
+    """`dot -T<fmt>` on `source` (at `dpi`, for a raster format; `args` such as
+    `-Kneato -n2` before it): its output, or RuntimeError in one line."""
     check_dpi(dpi, fmt)
     resolution = [f"-Gdpi={dpi:g}"] if dpi is not None else []
     try:
-        done = subprocess.run(["dot", f"-T{fmt}", *resolution], input=source.encode("utf-8"),
+        done = subprocess.run(["dot", *args, f"-T{fmt}", *resolution],
+                              input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None

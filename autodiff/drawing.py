@@ -63,6 +63,7 @@ DIRECTIONS = ("LR", "TB", "RL", "BT")
 _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 _RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
+_INPUTS = 1 << 20  # more inputs than any network drawn has: the sample's place in their order
 WORDS = {
     "data": "data",              # before a value ("data 0.5") and in the key
     "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
@@ -420,6 +421,8 @@ class GraphBuilder(Builder):
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
                       tooltip=f"network input {unicode_label(item.name)}{mark}")
+            sample = -1 if samples else item.sample  # in order: x_1, x_2 of sample 1, ...
+            self.row(f"inputs {item.path}", (sample + 1) * _INPUTS + item.unit, name)
         if merged:
             self.merge(self.inputs[key], head, f"{item.name}#{item.sample}", counted=False)
         else:

@@ -166,7 +166,8 @@ def test_large_diagrams_warn_before_graphviz_lays_them_out(monkeypatch):
         x = x * 1.01
     diagram = draw(x)
     monkeypatch.setattr(autodiff.diagram, "LARGE", 50)
-    monkeypatch.setattr(autodiff.diagram, "run_dot", lambda source, fmt, dpi=None: b"<svg/>")
+    monkeypatch.setattr(autodiff.diagram, "run_dot",
+                        lambda source, fmt, dpi=None, args=(): b"<svg/>")
     with pytest.warns(LargeDiagramWarning, match=r"laying out 91 nodes.*collapse"):
         diagram.svg()
     small = draw(Value(1.0) * 2)
