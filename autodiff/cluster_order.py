@@ -10,14 +10,16 @@ before it reads the flat-edge constraints). So the order is repaired after
 the layout, as a layout of our own:
 
 1. `dot -Tjson` lays the graph out.
-2. For each group of sibling clusters that must come in order (`Diagram.orders`,
-   e.g. the units of one layer), if they are stacked across the ranks (their
-   extents along the order axis do not overlap) and not in order, they are
-   restacked: the same slots and gaps, filled in the group's order; every node
-   and cluster inside moves with its cluster.
+2. For each group of siblings that must come in order (`Diagram.orders`, e.g.
+   the units of one layer: clusters, or boxes of collapsed units), if they are
+   stacked across the ranks (their extents along the order axis do not
+   overlap) and not in order, they are restacked: the same slots and gaps,
+   filled in the group's order; every node and cluster inside a cluster moves
+   with it.
 3. The moved drawing is rendered by `neato -n2` with every node pinned at its
    position (`pos`) and every cluster at its box (`bb`); neato routes the edges
-   again (`splines=true`). A drawing already in order is rendered by `dot` as it is.
+   again (`splines=true`, or the drawing's own `splines`). A drawing already
+   in order is rendered by `dot` as it is.
 
 `pinned(source, groups, direction)` returns the DOT source to render and the
 extra `dot` arguments (none, or `-Kneato -n2`).
@@ -48,22 +50,24 @@ def pinned(source: str, groups: Sequence[Sequence[str]], direction: str,
     found = json.loads(layout(source))
     objects = found.get("objects", [])
     clusters = {o["name"]: o for o in objects if "bb" in o and "nodes" in o}
+    items = {o["name"]: o for o in objects if "pos" in o and "bb" not in o} | clusters
     along_y = direction in ("LR", "RL")
-    shifts: dict[str, float] = {}  # cluster name -> how far it moves along the order axis
+    shifts: dict[str, float] = {}  # cluster or node name -> how far it moves along the axis
     for group in groups:
-        shifts |= _restack([clusters[name] for name in group if name in clusters], along_y)
+        shifts |= _restack([items[name] for name in group if name in items], along_y)
     if not any(shifts.values()):
         return source, ()
+    index = {o["name"]: k for k, o in enumerate(objects) if "pos" in o and "bb" not in o}
     node_shift: dict[int, float] = {}
     cluster_shift: dict[str, float] = {}
     for name, shift in shifts.items():
-        members = set(clusters[name]["nodes"])
+        members = set(clusters[name]["nodes"]) if name in clusters else {index[name]}
         for k in members:
             node_shift[k] = node_shift.get(k, 0.0) + shift
         for other, o in clusters.items():
             if set(o["nodes"]) <= members:
                 cluster_shift[other] = cluster_shift.get(other, 0.0) + shift
-    lines = [f'graph [bb="{found["bb"]}" splines=true'
+    lines = [f'graph [bb="{found["bb"]}"' + ("" if "splines" in found else " splines=true")
              + (f' lp="{found["lp"]}"' if "lp" in found else "") + "]"]
     for k, o in enumerate(objects):
         if "pos" in o and "bb" not in o:
@@ -107,10 +111,16 @@ def _restack(group: list[dict], along_y: bool) -> dict[str, float]:
     return shifts
 
 
-def _span(cluster: dict, along_y: bool) -> tuple[float, float]:
-    """A cluster's extent along the order axis, growing in reading order: down
-    (−y, Graphviz's y grows upwards) in LR and RL, right (x) in TB and BT."""
-    x0, y0, x1, y1 = map(float, cluster["bb"].split(","))
+def _span(item: dict, along_y: bool) -> tuple[float, float]:
+    """A cluster's or a node's extent along the order axis, growing in reading
+    order: down (−y, Graphviz's y grows upwards) in LR and RL, right (x) in TB
+    and BT."""
+    if "bb" in item:
+        x0, y0, x1, y1 = map(float, item["bb"].split(","))
+    else:
+        x, y = map(float, item["pos"].split(","))
+        w, h = 36 * float(item.get("width", 0)), 36 * float(item.get("height", 0))  # half, pt
+        x0, y0, x1, y1 = x - w, y - h, x + w, y + h
     return (-y1, -y0) if along_y else (x0, x1)
 
 

@@ -152,6 +152,9 @@ class Diagram(graphviz.Digraph):
     legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
     edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
     orders: list[list[str]] = []  # noqa: RUF012 sibling clusters drawn in this order
+    scopes: dict[str, str] = {}  # noqa: RUF012 cluster name -> the scope it draws
+    boxes: dict[str, str] = {}  # noqa: RUF012 collapsed box name -> the scope prefix it folds
+    explorer: Any = None  # an autodiff.explorer.Explorer: the HTML expands groups at a click
     _pinned: tuple[str, tuple[str, tuple[str, ...]]] | None = None  # source -> what to render
 
     @property
@@ -166,6 +169,9 @@ class Diagram(graphviz.Digraph):
         parts.insert(0, f"{values} value{'s' * (values != 1)}")
         if kinds["box"]:
             parts.append(f"{kinds['box']} collapsed module{'s' * (kinds['box'] != 1)}")
+        if self.explorer is not None:
+            return (f"<Diagram of {', '.join(parts)}: .save_as('graph.html') writes it with a "
+                    "click to expand each module, 'graph.svg' or 'graph.png' as it is>")
         return f"<Diagram of {', '.join(parts)}: .save_as('graph.svg') or 'graph.png' writes it>"
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
@@ -208,8 +214,10 @@ class Diagram(graphviz.Digraph):
     def save_as(self, path: str | Path, *, dpi: float | None = None) -> Path:
         """Write the diagram to `path`; the format comes from its extension:
         .svg, .png, .pdf, any other format Graphviz renders here, or .tex
-        (a TikZ picture, `autodiff.tikz`). A bad extension is a ValueError that
-        names the formats there are, and nothing is written.
+        (a TikZ picture, `autodiff.tikz`), or .html (a page: the SVG, or for a
+        big graph drawn collapsed, `autodiff.explorer`'s page where a click
+        expands a module). A bad extension is a ValueError that names the
+        formats there are, and nothing is written.
 
         `dpi` sets the resolution of a raster picture (.png, .gif, .jpg, ...):
         Graphviz's default is 96 dots per inch; 200 to 300 make a PNG sharp on
@@ -222,6 +230,9 @@ class Diagram(graphviz.Digraph):
             from autodiff.tikz import tikz
 
             data = tikz(self).encode("utf-8")
+        elif fmt == "html":
+            body = self.svg() if self.explorer is None else self.explorer.fragment()
+            data = page(body).encode("utf-8")
         elif fmt == "svg":
             data = self.svg().encode("utf-8")
         else:
@@ -247,10 +258,13 @@ class Diagram(graphviz.Digraph):
         width, height = (size * PX_PER_PT for size in svg_size(svg))
         scale = min(1.0, PNG_WIDTH / width)
         png = self.run_dot(png_format(), dpi=max(1.0, PNG_DPI * scale))  # 1.5 px per px shown
-        return ({"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
-                 "image/png": base64.b64encode(png).decode("ascii"),
-                 "text/plain": repr(self)},
-                {"image/png": {"width": round(width * scale), "height": round(height * scale)}})
+        bundle = {"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
+                  "image/png": base64.b64encode(png).decode("ascii"),
+                  "text/plain": repr(self)}
+        if self.explorer is not None:  # a click expands a module (the PNG where no script runs)
+            bundle["text/html"] = self.explorer.fragment()
+        return bundle, {"image/png": {"width": round(width * scale),
+                                      "height": round(height * scale)}}
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
@@ -318,15 +332,15 @@ def _dot_failure(stderr: bytes | str | None) -> str:
 
 @functools.cache
 def formats() -> tuple[str, ...]:
-    """The output formats Graphviz's `dot` renders on this machine, and "tex" (TikZ)
-    (asked once)."""
+    """The output formats Graphviz's `dot` renders on this machine, "tex" (TikZ)
+    and "html" (a page) (asked once)."""
     try:
         done = subprocess.run(["dot", "-T?"], capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None
     listed = done.stderr.decode("utf-8", "replace").partition("Use one of:")[2]
     found = {f.partition(":")[0] for f in listed.split()} - {"x11", "xlib"}  # windows, no files
-    return tuple(sorted(found | {"tex"}))
+    return tuple(sorted(found | {"tex", "html"}))
 
 
 @functools.cache
@@ -355,6 +369,23 @@ def output_format(path: str | Path) -> str:
         raise ValueError(f"{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf "
                          f"(or .tex for TikZ; it also writes {others})")
     return fmt
+
+
+def page(body: str, title: str = "Computation graph") -> str:
+    """A complete HTML page (UTF-8, fits a phone's width) around `body`."""
+    return f"""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+</head>
+<body style="font-family: sans-serif; margin: 1em">
+{body}
+</body>
+</html>
+"""
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
