@@ -163,8 +163,7 @@ class Explorer:
         return f"""\
 <div class="autodiff-explorer" data-key="{key}">
 <style>{_CSS}</style>
-<div class="autodiff-explorer-bar"><button type="button" data-role="fold" hidden>\
-&#9652; fold</button> <span data-role="where">{html.escape(self.where(""))}</span></div>
+<div class="autodiff-explorer-bar"><span data-role="where">{html.escape(_STILL)}</span></div>
 <div data-role="picture"><img alt="{html.escape(repr(d))}" width="{width}" height="{height}" \
 style="max-width: 100%; height: auto" src="data:image/png;base64,{png}"></div>
 <script type="application/json" data-role="views">{payload}</script>
@@ -176,6 +175,10 @@ style="max-width: 100%; height: auto" src="data:image/png;base64,{png}"></div>
         """The explorer as a complete HTML page."""
         return page(self.fragment(), title)
 
+
+_STILL = ("every group collapsed: trust the notebook (or run the cell, or open the page "
+          "saved with .save_as('graph.html')) to expand a group with a click")
+"""What the page says until its script runs."""
 
 _CSS = """\
 .autodiff-explorer [data-role=picture] svg {display: block; max-width: 100%; height: auto;}
@@ -196,7 +199,13 @@ _SCRIPT = """\
   var views = JSON.parse(root.querySelector('[data-role=views]').textContent);
   var picture = root.querySelector('[data-role=picture]');
   var where = root.querySelector('[data-role=where]');
-  var fold = root.querySelector('[data-role=fold]');
+  var fold = document.createElement('button');  // made here: no script, no button
+  fold.type = 'button';
+  fold.setAttribute('data-role', 'fold');
+  fold.textContent = '\u25b4 fold';
+  fold.hidden = true;
+  where.parentNode.insertBefore(fold, where);
+  where.parentNode.insertBefore(document.createTextNode(' '), where);
   var cache = {}, current = null;
   function unpack(b64) {
     var bytes = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
