@@ -36,7 +36,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from autodiff.diagram import COLORS
+from autodiff.diagram import COLORS, png_format
 from autodiff.drawing import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
 from autodiff.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.typeset import format_number
@@ -314,7 +314,7 @@ class Player:
         the player's own markup stays hidden there (`hidden="hidden"`, which
         JupyterLab's sanitiser keeps)."""
         last = len(self.frames) - 1
-        png = self.frames.png(last, dpi=_STILL_DPI)
+        png = self.frames.frame(last).run_dot(png_format(), dpi=_STILL_DPI)  # a palette PNG
         width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR: its size in pixels
         scale = 96 / _STILL_DPI
         return (f'<div data-role="still"><img alt="{html.escape(self.frames.caption(last))}" '
