@@ -129,9 +129,11 @@ class Builder:
         _emit_clusters(g, self.bodies, self.ordered if self.clusters else {})
         for (tail, head), (sources, counted) in self.merged.items():
             n = _multiplicity(sources)
-            thin = {"color": "#aab3bc", "penwidth": "0.6"} if self.overview else {}
-            self.edge(tail, head, **thin, **({"xlabel": f"×{n}", "fontcolor": "#59636e"}
-                                             if counted and n > 1 else {}))
+            if self.overview:  # thin and unlabelled: the boxes say what leaves them
+                self.edge(tail, head, color="#aab3bc", penwidth="0.6")
+            else:
+                self.edge(tail, head, **({"xlabel": f"×{n}", "fontcolor": "#59636e"}
+                                         if counted and n > 1 else {}))
         g.body.extend(f"\t{statement(f'{tail} -> {head}', **attrs)}\n"
                       for tail, head, attrs in self.edges)
         g.body.extend(f"\t{line}\n" for line in self._constraints(direction))

@@ -299,7 +299,7 @@ def draw_frame(
     members = Counter(folded.values())
     leaving = _leaving(nodes, folded, outputs)
     for prefix, box in boxes.items():
-        builder.box(box, prefix, members[prefix], leaving.get(prefix, []), number)
+        builder.box(box, prefix, members[prefix], leaving.get(prefix, []), number, sample)
     inputs = network_inputs(nodes)
     every_sample = collapsed_inputs(inputs, folded)
     several = len({item.sample for item in inputs.values()}) > 1
@@ -420,10 +420,12 @@ class GraphBuilder(Builder):
         return (Run(f"{WORDS['grad']} {text}", "grad"),)
 
     def box(self, name: str, prefix: str, members: int, leaving: Sequence[Value] = (),
-            number: Callable[[Value, str], str] | None = None) -> None:
+            number: Callable[[Value, str], str] | None = None,
+            samples: Mapping[Value, int] | None = None) -> None:
         """A collapsed module: one box in its parent's cluster. In an overview it
         is titled by its own part ("unit 3": its cluster names the layer) and shows
-        the values `leaving` it (at most two) with `number(v, "data" | "grad")`."""
+        the values `leaving` it (at most two) with `number(v, "data" | "grad")`,
+        marked with their sample (`samples`) where several share a label."""
         parts = prefix.split("/")
         title = ", ".join(cluster_title(p) for p in parts)
         parent = "/".join(parts[:-1])
@@ -431,7 +433,7 @@ class GraphBuilder(Builder):
             shown = cluster_title(parts[-1]) if self.clusters and parent else title
             lines: tuple[tuple[Run, ...], ...] = ((Run(shown, "name"),),)
             for v in leaving[:2]:
-                lines += self._leaving(v, number)
+                lines += self._leaving(v, number, (samples or {}).get(v))
             more = f" · {len(leaving) - 2} more out" if len(leaving) > 2 else ""
             lines += ((Run(f"{members} nodes{more} ▸", "note"),),)
             tooltip = f"{title}: {members} nodes, click to expand"
@@ -439,18 +441,21 @@ class GraphBuilder(Builder):
             lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
             tooltip = f"{title}: {members} nodes, collapsed"
         self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
-                  fillcolor=FILLS["box"], tooltip=tooltip)
+                  fillcolor=FILLS["box"], tooltip=tooltip,
+                  **({"margin": "0.1,0.07"} if self.overview else {}))
         kind, _, index = parts[-1].partition(".")
         if kind == "neurons" and index.isdigit():  # a layer's units stay in order
             self.row(parent, int(index), name)
         self.in_order(parent, parts[-1], name)
 
-    def _leaving(self, v: Value, number: Callable[[Value, str], str] | None
-                 ) -> tuple[tuple[Run, ...], ...]:
-        """A value leaving a collapsed box: its name, number and gradient on one line."""
+    def _leaving(self, v: Value, number: Callable[[Value, str], str] | None,
+                 sample: int | None = None) -> tuple[tuple[Run, ...], ...]:
+        """A value leaving a collapsed box: its name (and sample), number and
+        gradient on one line."""
         runs: tuple[Run, ...] = ()
         if "label" in self.fields and v.label.strip():
-            runs += (Run(safe_text(v.label), "text", notation=True), Run(" "))
+            mark = sample_mark(sample) if sample is not None else ""
+            runs += (Run(safe_text(v.label), "text", notation=True), Run(mark, "note"), Run(" "))
         if number is not None and "data" in self.fields:
             runs += (Run(number(v, "data"), "value"),)
         if number is not None and "grad" in self.fields:
