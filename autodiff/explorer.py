@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 import html
 import json
 import os
@@ -38,7 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from autodiff.builder import cluster_title
-from autodiff.diagram import Diagram, page, png_format, svg_size
+from autodiff.diagram import PX_PER_PT, Diagram, page, png_format, svg_size
 from autodiff.engine import Value
 
 View = Callable[[list[str]], Diagram]
@@ -146,7 +145,7 @@ class Explorer:
         """The line above the picture: what is expanded."""
         if not group:
             return ("every group collapsed: click a box to expand it "
-                    f"({sum(1 for _ in self.scopes)} nodes in all)")
+                    f"({len(self.scopes)} nodes in all)")
         title = ", ".join(cluster_title(part) for part in _parts(group))
         return f"{title} expanded: click its frame (or fold) to fold it back"
 
@@ -156,12 +155,11 @@ class Explorer:
         data = self.data()
         payload = json.dumps(data, separators=(",", ":"))
         payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        key = hashlib.sha1(payload.encode()).hexdigest()[:16]
         d = self.diagram("")
         png = base64.b64encode(d.run_dot(png_format(), dpi=144)).decode("ascii")
-        width, height = (round(size * 4 / 3) for size in svg_size(d.run_dot("svg").decode()))
+        width, height = (round(size * PX_PER_PT) for size in svg_size(d.run_dot("svg").decode()))
         return f"""\
-<div class="autodiff-explorer" data-key="{key}">
+<div class="autodiff-explorer">
 <style>{_CSS}</style>
 <div class="autodiff-explorer-bar"><span data-role="where">{html.escape(_STILL)}</span></div>
 <div data-role="picture"><img alt="{html.escape(repr(d))}" width="{width}" height="{height}" \
