@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from itertools import pairwise
 
 from autodiff.diagram import FILLS, FONT, Diagram, NodeView, Run, html_label, quote, statement
 from autodiff.engine import Value
@@ -150,7 +151,7 @@ class Builder:
             names = [name for _, name in sorted(members, reverse=direction in ("LR", "RL"))]
             if len(names) > 1:
                 lines.append(f"{{rank=same; {'; '.join(names)}}}")
-                lines.append(f"{' -> '.join(names)} [style=invis]")
+                lines += [f"{a} -> {b} [style=invis]" for a, b in pairwise(names)]
         crossing: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         for tail, head, _ in [] if self.overview else self.edges:  # straight edges need no bands
             pair = _siblings(self.place.get(tail, ""), self.place.get(head, ""))
