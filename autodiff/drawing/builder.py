@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from itertools import pairwise
 
 from autodiff.core import Value
-from autodiff.drawing.diagram import Diagram, html_label, quote, statement
-from autodiff.drawing.views import FILLS, FONT, NodeView, Run
+from autodiff.drawing.diagram import Diagram, html_label, statement
+from autodiff.drawing.views import FILLS, FONT, NodeView, Run, quote
 from autodiff.notation.typeset import safe_text
 
 Legend = list[tuple[str, tuple[Run, ...]]]
@@ -45,11 +46,16 @@ class Builder:
     """The nodes, edges and clusters of one diagram; `finish()` makes it.
 
     With `clusters=False` every node is drawn at the top level. `sizes`
-    (from `node_sizes`) fixes the width and height of the nodes it names."""
+    (from `node_sizes`) fixes the width and height of the nodes it names.
+    An `overview` (of `autodiff.drawing.explorer`, many edges between collapsed boxes)
+    has straight edges drawn under the nodes, thin where they are merged, and
+    wider gaps between ranks."""
 
     def __init__(self, *, clusters: bool = True,
-                 sizes: Mapping[str, tuple[str, str]] | None = None) -> None:
+                 sizes: Mapping[str, tuple[str, str]] | None = None,
+                 overview: bool = False) -> None:
         self.clusters = clusters
+        self.overview = overview
         self.sizes = sizes or {}
         self.bodies: dict[str, list[str]] = {"": []}
         self.place: dict[str, str] = {}  # node name -> the scope path it is drawn in
@@ -59,6 +65,7 @@ class Builder:
         self.besides: dict[str, str] = {}
         self.rows: dict[str, list[tuple[int, str]]] = {}
         self.edge_labels: dict[tuple[str, str], NodeView] = {}
+        self.ordered: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
     def node(self, name: str, scope: str, view: NodeView, **attrs: str) -> None:
         """A node drawn in the cluster of `scope`, showing `view`."""
@@ -88,6 +95,13 @@ class Builder:
         """Draw `node` in the same rank as `other` (the first request counts)."""
         self.besides.setdefault(node, other)
 
+    def in_order(self, parent: str, part: str, name: str) -> None:
+        """The box `name` stands for the numbered scope `part` ("neurons.2") of
+        `parent`: drawn in order with its siblings, boxes or clusters."""
+        kind, index = _numbered(part)
+        if kind:
+            self.ordered.setdefault((parent, kind), []).append((index, name))
+
     def row(self, group: str, index: int, node: str) -> None:
         """Nodes of one group are kept in one rank, in the order of `index`."""
         self.rows.setdefault(group, []).append((index, node))
@@ -104,6 +118,8 @@ class Builder:
         )
         if len(self.bodies) > 1:  # clusters: keep the order the bands give (units as rows)
             g.graph_attr["remincross"] = "false"
+        if self.overview:  # dot's spline router loops many edges between clusters far out
+            g.graph_attr |= {"splines": "line", "outputorder": "edgesfirst", "ranksep": "0.7"}
         g.legend = legend
         if legend:
             g.graph_attr |= {"label": _legend_label(legend), "labelloc": "b",
@@ -112,11 +128,14 @@ class Builder:
         g.edge_labels = self.edge_labels
         g.clusters = {}
         g.body.extend(f"\t{line}\n" for line in self.bodies.pop(""))
-        _emit_clusters(g, self.bodies)
+        _emit_clusters(g, self.bodies, self.ordered if self.clusters else {})
         for (tail, head), (sources, counted) in self.merged.items():
             n = _multiplicity(sources)
-            self.edge(tail, head, **({"xlabel": f"×{n}", "fontcolor": "#59636e"}
-                                     if counted and n > 1 else {}))
+            if self.overview:  # thin and unlabelled: the boxes say what leaves them
+                self.edge(tail, head, color="#aab3bc", penwidth="0.6")
+            else:
+                self.edge(tail, head, **({"xlabel": f"×{n}", "fontcolor": "#59636e"}
+                                         if counted and n > 1 else {}))
         g.body.extend(f"\t{statement(f'{tail} -> {head}', **attrs)}\n"
                       for tail, head, attrs in self.edges)
         g.body.extend(f"\t{line}\n" for line in self._constraints(direction))
@@ -133,9 +152,9 @@ class Builder:
             names = [name for _, name in sorted(members, reverse=direction in ("LR", "RL"))]
             if len(names) > 1:
                 lines.append(f"{{rank=same; {'; '.join(names)}}}")
-                lines.append(f"{' -> '.join(names)} [style=invis]")
+                lines += [f"{a} -> {b} [style=invis]" for a, b in pairwise(names)]
         crossing: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        for tail, head, _ in self.edges:
+        for tail, head, _ in [] if self.overview else self.edges:  # straight edges need no bands
             pair = _siblings(self.place.get(tail, ""), self.place.get(head, ""))
             if pair is not None:
                 tails, heads = crossing.setdefault(pair, ([], []))
@@ -171,18 +190,27 @@ def _legend_label(entries: Legend) -> str:
     return f'<<table border="0" cellspacing="6" cellpadding="3"><tr>{"".join(cells)}</tr></table>>'
 
 
-def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
+def _emit_clusters(g: Diagram, bodies: dict[str, list[str]],
+                   ordered: Mapping[tuple[str, str], list[tuple[int, str]]]) -> None:
     """Nested `cluster_` subgraphs, one per scope path prefix, siblings in
     their numbering order ("layers.2" before "layers.10"), titled in the
-    notes' numbering."""
+    notes' numbering. Numbered siblings of one kind ("neurons.0", "neurons.1"),
+    clusters and the boxes of `ordered` ((parent, kind) -> (index, name)), are
+    a group of `g.orders`: drawn in that order where they are stacked
+    (`autodiff.drawing.cluster_order`)."""
     tree: dict[str, dict] = {}
     for scope in bodies:
         node = tree
         for part in scope.split("/"):
             node = node.setdefault(part, {})
     used: set[str] = set()
+    g.orders, g.scopes = [], {}
 
     def emit(node: dict, path: str, indent: str) -> None:
+        numbered: dict[str, list[tuple[int, str]]] = {}  # kind -> its clusters and boxes
+        for (parent, kind), boxes in ordered.items():
+            if parent == path:
+                numbered.setdefault(kind, []).extend(boxes)
         for part, children in sorted(node.items(), key=lambda item: _numbered(item[0])):
             scope = f"{path}/{part}" if path else part
             name = "cluster_" + "".join(c if c.isalnum() else "_" for c in
@@ -190,13 +218,19 @@ def _emit_clusters(g: Diagram, bodies: dict[str, list[str]]) -> None:
             while name in used:
                 name += "_"
             used.add(name)
+            kind, index = _numbered(part)
+            if kind:
+                numbered.setdefault(kind, []).append((index, name))
             title = NodeView("cluster", ((Run(cluster_title(part), "name"),),))
             g.clusters[name] = title
+            g.scopes[name] = scope
             g.body.append(f"{indent}subgraph {quote(name)} {{\n")
             g.body.append(f"{indent}\t{statement('graph', label=html_label(title), **_CLUSTER)}\n")
             g.body.extend(f"{indent}\t{line}\n" for line in bodies.get(scope, []))
             emit(children, scope, indent + "\t")
             g.body.append(f"{indent}}}\n")
+        g.orders += [[name for _, name in sorted(items)] for items in numbered.values()
+                     if len(items) > 1]
 
     emit(tree, "", "\t")
 

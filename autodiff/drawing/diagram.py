@@ -41,6 +41,7 @@ from autodiff.drawing.views import (
     COLORS,
     NodeView,
     Run,
+    quote,
 )
 from autodiff.notation.typeset import unicode_label
 
@@ -92,11 +93,6 @@ def _html_run(run: Run) -> str:
     return text
 
 
-def quote(text: str) -> str:
-    """A DOT quoted string for `text` (backslashes and quotes escaped)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def statement(name: str, **attrs: str) -> str:
     """One DOT node or edge statement: `name [key="value" ...]`; a label that is
     HTML-like (`<...>`) is written as it is, any other value quoted."""
@@ -114,6 +110,11 @@ class Diagram(graphviz.Digraph):
     clusters: dict[str, NodeView] = {}  # noqa: RUF012 cluster name -> its title
     legend: list[tuple[str, tuple[Run, ...]]] = []  # noqa: RUF012 (kind or "", text) per entry
     edge_labels: dict[tuple[str, str], NodeView] = {}  # noqa: RUF012 (tail, head) -> label
+    orders: list[list[str]] = []  # noqa: RUF012 sibling clusters drawn in this order
+    scopes: dict[str, str] = {}  # noqa: RUF012 cluster name -> the scope it draws
+    boxes: dict[str, str] = {}  # noqa: RUF012 collapsed box name -> the scope prefix it folds
+    explorer: Any = None  # a drawing.explorer.Explorer: the HTML expands groups at a click
+    _pinned: tuple[str, tuple[str, tuple[str, ...]]] | None = None  # source -> what to render
 
     @property
     def node_count(self) -> int:
@@ -127,6 +128,9 @@ class Diagram(graphviz.Digraph):
         parts.insert(0, f"{values} value{'s' * (values != 1)}")
         if kinds["box"]:
             parts.append(f"{kinds['box']} collapsed module{'s' * (kinds['box'] != 1)}")
+        if self.explorer is not None:
+            return (f"<Diagram of {', '.join(parts)}: .save_as('graph.html') writes it with a "
+                    "click to expand each module, 'graph.svg' or 'graph.png' as it is>")
         return f"<Diagram of {', '.join(parts)}: .save_as('graph.svg') or 'graph.png' writes it>"
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
@@ -143,7 +147,21 @@ class Diagram(graphviz.Digraph):
         """The output of `dot -T<fmt>` for this diagram (a raster format at `dpi`
         dots per inch, see `save_as`), or a one-line RuntimeError."""
         self._warn_if_large()
-        return run_dot(self.source, fmt, dpi=dpi)
+        source, args = self._ordered()
+        return run_dot(source, fmt, dpi=dpi, args=args)
+
+    def _ordered(self) -> tuple[str, tuple[str, ...]]:
+        """The source to render and `dot`'s extra arguments: the clusters of each
+        group of `orders` in their order (`autodiff.drawing.cluster_order`; laid out
+        once per source)."""
+        from autodiff.drawing.cluster_order import pinned
+
+        source = self.source
+        if self._pinned is None or self._pinned[0] != source:
+            direction = self.graph_attr.get("rankdir", "TB")
+            self._pinned = (source, pinned(source, self.orders, direction,
+                                           lambda text: run_dot(text, "json")))
+        return self._pinned[1]
 
     def _warn_if_large(self) -> None:
         if self.node_count > LARGE:
@@ -155,8 +173,10 @@ class Diagram(graphviz.Digraph):
     def save_as(self, path: str | Path, *, dpi: float | None = None) -> Path:
         """Write the diagram to `path`; the format comes from its extension:
         .svg, .png, .pdf, any other format Graphviz renders here, or .tex
-        (a TikZ picture, `autodiff.drawing.tikz`). A bad extension is a ValueError that
-        names the formats there are, and nothing is written.
+        (a TikZ picture, `autodiff.drawing.tikz`), or .html (a page: the SVG, or for a
+        big graph drawn collapsed, `autodiff.drawing.explorer`'s page where a click
+        expands a module). A bad extension is a ValueError that names the
+        formats there are, and nothing is written.
 
         `dpi` sets the resolution of a raster picture (.png, .gif, .jpg, ...):
         Graphviz's default is 96 dots per inch; 200 to 300 make a PNG sharp on
@@ -169,6 +189,9 @@ class Diagram(graphviz.Digraph):
             from autodiff.drawing.tikz import tikz
 
             data = tikz(self).encode("utf-8")
+        elif fmt == "html":
+            body = self.svg() if self.explorer is None else self.explorer.fragment()
+            data = page(body).encode("utf-8")
         elif fmt == "svg":
             data = self.svg().encode("utf-8")
         else:
@@ -194,10 +217,13 @@ class Diagram(graphviz.Digraph):
         width, height = (size * PX_PER_PT for size in svg_size(svg))
         scale = min(1.0, PNG_WIDTH / width)
         png = self.run_dot(png_format(), dpi=max(1.0, PNG_DPI * scale))  # 1.5 px per px shown
-        return ({"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
-                 "image/png": base64.b64encode(png).decode("ascii"),
-                 "text/plain": repr(self)},
-                {"image/png": {"width": round(width * scale), "height": round(height * scale)}})
+        bundle = {"image/svg+xml": fit_to_page(svg, fill=width > NATURAL_UP_TO),
+                  "image/png": base64.b64encode(png).decode("ascii"),
+                  "text/plain": repr(self)}
+        if self.explorer is not None:  # a click expands a module (the PNG where no script runs)
+            bundle["text/html"] = self.explorer.fragment()
+        return bundle, {"image/png": {"width": round(width * scale),
+                                      "height": round(height * scale)}}
 
 
 def node_sizes(diagram: Diagram) -> dict[str, tuple[str, str]]:
@@ -226,13 +252,15 @@ def check_dpi(dpi: object, fmt: str) -> None:
                          "vector format that scales freely: leave dpi out")
 
 
-def run_dot(source: str, fmt: str, *, dpi: float | None = None) -> bytes:
-    """`dot -T<fmt>` on `source` (at `dpi`, for a raster format): its output, or
-    RuntimeError in one line."""
+def run_dot(source: str, fmt: str, *, dpi: float | None = None,
+            args: tuple[str, ...] = ()) -> bytes:
+    """`dot -T<fmt>` on `source` (at `dpi`, for a raster format; `args` such as
+    `-Kneato -n2` before it): its output, or RuntimeError in one line."""
     check_dpi(dpi, fmt)
     resolution = [f"-Gdpi={dpi:g}"] if dpi is not None else []
     try:
-        done = subprocess.run(["dot", f"-T{fmt}", *resolution], input=source.encode("utf-8"),
+        done = subprocess.run(["dot", *args, f"-T{fmt}", *resolution],
+                              input=source.encode("utf-8"),
                               capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None
@@ -263,15 +291,15 @@ def _dot_failure(stderr: bytes | str | None) -> str:
 
 @functools.cache
 def formats() -> tuple[str, ...]:
-    """The output formats Graphviz's `dot` renders on this machine, and "tex" (TikZ)
-    (asked once)."""
+    """The output formats Graphviz's `dot` renders on this machine, "tex" (TikZ)
+    and "html" (a page) (asked once)."""
     try:
         done = subprocess.run(["dot", "-T?"], capture_output=True, check=False)
     except FileNotFoundError:
         raise RuntimeError(INSTALL_DOT) from None
     listed = done.stderr.decode("utf-8", "replace").partition("Use one of:")[2]
     found = {f.partition(":")[0] for f in listed.split()} - {"x11", "xlib"}  # windows, no files
-    return tuple(sorted(found | {"tex"}))
+    return tuple(sorted(found | {"tex", "html"}))
 
 
 @functools.cache
@@ -300,6 +328,23 @@ def output_format(path: str | Path) -> str:
         raise ValueError(f"{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf "
                          f"(or .tex for TikZ; it also writes {others})")
     return fmt
+
+
+def page(body: str, title: str = "Computation graph") -> str:
+    """A complete HTML page (UTF-8, fits a phone's width) around `body`."""
+    return f"""\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+</head>
+<body style="font-family: sans-serif; margin: 1em">
+{body}
+</body>
+</html>
+"""
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 
 from autodiff.core import Value, topological_order
 from autodiff.drawing.builder import Builder, Legend, cluster_title
 from autodiff.drawing.diagram import Diagram, node_sizes
+from autodiff.drawing.explorer import Explorer
 from autodiff.drawing.networks import Input, collapsed_inputs, is_network, network_inputs, samples
 from autodiff.drawing.views import COLORS, FILLS, HIGHLIGHT, RECEIVER, RECEIVER_EDGE, NodeView, Run
 from autodiff.notation import symbol as symbol_of
@@ -55,6 +57,7 @@ DIRECTIONS = ("LR", "TB", "RL", "BT")
 _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 _RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
+_INPUTS = 1 << 20  # more inputs than any network drawn has: the sample's place in their order
 WORDS = {
     "data": "data",              # before a value ("data 0.5") and in the key
     "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
@@ -98,14 +101,32 @@ def draw(
     numbers; `highlight` colours nodes and `highlight_path=(a, b)` every node
     and edge on a path from a to b; `collapse` lists scope prefixes to fold
     into one box each; `clusters` groups nodes by scope; `legend` adds the key
-    of colours at the bottom. More than `max_nodes` boxes raise ValueError
-    saying what to do. `notes` maps nodes to text written in their box under
-    the numbers, the box drawn with a red border (a failed gradcheck's wrong
-    node: `GradcheckResult.draw()`).
+    of colours at the bottom. `notes` maps nodes to text written in their box
+    under the numbers, the box drawn with a red border (a failed gradcheck's
+    wrong node: `GradcheckResult.draw()`).
+
+    A graph of more than `max_nodes` values that is built in modules or scopes
+    (nn, `autodiff.scope`) is drawn collapsed by its structure, a box per unit
+    (or per layer, or per scope: the deepest level that fits), and its HTML
+    (a notebook output, `.save_as("graph.html")`) expands a group at a click
+    (`autodiff.drawing.explorer`); `collapse="auto"` does so at any size. Any other
+    graph of more than `max_nodes` boxes raises ValueError saying what to do.
     """
-    return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
-                      highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                      clusters=clusters, legend=legend, max_nodes=max_nodes, notes=notes)
+    roots = _roots(roots)
+    frame = partial(draw_frame, roots, show=show, number_format=number_format, rankdir=rankdir,
+                    highlight=highlight, highlight_path=highlight_path, clusters=clusters,
+                    legend=legend, max_nodes=max_nodes, notes=notes)
+    auto = isinstance(collapse, str) and collapse == "auto"
+    if auto or (isinstance(collapse, list | tuple) and not collapse):
+        nodes = graph_nodes(roots)
+        if auto or len(nodes) > max_nodes:
+            _check_options(show, rankdir, number_format, ())
+            explorer = Explorer(nodes, lambda folds: frame(collapse=folds, overview=True),
+                                max_nodes=max_nodes)
+            diagram = explorer.diagram()
+            diagram.explorer = explorer
+            return diagram
+    return frame(collapse=collapse)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
@@ -216,6 +237,7 @@ def draw_frame(
     receivers: Iterable[Value] = (),
     grad_title: str | None = None,
     notes: Mapping[Value, str] | None = None,
+    overview: bool = False,
 ) -> Diagram:
     """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
     (the drawing behind both). `text(v, field)`, if given, overrides the shown
@@ -225,7 +247,9 @@ def draw_frame(
     are their edges into highlighted nodes (the inputs whose gradient a
     backward step changes); `grad_title` replaces the word before the second
     number ("grad", or δ for a u node), as forward-mode frames do with
-    "tangent"; `notes` as for `draw`."""
+    "tangent"; `notes` as for `draw`; `overview` draws a view of
+    `autodiff.drawing.explorer`: collapsed boxes show what leaves them, edges are
+    straight and under the boxes."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     noted = check_notes(notes)
     nodes = graph_nodes(roots)
@@ -255,7 +279,7 @@ def draw_frame(
         return format_number(v.data if field == "data" else v.grad, number_format)
 
     builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
-                           grad_title=grad_title)
+                           grad_title=grad_title, overview=overview)
     outputs = set(roots)
     sample = samples(nodes)
     for v in shown:
@@ -265,8 +289,9 @@ def draw_frame(
                       receiving=v in receiving, title=titles.get(v, ""), sample=sample.get(v),
                       note=noted.get(v, ""))
     members = Counter(folded.values())
+    leaving = _leaving(nodes, folded, outputs)
     for prefix, box in boxes.items():
-        builder.box(box, prefix, members[prefix])
+        builder.box(box, prefix, members[prefix], leaving.get(prefix, []), number, sample)
     inputs = network_inputs(nodes)
     every_sample = collapsed_inputs(inputs, folded)
     several = len({item.sample for item in inputs.values()}) > 1
@@ -282,7 +307,9 @@ def draw_frame(
                     continue  # inside one collapsed box
                 builder.operand(name[x], head, x, marked=x in marked and v in marked,
                                 receiving=x in receiving and v in marked,
-                                merged=folded[x] is not None or folded[v] is not None)
+                                merged=folded[x] is not None or folded[v] is not None,
+                                chained=overview and position == 0 and x.op == v.op
+                                and x.scope == v.scope)
             elif (v, position) in inputs:
                 item = inputs[v, position]
                 builder.network_input(item, head, merged=folded[v] is not None,
@@ -290,7 +317,20 @@ def draw_frame(
             elif folded[v] is None:
                 builder.constant(f"{name[v]}c{position}", x, head, v.scope)
     direction = rankdir or _auto_direction(nodes, shown)
-    return builder.finish(direction, builder.legend(roots) if legend else [])
+    diagram = builder.finish(direction, builder.legend(roots) if legend else [])
+    diagram.boxes = {box: prefix for prefix, box in boxes.items()}
+    return diagram
+
+
+def _leaving(nodes: list[Value], folded: Mapping[Value, str | None],
+             outputs: set[Value]) -> dict[str, list[Value]]:
+    """Per collapsed module, its values used outside it (or drawn for), in order."""
+    used = {x for v in nodes for x in v.inputs if folded[x] is not None and folded[x] != folded[v]}
+    found: dict[str, list[Value]] = {}
+    for v in nodes:
+        if (p := folded[v]) is not None and (v in used or v in outputs):
+            found.setdefault(p, []).append(v)
+    return found
 
 
 def _tooltip(name: str, scope: str) -> str:
@@ -307,8 +347,8 @@ class GraphBuilder(Builder):
 
     def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
                  sizes: Mapping[str, tuple[str, str]] | None = None,
-                 grad_title: str | None = None) -> None:
-        super().__init__(clusters=clusters, sizes=sizes)
+                 grad_title: str | None = None, overview: bool = False) -> None:
+        super().__init__(clusters=clusters, sizes=sizes, overview=overview)
         self.fields = fields
         self.grad_title = grad_title
         self.number_format = number_format
@@ -371,17 +411,48 @@ class GraphBuilder(Builder):
             return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
         return (Run(f"{WORDS['grad']} {text}", "grad"),)
 
-    def box(self, name: str, prefix: str, members: int) -> None:
-        """A collapsed module: one box in its parent's cluster."""
+    def box(self, name: str, prefix: str, members: int, leaving: Sequence[Value] = (),
+            number: Callable[[Value, str], str] | None = None,
+            samples: Mapping[Value, int] | None = None) -> None:
+        """A collapsed module: one box in its parent's cluster. In an overview it
+        is titled by its own part ("unit 3": its cluster names the layer) and shows
+        the values `leaving` it (at most two) with `number(v, "data" | "grad")`,
+        marked with their sample (`samples`) where several share a label."""
         parts = prefix.split("/")
         title = ", ".join(cluster_title(p) for p in parts)
-        lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
         parent = "/".join(parts[:-1])
+        if self.overview:
+            shown = cluster_title(parts[-1]) if self.clusters and parent else title
+            lines: tuple[tuple[Run, ...], ...] = ((Run(shown, "name"),),)
+            for v in leaving[:2]:
+                lines += self._leaving(v, number, (samples or {}).get(v))
+            more = f" · {len(leaving) - 2} more out" if len(leaving) > 2 else ""
+            lines += ((Run(f"{members} nodes{more} ▸", "note"),),)
+            tooltip = f"{title}: {members} nodes, click to expand"
+        else:
+            lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
+            tooltip = f"{title}: {members} nodes, collapsed"
         self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
-                  fillcolor=FILLS["box"], tooltip=f"{title}: {members} nodes, collapsed")
+                  fillcolor=FILLS["box"], tooltip=tooltip,
+                  **({"margin": "0.1,0.07"} if self.overview else {}))
         kind, _, index = parts[-1].partition(".")
         if kind == "neurons" and index.isdigit():  # a layer's units stay in order
             self.row(parent, int(index), name)
+        self.in_order(parent, parts[-1], name)
+
+    def _leaving(self, v: Value, number: Callable[[Value, str], str] | None,
+                 sample: int | None = None) -> tuple[tuple[Run, ...], ...]:
+        """A value leaving a collapsed box: its name (and sample), number and
+        gradient on one line."""
+        runs: tuple[Run, ...] = ()
+        if "label" in self.fields and v.label.strip():
+            mark = sample_mark(sample) if sample is not None else ""
+            runs += (Run(safe_text(v.label), "text", notation=True), Run(mark, "note"), Run(" "))
+        if number is not None and "data" in self.fields:
+            runs += (Run(number(v, "data"), "value"),)
+        if number is not None and "grad" in self.fields:
+            runs += (Run(f"  {number(v, 'grad')}", "grad"),)
+        return (runs,) if runs else ()
 
     def constant(self, name: str, c: float, head: str, scope: str) -> None:
         """A folded number: a small grey leaf beside its operation `head`."""
@@ -412,20 +483,24 @@ class GraphBuilder(Builder):
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
                       tooltip=f"network input {unicode_label(item.name)}{mark}")
+            sample = -1 if samples else item.sample  # in order: x_1, x_2 of sample 1, ...
+            self.row(f"inputs {item.path}", (sample + 1) * _INPUTS + item.unit, name)
         if merged:
             self.merge(self.inputs[key], head, f"{item.name}#{item.sample}", counted=False)
         else:
             self.edge(self.inputs[key], head)
 
     def operand(self, tail: str, head: str, x: Value, *, marked: bool, merged: bool,
-                receiving: bool = False) -> None:
+                receiving: bool = False, chained: bool = False) -> None:
         """An edge from the Value operand `x` to an operation; edges into or out
         of a collapsed box are merged, and a parameter is drawn beside the
-        operation that uses it."""
+        operation that uses it. A `chained` edge (a running sum x + a + b + ...)
+        does not push its head a rank further: the chain is drawn as a column."""
         if merged:
             self.merge(tail, head, x)
             return
-        self.edge(tail, head, **(_RECEIVING if receiving else _MARKED if marked else {}))
+        self.edge(tail, head, **(_RECEIVING if receiving else _MARKED if marked else {}),
+                  **({"constraint": "false"} if chained else {}))
         if self.views[tail].kind == "parameter" and self.place[tail] == self.place[head]:
             self.beside(tail, head)
 

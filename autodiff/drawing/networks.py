@@ -27,6 +27,11 @@ class Input(NamedTuple):
     sample: int
     path: str
 
+    @property
+    def unit(self) -> int:
+        """i of x_i or z_i^(l): the input's place in its layer, from 1."""
+        return int(self.name[2:].partition("^")[0])
+
 
 def is_network(nodes: list[Value]) -> bool:
     """Whether the graph was built by nn modules (scopes such as "layers.0")."""

@@ -46,3 +46,8 @@ class NodeView(NamedTuple):
 
     kind: str
     lines: tuple[tuple[Run, ...], ...]
+
+
+def quote(text: str) -> str:
+    """A DOT quoted string for `text` (backslashes and quotes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -18,21 +18,25 @@ readable whole starts whole). Keys: ← → previous and next, space play and
 pause, Home and End the first and last step, z whole graph or follow, + and −
 larger or smaller (for a projector).
 Hovering a node names it. No network access, no kernel, no library. Without
-JavaScript (a sanitising renderer) the page shows the last step's picture and
-the list of all steps.
+JavaScript the page shows the last step's picture and the list of all steps;
+as a notebook output where no script runs and SVG is dropped (an untrusted
+notebook in JupyterLab) it shows that picture as a PNG and says how to play.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
 import re
+import struct
 import xml.etree.ElementTree as ET
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from autodiff.drawing.diagram import png_format
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
 from autodiff.drawing.views import COLORS
 from autodiff.notation.typeset import format_number
@@ -42,6 +46,7 @@ _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
 ET.register_namespace("", _SVG)
 ET.register_namespace("xlink", _XLINK)
+_STILL_DPI = 144  # the still PNG: 1.5 pixels per CSS pixel, sharp on most screens
 _FIELDS = {"data": "d", "grad": "g"}  # a number's place in a node, as the page names it
 _NUMBERED = re.compile(r"n\d+")  # the DOT names of Value boxes (not ops, constants, inputs)
 
@@ -84,6 +89,8 @@ _SCRIPT = """\
     document.querySelector('.autodiff-player[data-key="KEY"]:not([data-ready])');
   if (!root || root.getAttribute("data-ready")) { return; }
   root.setAttribute("data-ready", "1");
+  var still = root.querySelector("[data-role=still]");  // the picture for no script: not needed
+  if (still) { still.remove(); root.querySelector("[data-role=live]").hidden = false; }
   var data = JSON.parse(root.querySelector("script[data-role=steps]").textContent);
   var part = function (role) { return root.querySelector("[data-role=" + role + "]"); };
   var picture = part("picture"), caption = part("caption"), text = part("text");
@@ -296,10 +303,29 @@ class Player:
 
     def fragment(self) -> str:
         """The player as an HTML fragment (a notebook output): its style, its
-        markup showing the last step, its steps and its script."""
-        return self._fragment(autofocus=False)
+        markup showing the last step, its steps and its script; and, for a
+        renderer that runs no script and drops the SVG (an untrusted notebook in
+        JupyterLab), the last step as a PNG with a line saying how to play,
+        which the script removes (`still`)."""
+        return self._fragment(autofocus=False, still=True)
 
-    def _fragment(self, *, autofocus: bool) -> str:
+    def still(self) -> str:
+        """The last step's picture as a PNG `<img>` and the line "trust the
+        notebook (or run the cell) to play", shown where the script does not run;
+        the player's own markup stays hidden there (`hidden="hidden"`, which
+        JupyterLab's sanitiser keeps)."""
+        last = len(self.frames) - 1
+        png = self.frames.frame(last).run_dot(png_format(), dpi=_STILL_DPI)  # a palette PNG
+        width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR: its size in pixels
+        scale = 96 / _STILL_DPI
+        return (f'<div data-role="still"><img alt="{html.escape(self.frames.caption(last))}" '
+                f'width="{round(width * scale)}" height="{round(height * scale)}" '
+                f'style="max-width: 100%; height: auto" '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+                f"<p><b>{html.escape(self.frames.caption(last))}</b>: trust the notebook "
+                "(or run the cell) to play the steps.</p></div>\n")
+
+    def _fragment(self, *, autofocus: bool, still: bool = False) -> str:
         data = self.data()
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -311,6 +337,7 @@ class Player:
         return f"""\
 <div class="autodiff-player" data-key="{key}" tabindex="0"{focus}>
 <style>{_CSS}</style>
+{self.still() if still else ""}<div data-role="live"{' hidden="hidden"' if still else ""}>
 <div class="autodiff-controls" data-role="controls" hidden>
 <button type="button" data-role="play">&#9654; play</button>
 <button type="button" data-role="previous">&#9664; previous</button>
@@ -328,6 +355,7 @@ whole graph</button>
 </div>
 <div class="autodiff-legend">{legend_html()}</div>
 <pre data-role="text">{html.escape(texts[last])}</pre>
+</div>
 <details><summary>all {len(self.frames)} steps</summary>
 <ol data-role="texts">{steps}</ol></details>
 <script type="application/json" data-role="steps">{payload}</script>

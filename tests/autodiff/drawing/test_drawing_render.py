@@ -167,7 +167,7 @@ def test_large_diagrams_warn_before_graphviz_lays_them_out(monkeypatch):
     diagram = draw(x)
     monkeypatch.setattr(autodiff.drawing.diagram, "LARGE", 50)
     monkeypatch.setattr(autodiff.drawing.diagram, "run_dot",
-                        lambda source, fmt, dpi=None: b"<svg/>")
+                        lambda source, fmt, dpi=None, args=(): b"<svg/>")
     with pytest.warns(LargeDiagramWarning, match=r"laying out 91 nodes.*collapse"):
         diagram.svg()
     small = draw(Value(1.0) * 2)

@@ -304,7 +304,9 @@ def test_the_player_follows_the_step_readable_and_centred(open_page, network_pag
     assert shown(page)["view"] == "follow"  # 3,000 px of graph: too small to read whole
     page.focus(".autodiff-player")
     checked = 0
-    moves = [("slider", "40"), ("next", None), ("key", "ArrowRight"), ("slider", "90"),
+    # steps at unit 2 of layer 2 (units in order: it is the middle one), where the view
+    # can centre along both axes, then the ends
+    moves = [("slider", "46"), ("next", None), ("key", "ArrowRight"), ("slider", "81"),
              ("previous", None), ("key", "ArrowLeft"), ("key", "End"), ("key", "Home")]
     for how, what in moves:
         if how == "slider":
