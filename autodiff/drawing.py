@@ -44,6 +44,7 @@ from autodiff.diagram import (
     node_sizes,
 )
 from autodiff.engine import Value, topological_order
+from autodiff.messages import check_lang, say
 from autodiff.networks import Input, collapsed_inputs, is_network, network_inputs, samples
 from autodiff.typeset import (
     check_notes,
@@ -63,16 +64,18 @@ DIRECTIONS = ("LR", "TB", "RL", "BT")
 _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn top to bottom
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 _RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
-WORDS = {
-    "data": "data",              # before a value ("data 0.5") and in the key
-    "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
-    "value": "value",            # the key: "data value"
-    "gradient": "gradient",      # the key: "grad gradient" (no seeded root)
-    "node": "node",              # the key: "grad ∂E/∂node"
-    "of each node": "of each node",  # the key: "tangent of each node"
-    "delta at u": "δ at u",      # the key: "grad gradient, δ at u"
-    "parameter": "parameter", "leaf": "leaf", "input": "network input", "output": "output",
-}
+WORD_KEYS = ("data", "grad", "value", "gradient", "node", "of each node", "delta at u",
+             "parameter", "leaf", "input", "output")
+"""The words a diagram writes around its numbers ("data 0.5", "grad -0.08872")
+and in its key ("data value", "grad ∂E/∂node", "δ at u", the kinds of node)."""
+
+
+def words(lang: str = "en") -> dict[str, str]:
+    """The diagrams' words in `lang` (`autodiff.messages`, keys "diagram.…")."""
+    return {key: say(lang, f"diagram.{key}") for key in WORD_KEYS}
+
+
+WORDS = words("en")
 """The words a diagram writes around its numbers and in its key, in one place
 (SVG, PNG and TikZ alike take them from here)."""
 
@@ -95,6 +98,7 @@ def draw(
     legend: bool = True,
     max_nodes: int = 300,
     notes: Mapping[Value, str] | None = None,
+    lang: str = "en",
 ) -> Diagram:
     """Draw everything `roots` depend on (one Value, or several: then only the
     part of the graph that leads to them).
@@ -109,11 +113,13 @@ def draw(
     of colours at the bottom. More than `max_nodes` boxes raise ValueError
     saying what to do. `notes` maps nodes to text written in their box under
     the numbers, the box drawn with a red border (a failed gradcheck's wrong
-    node: `GradcheckResult.draw()`).
+    node: `GradcheckResult.draw()`). `lang` is the language of the words
+    around the numbers and of the key ("en", "ja": `autodiff.messages`).
     """
     return draw_frame(_roots(roots), show=show, number_format=number_format, rankdir=rankdir,
                       highlight=highlight, highlight_path=highlight_path, collapse=collapse,
-                      clusters=clusters, legend=legend, max_nodes=max_nodes, notes=notes)
+                      clusters=clusters, legend=legend, max_nodes=max_nodes, notes=notes,
+                      lang=lang)
 
 
 def _roots(roots: Value | Sequence[Value]) -> list[Value]:
@@ -224,6 +230,7 @@ def draw_frame(
     receivers: Iterable[Value] = (),
     grad_title: str | None = None,
     notes: Mapping[Value, str] | None = None,
+    lang: str = "en",
 ) -> Diagram:
     """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
     (the drawing behind both). `text(v, field)`, if given, overrides the shown
@@ -233,7 +240,7 @@ def draw_frame(
     are their edges into highlighted nodes (the inputs whose gradient a
     backward step changes); `grad_title` replaces the word before the second
     number ("grad", or δ for a u node), as forward-mode frames do with
-    "tangent"; `notes` as for `draw`."""
+    "tangent"; `notes` and `lang` as for `draw`."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     noted = check_notes(notes)
     nodes = graph_nodes(roots)
@@ -263,7 +270,7 @@ def draw_frame(
         return format_number(v.data if field == "data" else v.grad, number_format)
 
     builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
-                           grad_title=grad_title)
+                           grad_title=grad_title, words=words(check_lang(lang)))
     outputs = set(roots)
     sample = samples(nodes)
     for v in shown:
@@ -315,8 +322,9 @@ class GraphBuilder(Builder):
 
     def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
                  sizes: Mapping[str, tuple[str, str]] | None = None,
-                 grad_title: str | None = None) -> None:
+                 grad_title: str | None = None, words: Mapping[str, str] = WORDS) -> None:
         super().__init__(clusters=clusters, sizes=sizes)
+        self.words = words
         self.fields = fields
         self.grad_title = grad_title
         self.number_format = number_format
@@ -339,7 +347,7 @@ class GraphBuilder(Builder):
         if "label" in self.fields and label.strip():
             lines.append((Run(label, "name", notation=True), Run(mark, "note")))
         if "data" in self.fields:
-            lines.append((Run(f"{WORDS['data']} {number(v, 'data')}", "value"),))
+            lines.append((Run(f"{self.words['data']} {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
             lines.append(self._gradient(v, number(v, "grad")))
         lines += [(Run(safe_text(line, 80), "grad"),) for line in note.splitlines()]
@@ -377,7 +385,7 @@ class GraphBuilder(Builder):
         if delta is not None:
             self.has_delta = True
             return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
-        return (Run(f"{WORDS['grad']} {text}", "grad"),)
+        return (Run(f"{self.words['grad']} {text}", "grad"),)
 
     def box(self, name: str, prefix: str, members: int) -> None:
         """A collapsed module: one box in its parent's cluster."""
@@ -416,7 +424,7 @@ class GraphBuilder(Builder):
             first += (Run(mark, "note"),)
             values = [format_number(c, self.number_format) for c in samples or [item.value]]
             shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
-            view = NodeView("input", (first, (Run(f"{WORDS['data']} {shown}", "value"),)))
+            view = NodeView("input", (first, (Run(f"{self.words['data']} {shown}", "value"),)))
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
                       tooltip=f"network input {unicode_label(item.name)}{mark}")
@@ -443,22 +451,24 @@ class GraphBuilder(Builder):
         E, holds the seed 1 that `E.backward()` leaves; else just gradients."""
         entries: Legend = []
         if "data" in self.fields:
-            entries.append(("", (Run(WORDS["data"], "value"), Run(f" {WORDS['value']}"))))
+            entries.append(("", (Run(self.words["data"], "value"),
+                                 Run(f" {self.words['value']}"))))
         if "grad" in self.fields and self.grad_title is not None:  # forward mode
             entries.append(("", (Run(self.grad_title, "grad"),
-                                 Run(f" {WORDS['of each node']}"))))
+                                 Run(f" {self.words['of each node']}"))))
         elif "grad" in self.fields:
             root = safe_text(roots[0].label) if len(roots) == 1 else ""
             of: tuple[Run, ...]
             delta: tuple[Run, ...]
             if root.strip() and roots[0].grad == 1.0:
-                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{WORDS['node']}"))
+                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{self.words['node']}"))
                 delta = (Run(", δ = ∂"), Run(root, notation=True), Run("/∂u"))
             else:
-                of, delta = (Run(f" {WORDS['gradient']}"),), (Run(f", {WORDS['delta at u']}"),)
-            entries.append(("", (Run(WORDS["grad"], "grad"), *of,
+                of = (Run(f" {self.words['gradient']}"),)
+                delta = (Run(f", {self.words['delta at u']}"),)
+            entries.append(("", (Run(self.words["grad"], "grad"), *of,
                                  *(delta if self.has_delta else ()))))
         kinds = {view.kind for view in self.views.values()}
-        entries += [(kind, (Run(WORDS[kind]),)) for kind in ("parameter", "leaf", "input", "output")
-                    if kind in kinds]
+        entries += [(kind, (Run(self.words[kind]),))
+                    for kind in ("parameter", "leaf", "input", "output") if kind in kinds]
         return entries
