@@ -129,5 +129,5 @@ def test_the_sheet_numbers_the_blanks_and_has_an_answer_key(tmp_path):
     assert "∂E/∂w = (x = 1) × -0.08872 = -0.08872" in key
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert not re.search(r"-0\.08872", svg)  # no answer in the picture
-    with pytest.raises(ValueError, match="saved as .html"):
+    with pytest.raises(ValueError, match=r"saved as \.html"):
         exercise.save_sheet(tmp_path / "sheet.pdf")
