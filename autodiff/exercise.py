@@ -20,8 +20,7 @@ over the operations c that use v, with the numbers known so far (each
 answer. The score counts the blanks right at the first try.
 
 `Attempt` is one learner's way through the blanks (`enter`, `reveal`,
-`score`): the notebook widget uses it (`autodiff.widget.ExerciseWidget`), and
-the saved page's script does the same in JavaScript.
+`score`); the saved page's script does the same in JavaScript.
 """
 
 from __future__ import annotations
@@ -228,11 +227,6 @@ class Exercise:
         page = self.sheet(**draw_options)
         path.write_text(page, encoding="utf-8")
         return path
-
-    def widget(self, **draw_options):  # -> autodiff.widget.ExerciseWidget (needs ipywidgets)
-        from autodiff.widget import ExerciseWidget
-
-        return ExerciseWidget(self, **draw_options)
 
 
 class Attempt:
