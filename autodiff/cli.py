@@ -59,6 +59,7 @@ from autodiff.notation.expression import (
     number,
     parse_definition,
 )
+from autodiff.notation.messages import LANGUAGES, say
 from autodiff.notation.typeset import format_number
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
@@ -242,10 +243,16 @@ def build(expression: str, at: Assignments) -> tuple[Value, list[Value]]:
     return out, rows
 
 
-def table(rows: list[Value], root: Value) -> str:
+def table(rows: list[Value], root: Value, lang: str = "en") -> str:
     """Each row's label, value and gradient (8 significant digits; a zero has no sign)."""
+    node, value = say(lang, "cli.node"), say(lang, "cli.value")
     width = max(len(v.label) for v in rows)
-    lines = [f"{'node':<{width}}  {'value':>14}  {'∂' + root.label + '/∂node':>14}"]
+
+    def right(text: str) -> str:  # aligned by columns: a wide character (ノ) takes two
+        return " " * (14 - _width(text)) + text
+
+    head = node + " " * max(0, width - _width(node))
+    lines = [f"{head}  {right(value)}  {right('∂' + root.label + '/∂' + node)}"]
     lines += [f"{v.label:<{width}}  {format_number(v.data, '.8g'):>14}  "
               f"{format_number(v.grad, '.8g'):>14}" for v in rows]
     return "\n".join(lines)
@@ -283,6 +290,15 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
                                  "(default: draw()'s max_nodes)"),
         parser.add_argument("--steps", action="store_true",
                             help="print the forward and backward passes step by step"),
+        parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                            help="the language of the output: en (English) or ja (Japanese)"),
+        parser.add_argument("--demo-files", action="store_true",
+                            help="with no expression: also write the neuron's diagram, its "
+                                 "stepping player and an exercise (and its printable sheet) to "
+                                 "files and print their paths (./run demo does)"),
+        parser.add_argument("--demo-dir", default="", metavar="DIR",
+                            help="the folder of --demo-files (default: a new folder "
+                                 "autodiff-demo in the current directory)"),
     ]
     return parser, options
 
@@ -366,6 +382,34 @@ def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoR
                      f"{_printable(expression)!r}: {how}")
 
 
+def _demo_files(root: Value, directory: str, lang: str) -> None:
+    """Write the neuron's diagram (SVG), its player, an exercise on it and the
+    exercise's sheet to `directory` (else a new folder autodiff-demo,
+    autodiff-demo-2, … in the current directory), and print their paths."""
+    from autodiff.drawing import draw
+    from autodiff.stepping import Stepper
+    from autodiff.stepping.exercise import Exercise
+
+    if directory:
+        folder = Path(directory)
+    else:
+        folder = Path("autodiff-demo")
+        number = 1
+        while folder.exists():
+            number += 1
+            folder = Path(f"autodiff-demo-{number}")
+    folder.mkdir(parents=True, exist_ok=True)
+    stepper = Stepper(root, lang=lang)
+    exercise = Exercise(Stepper(root, lang=lang))
+    paths = [("cli.demo_diagram", draw(root, lang=lang).save_as(folder / "neuron.svg")),
+             ("cli.demo_player", stepper.save_html(folder / "neuron-player.html")),
+             ("cli.demo_exercise", exercise.save_html(folder / "neuron-exercise.html")),
+             ("cli.demo_sheet", exercise.save_sheet(folder / "neuron-exercise-sheet.html"))]
+    print("\n" + say(lang, "cli.demo_wrote", directory=folder.resolve()))
+    for key, path in paths:
+        print(say(lang, key, path=path))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         expression, rest, strays = split_expression(sys.argv[1:] if argv is None else argv)
@@ -387,27 +431,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             given.refuse_unused(set("wxbd"))
             at = {**parse_assignments(DEMO_AT), **given.values}
             root, rows, _ = neuron_example(at)
-            header = "E = (σ(w·x + b) − d)² / 2 at " + ", ".join(f"{k} = {at[k]:g}" for k in "wxbd")
+            header = say(args.lang, "cli.neuron",
+                         values=", ".join(f"{k} = {at[k]:g}" for k in "wxbd"))
         else:
             root, rows = build(expression, Assignments(args.at))
         max_nodes = _check_size(root, args.max_nodes) if args.output else 0
         root.backward()
         if header:
             print(header)
-        print(table(rows, root))
+        print(table(rows, root, args.lang))
         if args.steps:
             from autodiff.stepping.stepper import Stepper
 
             kind = ""
-            for step in Stepper(root).steps:
+            for step in Stepper(root, lang=args.lang).steps:
                 if step.kind != kind:
                     kind = step.kind
-                    print(f"\n{kind} pass:")
+                    print(f"\n{say(args.lang, f'pass.{kind}')}:")
                 print(step)
         if args.output:
             from autodiff.drawing.graph import draw
 
-            print(f"\nwrote {draw(root, max_nodes=max_nodes).save_as(args.output)}")
+            saved = draw(root, max_nodes=max_nodes, lang=args.lang).save_as(args.output)
+            print("\n" + say(args.lang, "cli.wrote", path=saved))
+        if args.demo_files and expression is None:
+            _demo_files(root, args.demo_dir, args.lang)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ from autodiff.drawing.explorer import Explorer
 from autodiff.drawing.networks import Input, collapsed_inputs, is_network, network_inputs, samples
 from autodiff.drawing.views import COLORS, FILLS, HIGHLIGHT, RECEIVER, RECEIVER_EDGE, NodeView, Run
 from autodiff.notation import symbol as symbol_of
+from autodiff.notation.messages import check_lang, say
 from autodiff.notation.typeset import (
     check_notes,
     check_number_format,
@@ -58,16 +59,18 @@ _LONG_CHAIN = 16  # ranks: deeper graphs that are not wider than deep are drawn 
 _MARKED = {"color": HIGHLIGHT, "penwidth": "2"}
 _RECEIVING = {"color": RECEIVER_EDGE, "penwidth": "2.5"}
 _INPUTS = 1 << 20  # more inputs than any network drawn has: the sample's place in their order
-WORDS = {
-    "data": "data",              # before a value ("data 0.5") and in the key
-    "grad": "grad",              # before a gradient ("grad -0.08872") and in the key
-    "value": "value",            # the key: "data value"
-    "gradient": "gradient",      # the key: "grad gradient" (no seeded root)
-    "node": "node",              # the key: "grad ∂E/∂node"
-    "of each node": "of each node",  # the key: "tangent of each node"
-    "delta at u": "δ at u",      # the key: "grad gradient, δ at u"
-    "parameter": "parameter", "leaf": "leaf", "input": "network input", "output": "output",
-}
+WORD_KEYS = ("data", "grad", "value", "gradient", "node", "of each node", "delta at u",
+             "parameter", "leaf", "input", "output")
+"""The words a diagram writes around its numbers ("data 0.5", "grad -0.08872")
+and in its key ("data value", "grad ∂E/∂node", "δ at u", the kinds of node)."""
+
+
+def words(lang: str = "en") -> dict[str, str]:
+    """The diagrams' words in `lang` (`autodiff.notation.messages`, keys "diagram.…")."""
+    return {key: say(lang, f"diagram.{key}") for key in WORD_KEYS}
+
+
+WORDS = words("en")
 """The words a diagram writes around its numbers and in its key, in one place
 (SVG, PNG and TikZ alike take them from here)."""
 
@@ -90,6 +93,7 @@ def draw(
     legend: bool = True,
     max_nodes: int = 300,
     notes: Mapping[Value, str] | None = None,
+    lang: str = "en",
 ) -> Diagram:
     """Draw everything `roots` depend on (one Value, or several: then only the
     part of the graph that leads to them).
@@ -103,7 +107,8 @@ def draw(
     into one box each; `clusters` groups nodes by scope; `legend` adds the key
     of colours at the bottom. `notes` maps nodes to text written in their box
     under the numbers, the box drawn with a red border (a failed gradcheck's
-    wrong node: `GradcheckResult.draw()`).
+    wrong node: `GradcheckResult.draw()`). `lang` is the language of the words
+    around the numbers and of the key ("en", "ja": `autodiff.notation.messages`).
 
     A graph of more than `max_nodes` values that is built in modules or scopes
     (nn, `autodiff.scope`) is drawn collapsed by its structure, a box per unit
@@ -115,7 +120,7 @@ def draw(
     roots = _roots(roots)
     frame = partial(draw_frame, roots, show=show, number_format=number_format, rankdir=rankdir,
                     highlight=highlight, highlight_path=highlight_path, clusters=clusters,
-                    legend=legend, max_nodes=max_nodes, notes=notes)
+                    legend=legend, max_nodes=max_nodes, notes=notes, lang=lang)
     auto = isinstance(collapse, str) and collapse == "auto"
     if auto or (isinstance(collapse, list | tuple) and not collapse):
         nodes = graph_nodes(roots)
@@ -238,6 +243,7 @@ def draw_frame(
     grad_title: str | None = None,
     notes: Mapping[Value, str] | None = None,
     overview: bool = False,
+    lang: str = "en",
 ) -> Diagram:
     """`draw` of a list of roots, with what a frame of `autodiff.Stepper` adds
     (the drawing behind both). `text(v, field)`, if given, overrides the shown
@@ -249,7 +255,7 @@ def draw_frame(
     number ("grad", or δ for a u node), as forward-mode frames do with
     "tangent"; `notes` as for `draw`; `overview` draws a view of
     `autodiff.drawing.explorer`: collapsed boxes show what leaves them, edges are
-    straight and under the boxes."""
+    straight and under the boxes; `lang` as for `draw`."""
     fields, prefixes = _check_options(show, rankdir, number_format, collapse)
     noted = check_notes(notes)
     nodes = graph_nodes(roots)
@@ -279,7 +285,8 @@ def draw_frame(
         return format_number(v.data if field == "data" else v.grad, number_format)
 
     builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
-                           grad_title=grad_title, overview=overview)
+                           grad_title=grad_title, overview=overview,
+                           words=words(check_lang(lang)))
     outputs = set(roots)
     sample = samples(nodes)
     for v in shown:
@@ -347,8 +354,10 @@ class GraphBuilder(Builder):
 
     def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
                  sizes: Mapping[str, tuple[str, str]] | None = None,
-                 grad_title: str | None = None, overview: bool = False) -> None:
+                 grad_title: str | None = None, overview: bool = False,
+                 words: Mapping[str, str] = WORDS) -> None:
         super().__init__(clusters=clusters, sizes=sizes, overview=overview)
+        self.words = words
         self.fields = fields
         self.grad_title = grad_title
         self.number_format = number_format
@@ -371,7 +380,7 @@ class GraphBuilder(Builder):
         if "label" in self.fields and label.strip():
             lines.append((Run(label, "name", notation=True), Run(mark, "note")))
         if "data" in self.fields:
-            lines.append((Run(f"{WORDS['data']} {number(v, 'data')}", "value"),))
+            lines.append((Run(f"{self.words['data']} {number(v, 'data')}", "value"),))
         if "grad" in self.fields:
             lines.append(self._gradient(v, number(v, "grad")))
         lines += [(Run(safe_text(line, 80), "grad"),) for line in note.splitlines()]
@@ -409,7 +418,7 @@ class GraphBuilder(Builder):
         if delta is not None:
             self.has_delta = True
             return (Run(delta, "grad", notation=True), Run(f" {text}", "grad"))
-        return (Run(f"{WORDS['grad']} {text}", "grad"),)
+        return (Run(f"{self.words['grad']} {text}", "grad"),)
 
     def box(self, name: str, prefix: str, members: int, leaving: Sequence[Value] = (),
             number: Callable[[Value, str], str] | None = None,
@@ -479,7 +488,7 @@ class GraphBuilder(Builder):
             first += (Run(mark, "note"),)
             values = [format_number(c, self.number_format) for c in samples or [item.value]]
             shown = ", ".join(values[:4]) + (", …" if len(values) > 4 else "")
-            view = NodeView("input", (first, (Run(f"{WORDS['data']} {shown}", "value"),)))
+            view = NodeView("input", (first, (Run(f"{self.words['data']} {shown}", "value"),)))
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
                       tooltip=f"network input {unicode_label(item.name)}{mark}")
@@ -510,22 +519,24 @@ class GraphBuilder(Builder):
         E, holds the seed 1 that `E.backward()` leaves; else just gradients."""
         entries: Legend = []
         if "data" in self.fields:
-            entries.append(("", (Run(WORDS["data"], "value"), Run(f" {WORDS['value']}"))))
+            entries.append(("", (Run(self.words["data"], "value"),
+                                 Run(f" {self.words['value']}"))))
         if "grad" in self.fields and self.grad_title is not None:  # forward mode
             entries.append(("", (Run(self.grad_title, "grad"),
-                                 Run(f" {WORDS['of each node']}"))))
+                                 Run(f" {self.words['of each node']}"))))
         elif "grad" in self.fields:
             root = safe_text(roots[0].label) if len(roots) == 1 else ""
             of: tuple[Run, ...]
             delta: tuple[Run, ...]
             if root.strip() and roots[0].grad == 1.0:
-                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{WORDS['node']}"))
+                of = (Run(" ∂"), Run(root, notation=True), Run(f"/∂{self.words['node']}"))
                 delta = (Run(", δ = ∂"), Run(root, notation=True), Run("/∂u"))
             else:
-                of, delta = (Run(f" {WORDS['gradient']}"),), (Run(f", {WORDS['delta at u']}"),)
-            entries.append(("", (Run(WORDS["grad"], "grad"), *of,
+                of = (Run(f" {self.words['gradient']}"),)
+                delta = (Run(f", {self.words['delta at u']}"),)
+            entries.append(("", (Run(self.words["grad"], "grad"), *of,
                                  *(delta if self.has_delta else ()))))
         kinds = {view.kind for view in self.views.values()}
-        entries += [(kind, (Run(WORDS[kind]),)) for kind in ("parameter", "leaf", "input", "output")
-                    if kind in kinds]
+        entries += [(kind, (Run(self.words[kind]),))
+                    for kind in ("parameter", "leaf", "input", "output") if kind in kinds]
         return entries

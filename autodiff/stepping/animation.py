@@ -1,8 +1,9 @@
 """A Stepper's frames as an animated GIF, for slides: `Stepper(E).save_gif("backprop.gif")`.
 
-Each frame is the diagram (Graphviz's PNG renderer) above its caption and step
-text (rendered by Graphviz too, in a monospaced font, so ∂, σ and δ come out as
-in the notes); every frame has the same size and the diagram the same place.
+Each frame is the diagram (Graphviz's PNG renderer) above its caption, step
+text and the step's explanation in words, in the stepper's language
+(rendered by Graphviz too, in a monospaced font, so ∂, σ and δ come out as in
+the notes); every frame has the same size and the diagram the same place.
 `dpi` sets the resolution, diagram and text alike (Graphviz's 96 by default;
 200 or more for a projector: the pixel size grows in proportion).
 Assembling the GIF needs Pillow, an optional extra: pip install 'autodiff-watch[gif]'.
@@ -63,6 +64,12 @@ def _caption_png(caption: str, text: str, dpi: float | None) -> bytes:
     return g.run_dot("png", dpi=dpi)
 
 
+def _with_words(frames: Frames, k: int) -> str:
+    """Step k's text, then its explanation (`Step.explanation`)."""
+    words = frames.explanation(k)
+    return f"{frames.text(k)}\n{words}" if words else frames.text(k)
+
+
 def save_gif(frames: Frames, path: str | PathLike[str], *, interval_ms: int = 1200,
              hold_ms: int = 3000, dpi: float | None = None) -> Path:
     """Write `frames` to `path` (.gif) as an animation that loops: each frame
@@ -85,7 +92,7 @@ def save_gif(frames: Frames, path: str | PathLike[str], *, interval_ms: int = 12
         return Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
 
     pictures = [on_white(frames.png(k, dpi=dpi)) for k in range(len(frames))]
-    captions = [on_white(_caption_png(frames.caption(k), frames.text(k), dpi))
+    captions = [on_white(_caption_png(frames.caption(k), _with_words(frames, k), dpi))
                 for k in range(len(frames))]
     width = max(image.width for image in pictures + captions)
     top = max(image.height for image in pictures)

@@ -18,6 +18,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, Diagram, node_sizes
+from autodiff.notation.messages import say
 
 if TYPE_CHECKING:
     from autodiff.stepping.stepper import Stepper
@@ -50,11 +51,15 @@ class Frames:
 
     def caption(self, k: int) -> str:
         """'step 12 of 17 · backward pass': the one number the reader sees for frame k."""
-        return f"step {k + 1} of {len(self)} · {self.stepper[k].kind} pass"
+        return self.stepper.caption(k)
 
     def text(self, k: int) -> str:
         """The step's text ("t1 = w × x = 0.5", or a backward step's lines)."""
         return str(self.stepper[k])
+
+    def explanation(self, k: int) -> str:
+        """The step in words (`Step.explanation`, in the stepper's language)."""
+        return self.stepper[k].explanation
 
     def layout(self) -> Diagram:
         """The diagram whose every number shows its widest text over all frames
@@ -88,7 +93,7 @@ class Frames:
         return f'<div class="{classes}"><style>{FIT_CSS}</style>{self.svg(k)}</div>'
 
 
-def legend_html() -> str:
+def legend_html(lang: str = "en") -> str:
     """What the colours mean, with swatches of the diagrams' own colours."""
 
     def swatch(color: str) -> str:
@@ -96,5 +101,5 @@ def legend_html() -> str:
                 f'background: {color}; border: 1px solid #555; border-radius: 2px; '
                 f'vertical-align: -0.1em"></span>')
 
-    return (f"{swatch(HIGHLIGHT)} the step's node &nbsp; {swatch(RECEIVER)} "
-            f"{html.escape('its inputs, whose gradients the backward step changes')}")
+    return (f"{swatch(HIGHLIGHT)} {html.escape(say(lang, 'legend.current'))} &nbsp; "
+            f"{swatch(RECEIVER)} {html.escape(say(lang, 'legend.receivers'))}")

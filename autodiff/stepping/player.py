@@ -34,13 +34,17 @@ import struct
 import xml.etree.ElementTree as ET
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autodiff.drawing.diagram import png_format
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
 from autodiff.drawing.views import COLORS
+from autodiff.notation.messages import say, template
 from autodiff.notation.typeset import format_number
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
+
+if TYPE_CHECKING:
+    from autodiff.stepping.exercise import Exercise
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -76,6 +80,18 @@ _CSS = f"""\
 .autodiff-player g.edge.current polygon {{stroke: {HIGHLIGHT}; fill: {HIGHLIGHT};}}
 .autodiff-player g.edge.receiving path {{stroke: {RECEIVER_EDGE}; stroke-width: 2.5;}}
 .autodiff-player g.edge.receiving polygon {{stroke: {RECEIVER_EDGE}; fill: {RECEIVER_EDGE};}}
+.autodiff-player [data-role=why] {{font-size: max(0.95em, 0.9vw); margin: 0.3em 0; color: #1f2328;
+  white-space: pre-wrap; border-left: 3px solid #9aa5b1; padding-left: 0.6em;}}
+.autodiff-player .autodiff-exercise {{font-size: max(1em, 1vw); margin: 0.4em 0;
+  padding: 0.4em 0.6em; border: 1px solid #9aa5b1; border-radius: 6px; background: #f6f8fa;}}
+.autodiff-player .autodiff-exercise[hidden] {{display: none;}}
+.autodiff-player .autodiff-exercise input {{font: inherit; width: 9em; padding: 0.1em 0.3em;}}
+.autodiff-player .autodiff-exercise [data-role=prompt] {{font-weight: bold;}}
+.autodiff-player [data-role=feedback] {{white-space: pre-wrap; margin-top: 0.3em;}}
+.autodiff-player [data-role=feedback].right {{color: #1a7f37;}}
+.autodiff-player [data-role=feedback].wrong {{color: #b3261e;}}
+.autodiff-player [data-role=score] {{font-weight: bold; margin-top: 0.3em;}}
+.autodiff-player .autodiff-instructions {{font-size: 0.9em; color: #333; margin: 0 0 0.3em 0;}}
 """
 
 # The controls. `KEY` is the player's key: the script finds its player as the
@@ -96,6 +112,8 @@ _SCRIPT = """\
   var picture = part("picture"), caption = part("caption"), text = part("text");
   var slider = part("slider"), previous = part("previous"), next = part("next");
   var play = part("play"), view = part("view"), texts = part("texts").children;
+  var why = part("why"), words = data.words, ex = data.exercise || null;
+  var at = ex ? 0 : -1, misses = 0, rightFirst = 0, revealed = 0, answered = {};
   var svg = picture.querySelector("svg"), steps = data.steps, n = steps.length;
   var k = 0, timer = null, marked = [], fields = {}, groups = {};
   var box = svg.viewBox.baseVal, whole = [box.x, box.y, box.width, box.height];
@@ -123,8 +141,20 @@ _SCRIPT = """\
         if (field) { field.textContent = c[2]; }
       });
     }
+    if (ex) {  // the blanks not yet filled in stay "?"
+      ex.blanks.forEach(function (b, j) {
+        var field = fields[b.id + b.f];
+        if (field && !answered[j]) { field.textContent = "?"; }
+      });
+    }
     marked.forEach(function (m) { m[0].classList.remove(m[1]); });
     marked = [];
+    if (at >= 0 && ex && at < ex.blanks.length) {
+      var blank = ex.blanks[at];
+      mark(blank.id, "current");
+      if (blank.f === "d") { mark(blank.id + "op", "current"); }
+      return;
+    }
     var step = steps[i], op = step.active + "op";
     mark(step.active, "current"); mark(op, "current"); mark(op + "->" + step.active, "current");
     step.receivers.forEach(function (r) { mark(r, "receiver"); mark(r + "->" + op, "receiving"); });
@@ -149,6 +179,10 @@ _SCRIPT = """\
     var height = Math.min(whole[3] * natural, Math.max(240, window.innerHeight * 0.62));
     var step = steps[k], near = bounds([step.active, step.active + "op"].concat(step.receivers));
     var here = bounds([step.active]) || near;
+    if (at >= 0 && ex && at < ex.blanks.length) {
+      var id = ex.blanks[at].id;
+      near = bounds([id, id + "op"]); here = bounds([id]) || near;
+    }
     var scale = natural * zoom;
     if (near && ((near[2] - near[0]) * scale > 0.9 * width ||
                  (near[3] - near[1]) * scale > 0.9 * height)) {
@@ -168,10 +202,10 @@ _SCRIPT = """\
     if (!following) {
       setBox(whole); svg.style.width = ""; svg.style.height = "";
       picture.classList.add("whole"); root.removeAttribute("data-moving");
-      view.textContent = "\\u25ce follow the step"; return;
+      view.textContent = words.follow; return;
     }
     picture.classList.remove("whole");
-    view.textContent = "\\u2922 whole graph";
+    view.textContent = words.whole;
     var aim = target(), from = svg.viewBox.baseVal;
     var start = [from.x, from.y, from.width, from.height], before = svg.style.height;
     svg.style.width = "100%"; svg.style.height = aim.height + "px";
@@ -196,6 +230,8 @@ _SCRIPT = """\
     apply(k);
     caption.textContent = steps[k].caption;
     text.textContent = texts[k].textContent;
+    why.textContent = steps[k].why.map(function (s) {
+      return fill(words[s[0]], Object.assign({root: data.root}, s[1])); }).join("\\n");
     slider.value = String(k + 1);
     var focused = document.activeElement;
     previous.disabled = k === 0;
@@ -211,12 +247,12 @@ _SCRIPT = """\
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = "\\u25b6 play";
+    play.textContent = words.play;
   }
   function start() {
     if (timer !== null) { stop(); return; }
     if (k === n - 1) { show(0); }
-    play.textContent = "\\u275a\\u275a pause";
+    play.textContent = words.pause;
     timer = setInterval(function () {
       show(k + 1);
       if (k === n - 1) { stop(); }
@@ -234,6 +270,8 @@ _SCRIPT = """\
   root.onkeydown = function (event) {
     var key = event.key, on = event.target;
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (on.tagName === "INPUT" && on.type !== "range") { return; }  // typing an answer
+    if (at >= 0 && ex && at < ex.blanks.length && key !== "z" && key !== "Z") { return; }
     if (key === " " && on.tagName !== "BUTTON") { start(); handled(event); return; }
     if (key === "z" || key === "Z") { toggle(); handled(event); return; }
     if ((key === "+" || key === "=" || key === "-") && following) {
@@ -245,11 +283,84 @@ _SCRIPT = """\
     if (to === undefined || on === slider) { return; }
     stop(); show(to); handled(event);
   };
+  function fill(template, values) {
+    return template.replace(/\\{(\\w+)\\}/g, function (_, name) { return String(values[name]); });
+  }
+  function readNumber(typed) {  // as autodiff.stepping.exercise.read_number
+    var t = typed.normalize("NFKC").trim().replace(/[\u2212\u2013]/g, "-");
+    if (!/^[-+]?(\\d+\\.?\\d*|\\.\\d+)(e[-+]?\\d+)?$/i.test(t)) { return null; }
+    var x = Number(t);
+    return isFinite(x) ? x : null;
+  }
+  function isRight(x, answer) {  // as autodiff.stepping.exercise.is_right
+    if (answer === 0) { return Math.abs(x) <= ex.tolerance; }
+    return Math.abs(x - answer) <= ex.tolerance * Math.abs(answer);
+  }
+  var panel = part("exercise"), prompt = part("prompt"), answer = part("answer");
+  var feedback = part("feedback"), score = part("score"), progress = part("progress");
+  function say(message, kind) {
+    feedback.textContent = message; feedback.className = kind || "";
+  }
+  function ask() {  // the current blank: the picture as the step before leaves it
+    root.setAttribute("data-blank", String(at + 1));
+    if (at >= ex.blanks.length) { finish(); return; }
+    var b = ex.blanks[at];
+    progress.textContent = fill(ex.words.progress, {k: at + 1, n: ex.blanks.length});
+    prompt.textContent = b.prompt;
+    answer.value = ""; misses = 0;
+    show(b.step - 1);
+    caption.textContent = progress.textContent;
+    text.textContent = ""; why.textContent = "";
+  }
+  function finish() {
+    var total = ex.blanks.length;
+    at = total;
+    score.textContent = fill(ex.words.score, {right: rightFirst, total: total, shown: revealed});
+    root.setAttribute("data-done", "1");
+    part("ask").hidden = true;
+    part("controls").hidden = false;
+    part("all").hidden = false;
+    show(n - 1);
+    root.focus({preventScroll: true});
+  }
+  function check() {
+    var b = ex.blanks[at], typed = answer.value, x = readNumber(typed);
+    if (x === null) { say(fill(ex.words.not_number, {entered: typed.trim()}), "wrong"); return; }
+    if (isRight(x, b.answer)) {
+      if (misses === 0) { rightFirst += 1; }
+      answered[at] = true;
+      say(fill(ex.words.right, {answer: b.prompt + " = " + b.text}), "right");
+      at += 1; ask();
+    } else {
+      misses += 1;
+      say(fill(ex.words.wrong, {entered: typed.trim(), what: b.prompt, hint: b.hint}), "wrong");
+      root.setAttribute("data-misses", String(misses));
+    }
+    if (at < ex.blanks.length) { answer.focus(); }
+  }
+  function reveal() {
+    var b = ex.blanks[at];
+    revealed += 1; answered[at] = true;
+    say(fill(ex.words.shown, {worked: b.worked}), "");
+    at += 1; ask();
+    if (at < ex.blanks.length) { answer.focus(); }
+  }
   window.addEventListener("resize", function () { frame(false); });
-  part("controls").hidden = false;
   following = whole[2] * natural > 1.3 * (picture.clientWidth || 1);  // too small to read whole
   root.setAttribute("data-view", following ? "follow" : "whole");
-  show(0);
+  if (ex) {
+    panel.hidden = false;
+    part("check").onclick = check;
+    part("reveal").onclick = reveal;
+    answer.onkeydown = function (event) {
+      if (event.key === "Enter") { event.preventDefault(); check(); }
+    };
+    ask();
+    answer.focus({preventScroll: true});
+  } else {
+    part("controls").hidden = false;
+    show(0);
+  }
   frame(false);
 })();
 """
@@ -257,17 +368,25 @@ _SCRIPT = """\
 
 class Player:
     """The HTML player of `frames` (see `Stepper.player`): `interval_ms` between
-    steps when playing, `title` for a saved page."""
+    steps when playing, `title` for a saved page; with `exercise` (of the same
+    stepper) the page starts in exercise mode: the learner fills in its blanks
+    in order (`autodiff.stepping.exercise`), then steps through as usual. Its words are
+    in the stepper's language (`Stepper(..., lang="ja")`)."""
 
-    def __init__(self, frames: Frames, *, interval_ms: int = 800, title: str | None = None):
+    def __init__(self, frames: Frames, *, interval_ms: int = 800, title: str | None = None,
+                 exercise: Exercise | None = None):
         if not isinstance(frames, Frames):
             raise TypeError(f"Player() needs Frames, got {type(frames).__name__}")
+        if exercise is not None and getattr(exercise, "stepper", None) is not frames.stepper:
+            raise ValueError("Player(exercise=...) needs an Exercise of the frames' own Stepper")
+        self.exercise = exercise
         if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms <= 0:
             raise ValueError(f"interval_ms must be a positive int, got {interval_ms!r}")
         self.frames = frames
         self.interval_ms = interval_ms
         stepper = frames.stepper
-        self.title = title or f"Backpropagation step by step: {stepper.names[stepper.root]}"
+        self.lang = stepper.lang
+        self.title = title or say(self.lang, "player.title", root=stepper.names[stepper.root])
         self._data: dict[str, Any] | None = None
         self._picture: str | None = None
 
@@ -276,7 +395,13 @@ class Player:
         `caption`, its `active` node and `receivers` (their ids in the picture,
         "n<k>" for the k-th of `graph_nodes`), and the `changes` it makes:
         [id, "d" (data) or "g" (gradient), the number's text]. A step's text is
-        the k-th item of the page's list of steps."""
+        the k-th item of the page's list of steps, its explanation the step's
+        `why`: its sentences as [catalogue key without "explain.", fields
+        but the `root`'s name, said once], the templates in `words`, with the
+        controls' words. With an exercise, `exercise` holds its `tolerance`,
+        its words and its `blanks` in order: [id, "d" or "g", the step that
+        makes the number known, the prompt, the answer (a number) and its
+        text, the hint, the worked answer]."""
         if self._data is None:
             stepper = self.frames.stepper
             collapse = self.frames.draw_options.get("collapse", ())
@@ -285,11 +410,32 @@ class Player:
             for k in range(len(stepper)):
                 changes = [[ids[v], _FIELDS[field], format_number(x, stepper.number_format)]
                            for v, field, x in stepper.changes(k)]
-                steps.append({"caption": self.frames.caption(k), "active": ids[stepper[k].node],
+                why = [[key.removeprefix("explain."),
+                        {f: x for f, x in fields.items() if f != "root"}]  # said once: `root`
+                       for key, fields in stepper[k].sentences]
+                steps.append({"caption": self.frames.caption(k), "why": why,
+                              "active": ids[stepper[k].node],
                               "receivers": [ids[v] for v in stepper.receivers(k)],
                               "changes": changes})
-            self._data = {"interval": self.interval_ms, "steps": steps}
+            words = {key: say(self.lang, f"control.{key}")
+                     for key in ("play", "pause", "whole", "follow")}
+            words |= {key.removeprefix("explain."): template(self.lang, key) for key in
+                      dict.fromkeys(k for step in stepper.steps for k, _ in step.sentences)}
+            self._data = {"interval": self.interval_ms, "words": words,
+                          "root": stepper.names[stepper.root], "steps": steps}
+            if self.exercise is not None:
+                self._data["exercise"] = self._exercise_data(ids)
         return self._data
+
+    def _exercise_data(self, ids: dict) -> dict[str, Any]:
+        exercise = self.exercise
+        assert exercise is not None
+        words = {key: template(self.lang, f"exercise.{key}")
+                 for key in ("right", "wrong", "not_number", "shown", "score", "progress")}
+        blanks = [{"id": ids[b.node], "f": _FIELDS[b.field], "step": b.step, "prompt": b.prompt,
+                   "answer": b.answer, "text": exercise.number_text(b.answer), "hint": b.hint,
+                   "worked": b.worked} for b in exercise.blanks]
+        return {"tolerance": exercise.tolerance, "words": words, "blanks": blanks}
 
     def picture(self) -> str:
         """The one SVG of the page: the graph laid out once, each node named by
@@ -298,7 +444,10 @@ class Player:
         JavaScript does)."""
         if self._picture is None:
             svg = self.frames.layout().svg()
-            self._picture = _last_step(_prepared(svg[svg.index("<svg"):]), self.data()["steps"])
+            data = self.data()
+            hidden = {(b["id"], b["f"]) for b in data.get("exercise", {}).get("blanks", ())}
+            prepared = _prepared(svg[svg.index("<svg"):], say(self.lang, "diagram.data"))
+            self._picture = _last_step(prepared, data["steps"], hidden)
         return self._picture
 
     def fragment(self) -> str:
@@ -334,32 +483,62 @@ class Player:
         last = len(self.frames) - 1
         steps = "".join(f"<li>{html.escape(text)}</li>" for text in texts)  # pre-wrap: no gaps
         focus = ' autofocus' if autofocus else ""
+        lang = self.lang
+
+        def word(name: str, **fields: object) -> str:
+            return html.escape(say(lang, f"control.{name}", **fields))
+
+        # with an exercise, no step's text nor the last picture's numbers before it is done
+        done = self.exercise is None
+        shown = texts[last] if done else ""
+        why = self.frames.explanation(last) if done else ""
         return f"""\
-<div class="autodiff-player" data-key="{key}" tabindex="0"{focus}>
+<div class="autodiff-player" data-key="{key}" tabindex="0" lang="{lang}"{focus}>
 <style>{_CSS}</style>
 {self.still() if still else ""}<div data-role="live"{' hidden="hidden"' if still else ""}>
 <div class="autodiff-controls" data-role="controls" hidden>
-<button type="button" data-role="play">&#9654; play</button>
-<button type="button" data-role="previous">&#9664; previous</button>
-<button type="button" data-role="next">next &#9654;</button>
+<button type="button" data-role="play">{word("play")}</button>
+<button type="button" data-role="previous">{word("previous")}</button>
+<button type="button" data-role="next">{word("next")}</button>
 <input type="range" data-role="slider" min="1" max="{len(self.frames)}" value="{last + 1}" \
-aria-label="step">
-<button type="button" data-role="view" title="z: the whole graph, or follow the step">\
-whole graph</button>
-<span class="autodiff-keys">keys: &#8592; &#8594; step, space play, z whole graph, + &#8722; size\
-</span>
+aria-label="{word("step")}">
+<button type="button" data-role="view" title="{word("view_tip")}">{word("whole")}</button>
+<span class="autodiff-keys">{word("keys")}</span>
 </div>
-<div class="autodiff-caption" data-role="caption">{html.escape(self.frames.caption(last))}</div>
-<div data-role="picture" title="click or z: the whole graph, or follow the step">
+{self._exercise_panel()}<div class="autodiff-caption" data-role="caption">\
+{html.escape(self.frames.caption(last)) if done else ""}</div>
+<div data-role="picture" title="{word("view_tip")}">
 {self.picture()}
 </div>
-<div class="autodiff-legend">{legend_html()}</div>
-<pre data-role="text">{html.escape(texts[last])}</pre>
-</div>
-<details><summary>all {len(self.frames)} steps</summary>
+<div class="autodiff-legend">{legend_html(lang)}</div>
+<pre data-role="text">{html.escape(shown)}</pre>
+<div data-role="why">{html.escape(why)}</div>
+<details data-role="all"{"" if done else " hidden"}>\
+<summary>{word("all_steps", n=len(self.frames))}</summary>
 <ol data-role="texts">{steps}</ol></details>
 <script type="application/json" data-role="steps">{payload}</script>
 <script>{_SCRIPT.replace("KEY", key)}</script>
+</div>
+"""
+
+    def _exercise_panel(self) -> str:
+        """The exercise's instructions, prompt, entry, buttons, feedback and score."""
+        if self.exercise is None:
+            return ""
+
+        def word(name: str) -> str:
+            return html.escape(say(self.lang, f"exercise.{name}"))
+
+        return f"""\
+<div class="autodiff-exercise" data-role="exercise" hidden>
+<p class="autodiff-instructions">{html.escape(self.exercise.instructions())}</p>
+<div data-role="ask"><span data-role="progress"></span> &nbsp;
+<label><span data-role="prompt"></span> = <input type="text" data-role="answer" \
+inputmode="decimal" autocomplete="off" spellcheck="false"></label>
+<button type="button" data-role="check">{word("check")}</button>
+<button type="button" data-role="reveal">{word("show")}</button></div>
+<div data-role="feedback" aria-live="polite"></div>
+<div data-role="score"></div>
 </div>
 """
 
@@ -367,7 +546,7 @@ whole graph</button>
         """The player as a complete HTML page (the keys work as it opens)."""
         return f"""\
 <!DOCTYPE html>
-<html lang="en">
+<html lang="{self.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -397,12 +576,13 @@ def _tag(name: str) -> str:
     return f"{{{_SVG}}}{name}"
 
 
-def _prepared(svg: str) -> ET.Element:
+def _prepared(svg: str, data_word: str = "data") -> ET.Element:
     """Graphviz's SVG made the page's picture: Graphviz's ids and titles (n0,
     n2op->n2, %3) gone; each node and edge named by `data-id` and each node's
     tooltip a `<title>` (Graphviz writes it as a link's title); each number of
     a Value box a `<tspan data-f>` in a line centred in its box, so that any
-    number the steps write stays centred; the font in the page's CSS."""
+    number the steps write stays centred; the font in the page's CSS.
+    `data_word` is the word before a value ("data", "値")."""
     root = ET.fromstring(svg)
     for g in list(root.iter(_tag("g"))):
         kind = g.get("class")
@@ -431,7 +611,7 @@ def _prepared(svg: str) -> ET.Element:
         if kind == "node":
             _rounded_rects(g)
         if kind == "node" and _NUMBERED.fullmatch(g.get("data-id", "")):
-            _centre_numbers(g)
+            _centre_numbers(g, data_word)
     for text in root.iter(_tag("text")):
         text.attrib.pop("font-family", None)
         if text.get("font-size") == "11.00":
@@ -465,7 +645,7 @@ def _rounded_rects(g: ET.Element) -> None:
         g.insert(position, rect)
 
 
-def _centre_numbers(g: ET.Element) -> None:
+def _centre_numbers(g: ET.Element, data_word: str) -> None:
     """In a Value box, its data line and its gradient line as one centred
     `<text>` each, the number a `<tspan data-f="d">` (or "g")."""
     shape = next((e for e in g if e.tag in (_tag("rect"), _tag("path"), _tag("polygon"))), None)
@@ -482,7 +662,7 @@ def _centre_numbers(g: ET.Element) -> None:
     for y, pieces in lines.items():
         whole = "".join("".join(t.itertext()) for t in pieces)
         colour = pieces[-1].get("fill")
-        field = ("d" if whole.startswith("data ") and colour == COLORS["value"]
+        field = ("d" if whole.startswith(f"{data_word} ") and colour == COLORS["value"]
                  else "g" if colour == COLORS["grad"] and " " in whole else None)
         if field is None:
             continue
@@ -498,10 +678,13 @@ def _centre_numbers(g: ET.Element) -> None:
         g.insert(position, line)
 
 
-def _last_step(root: ET.Element, steps: list[dict[str, Any]]) -> str:
+def _last_step(root: ET.Element, steps: list[dict[str, Any]],
+               hidden: set[tuple[str, str]] | None = None) -> str:
     """The picture as the last step leaves it: every number made known by then
-    (else "?"), the last step's node and receivers marked."""
-    shown = {(id_, field): text for step in steps for id_, field, text in step["changes"]}
+    (else "?"; and "?" for an exercise's blanks, `hidden`), the last step's node
+    and receivers marked."""
+    shown = {(id_, field): text for step in steps for id_, field, text in step["changes"]
+             if (id_, field) not in (hidden or set())}
     groups = {g.get("data-id"): g for g in root.iter(_tag("g")) if g.get("data-id")}
     for id_, g in groups.items():
         for tspan in g.iter(_tag("tspan")):

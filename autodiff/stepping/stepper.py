@@ -37,8 +37,9 @@ et al.'s forward tangent trace). Its numbers are the forward sweep's
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Real
 from os import PathLike
 from pathlib import Path
@@ -48,6 +49,7 @@ from autodiff.calculus.forward import Linearization
 from autodiff.core import Value, reverse_sweep, topological_order
 from autodiff.drawing.networks import samples
 from autodiff.notation import Shown, derivative_texts, write
+from autodiff.notation.messages import check_lang, say
 from autodiff.notation.typeset import (
     check_notes,
     check_number_format,
@@ -55,6 +57,14 @@ from autodiff.notation.typeset import (
     format_number,
     sample_mark,
     unicode_label,
+)
+from autodiff.stepping.explaining import (
+    Passed,
+    Sentence,
+    explain_backward,
+    explain_forward,
+    explain_seed,
+    words,
 )
 
 if TYPE_CHECKING:
@@ -64,12 +74,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Step:
-    """One step: `kind` "forward" or "backward", the `node` it is about, and its
-    text (`str(step)`)."""
+    """One step: `kind` "forward" or "backward", the `node` it is about, its
+    text (`str(step)`, the arithmetic) and its `explanation` (the same step in
+    words, `autodiff.stepping.explaining`), made of its `sentences`."""
 
     kind: str
     node: Value
     text: str
+    explanation: str = ""
+    sentences: tuple[Sentence, ...] = ()
 
     def __str__(self) -> str:
         return self.text
@@ -85,9 +98,11 @@ class Stepper:
 
     def __init__(self, root: Value, *, number_format: str = ".4g",
                  tangents: Mapping[Value, float] | None = None,
-                 notes: Mapping[Value, str] | None = None) -> None:
+                 notes: Mapping[Value, str] | None = None, lang: str = "en") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper() needs a Value, got {type(root).__name__}")
+        self.lang = check_lang(lang)
+        """The language of the texts, explanations, captions and controls ("en", "ja")."""
         self.notes: Mapping[Value, str] = check_notes(notes)
         """Text for some nodes (a failed gradcheck's wrong node): written in their
         box in every frame and under their backward step."""
@@ -95,6 +110,11 @@ class Stepper:
         self.root = root
         self.nodes = topological_order(root)
         self.names, self._deltas = _names(self.nodes)
+        self.users: dict[Value, list[Value]] = {v: [] for v in self.nodes}
+        """The operations that use each node (each once), in creation order."""
+        for v in self.nodes:
+            for x in dict.fromkeys(v.inputs):
+                self.users[x].append(v)
         self.mode = "reverse" if tangents is None else "forward"
         self.gradients: dict[Value, float] = {}
         self.tangents: dict[Value, float] = {}
@@ -114,6 +134,39 @@ class Stepper:
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
 
+    SUMMARY_STEPS = 60
+    """The most steps `str(stepper)` lists (then the first half of them and a count)."""
+
+    def __str__(self) -> str:
+        """The steps, pass by pass, each with its explanation: what `print(stepper)` shows."""
+        root = self.names[self.root]
+        forward = sum(s.kind == "forward" for s in self.steps)
+        head = (say(self.lang, "summary.head", root=root, n=len(self), forward=forward,
+                    backward=len(self) - forward) if self.mode == "reverse"
+                else say(self.lang, "summary.head_forward", root=root, n=len(self)))
+        lines = [head]
+        shown = (self.steps if len(self) <= self.SUMMARY_STEPS
+                 else self.steps[:self.SUMMARY_STEPS // 2])
+        kind = ""
+        for k, step in enumerate(shown):
+            if step.kind != kind:
+                kind = step.kind
+                lines += ["", f"{say(self.lang, f'pass.{kind}')}:"]
+            lines.append(f"{k + 1:>3}. " + step.text.replace("\n", "\n     "))
+            if step.explanation:
+                lines += [f"     {line}" for line in step.explanation.splitlines()]
+        if len(shown) < len(self):
+            lines += ["", say(self.lang, "summary.more", count=len(self) - len(shown))]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Stepper of {self.names[self.root]}: {len(self)} steps, {self.mode} mode>"
+
+    def caption(self, k: int) -> str:
+        """'step 12 of 17 · backward pass': the one number the reader sees at step k."""
+        kind = say(self.lang, f"pass.{self._step(k).kind}")
+        return say(self.lang, "caption", k=k + 1, n=len(self), kind=kind)
+
     def _n(self, x: float) -> str:
         return format_number(x, self._fmt)
 
@@ -125,14 +178,27 @@ class Stepper:
     def _expression(self, v: Value) -> str:
         return write(v.primitive, *self._shown(v))  # type: ignore[arg-type]
 
+    def expression(self, v: Value) -> str:
+        """The operation that made v over its operands' names ("w × x")."""
+        return self._expression(v)
+
+    def numeric_expression(self, v: Value) -> str:
+        """The operation that made v over its operands' values ("0.5 × 1"; a
+        negative number in parentheses, "(-0.3775)^2")."""
+        numbers = [a.data if isinstance(a, Value) else a for a in v.args]
+        shown = [Shown(f"({self._n(x)})" if x < 0 else self._n(x)) for x in numbers]
+        return write(v.primitive, *shown)  # type: ignore[arg-type]
+
     def _value_text(self, v: Value) -> str:
         if v.primitive is not None:
             return f"{self.names[v]} = {self._expression(v)} = {self._n(v.data)}"
-        return f"{self.names[v]} = {self._n(v.data)}  (input)"
+        return say(self.lang, "step.input", name=self.names[v], value=self._n(v.data))
 
     def _forward_steps(self) -> None:
         for v in self.nodes:
-            self.steps.append(Step("forward", v, self._value_text(v)))
+            expression = self._expression(v) if v.primitive is not None else None
+            self._add(Step("forward", v, self._value_text(v)),
+                      explain_forward(self.names[v], expression))
 
     def _tangent_steps(self, seeds: Mapping[Value, float]) -> None:
         """Forward mode: each node's value and tangent, inputs first."""
@@ -154,17 +220,22 @@ class Stepper:
             line = f"  {_dotted(self.names[v])} = {self._n(t)}"
             if v.primitive is not None and v not in seeds and v in swept:
                 terms = [f"({local})·{self._n(self.tangents[x])}"
-                         for x, _, local in self._local_derivatives(v)]
+                         for x, _, local in self.local_derivatives(v)]
                 rule = " + ".join(f"∂{self.names[v]}/∂{self.names[x]}·{_dotted(self.names[x])}"
                                   for x in v.inputs)
                 line = (f"  {_dotted(self.names[v])} = {rule} = {' + '.join(terms)}"
                         f" = {self._n(t)}")
             elif v.primitive is not None and v not in seeds:
-                line += "  (depends on no input with a tangent)"
-            self.steps.append(Step("forward", v, f"{self._value_text(v)}\n{line}"))
+                line += say(self.lang, "step.no_tangent")
+            expression = self._expression(v) if v.primitive is not None else None
+            sentences = explain_forward(self.names[v], expression)
+            if v.primitive is not None and v not in seeds and v in swept:
+                sentences.append(("explain.tangent", {"name": self.names[v],
+                                                      "value": self._n(t)}))
+            self._add(Step("forward", v, f"{self._value_text(v)}\n{line}"), sentences)
             self._updates.append(((v, t),))
 
-    def _local_derivatives(self, v: Value) -> list[tuple[Value, float, str]]:
+    def local_derivatives(self, v: Value) -> list[tuple[Value, float, str]]:
         """Per Value operand x of v (the operation that made it): x, ∂v/∂x and how
         the steps write it, the formula of v's primitive and its number where they
         differ ("2·t2 = -0.7551", but "1")."""
@@ -174,6 +245,15 @@ class Stepper:
         return [(x, d, f if f.replace("−", "-") == self._n(d) else f"{f} = {self._n(d)}")
                 for x, d, f in zip(v.inputs, v.partials(), formulas, strict=True)]
 
+    @property
+    def delta_names(self) -> Mapping[Value, str]:
+        """The δ name of the gradient at each total input u (δ₁⁽²⁾ at u₁⁽²⁾)."""
+        return self._deltas
+
+    def gradient_name(self, v: Value) -> str:
+        """How the explanations write v's gradient: ∂E/∂t1, or δ₁⁽²⁾ at u₁⁽²⁾."""
+        return self._deltas.get(v) or f"∂{self.names[self.root]}/∂{self.names[v]}"
+
     def _grad(self, v: Value) -> str:
         """How the steps write v's gradient: 'δ₁⁽²⁾' at u₁⁽²⁾, else 't3.grad'."""
         return self._deltas.get(v) or f"{self.names[v]}.grad"
@@ -182,11 +262,18 @@ class Stepper:
         """'0 + 0.5', '0 − 0.3775': a sum with the sign of b written out."""
         return f"{self._n(a)} − {self._n(-b)}" if b < 0 else f"{self._n(a)} + {self._n(b)}"
 
+    def _add(self, step: Step, sentences: list[Sentence]) -> None:
+        """Append `step` with its explanation, in the stepper's language."""
+        self.steps.append(replace(step, explanation=words(self.lang, sentences),
+                                  sentences=tuple(sentences)))
+
     def _backward_steps(self) -> None:
         root_name = self.names[self.root]
         running = {v: 0.0 for v in self.nodes}
         running[self.root] = 1.0
-        self.steps.append(Step("backward", self.root, f"∂{root_name}/∂{root_name} = 1  (seed)"))
+        arrived: dict[Value, set[Value]] = {v: set() for v in self.nodes}  # users stepped
+        self._add(Step("backward", self.root, say(self.lang, "step.seed", root=root_name)),
+                  explain_seed(root_name))
         self._updates.append(((self.root, 1.0),))
 
         def watch(v: Value, adjoint: Callable[[Value], float]) -> None:
@@ -194,20 +281,32 @@ class Stepper:
             gradient = f"∂{root_name}/∂{name}"
             if (delta := self._deltas.get(v)) is not None:
                 gradient = f"{delta} = {gradient}"
-            lines = [f"at {name} = {self._expression(v)}, {gradient} = {self._n(g)}:"]
-            for x, d, local in self._local_derivatives(v):
+            lines = [say(self.lang, "step.at", name=name, expression=self._expression(v),
+                         gradient=gradient, value=self._n(g))]
+            passed = []
+            operands = Counter(v.inputs)  # x*x: x's part is complete after its last operand
+            for x, d, local in self.local_derivatives(v):
+                operands[x] -= 1
                 before = running[x]
                 running[x] = before + d * g
                 lines.append(
                     f"  {self._grad(x)} += ∂{name}/∂{self.names[x]} × {self._grad(v)}"
                     f" = ({local}) × {self._n(g)}  →  {self._sum(before, d * g)}"
                     f" = {self._n(running[x])}")
+                arrived[x].add(v)
+                passed.append(Passed(
+                    self.names[x], tuple(self.names[c] for c in self.users[x]),
+                    self._n(running[x]), not operands[x] and len(arrived[x]) == len(self.users[x])))
+            sentences = explain_backward(
+                root=root_name, name=name, delta=self._deltas.get(v),
+                value=self._n(g), expression=self._expression(v),
+                users=[self.names[c] for c in self.users[v]], passed=passed)
             if v in self.notes:
                 lines += [f"  {'⚠' if i == 0 else ' '} {line}"
                           for i, line in enumerate(self.notes[v].splitlines())]
             for x in v.inputs:
                 running[x] = adjoint(x)  # the sweep's own number, for the next steps
-            self.steps.append(Step("backward", v, "\n".join(lines)))
+            self._add(Step("backward", v, "\n".join(lines)), sentences)
             self._updates.append(tuple((x, adjoint(x)) for x in dict.fromkeys(v.inputs)))
 
         self.gradients = reverse_sweep(self.root, after_step=watch)
@@ -275,7 +374,8 @@ class Stepper:
 
         return draw_frame([self.root], text=text, highlight=[active], receivers=self.receivers(k),
                           grad_title=self._grad_title,
-                          **{"names": self.names, "notes": self.notes, **draw_options})
+                          **{"names": self.names, "notes": self.notes, "lang": self.lang,
+                             **draw_options})
 
     def layout_frame(self, **draw_options) -> Diagram:
         """A diagram whose every number shows its widest text over all frames:
@@ -285,7 +385,8 @@ class Stepper:
         widest = self._widest()
         return draw_frame([self.root], text=lambda v, field: widest[v, field],
                           grad_title=self._grad_title,
-                          **{"names": self.names, "notes": self.notes, **draw_options})
+                          **{"names": self.names, "notes": self.notes, "lang": self.lang,
+                             **draw_options})
 
     # -- leaving the kernel ---------------------------------------------------
 
@@ -338,7 +439,7 @@ class Stepper:
     def _grad_title(self) -> str | None:
         """What the diagrams call the number under a node's value: its tangent in
         forward mode (its gradient otherwise, the diagrams' default)."""
-        return "tangent" if self.mode == "forward" else None
+        return say(self.lang, "diagram.tangent") if self.mode == "forward" else None
 
     def _widths(self) -> dict[tuple[Value, str], int]:
         return {key: len(text) for key, text in self._widest().items()}

@@ -87,7 +87,7 @@ class StepperWidget(widgets.VBox):
         self.caption = widgets.HTML()
         # no margin: the picture takes exactly the output's width, and nothing scrolls
         self.diagram = widgets.HTML(layout=widgets.Layout(width="100%", margin="0"))
-        self.legend = widgets.HTML(f"<small>{legend_html()}</small>")
+        self.legend = widgets.HTML(f"<small>{legend_html(stepper.lang)}</small>")
         self.text = widgets.HTML()
         self.previous_button.on_click(lambda _: self.previous())
         self.next_button.on_click(lambda _: self.next())
@@ -117,7 +117,9 @@ class StepperWidget(widgets.VBox):
         self.slider.value = k + 1
         self.caption.value = f"<b>{html.escape(self.frames.caption(k))}</b>"
         self.diagram.value = self.frames.fitted_svg(k, natural=self.full_size.value)
-        self.text.value = f'<pre style="{TEXT_STYLE}">{html.escape(self.frames.text(k))}</pre>'
+        self.text.value = (f'<pre style="{TEXT_STYLE}">{html.escape(self.frames.text(k))}</pre>'
+                           f'<div style="{TEXT_STYLE}">'
+                           f'{html.escape(self.frames.explanation(k))}</div>')
 
     def previous(self) -> None:
         self.show(max(self.step - 1, 0))

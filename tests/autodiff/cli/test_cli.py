@@ -360,3 +360,16 @@ def test_the_reviews_commands_through_a_real_process(args, code, first_line, tmp
     assert result.returncode == code
     assert (result.stdout or result.stderr).splitlines()[0] == first_line
     assert "Traceback" not in result.stderr
+
+
+def test_the_demo_in_japanese_writes_files_to_look_at(tmp_path, capsys):
+    assert main(["--demo-files", "--demo-dir", str(tmp_path / "demo"), "--lang", "ja",
+                 "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("E = (σ(w·x + b) − d)² / 2、w = 0.5, x = 1, b = 0, d = 1 のとき")
+    assert "ノード" in out and "逆伝播:" in out and "（出発点）" in out
+    names = ["neuron.svg", "neuron-player.html", "neuron-exercise.html",
+             "neuron-exercise-sheet.html"]
+    for name in names:
+        assert (tmp_path / "demo" / name).stat().st_size > 0 and name in out
+    assert "演習" in (tmp_path / "demo" / "neuron-exercise.html").read_text(encoding="utf-8")

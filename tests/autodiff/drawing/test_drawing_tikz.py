@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 import nn
 from autodiff import Stepper, Value, draw
-from autodiff import drawing as drawing_module
 from autodiff.drawing.tikz import NeedsLuaLaTeX, tex_label, tex_text, tikz
 from tests import latex
 from tests.autodiff.drawing.test_drawing import mlp_loss, neuron
@@ -160,10 +159,8 @@ def test_engines_are_checked_and_chosen():
 
 
 @needs_dot
-def test_the_words_come_from_the_drawings_vocabulary(monkeypatch):
-    monkeypatch.setitem(drawing_module.WORDS, "data", "値")
-    monkeypatch.setitem(drawing_module.WORDS, "grad", "勾配")
-    tex = tikz(draw(neuron()))
+def test_the_words_come_from_the_drawings_vocabulary():
+    tex = tikz(draw(neuron(), lang="ja"))
     assert r"\textcolor{advalue}{値\ 0.6225}" in tex and r"\textcolor{adgrad}{勾配}" in tex
     assert "data" not in tex and "grad " not in tex and "compile with lualatex" in tex
 

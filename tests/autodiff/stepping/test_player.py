@@ -107,7 +107,7 @@ def test_the_page_is_self_contained_and_lists_every_step(neuron_player):
         "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # SVG namespaces only
     # without JavaScript: the controls are hidden; the last step and every step are shown
     assert 'data-role="controls" hidden' in page
-    assert "step 17 of 17 · backward pass</div>" in page and "<details>" in page
+    assert "step 17 of 17 · backward pass</div>" in page and "<details data-role=\"all\">" in page
     assert page.count("t1 = w × x = 0.5") == 1  # in the list of steps only: the page reads it
     items = re.findall(r"<li>(.*?)</li>", page, re.S)
     assert [html.unescape(t) for t in items] == [str(s) for s in neuron_player.frames.stepper]
@@ -130,7 +130,10 @@ def test_a_multi_sample_network_saves_small_with_every_node_told_apart(tmp_path)
     assert "u₁⁽²⁾[n=2] in layer 2, unit 1" in dict(boxes).values()
     steps = page[page.index('data-role="steps">'):page.index("</script>", page.index(
         'data-role="steps">'))]
-    assert len(steps.encode()) / len(stepper) < 200  # each step: a few dozen bytes of state
+    state = json.loads(html.unescape(steps[steps.index(">") + 1:]))["steps"]
+    why = [step.pop("why") for step in state]
+    assert len(json.dumps(state).encode()) / len(stepper) < 200  # a few dozen bytes of state
+    assert len(json.dumps(why, ensure_ascii=False).encode()) / len(stepper) < 150  # words: fields
     assert picture_numbers(Player(Frames(stepper)).picture()).keys() == {
         (f"n{k}", f) for k in range(63) for f in "dg"}
 

@@ -392,3 +392,56 @@ def test_an_exported_notebook_steps_without_a_kernel(open_page, tmp_path, stored
     assert coloured(shown(page), RECEIVER) == ["b", "t1"]
     g = page.evaluate(GEOMETRY)
     assert g["svg"]["right"] <= 1000 and g["E"]["right"] <= 1000 and g["pageWidth"] <= 1000
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_an_exercise_is_graded_entry_by_entry_with_the_keyboard_only(tmp_path, open_page, lang):
+    from autodiff.stepping.exercise import Exercise
+
+    exercise = Exercise(Stepper(neuron(), lang=lang))
+    page = open_page(exercise.save_html(tmp_path / "exercise.html"), width=1024)
+    player = page.locator(".autodiff-player")
+    assert player.get_attribute("data-blank") == "1"
+    assert page.evaluate("document.activeElement.dataset.role") == "answer"  # typing at once
+    controls = page.locator("[data-role=controls]")
+    assert controls.is_hidden()  # no stepping past the blanks
+    first = exercise.blanks[0]
+    assert page.locator("[data-role=prompt]").inner_text() == first.prompt == "∂E/∂t3"
+    # a wrong entry: the hint, and the same blank
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    feedback = page.locator("[data-role=feedback]")
+    assert first.hint in feedback.inner_text()
+    assert player.get_attribute("data-blank") == "1"
+    # a right one: the next blank (and the picture shows the number now)
+    page.keyboard.press("Backspace")
+    page.keyboard.type("0.5")
+    page.keyboard.press("Enter")
+    assert player.get_attribute("data-blank") == "2"
+    assert "0.5" in feedback.inner_text()
+    # not a number: said, nothing counted
+    page.keyboard.type("abc")
+    page.keyboard.press("Enter")
+    assert player.get_attribute("data-blank") == "2" and "abc" in feedback.inner_text()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    # the rest right, one of them shown with the button
+    for i, blank in enumerate(exercise.blanks[1:], start=2):
+        if i == 4:
+            page.locator("[data-role=reveal]").click()
+            assert blank.worked in feedback.inner_text()
+            continue
+        page.keyboard.type(format(blank.answer * 1.004, ".6g"))  # within 1 %
+        page.keyboard.press("Enter")
+        assert player.get_attribute("data-blank") == str(i + 1)
+    assert player.get_attribute("data-done") == "1"
+    score = page.locator("[data-role=score]").inner_text()
+    assert score == exercise_score(lang, 7, 9, 1)
+    assert controls.is_visible()  # then the player steps as usual
+    assert page.refused == []
+
+
+def exercise_score(lang: str, right: int, total: int, shown: int) -> str:
+    from autodiff.notation.messages import say
+
+    return say(lang, "exercise.score", right=right, total=total, shown=shown)
