@@ -7,6 +7,10 @@ ships (MathJax 2.7, its configuration TeX-AMS-MML_HTMLorMML-full) is copied into
 site/assets/mathjax after the build, with a local configuration (`LOCAL_CONFIG`, loaded as
 `config=TeX-AMS-MML_HTMLorMML-full,local/autodiff`) that sets the one web font the package
 ships, STIX-Web, as JupyterLab does (MathJax's default, the TeX fonts, is not in it).
+
+The table of built-in primitives on the `autodiff.ops` page is printed from the
+primitives themselves (`primitives_table`): their symbol, arity and derivative texts,
+so that the page cannot disagree with the engine.
 """
 
 from __future__ import annotations
@@ -20,6 +24,31 @@ MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFon
                                  imageFont: null}});
 MathJax.Ajax.loadComplete("[MathJax]/config/local/autodiff.js");
 """
+
+
+PRIMITIVES_TABLE = "<!-- the table of primitives, printed by docs/hooks.py -->"
+
+
+def primitives_table() -> str:
+    """A Markdown table of `autodiff.ops`: name, diagram symbol, ∂out/∂operand."""
+    from autodiff import ops
+
+    rows = ["| primitive | drawn as | operands | local derivatives ∂out/∂a, ∂out/∂b, ... |",
+            "|---|---|---|---|"]
+    for name in ops.__all__:
+        primitive = getattr(ops, name)
+        operands = "abc"[: primitive.arity or 3]
+        texts = ", ".join(f"`{t}`" for t in primitive.derivative_texts("out", *operands))
+        arity = primitive.arity or "any number (a, b, c, ...)"
+        rows.append(f'| <span id="autodiff.ops.{name}"></span>`ops.{name}` '
+                    f"| {primitive.symbol} | {arity} | {texts} |")
+    return "\n".join(rows)
+
+
+def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    if PRIMITIVES_TABLE in markdown:
+        return markdown.replace(PRIMITIVES_TABLE, primitives_table())
+    return markdown
 
 
 def on_post_build(config: Any, **kwargs: Any) -> None:
