@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib
+import inspect
 import os
 import re
 import shutil
@@ -68,7 +69,7 @@ def public_names() -> list[tuple[str, object]]:
                         "nn.strategies"):
         module = importlib.import_module(module_name)
         names += [(f"{module_name}.{n}", getattr(module, n)) for n in module.__all__]
-    return names + [("nn.to_torch", nn.to_torch), ("nn.from_torch", nn.from_torch)]
+    return [*names, ("nn.to_torch", nn.to_torch), ("nn.from_torch", nn.from_torch)]
 
 
 def anchors(site: Path) -> set[str]:
@@ -83,7 +84,7 @@ def test_the_site_builds_strictly_and_documents_every_public_name(site):
     documented = inventory(site) | anchors(site)
     missing = []
     for path, obj in public_names():
-        defined_at = (obj.__name__ if hasattr(obj, "__path__") or type(obj).__name__ == "module"
+        defined_at = (obj.__name__ if inspect.ismodule(obj)
                       else f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}")
         if path not in documented and defined_at not in documented:
             missing.append(f"{path} (defined as {defined_at})")
