@@ -6,8 +6,8 @@
     python -m autodiff "-x*y" --at x=1 --at y=2
     python -m autodiff --import my_primitives "softsign(x)" --at x=0.5
 
-With no expression it runs the seed notes' neuron, E = (σ(w·x + b) − d)²/2,
-with u = w·x + b the total input and z = σ(u) the output, as the notes write them.
+With no expression it runs the neuron of the notation page (docs/explanation/notation.md),
+E = (σ(w·x + b) − d)²/2, with u = w·x + b the total input and z = σ(u) the output.
 The first argument that is not an option is the expression, even when it
 starts with '-' (`--` before an argument makes it the expression whatever it
 looks like), unless it only gives names numbers (`x=1`). Values for the names
@@ -189,8 +189,8 @@ def _import(module: str) -> None:
 
 
 def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, Value]]:
-    """E = (σ(w·x + b) − d)²/2 in the seed notes' notation: t1 = w·x, the total
-    input u = t1 + b, the output z = σ(u), t2 = z − d, t3 = t2², E = t3/2."""
+    """E = (σ(w·x + b) − d)²/2 in the repository's notation (docs/explanation/notation.md):
+    t1 = w·x, the total input u = t1 + b, the output z = σ(u), t2 = z − d, t3 = t2², E = t3/2."""
     w, x, b, d = (Value(at[k], k) for k in "wxbd")
     t1 = w * x
     u = t1 + b
@@ -263,7 +263,8 @@ def _parser() -> tuple[_Parser, list[argparse.Action]]:
     parser = _Parser(
         prog="python -m autodiff", allow_abbrev=False, add_help=False,
         description="Evaluate an expression, print every gradient, draw the graph. "
-                    "With no expression: the seed notes' neuron E = (σ(u) − d)²/2 with the "
+                    "With no expression: the neuron E = (σ(u) − d)²/2 "
+                    "(docs/explanation/notation.md) with the "
                     "total input u = w·x + b and the output z = σ(u).")
     parser.add_argument("expression", nargs="?",
                         help="e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "

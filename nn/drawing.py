@@ -1,4 +1,4 @@
-"""`nn.draw(model)`: a network as the seed notes draw it.
+"""`nn.draw(model)`: a network drawn as docs/explanation/notation.md numbers it.
 
 Units are circles in layer columns: layer 1 holds the inputs x_i = z_i^(1),
 layer l the units j with their output z_j^(l) and bias b_j^(l). An edge

@@ -4,8 +4,8 @@ An initialiser is a callable `(fan_in, fan_out, rng) -> float` giving one weight
 w_ji of a layer with `fan_in` inputs and `fan_out` units. Pass one to `MLP`,
 `Layer` or `Neuron` as `init=` (weights) or `bias_init=` (biases).
 
-Seeds (`seed=` of every module): weights are random, as the seed notes stress,
-and reproducible. A module gets one stream, `random.Random`:
+Seeds (`seed=` of every module): weights are random, as the lecture notes stress
+(docs/explanation/notation.md), and reproducible. A module gets one stream, `random.Random`:
 
 - `seed=None` (the default): the next stream of nn's default sequence, which
   starts afresh in every process. A program gives the same weights each time
@@ -50,7 +50,7 @@ def he() -> Initializer:
 
 
 def constant(value: float) -> Initializer:
-    """Every weight equal to `value` (the seed notes' all-0.5, all-100, all-0.01 runs)."""
+    """Every weight equal to `value` (the lecture notes' all-0.5, all-100, all-0.01 runs)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"constant() needs a finite number, got {value!r}")
     return lambda fan_in, fan_out, rng: float(value)

@@ -1,6 +1,6 @@
 """Neurons, layers, sequential networks, MLPs and residual blocks.
 
-Notation (seed notes): a layer l receives z^(l−1) and computes, per unit j,
+Notation (docs/explanation/notation.md): a layer l receives z^(l−1) and computes, per unit j,
 
     u_j^(l) = Σ_i w_ji^(l) z_i^(l−1) + b_j^(l),    z_j^(l) = f(u_j^(l)).
 
@@ -287,7 +287,7 @@ class MLP(Sequential):
 
 
 class Residual(Module):
-    """A skip connection around `block`: z ↦ z + F(z) (seed notes 001 §4.5).
+    """A skip connection around `block`: z ↦ z + F(z) (docs/explanation/notation.md).
 
     The identity path carries δ back unchanged, so lower layers keep a gradient
     even where F's own derivative vanishes. `block` must map n Values to n."""

@@ -1,6 +1,6 @@
 """Losses E_n for one sample (y: the network's outputs, d: the targets), and
 their total over a minibatch. With the matching output activation each has the
-output delta δ^(L) = ∂E_n/∂u^(L) = y − d (seed notes 000 §4.4.1).
+output delta δ^(L) = ∂E_n/∂u^(L) = y − d (docs/explanation/notation.md).
 
 Every loss returns a Value labelled "E" (so diagrams and the Stepper read
 ∂E/∂u_1^(3)); `total` names the per-sample losses E_1 … E_N and its result E.

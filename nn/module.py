@@ -13,7 +13,7 @@ model of any nesting through them:
   registered under its `type_name` (the class name unless given as
   `class Mine(nn.Module, type_name="mine")`), which `config()["type"]` holds,
   so `build(config)` finds the class without a list of types;
-- `name_units(l)`: label its units with the seed notes' layer index l
+- `name_units(l)`: label its units with the layer index l of docs/explanation/notation.md
   (u_j^(l), w_ji^(l)) and return the next free index.
 
 Layers that report their nodes to `nn.record` set `records_units = True`.

@@ -103,7 +103,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent: w ← w − ε ∂E/∂w (seed notes' step 6).
+    """Stochastic gradient descent: w ← w − ε ∂E/∂w (docs/explanation/notation.md).
 
     With momentum μ > 0: v ← μ v + ∂E/∂w, w ← w − ε v."""
 

@@ -16,7 +16,8 @@ estimates is least at
     ε* = 2·√(ε_c·|f| / |f″|)     (forward; √ε_c when f and f″ are of order 1),
     ε* = ∛(3·ε_c·|f| / |f‴|)     (central; ∛ε_c likewise),
 
-which is why the seed notes' step is √ε_c·|w| and gradcheck's central step
+which is why the lecture notes' step (docs/explanation/notation.md) is √ε_c·|w| and
+gradcheck's central step
 ∛ε_c·max(1, |w|). `step_sweep` measures the V for one function and point and
 returns it with both estimates and both optima; f′, f″ and f‴ come from the
 engine (reverse mode, `grad(create_graph=True)` for the higher ones). The

@@ -4,7 +4,7 @@ networks tidy. Used by `autodiff.draw` (computation graphs) and `nn.draw`
 (the network view).
 
 Nodes are placed in clusters by a scope path ("layers.0/neurons.1"); clusters
-are titled in the seed notes' numbering (`cluster_title`). Layout, in
+are titled in the numbering of docs/explanation/notation.md (`cluster_title`). Layout, in
 Graphviz's terms: sibling clusters joined by edges get ranks of their own (an
 invisible "band" node between them), so layers stand side by side as columns
 instead of a staircase; a node can be put `beside` another (same rank: a

@@ -1,4 +1,4 @@
-"""Graphs built by `nn`, read in the seed notes' terms.
+"""Graphs built by `nn`, read in the terms of docs/explanation/notation.md.
 
 nn labels its nodes in the notes' notation (w_ji^(l), b_j^(l), u_j^(l),
 z_j^(l)) and gives them the module path as `scope` ("layers.0/neurons.1",

@@ -71,7 +71,8 @@ ALIASES = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 _TOKEN = re.compile(rf"\s*(?:({NUMBER})|({NAME})|(\*\*|[-+*/(),=]))")
 _SIGNED_NUMBER = re.compile(rf"\s*[-+]?(?:{NUMBER})\s*")
 _FULL_WIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
-# the dots the seed notes and the Stepper's formulas write for a product, and the
+# the dots the notation page (docs/explanation/notation.md) and the Stepper's formulas write
+# for a product, and the
 # katakana middle dot (full and half width) a Japanese keyboard types for one
 _PRODUCT_DOTS = "·⋅∙・･"
 _INSTEAD = {"、": ",", "､": ",", "。": ".", "｡": "."}  # ideographic comma and full stop

@@ -9,8 +9,8 @@ Where the words are used: the Stepper's captions, step texts and
 explanations (`autodiff.stepping`, `autodiff.stepping.explaining`), the player's and
 the widget's controls, the diagrams' words and key (`autodiff.drawing`), the
 exercise (`autodiff.stepping.exercise`), the command line (`python -m autodiff --lang
-ja`) and the gradcheck report. The notation is the seed notes': u a unit's
-total input, z its output, δ = ∂E/∂u; the Japanese words are the notes' own
+ja`) and the gradcheck report. The notation is docs/explanation/notation.md's: u a unit's
+total input, z its output, δ = ∂E/∂u; the Japanese words are the lecture notes' own
 (誤差逆伝播, 勾配, 偏微分, 連鎖律, 総入力).
 """
 

@@ -1,6 +1,6 @@
 """How tools write each primitive: its diagram symbol, its notation, its derivatives' texts.
 
-The notation is the lecture notes' (docs/notation.md): a primitive's operands are
+The notation is docs/explanation/notation.md: a primitive's operands are
 a, b, c, ... (`operand_name`), its result `out`. Each primitive may have
 
 * a `symbol`, what a diagram draws in its node ("×", "σ"; its name if not given);

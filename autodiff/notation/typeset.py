@@ -5,7 +5,7 @@
   `check_number_format(spec)` refuses a bad spec before anything is drawn.
 * `safe_text(text)`: any str made displayable: control characters shown as
   their escapes (`\\n`, `\\x00`), lone surrogates too, at most `MAX_CHARS`.
-* `textbook(label)`: the seed notes' notation "u_1^(2)" split into name,
+* `textbook(label)`: the notation (docs/explanation/notation.md) "u_1^(2)" split into name,
   subscript and superscript, and `unicode_label` writes it with Unicode sub-
   and superscripts, u₁⁽²⁾, which sit inside the line in every renderer (no
   baseline shift that could run into the next line); `delta_label` names the

@@ -1,7 +1,7 @@
 """Each step of backpropagation in words: the sentences a teacher says.
 
 A backward step at a node v (the operation v = f(a₁, …, aₖ)) is three things,
-in the seed notes' notation (u a unit's total input, z its output,
+in the notation of docs/explanation/notation.md (u a unit's total input, z its output,
 δ = ∂E/∂u):
 
 * what v's gradient means: ∂E/∂v says how much E changes when v changes;

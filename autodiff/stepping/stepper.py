@@ -10,7 +10,7 @@ with the local derivative's formula and value and the running sum. Names are
 written as the pictures write them: the notes' notation with Unicode sub- and
 superscripts (u₁⁽²⁾), a node of one sample among several with its sample
 (u₁⁽²⁾[n=2], `autodiff.drawing.networks.samples`), and the gradient at a unit's
-pre-activation u_j^(l) as δ_j^(l) (δ₁⁽²⁾), as in the seed notes. It keeps
+pre-activation u_j^(l) as δ_j^(l) (δ₁⁽²⁾), as docs/explanation/notation.md defines it. It keeps
 its own gradients (the graph's `.grad` are not touched) and ends with exactly
 the numbers `root.backward()` gives.
 

@@ -103,3 +103,11 @@ def test_old_module_paths_still_import_with_a_warning():
         code = f"import warnings; warnings.simplefilter('error')\nimport {old}"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert f"{old} is now {new}" in result.stderr, (old, result.stderr[-500:])
+
+
+def test_docstrings_cite_the_notation_page_not_notes_nobody_has():
+    cited = [f"{path.relative_to(ROOT)}:{n}" for package in ("autodiff", "nn")
+             for path in (ROOT / package).rglob("*.py")
+             for n, line in enumerate(path.read_text().splitlines(), 1) if "seed notes" in line]
+    assert cited == []
+    assert (ROOT / "docs" / "explanation" / "notation.md").is_file()

@@ -1,4 +1,9 @@
-"""Every example in the README runs as pasted, after the README's own set-up command.
+"""Every example in the README and in the documentation site runs as pasted, after the
+README's own set-up command.
+
+The README's fenced blocks are all examples; a page of the site (docs/**/*.md) marks its
+examples with the class `example` (```{.python .example}, ```{.sh .example}), and its other
+blocks are not run.
 
 Python blocks: each in a fresh interpreter and an empty temporary directory, fed
 line by line to the interactive console, as a paste into `.venv/bin/python`
@@ -26,16 +31,22 @@ from tests.extras_guard import distributions_of, extras_of_run_target
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+PAGES = sorted((ROOT / "docs").rglob("*.md"))
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.M | re.S)
+EXAMPLE = re.compile(r"^```\{\.(\w+) \.example\}\n(.*?)^```$", re.M | re.S)
 NEEDS = re.compile(r"# needs \./run (\w+)")
 SET_UP = "demo"  # the README's set-up command: ./run demo
 
 
-def blocks(language: str) -> list[tuple[int, str]]:
-    """(line number, text) of every fenced block in `language`."""
-    text = README.read_text()
-    return [(text.count("\n", 0, m.start()) + 1, m.group(2)) for m in FENCE.finditer(text)
-            if m.group(1) == language]
+def blocks(language: str) -> list[tuple[str, str]]:
+    """(where, text) of every example in `language`: the README's fenced blocks and the
+    site's blocks marked as examples."""
+    found = []
+    for path, fence in [(README, FENCE)] + [(page, EXAMPLE) for page in PAGES]:
+        text = path.read_text()
+        found += [(f"{path.relative_to(ROOT)} line {text.count(chr(10), 0, m.start()) + 1}",
+                   m.group(2)) for m in fence.finditer(text) if m.group(1) == language]
+    return found
 
 
 PYTHON = blocks("python")
@@ -94,16 +105,25 @@ def paste(block: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, cwd=cwd, env=env, timeout=300)
 
 
-@pytest.mark.parametrize("line, block", PYTHON, ids=[f"line {n}" for n, _ in PYTHON])
-def test_python_example_runs_as_pasted(line, block, tmp_path):
+@pytest.mark.parametrize("where, block", PYTHON, ids=[where for where, _ in PYTHON])
+def test_python_example_runs_as_pasted(where, block, tmp_path):
     result = paste(block, tmp_path)
     assert result.returncode == 0, (
-        f"README.md line {line} (./run {target_of(block)}):\n{result.stdout}\n{result.stderr}")
+        f"{where} (./run {target_of(block)}):\n{result.stdout}\n{result.stderr}")
+
+
+def test_the_site_has_examples_and_marks_them_so():
+    """A page's Python block is an example or says why not (a `python` fence without the
+    class would silently never run)."""
+    assert len([w for w, _ in PYTHON if w.startswith("docs/")]) >= 10
+    unmarked = [f"{page.relative_to(ROOT)}" for page in PAGES
+                if re.search(r"^```(python|sh)$", page.read_text(), re.M)]
+    assert not unmarked, f"fenced blocks not marked {{.python .example}}: {unmarked}"
 
 
 def test_a_block_that_needs_more_than_the_set_up_says_so(tmp_path):
     """The guard is real: the Hypothesis examples fail with only ./run demo's packages."""
-    (_, block), = [(n, b) for n, b in PYTHON if "from hypothesis import given" in b]
+    (_, block), = [(n, b) for n, b in PYTHON if "@given(expressions())" in b]
     assert target_of(block) == "test"
     result = paste(block.replace("# needs ./run test", "#"), tmp_path)
     assert result.returncode != 0
