@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from autodiff.core import hooks, scopes
+from autodiff.core import hooks
 from autodiff.core.errors import constant, finite_number, is_number, not_finite, seed
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.node import Node
+from autodiff.core.scopes import current, open_scopes
 from autodiff.core.sweep import propagate, set_grads, sweeping, topological_order
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class Value(Node):
         self._data = data
         self._grad = 0.0
         self.label = label
-        self.scope = scopes.current.get() if scopes.open_scopes else ""
+        self.scope = current.get() if open_scopes else ""
         self._op = None
         self._a = None
         self._b = None
@@ -364,7 +365,7 @@ def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
     v._data = data
     v._grad = 0.0
     v.label = ""
-    v.scope = scopes.current.get() if scopes.open_scopes else ""
+    v.scope = current.get() if open_scopes else ""
     v._op = form
     v._a = a
     v._b = b
