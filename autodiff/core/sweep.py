@@ -16,12 +16,9 @@ The rules for `.grad`, written here once:
 * A sweep runs on adjoints of its own (the nodes' `_adjoint` slot), under one
   lock: sweeps in several threads over shared nodes (one model) take turns,
   and none mixes its adjoints with another's.
-* Only `backward()` writes `.grad`, and only after its sweep has finished:
-  `set_grads` checks every new gradient finite first, then writes them all in
-  one step that Ctrl-C does not cut. A failed or interrupted sweep leaves every
-  `.grad` as it was.
-* Nothing here recurses: the topological order is built with an explicit stack,
-  so a graph of a million nodes in a chain needs no recursion limit.
+* Only `backward()` writes `.grad`, after its sweep has finished: `set_grads`
+  checks every new gradient finite, then writes them all, not cut by Ctrl-C.
+* Nothing recurses: a chain of a million nodes needs no recursion limit.
 """
 
 from __future__ import annotations

@@ -356,6 +356,9 @@ class Value(Node):
                 v._grad = 0.0
 
 
+_new_value = object.__new__
+
+
 def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
     """A new operation node: `data`, computed by `form`'s primitive from the
     operands `a`, `b` (laid out as autodiff.core.node says). The operators and
@@ -372,7 +375,6 @@ def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
     return v
 
 
-_new_value = object.__new__
 def _float_of(x: Value | Number) -> float:
     return x._data if isinstance(x, Value) else x
 
