@@ -330,17 +330,19 @@ def output_format(path: str | Path) -> str:
     return fmt
 
 
-def page(body: str, title: str = "Computation graph") -> str:
-    """A complete HTML page (UTF-8, fits a phone's width) around `body`."""
+def page(body: str, title: str = "Computation graph", *, lang: str = "en",
+         style: str = "font-family: sans-serif; margin: 1em") -> str:
+    """A complete HTML page (UTF-8, fits a phone's width) around `body`, in language
+    `lang`, its body styled `style`."""
     return f"""\
 <!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 </head>
-<body style="font-family: sans-serif; margin: 1em">
+<body style="{style}">
 {body}
 </body>
 </html>

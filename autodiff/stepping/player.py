@@ -36,7 +36,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autodiff.drawing.diagram import png_format
+from autodiff.drawing.diagram import page, png_format
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
 from autodiff.drawing.views import COLORS
 from autodiff.notation.messages import say, template
@@ -544,20 +544,10 @@ inputmode="decimal" autocomplete="off" spellcheck="false"></label>
 
     def html(self) -> str:
         """The player as a complete HTML page (the keys work as it opens)."""
-        return f"""\
-<!DOCTYPE html>
-<html lang="{self.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(self.title)}</title>
-</head>
-<body style="margin: 0.5em 1em; background: white">
-<h1 style="font: bold 1.1em system-ui, Helvetica, Arial, sans-serif">\
-{html.escape(self.title)}</h1>
-{self._fragment(autofocus=True)}</body>
-</html>
-"""
+        heading = ('<h1 style="font: bold 1.1em system-ui, Helvetica, Arial, sans-serif">'
+                   f"{html.escape(self.title)}</h1>")
+        return page(f"{heading}\n{self._fragment(autofocus=True)}", self.title, lang=self.lang,
+                    style="margin: 0.5em 1em; background: white")
 
     def save(self, path: str | PathLike[str]) -> Path:
         """Write the page to `path` (.html or .htm); nothing is written if rendering fails."""
