@@ -53,6 +53,7 @@ from autodiff.checking.differences import FAIL, OK, GradcheckRow, central_row
 from autodiff.checking.singular import singular_distance
 from autodiff.core import Primitive, Value, topological_order
 from autodiff.notation import operand_name
+from autodiff.notation.messages import say
 
 MODES = "float and Value modes disagree"
 SIGN = "sign flipped"
@@ -68,6 +69,12 @@ NAMES = (MODES, SIGN, FACTOR, CHAIN, SWAPPED, AT_OUTPUT, AT_INPUT, ONE_POINT, SO
          NO_PATTERN)
 """Every name a `Diagnosis` can have (tried in this order, but for the second
 try of CHAIN: see the module's docstring)."""
+
+
+def named(name: str, lang: str = "en") -> str:
+    """A diagnosis's name (one of NAMES) in `lang` (`autodiff.notation.messages`,
+    keys "diagnosis.…")."""
+    return say(lang, f"diagnosis.{name}")
 
 _OFFSETS = (0.61, -0.37, 0.29, -0.53)
 """Where the nearby points are, in units of the radius: point k moves operand j

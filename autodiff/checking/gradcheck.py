@@ -68,6 +68,7 @@ import inspect
 import itertools
 import math
 import random
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
@@ -83,7 +84,6 @@ from autodiff.checking.differences import (
     FAIL,
     KINK,
     METHODS,
-    OK,
     SUBGRADIENT,
     GradcheckRow,
     Method,
@@ -92,6 +92,7 @@ from autodiff.checking.differences import (
 from autodiff.core import Value, reverse_sweep, topological_order
 from autodiff.core.interrupts import uninterrupted
 from autodiff.notation import write
+from autodiff.notation.messages import check_lang, say
 
 if TYPE_CHECKING:
     from autodiff.drawing.graph import Diagram
@@ -139,6 +140,10 @@ class GradcheckResult:
     output: Value | None = field(default=None, compare=False)
     """f's output at the point, after a failure: the graph `draw()` and
     `stepper()` show."""
+    lang: str = "en"
+    """The language of the report (summary, table, verdicts, diagnosis): "en"
+    or "ja" (`autodiff.notation.messages`). The diagnosis's evidence, and a
+    row's note, are in English."""
 
     @property
     def ok(self) -> bool:
@@ -161,20 +166,24 @@ class GradcheckResult:
         subgradients = sum(row.verdict == SUBGRADIENT for row in self.rows)
         n = len(self.rows)
         agreeing = n - failing - kinks
+        lang = self.lang
         parts = []
         if failing:
-            parts.append(f"FAILED for {failing} of {n} derivative{'s' * (n > 1)}")
+            parts.append(say(lang, "check.failed", failing=failing, n=n) if n > 1
+                         else say(lang, "check.one_failed"))
         elif agreeing == n:
-            parts.append(f"all {n} derivatives agree" if n > 1 else "the derivative agrees")
+            parts.append(say(lang, "check.all_agree", n=n) if n > 1
+                         else say(lang, "check.one_agrees"))
         elif agreeing:
-            parts.append(f"{agreeing} of {n} derivatives agree")
+            parts.append(say(lang, "check.some_agree", agreeing=agreeing, n=n))
         if subgradients:
-            parts.append(f"{subgradients} at a kink as a valid subgradient")
+            parts.append(say(lang, "check.subgradients", count=subgradients))
         if kinks:
-            parts.append(f"{kinks} derivative{'s' * (kinks > 1)} not checked: f is not "
-                         "differentiable here")
+            parts.append(say(lang, "check.kinks", count=kinks) if kinks > 1
+                         else say(lang, "check.one_kink"))
         checked = f"; {self.checked}" if self.checked else ""
-        return f"gradcheck ({self.method} differences{checked}): {'; '.join(parts)}"
+        return say(lang, "check.head", method=self.method, checked=checked,
+                   parts="; ".join(parts))
 
     @property
     def wrong_node(self) -> Value | None:
@@ -192,25 +201,29 @@ class GradcheckResult:
         return failing[:SHORT_ROWS] if failing else list(self.rows[:SHORT_ROWS])
 
     def _table(self, rows: Sequence[GradcheckRow]) -> list[list[str]]:
-        head = ["derivative", "value", "analytic", "numeric", "abs error", "rel error", "verdict"]
+        head = say(self.lang, "check.columns").split("|")
         body = [[r.derivative, f"{r.value:.6g}", f"{r.analytic:.10g}",
                  _number(r.numeric), f"{r.abs_error:.2e}", f"{r.rel_error:.2e}",
-                 _verdict_text(r)] for r in rows]
+                 _verdict_text(r, self.lang)] for r in rows]
         return [head, *body]
 
     def _text(self, rows: Sequence[GradcheckRow]) -> str:
         table = self._table(rows)
-        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+        lines = ["  ".join(cell + " " * (w - _width(cell))
+                           for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
         left_out = len(self.rows) - len(rows)
         if left_out:
-            lines.append(f"... and {left_out} more row{'s' * (left_out > 1)} "
-                         "(result.table() shows every row)")
+            lines.append(self._more_rows(left_out))
         diagnosis = f"\n{self.diagnosis}" if self.diagnosis else ""
         note = f"\n{self.note}" if self.note else ""
         return self.summary + "\n" + "\n".join(lines) + note + diagnosis
+
+    def _more_rows(self, count: int) -> str:
+        return (say(self.lang, "check.more_rows", count=count) if count > 1
+                else say(self.lang, "check.one_more_row"))
 
     def table(self) -> str:
         """The summary, every row, and the diagnosis: the long form of `str()`."""
@@ -234,19 +247,21 @@ class GradcheckResult:
             for r, texts in zip(shown, body, strict=True)
         )
         left_out = len(self.rows) - len(shown)
-        more = (f"<p>... and {left_out} more rows (<code>result.table()</code> shows every "
-                "row)</p>") if left_out else ""
+        more = f"<p>{html.escape(self._more_rows(left_out))}</p>" if left_out else ""
         texts = [self.note, *(self.diagnosis.splitlines()[:1] if self.diagnoses
                               else [self.diagnosis])]
         diagnosis = "".join(f"<p>{html.escape(text)}</p>" for text in texts if text)
         why = ""
         if self.diagnoses:
-            why = ("<table><tr><th>partial</th><th>likely bug</th><th>evidence</th></tr>"
+            heads = "".join(f"<th>{html.escape(c)}</th>"
+                            for c in say(self.lang, "check.why_columns").split("|"))
+            why = (f"<table><tr>{heads}</tr>"
                    + "".join(f"<tr><td>{html.escape(d.derivative)}</td><td>"
-                             f"{html.escape(d.name)}</td><td>{html.escape(d.evidence)}</td></tr>"
+                             f"{html.escape(_diagnosis.named(d.name, self.lang))}</td><td>"
+                             f"{html.escape(d.evidence)}</td></tr>"
                              for d in self.diagnoses) + "</table>")
-        return (f"<p>{html.escape(self.summary)}</p><table><tr>{cells}</tr>{rows}</table>"
-                + more + diagnosis + why)
+        return (f"<p lang='{self.lang}'>{html.escape(self.summary)}</p>"
+                f"<table><tr>{cells}</tr>{rows}</table>" + more + diagnosis + why)
 
     def notes(self) -> dict[Value, str]:
         """What a diagram or the Stepper writes beside the wrong node: each wrong
@@ -289,19 +304,27 @@ def _number(x: float | None) -> str:
     return "—" if x is None else f"{x:.10g}"
 
 
-def _verdict_text(r: GradcheckRow) -> str:
-    sides = "" if r.left is None else f"left {r.left:.6g}, right {r.right:.6g}"
+def _width(text: str) -> int:
+    """The columns `text` takes in a terminal: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _verdict_text(r: GradcheckRow, lang: str = "en") -> str:
+    sides = "" if r.left is None else say(lang, "check.sides", left=f"{r.left:.6g}",
+                                          right=f"{r.right:.6g}")
     if r.verdict == KINK:
-        return f"not differentiable at or near here ({sides}): a valid subgradient"
+        return say(lang, "check.verdict_kink", sides=sides)
     if r.verdict == SUBGRADIENT:
-        return f"ok: a valid subgradient at a kink ({sides})"
+        return say(lang, "check.verdict_subgradient", sides=sides)
     if r.verdict == ERROR:
-        return f"error: {r.note}"
+        return say(lang, "check.verdict_error", note=r.note)
     if r.verdict == FAIL:
-        uncertainty = "" if r.uncertainty is None else f", FD uncertainty {r.uncertainty:.1e}"
-        kink = f"; a kink ({sides}) and not a subgradient" if sides else ""
-        return f"FAIL (tolerance {r.tolerance:.1e}{uncertainty}{kink})"
-    return OK
+        uncertainty = ("" if r.uncertainty is None
+                       else say(lang, "check.uncertainty", uncertainty=f"{r.uncertainty:.1e}"))
+        kink = say(lang, "check.not_subgradient", sides=sides) if sides else ""
+        return say(lang, "check.verdict_fail", tolerance=f"{r.tolerance:.1e}",
+                   uncertainty=uncertainty, kink=kink)
+    return say(lang, "check.verdict_ok")
 
 
 Inputs = Sequence[float] | Sequence[Value] | Mapping[str, Value] | Iterable[tuple[str, Value]]
@@ -323,6 +346,7 @@ def gradcheck(
     seed: int = 0,
     fallback: bool = True,
     subgradients: str = "skip",
+    lang: str = "en",
 ) -> GradcheckResult:
     """Check the gradient of `f` at `inputs` against finite differences.
 
@@ -365,6 +389,9 @@ def gradcheck(
     are wrong and why (`diagnoses`, `autodiff.checking.diagnosis`); `result.draw()` and
     `result.stepper()` show f's graph with that node (`wrong_node`) marked.
 
+    `lang` ("en", "ja") is the language of the report: the summary, the
+    table, the verdicts and the diagnosis (`GradcheckResult.lang`).
+
     Returns a `GradcheckResult`; if a row fails and `raise_exception` is true,
     raises `GradcheckError`. Where f raises a domain error (ValueError,
     ArithmeticError) within a few steps of the point, that row's verdict is
@@ -378,27 +405,30 @@ def gradcheck(
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     accept = _subgradients(subgradients)
+    lang = check_lang(lang)
     problem = _Problem(f, inputs)
     check = _Check(problem, how, eps, rtol, atol, modes, accept)
     levels = range(1, order + 1)
-    checked = [f"modes {' and '.join(modes)}" if modes != ("rev",) else "",
-               f"orders 1 to {order}" if order > 1 else ""]
+    checked = [(say(lang, "check.both_modes") if len(modes) == 2
+                else say(lang, "check.mode", mode=modes[0])) if modes != ("rev",) else "",
+               say(lang, "check.orders", order=order) if order > 1 else ""]
     note = ""
     if not fast:
         rows = check.rows(levels, None)
     else:
         rows = check.rows(levels, _random_directions(problem.point, directions, order, seed))
-        checked.append(f"along {directions} random direction{'s' * (directions > 1)}")
+        checked.append(say(lang, "check.directions", count=directions) if directions > 1
+                       else say(lang, "check.one_direction"))
         failed = [r.order for r in rows if not r.ok]
         if failed and fallback:
             n = len(problem.point)
             upto = max([level for level in range(1, min(failed) + 1) if n**level <= 10_000],
                        default=1)
             rows += check.rows(range(1, upto + 1), None)
-            note = (f"The check along random directions failed, so the per-input rows of order"
-                    f"{'s 1 to ' + str(upto) if upto > 1 else ' 1'} follow; they name the "
-                    "worst input.")
-    result = GradcheckResult(method, tuple(rows), checked=_joined(checked), note=note)
+            note = (say(lang, "check.fallback", order=upto) if upto > 1
+                    else say(lang, "check.fallback_one"))
+    result = GradcheckResult(method, tuple(rows), checked=_joined(checked), note=note,
+                             lang=lang)
     return _finish(result, problem, raise_exception)
 
 
@@ -412,6 +442,7 @@ def gradgradcheck(
     rtol: float | None = None,
     raise_exception: bool = True,
     subgradients: str = "skip",
+    lang: str = "en",
 ) -> GradcheckResult:
     """Check second derivatives: every entry ∂²f/∂x_i∂x_j of the Hessian, found
     by `grad(grad(f, create_graph=True))`, against finite differences (in x_j)
@@ -420,9 +451,11 @@ def gradgradcheck(
     order 2 of `gradcheck(..., order=2)`.)"""
     how, rtol, atol, eps = _options(method, rtol, atol, eps)
     accept = _subgradients(subgradients)
+    lang = check_lang(lang)
     problem = _Problem(f, inputs)
     rows = _Check(problem, how, eps, rtol, atol, ("rev",), accept).rows([2], None)
-    return _finish(GradcheckResult(f"{method}, second order", tuple(rows)), problem,
+    method_text = say(lang, "check.second_order", method=method)
+    return _finish(GradcheckResult(method_text, tuple(rows), lang=lang), problem,
                    raise_exception)
 
 
@@ -812,61 +845,54 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
     except (ArithmeticError, ValueError):
         return result
     checked, unchecked, found = _diagnosis.diagnose_graph(out)
-    if not found and not unchecked:
-        text = (f"Each of the {checked} operations of f's graph agrees with finite "
-                "differences of its own primitive at the point, so the fault is elsewhere: "
-                "f reads .data (or float()) of a Value, or a step of the sweep is wrong.")
-    if not found and unchecked:
-        text = (f"None of the {checked} operations of f's graph disagrees with finite "
-                f"differences of its own primitive at the point, but {unchecked} could not be "
-                "checked there (at or too near a kink, a pole or the domain's edge); "
-                "otherwise f reads .data (or float()) of a Value, or a step of the sweep is "
-                "wrong.")
+    lang = result.lang
     if not found:
+        text = (say(lang, "check.elsewhere_unchecked", checked=checked, unchecked=unchecked)
+                if unchecked else say(lang, "check.elsewhere", checked=checked))
         return replace(result, diagnosis=text, output=out)
     first = found[0]
     node = first.node
     assert node is not None and node.primitive is not None
     at = write(node.primitive, *(format(a.data if isinstance(a, Value) else a, ".6g")
                                 for a in node.args))
-    lines = [f"The primitive {first.primitive!r} is wrong: its partials disagree with finite "
-             f"differences of its forward at {at}"
-             + (f" (node {node.label!r})" if node.label else "") + ":"]
-    lines += [f"  {d.derivative}: {d.name}: {d.evidence}" if d.name == _diagnosis.MODES else
-              f"  {d.derivative} is {d.analytic:.6g} by partials but {d.numeric:.6g} "
-              f"numerically. Likely bug: {d.name}: {d.evidence}" for d in found]
+    where = say(lang, "check.at_node", label=node.label) if node.label else ""
+    lines = [say(lang, "check.wrong_primitive", primitive=repr(first.primitive), at=at,
+                 node=where)]
+    lines += [say(lang, "check.modes_partial", derivative=d.derivative,
+                  name=_diagnosis.named(d.name, lang), evidence=d.evidence)
+              if d.name == _diagnosis.MODES else
+              say(lang, "check.wrong_partial", derivative=d.derivative,
+                  analytic=f"{d.analytic:.6g}", numeric=f"{d.numeric:.6g}",
+                  name=_diagnosis.named(d.name, lang), evidence=d.evidence) for d in found]
     return replace(result, diagnosis="\n".join(lines), diagnoses=tuple(found), output=out)
 
 
-def _judgement(r: GradcheckRow) -> str:
+def _judgement(r: GradcheckRow, lang: str) -> str:
     """The discrepancy against the finite difference's own error estimate (a row
     that has one)."""
     assert r.uncertainty is not None
-    said = (f"finite-difference uncertainty {r.uncertainty:.2g}, discrepancy "
-            f"{r.abs_error:.2g}")
+    fields = {"uncertainty": f"{r.uncertainty:.2g}", "discrepancy": f"{r.abs_error:.2g}"}
     if r.abs_error > 100 * r.uncertainty:
-        return f"{said}: the analytic derivative is wrong"
+        return say(lang, "check.judged_wrong", **fields)
     ratio = r.abs_error / r.uncertainty if r.uncertainty else math.inf
-    return (f"{said}: the analytic derivative is probably wrong, but the discrepancy is only "
-            f"{ratio:.3g} times the uncertainty (try method='five-point' or another eps)")
+    return say(lang, "check.judged_probably_wrong", ratio=f"{ratio:.3g}", **fields)
 
 
 def _failure_message(result: GradcheckResult) -> str:
-    r = result.worst
+    r, lang = result.worst, result.lang
     if r.verdict == ERROR:
         head = f"{r.derivative}: {r.note}"
     else:
-        head = (f"{r.derivative} at {r.label} = {r.value!r}: analytic {r.analytic!r}, "
-                f"numeric {r.numeric!r}, abs error {r.abs_error:.3g}, rel error "
-                f"{r.rel_error:.3g} > tolerance {r.tolerance:.3g}")
+        head = say(lang, "check.worst", derivative=r.derivative, label=r.label,
+                   value=repr(r.value), analytic=repr(r.analytic), numeric=repr(r.numeric),
+                   abs_error=f"{r.abs_error:.3g}", rel_error=f"{r.rel_error:.3g}",
+                   tolerance=f"{r.tolerance:.3g}")
         if r.left is not None:
-            head += (f" (f is not differentiable at or within ε of here: left {r.left!r}, "
-                     f"right {r.right!r}, and the analytic value lies outside them: not a valid "
-                     "subgradient)")
+            head += say(lang, "check.worst_kink", left=repr(r.left), right=repr(r.right))
         if r.uncertainty is not None:
-            head += f"; {_judgement(r)}"
+            head += f"; {_judgement(r, lang)}"
         if r.note:
             head += f"; {r.note}"
     diagnosis = f"\n{result.diagnosis}" if result.diagnosis else ""
-    return f"gradient check failed: worst is {head}{diagnosis}\n\n{result}"
+    return say(lang, "check.failure", head=head) + f"{diagnosis}\n\n{result}"
 

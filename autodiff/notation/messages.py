@@ -59,8 +59,6 @@ EN: dict[str, str] = {
     "control.next": "next ▶",
     "control.whole": "⤢ whole graph",
     "control.follow": "◎ follow the step",
-    "control.full_size": "full size",
-    "control.full_size_tip": "the picture at full size, scrolling",
     "control.step": "step",
     "control.keys": "keys: ← → step, space play, z whole graph, + − size",
     "control.view_tip": "click or z: the whole graph, or follow the step",
@@ -87,7 +85,6 @@ EN: dict[str, str] = {
                               "right when it is within a relative error of {tolerance} of the "
                               "exact number (or within {tolerance} of 0). Press Enter to check."),
     "exercise.blank_value": "the value of {name}",
-    "exercise.blank_gradient": "{gradient}",
     "exercise.check": "check",
     "exercise.show": "show the answer",
     "exercise.right": "Right: {answer}.",
@@ -99,7 +96,6 @@ EN: dict[str, str] = {
     "exercise.hint_value": "{name} = {expression} with the values known so far: {worked}",
     "exercise.hint_gradient": ("by the chain rule, {gradient} = {terms}; with the numbers known "
                                "so far: {numbers}"),
-    "exercise.given": "given",
     "exercise.sheet_title": "Exercise sheet: {root}",
     "exercise.sheet_blank": "blank",
     "exercise.sheet_instructions": ("Work out each blank [1], [2], … in the graph, in this order, "
@@ -135,6 +131,66 @@ EN: dict[str, str] = {
     "check.kinks": "{count} derivatives not checked: f is not differentiable here",
     "check.columns": "derivative|value|analytic|numeric|abs error|rel error|verdict",
     "check.more_rows": "... and {count} more rows (result.table() shows every row)",
+    "check.one_more_row": "... and 1 more row (result.table() shows every row)",
+    "check.one_failed": "FAILED for 1 of 1 derivative",
+    "check.one_kink": "1 derivative not checked: f is not differentiable here",
+    "check.mode": "modes {mode}",
+    "check.both_modes": "modes rev and fwd",
+    "check.orders": "orders 1 to {order}",
+    "check.directions": "along {count} random directions",
+    "check.one_direction": "along 1 random direction",
+    "check.fallback": ("The check along random directions failed, so the per-input rows of "
+                       "orders 1 to {order} follow; they name the worst input."),
+    "check.fallback_one": ("The check along random directions failed, so the per-input rows "
+                           "of order 1 follow; they name the worst input."),
+    "check.second_order": "{method}, second order",
+    "check.sides": "left {left}, right {right}",
+    "check.verdict_ok": "ok",
+    "check.verdict_kink": "not differentiable at or near here ({sides}): a valid subgradient",
+    "check.verdict_subgradient": "ok: a valid subgradient at a kink ({sides})",
+    "check.verdict_error": "error: {note}",
+    "check.verdict_fail": "FAIL (tolerance {tolerance}{uncertainty}{kink})",
+    "check.uncertainty": ", FD uncertainty {uncertainty}",
+    "check.not_subgradient": "; a kink ({sides}) and not a subgradient",
+    "check.why_columns": "partial|likely bug|evidence",
+    "check.elsewhere": ("Each of the {checked} operations of f's graph agrees with finite "
+                        "differences of its own primitive at the point, so the fault is "
+                        "elsewhere: f reads .data (or float()) of a Value, or a step of the "
+                        "sweep is wrong."),
+    "check.elsewhere_unchecked": ("None of the {checked} operations of f's graph disagrees with "
+                                  "finite differences of its own primitive at the point, but "
+                                  "{unchecked} could not be checked there (at or too near a "
+                                  "kink, a pole or the domain's edge); otherwise f reads .data "
+                                  "(or float()) of a Value, or a step of the sweep is wrong."),
+    "check.wrong_primitive": ("The primitive {primitive} is wrong: its partials disagree with "
+                              "finite differences of its forward at {at}{node}:"),
+    "check.at_node": " (node {label!r})",
+    "check.modes_partial": "  {derivative}: {name}: {evidence}",
+    "check.wrong_partial": ("  {derivative} is {analytic} by partials but {numeric} "
+                            "numerically. Likely bug: {name}: {evidence}"),
+    "check.judged_wrong": ("finite-difference uncertainty {uncertainty}, discrepancy "
+                           "{discrepancy}: the analytic derivative is wrong"),
+    "check.judged_probably_wrong": ("finite-difference uncertainty {uncertainty}, discrepancy "
+                                    "{discrepancy}: the analytic derivative is probably wrong, "
+                                    "but the discrepancy is only {ratio} times the uncertainty "
+                                    "(try method='five-point' or another eps)"),
+    "check.worst": ("{derivative} at {label} = {value}: analytic {analytic}, numeric {numeric}, "
+                    "abs error {abs_error}, rel error {rel_error} > tolerance {tolerance}"),
+    "check.worst_kink": (" (f is not differentiable at or within ε of here: left {left}, "
+                         "right {right}, and the analytic value lies outside them: not a valid "
+                         "subgradient)"),
+    "check.failure": "gradient check failed: worst is {head}",
+    # -- the likely bugs a diagnosis names (autodiff.checking.diagnosis) --
+    "diagnosis.float and Value modes disagree": "float and Value modes disagree",
+    "diagnosis.sign flipped": "sign flipped",
+    "diagnosis.constant factor": "constant factor",
+    "diagnosis.chain rule missing a factor": "chain rule missing a factor",
+    "diagnosis.operands swapped": "operands swapped",
+    "diagnosis.evaluated at the output": "evaluated at the output",
+    "diagnosis.evaluated at the input": "evaluated at the input",
+    "diagnosis.right at one point only": "right at one point only",
+    "diagnosis.right at some points only": "right at some points only",
+    "diagnosis.no pattern": "no pattern",
 }
 
 JA: dict[str, str] = {
@@ -170,8 +226,6 @@ JA: dict[str, str] = {
     "control.next": "次へ ▶",
     "control.whole": "⤢ グラフ全体",
     "control.follow": "◎ ステップを追う",
-    "control.full_size": "原寸",
-    "control.full_size_tip": "図を原寸で表示（スクロール）",
     "control.step": "ステップ",
     "control.keys": "キー：← → ステップ、スペース 再生、z 全体、+ − 拡大縮小",
     "control.view_tip": "クリックまたは z：グラフ全体か、ステップを追う表示",
@@ -196,7 +250,6 @@ JA: dict[str, str] = {
                               "{tolerance} 以内（0 のときは差が {tolerance} 以内）なら正解です。"
                               "Enter で採点します。"),
     "exercise.blank_value": "{name} の値",
-    "exercise.blank_gradient": "{gradient}",
     "exercise.check": "採点",
     "exercise.show": "答えを見る",
     "exercise.right": "正解：{answer}。",
@@ -208,7 +261,6 @@ JA: dict[str, str] = {
     "exercise.progress": "空欄 {k} / {n}",
     "exercise.hint_value": "{name} = {expression}、ここまでの値で：{worked}",
     "exercise.hint_gradient": "連鎖律より {gradient} = {terms}。ここまでの数値で：{numbers}",
-    "exercise.given": "既知",
     "exercise.sheet_title": "演習プリント：{root}",
     "exercise.sheet_blank": "空欄",
     "exercise.sheet_instructions": ("グラフの空欄 [1]、[2]、… をこの順に求め、計算とともに"
@@ -242,6 +294,63 @@ JA: dict[str, str] = {
     "check.kinks": "{count} 個は未検査：f はここで微分可能ではない",
     "check.columns": "導関数|値|解析的|数値的|絶対誤差|相対誤差|判定",
     "check.more_rows": "... ほか {count} 行（result.table() ですべての行を表示）",
+    "check.one_more_row": "... ほか 1 行（result.table() ですべての行を表示）",
+    "check.one_failed": "導関数が不一致",
+    "check.one_kink": "1 個は未検査：f はここで微分可能ではない",
+    "check.mode": "{mode} モード",
+    "check.both_modes": "rev と fwd の両モード",
+    "check.orders": "1 階から {order} 階まで",
+    "check.directions": "ランダムな {count} 方向に沿って",
+    "check.one_direction": "ランダムな 1 方向に沿って",
+    "check.fallback": ("ランダムな方向に沿ったチェックが失敗したので、入力ごとの 1 階から "
+                       "{order} 階までの行を続けて示します。最も悪い入力が分かります。"),
+    "check.fallback_one": ("ランダムな方向に沿ったチェックが失敗したので、入力ごとの 1 階の行を"
+                           "続けて示します。最も悪い入力が分かります。"),
+    "check.second_order": "{method}、2 階",
+    "check.sides": "左 {left}、右 {right}",
+    "check.verdict_ok": "一致",
+    "check.verdict_kink": "この点の近くで微分不可能（{sides}）：有効な劣勾配",
+    "check.verdict_subgradient": "一致：折れ点での有効な劣勾配（{sides}）",
+    "check.verdict_error": "エラー：{note}",
+    "check.verdict_fail": "不一致（許容誤差 {tolerance}{uncertainty}{kink}）",
+    "check.uncertainty": "、差分の不確かさ {uncertainty}",
+    "check.not_subgradient": "；折れ点（{sides}）で、劣勾配でもない",
+    "check.why_columns": "偏微分|考えられるバグ|根拠",
+    "check.elsewhere": ("f のグラフの {checked} 個の演算はどれも、この点でそのプリミティブ自身の"
+                        "差分と一致します。原因は別のところにあります：f が Value の .data"
+                        "（または float()）を読んでいるか、スイープのステップが誤っています。"),
+    "check.elsewhere_unchecked": ("f のグラフの {checked} 個の演算のうち、この点でプリミティブ"
+                                  "自身の差分と食い違うものはありませんが、{unchecked} 個は"
+                                  "検査できませんでした（折れ点・極・定義域の端に近すぎる）。"
+                                  "それ以外なら、f が Value の .data（または float()）を"
+                                  "読んでいるか、スイープのステップが誤っています。"),
+    "check.wrong_primitive": ("プリミティブ {primitive} が誤っています：{at}{node} で、"
+                              "その偏微分 (partials) が forward の差分と食い違います："),
+    "check.at_node": "（ノード {label!r}）",
+    "check.modes_partial": "  {derivative}：{name}：{evidence}",
+    "check.wrong_partial": ("  {derivative} は partials では {analytic}、数値的には {numeric}。"
+                            "考えられるバグ：{name}：{evidence}"),
+    "check.judged_wrong": ("差分の不確かさ {uncertainty}、食い違い {discrepancy}："
+                           "解析的な導関数が誤っています"),
+    "check.judged_probably_wrong": ("差分の不確かさ {uncertainty}、食い違い {discrepancy}："
+                                    "解析的な導関数がおそらく誤っていますが、食い違いは不確かさの "
+                                    "{ratio} 倍しかありません（method='five-point' か別の eps を"
+                                    "試してください）"),
+    "check.worst": ("{label} = {value} での {derivative}：解析的 {analytic}、数値的 {numeric}、"
+                    "絶対誤差 {abs_error}、相対誤差 {rel_error} > 許容誤差 {tolerance}"),
+    "check.worst_kink": ("（f はこの点またはその ε 以内で微分不可能：左 {left}、右 {right}。"
+                         "解析的な値はその外にあり、有効な劣勾配ではありません）"),
+    "check.failure": "勾配チェック失敗：最も悪いのは {head}",
+    "diagnosis.float and Value modes disagree": "float モードと Value モードの食い違い",
+    "diagnosis.sign flipped": "符号の反転",
+    "diagnosis.constant factor": "定数倍のずれ",
+    "diagnosis.chain rule missing a factor": "連鎖律の因子の掛け忘れ",
+    "diagnosis.operands swapped": "オペランドの取り違え",
+    "diagnosis.evaluated at the output": "出力で評価している",
+    "diagnosis.evaluated at the input": "入力で評価している",
+    "diagnosis.right at one point only": "1 点でだけ正しい",
+    "diagnosis.right at some points only": "一部の点でだけ正しい",
+    "diagnosis.no pattern": "パターンなし",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "ja": JA}

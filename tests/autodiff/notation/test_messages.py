@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from autodiff.notation.messages import CATALOGUES, LANGUAGES, check_lang, placeholders, say
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_language_has_every_key():
@@ -29,3 +34,34 @@ def test_the_japanese_catalogue_is_japanese():
 def test_an_unknown_language_is_refused_clearly():
     with pytest.raises(ValueError, match="lang must be one of 'en', 'ja', got 'fr'"):
         check_lang("fr")
+
+
+def _strings_and_prefixes(path: Path) -> tuple[set[str], set[str]]:
+    """The string constants of a module, and the prefixes of its f-strings that
+    start with a catalogue key's first part ("control." of f"control.{name}")."""
+    constants: set[str] = set()
+    prefixes: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            constants.add(node.value)
+        elif isinstance(node, ast.JoinedStr) and node.values:
+            first = node.values[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                prefixes.add(first.value)
+    return constants, prefixes
+
+
+def test_every_key_is_used_by_the_code():
+    """A key no module names is dead text: each key is written in full in the code
+    ("cli.wrote"), or its last part is ("play") in a module that makes the key
+    from a prefix (f"control.{name}")."""
+    modules = [p for p in (ROOT / "autodiff").rglob("*.py") if p.name != "messages.py"]
+    found = [_strings_and_prefixes(p) for p in modules]
+    unused = []
+    for key in CATALOGUES["en"]:
+        head, _, rest = key.rpartition(".")
+        used = any(key in constants or (head and f"{head}." in prefixes and rest in constants)
+                   for constants, prefixes in found)
+        if not used:
+            unused.append(key)
+    assert not unused, f"catalogue keys no code uses: {unused}"
