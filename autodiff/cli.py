@@ -32,7 +32,10 @@ one message pointing at the position, exit code 2, before any output. An
 error during evaluation (log of a negative, say) or from Graphviz: one line,
 exit code 1. Never a traceback, and no code runs but the modules named with
 `--import` (which is how a user's own primitives, defined with
-`autodiff.primitive`, become functions of the expression language).
+`autodiff.primitive`, become functions of the expression language). With
+`--lang ja` the messages about the input and the expression language's hints
+are in Japanese (`autodiff.notation.messages`); argparse's own, and errors
+from evaluating or drawing, stay English.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from autodiff.notation.expression import (
     number,
     parse_definition,
 )
-from autodiff.notation.messages import LANGUAGES, say
+from autodiff.notation.messages import LANGUAGES, Message, say
 from autodiff.notation.typeset import format_number
 
 DEMO_AT = "w=0.5,x=1,b=0,d=1"
@@ -87,13 +90,23 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else "�" for c in text)
 
 
-def _pointer(text: str, position: int, message: str, what: str) -> str:
-    """The message, the input (around the position only, if it is long) and a caret."""
+def _error(lang: str, message: Message | str) -> str:
+    """"error: …" in `lang`."""
+    said = message.say(lang) if isinstance(message, Message) else message
+    return say(lang, "cli.error", message=said)
+
+
+def _pointer(text: str, position: int, message: Message | str, what: str, lang: str = "en"
+             ) -> str:
+    """The message, the input (around the position only, if it is long) and a caret;
+    `what` is "--at" or "expression" (said in `lang`)."""
     start = max(0, position - ECHO_WIDTH)
     end = position + ECHO_WIDTH
     shown = ("…" if start else "") + _printable(text[start:end]) + ("…" if end < len(text) else "")
     column = _width(shown[:position - start + (1 if start else 0)])
-    return f"error: {message}\n  {what}: {shown}\n  {' ' * (len(what) + 2 + column)}^"
+    if what == "expression":
+        what = say(lang, "cli.expression")
+    return f"{_error(lang, message)}\n  {what}: {shown}\n  {' ' * (_width(what) + 2 + column)}^"
 
 
 def _width(text: str) -> int:
@@ -106,7 +119,8 @@ class Assignments:
     read as ASCII), every option's pairs merged, with where each name was given
     (for pointing at it)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], lang: str = "en") -> None:
+        self.lang = lang
         self.values: dict[str, float] = {}
         self.where: dict[str, tuple[str, int]] = {}
         for text in texts:
@@ -121,17 +135,19 @@ class Assignments:
             name = written.strip()
             if eq and re.fullmatch(r"\w+", name) and not name.isascii():
                 typed = text[at:at + len(name)]
-                raise UsageError(_pointer(text, at, not_a_name(typed), "--at"))
+                raise UsageError(_pointer(text, at, not_a_name(typed), "--at", self.lang))
             if not eq or not re.fullmatch(NAME, name):
-                raise UsageError(_pointer(text, at, f"expected name=number, got {part!r}",
-                                          "--at"))
+                raise UsageError(_pointer(text, at, Message("cli.expected_assignment", part=part),
+                                          "--at", self.lang))
             if name in self.values:
-                raise UsageError(_pointer(text, at, f"{name} is given twice", "--at"))
+                raise UsageError(_pointer(text, at, Message("cli.given_twice", name=name), "--at",
+                                          self.lang))
             try:
                 self.values[name] = number(part[len(written) + 1:], position + len(written) + 1,
                                            name)
             except ExpressionError as exc:
-                raise UsageError(_pointer(text, exc.position, str(exc), "--at")) from None
+                raise UsageError(_pointer(text, exc.position, exc.message, "--at",
+                                          self.lang)) from None
             self.where[name] = (text, at)
             position += len(read) + 1
 
@@ -139,8 +155,9 @@ class Assignments:
         for name, value in self.values.items():
             if name not in used:
                 text, at = self.where[name]
-                raise UsageError(_pointer(text, at, f"{name} = {value:g} is given, but the "
-                                          "expression has no name " + repr(name), "--at"))
+                raise UsageError(_pointer(text, at, Message("cli.unused", name=name,
+                                                            value=f"{value:g}"),
+                                          "--at", self.lang))
 
 
 def parse_assignments(*texts: str) -> dict[str, float]:
@@ -148,7 +165,7 @@ def parse_assignments(*texts: str) -> dict[str, float]:
     return Assignments(texts).values
 
 
-def _check_output(path: str) -> None:
+def _check_output(path: str, lang: str = "en") -> None:
     """UsageError before any work if the extension names no format Graphviz writes
     here (or TikZ), or the directory does not exist."""
     from autodiff.drawing.diagram import output_format
@@ -158,10 +175,11 @@ def _check_output(path: str) -> None:
     except ValueError as exc:
         raise UsageError(f"error: -o {_printable(str(exc))}") from None
     if not Path(path).parent.is_dir():
-        raise UsageError(f"error: -o {_printable(path)}: no directory {str(Path(path).parent)!r}")
+        raise UsageError(_error(lang, Message("cli.no_directory", path=_printable(path),
+                                              directory=str(Path(path).parent))))
 
 
-def _check_size(root: Value, max_nodes: int | None) -> int:
+def _check_size(root: Value, max_nodes: int | None, lang: str = "en") -> int:
     """The `max_nodes` to draw with; UsageError if the graph has more nodes."""
     import inspect
 
@@ -172,11 +190,9 @@ def _check_size(root: Value, max_nodes: int | None) -> int:
         limit = max_nodes
     size = len(graph_nodes([root]))
     if size > limit:
-        allowed = (f"the {limit} that -o draws by default" if max_nodes is None
+        allowed = (Message("cli.default_limit", limit=limit) if max_nodes is None
                    else f"--max-nodes {limit}")
-        raise UsageError(f"error: -o: the graph has {size} nodes, more than {allowed}; pass "
-                         f"--max-nodes {size} to draw it anyway (Graphviz may take long), "
-                         "or leave out -o")
+        raise UsageError(_error(lang, Message("cli.too_big", size=size, allowed=allowed)))
     return limit
 
 
@@ -203,36 +219,39 @@ def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, 
     return E, [w, x, b, d, t1, u, z, t2, t3, E], {"w": w, "x": x, "b": b, "d": d}
 
 
-def _definition(expression: str) -> tuple[str | None, tuple]:
+def _definition(expression: str, lang: str = "en") -> tuple[str | None, tuple]:
     """parse_definition's answer, or a UsageError pointing at the problem."""
     try:
         return parse_definition(expression)
     except ExpressionError as exc:
-        raise UsageError(_pointer(expression, exc.position, str(exc), "expression")) from None
+        raise UsageError(_pointer(expression, exc.position, exc.message, "expression",
+                                  lang)) from None
 
 
 def build(expression: str, at: Assignments) -> tuple[Value, list[Value]]:
     """The expression's Value, named as the expression names it (else f), and the
     rows of its table: every node in topological order, operations without a
-    name called t1, t2, ... (a name the expression uses is skipped)."""
-    output, tree = _definition(expression)
+    name called t1, t2, ... (a name the expression uses is skipped). Errors in
+    `at.lang`."""
+    lang = at.lang
+    output, tree = _definition(expression, lang)
     variables: dict[str, Value] = {}
     for name, position in names(tree):
         if name in at.values:
             variables.setdefault(name, Value(at.values[name], name))
         elif name not in CONSTANTS:
             constant = next((c for c in CONSTANTS if c.lower() == name.lower()), None)
-            hint = f" (the constant is spelt {constant})" if constant else ""
+            hint = Message("cli.constant_spelt", constant=constant) if constant else ""
             raise UsageError(_pointer(expression, position,
-                                      f"no value for {name!r}: add it to --at{hint}",
-                                      "expression"))
+                                      Message("cli.no_value", name=name, hint=hint),
+                                      "expression", lang))
     at.refuse_unused(set(variables))
     out = evaluate(tree, variables)
     if not isinstance(out, Value):
         out = Value(out)
     elif output is not None and out in variables.values():
-        raise UsageError(f"error: {output} = {out.label} names the input {out.label} itself: "
-                         f"write {out.label} alone, or an expression of it")
+        raise UsageError(_error(lang, Message("cli.names_input", output=output,
+                                              name=out.label)))
     out.label = output or out.label or "f"
     rows = topological_order(out)
     taken = {v.label for v in rows}
@@ -348,7 +367,8 @@ def split_expression(argv: Sequence[str]) -> tuple[str | None, list[str], list[s
     return expression, rest, strays
 
 
-def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoReturn:
+def _refuse_strays(expression: str, strays: list[str], at: Sequence[str], lang: str = "en"
+                   ) -> NoReturn:
     """One message for arguments after the expression that are neither options nor
     name=value: the whole expression quoted, if the shell split it at its spaces;
     else the values as --at wants them, with the numbers typed where they can be
@@ -360,13 +380,13 @@ def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoR
     except ExpressionError:
         pass
     else:
-        raise UsageError(f"error: unexpected {shown} after the expression "
-                         f"{_printable(expression)!r}: the shell splits an expression at its "
-                         f"spaces; quote it whole, \"{_printable(joined)}\"")
+        raise UsageError(_error(lang, Message("cli.strays_quote", strays=shown,
+                                              expression=_printable(expression),
+                                              joined=_printable(joined))))
     typed = dict(re.findall(rf"({NAME})\s*[=:]?\s*([-+]?(?:{NUMBER}))(?![\w.])",
                             ascii_forms(" ".join(strays))))
     try:
-        given = Assignments(at).values
+        given = Assignments(at, lang).values
     except UsageError:  # reported once the strays are gone
         given = {}
     try:
@@ -375,12 +395,11 @@ def _refuse_strays(expression: str, strays: list[str], at: Sequence[str]) -> NoR
     except ExpressionError:
         wanted = list(typed)
     missing = [f"{n}={typed.get(n, '...')}" for n in dict.fromkeys(wanted) if n not in given]
-    also = f" (or as {' '.join(missing)})" if len(missing) > 1 else ""
-    how = (f"give the names' values as --at {','.join(missing)}{also}, and quote an expression "
-           "that has spaces" if missing else
-           "the expression's names have their values; quote an expression that has spaces")
-    raise UsageError(f"error: unexpected {shown} after the expression "
-                     f"{_printable(expression)!r}: {how}")
+    also = Message("cli.or_as", values=" ".join(missing)) if len(missing) > 1 else ""
+    how = (Message("cli.give_values", values=",".join(missing), also=also) if missing
+           else Message("cli.values_given"))
+    raise UsageError(_error(lang, Message("cli.strays", strays=shown,
+                                          expression=_printable(expression), how=how)))
 
 
 def _demo_files(root: Value, directory: str, lang: str) -> None:
@@ -418,25 +437,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _PARSER.parse_args(rest)
         except SystemExit as done:  # --help was printed
             return int(done.code or 0)
+        lang = args.lang
         if expression is not None and strays:
-            _refuse_strays(expression, strays, args.at)
+            _refuse_strays(expression, strays, args.at, lang)
         for module in args.imports:
             _import(module)
         if args.output:
-            _check_output(args.output)
+            _check_output(args.output, lang)
         if args.max_nodes is not None and args.max_nodes < 1:
-            raise UsageError(f"error: --max-nodes must be at least 1, got {args.max_nodes}")
+            raise UsageError(_error(lang, Message("cli.max_nodes", got=args.max_nodes)))
         header = None
         if expression is None:
-            given = Assignments(args.at)
+            given = Assignments(args.at, lang)
             given.refuse_unused(set("wxbd"))
             at = {**parse_assignments(DEMO_AT), **given.values}
             root, rows, _ = neuron_example(at)
             header = say(args.lang, "cli.neuron",
                          values=", ".join(f"{k} = {at[k]:g}" for k in "wxbd"))
         else:
-            root, rows = build(expression, Assignments(args.at))
-        max_nodes = _check_size(root, args.max_nodes) if args.output else 0
+            root, rows = build(expression, Assignments(args.at, lang))
+        max_nodes = _check_size(root, args.max_nodes, lang) if args.output else 0
         root.backward()
         if header:
             print(header)

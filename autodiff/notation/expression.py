@@ -41,7 +41,9 @@ romanised name, spelt out where Unicode names the letters (α → alpha, み →
 name too); `evaluate(tree, variables)` builds the Values. Operators and
 functions are the primitives themselves, which are dual-mode: a subexpression
 of numbers only (`2*3`, `-1`) is a number, folded into the node that uses it.
-Errors are `ExpressionError`s carrying the position in the text.
+Errors are `ExpressionError`s carrying the position in the text and their
+`message` from the catalogue (`autodiff.notation.messages`): English by
+`str()`, Japanese by `.message.say("ja")`, as the command line's `--lang ja` says it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from autodiff.core import Primitive, Value, primitives
+from autodiff.notation.messages import Message, joined
 from autodiff.notation.symbols import notation, symbol
 
 OPERATORS = ("+", "-", "*", "/", "**")
@@ -108,12 +111,12 @@ def romanised(word: str) -> str | None:
     return "".join(spelt)
 
 
-def not_a_name(word: str) -> str:
+def not_a_name(word: str) -> Message:
     """Why `word` (as typed, with letters other than ASCII) is not a name, and what to write."""
     spelt = romanised(word)
-    instead = (f"write {spelt}" if spelt and re.fullmatch(NAME, spelt) else
-               "write it romanised (rōmaji) or as a letter")
-    return f"{word!r} is not a name: names are ASCII letters, digits and _; {instead}"
+    instead = (Message("expr.write_name", name=spelt) if spelt and re.fullmatch(NAME, spelt)
+               else Message("expr.romanise"))
+    return Message("expr.not_a_name", word=word, instead=instead)
 
 
 def functions() -> dict[str, Primitive]:
@@ -122,11 +125,12 @@ def functions() -> dict[str, Primitive]:
 
 
 class ExpressionError(ValueError):
-    """A malformed expression; `position` is the 0-based column of the problem."""
+    """A malformed expression; `position` is the 0-based column of the problem,
+    `message` what is wrong in any language (`str()` is the English)."""
 
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.position = position
+    def __init__(self, message: Message, position: int) -> None:
+        super().__init__(str(message))
+        self.message, self.position = message, position
 
 
 def number(text: str, position: int = 0, name: str = "") -> float:
@@ -136,37 +140,37 @@ def number(text: str, position: int = 0, name: str = "") -> float:
     numbers in expressions are. ExpressionError (at `position`, naming `name` if
     given) for anything else, or a number too large for a float."""
     if not _SIGNED_NUMBER.fullmatch(ascii_forms(text)):
-        raise ExpressionError(f"bad number {text.strip()!r}{' for ' * bool(name)}{name}: write "
-                              "digits with an optional sign, point and exponent, e.g. 2, -0.5, "
-                              "1e-3", position)
+        raise ExpressionError(Message("expr.bad_number_for", text=text.strip(), name=name)
+                              if name else Message("expr.bad_number", text=text.strip()),
+                              position)
     return _finite(ascii_forms(text).strip(), position)
 
 
 def _finite(text: str, position: int) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ExpressionError(f"number {text} is too large for a float", position)
+        raise ExpressionError(Message("expr.too_large", text=text), position)
     return value
 
 
-def _instead(char: str) -> str:
+def _instead(char: str) -> Message | str:
     """What to write instead of a character the language does not read (after
-    `ascii_forms`)."""
+    `ascii_forms`); "" if nothing."""
     for spelling in OPERATORS:
         if char == symbol(primitives[spelling]):
-            return f"; write {spelling} instead"
+            return Message("expr.write_instead", spelling=spelling)
     for name, p in functions().items():
         if char in (symbol(p), (notation(p) or " ")[0]):
-            return f"; write {name}(...) instead"
+            return Message("expr.write_instead", spelling=f"{name}(...)")
     if char in _PRODUCT_DOTS:
-        return "; write * instead"
+        return Message("expr.write_instead", spelling="*")
     if char in _INSTEAD:
-        return f"; write {_INSTEAD[char]} instead"
+        return Message("expr.write_instead", spelling=_INSTEAD[char])
     digit = unicodedata.digit(char, None)
     if digit is not None:
         if unicodedata.name(char, "").startswith("SUPERSCRIPT"):
-            return f"; write **{digit} instead"
-        return f"; write the ASCII digit {digit}"
+            return Message("expr.write_instead", spelling=f"**{digit}")
+        return Message("expr.ascii_digit", digit=digit)
     return ""
 
 
@@ -184,7 +188,7 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
     """(kind, text, position) triples; kind is "number", "name" or "op". The
     tokens are spelt in ASCII (`ascii_forms`); positions are those in `text`."""
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise ExpressionError(Message("expr.too_long", limit=MAX_LENGTH), MAX_LENGTH)
     typed, text = text, ascii_forms(text)
     tokens, pos = [], 0
     while pos < len(text):
@@ -195,9 +199,10 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
             start = len(text) - len(text[pos:].lstrip())
             char = text[start]
             if char.isalpha() and not char.isascii() and not _instead(char):
-                raise ExpressionError(f"unexpected character {typed[start]!r}; "
-                                      f"{not_a_name(_word(typed, start))}", start)
-            raise ExpressionError(f"unexpected character {typed[start]!r}{_instead(char)}", start)
+                raise ExpressionError(Message("expr.unexpected_letter", char=typed[start],
+                                              reason=not_a_name(_word(typed, start))), start)
+            raise ExpressionError(Message("expr.unexpected_character", char=typed[start],
+                                          hint=_instead(char)), start)
         group = m.lastindex or 0
         kind = "number" if m.group(1) else "name" if m.group(2) else "op"
         tokens.append((kind, m.group(group), m.start(group)))
@@ -219,12 +224,12 @@ def function(name: str, position: int = 0) -> str:
     if len(meant) == 1:
         return meant[0]
     if meant:
-        raise ExpressionError(f"function {name!r} could be {' or '.join(meant)}: write one "
-                              "of them as it is spelt", position)
+        raise ExpressionError(Message("expr.could_be", name=name, meant=joined(meant, "expr.or")),
+                              position)
     close = difflib.get_close_matches(name.lower(), spellings, n=3)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise ExpressionError(f"unknown function {name!r}; {hint}known: {', '.join(sorted(known))}",
-                          position)
+    hint = Message("expr.did_you_mean", close=joined(close, "expr.or")) if close else ""
+    raise ExpressionError(Message("expr.unknown_function", name=name, hint=hint,
+                                  known=", ".join(sorted(known))), position)
 
 
 class _Parser:
@@ -243,36 +248,36 @@ class _Parser:
         """The token as it was typed (＊ for *, say)."""
         return self.text[token[2]:token[2] + len(token[1])]
 
-    def end(self, equals_hint: str) -> None:
+    def end(self, equals_hint: Message) -> None:
         """ExpressionError if a token follows the complete expression."""
         kind, token, pos = self.peek()
         if kind != "end":
             hint = equals_hint if token == "=" else self.missing_operator()
-            raise ExpressionError(f"unexpected {self.typed(self.peek())!r} after a complete "
-                                  f"expression{hint}", pos)
+            raise ExpressionError(Message("expr.after_complete", token=self.typed(self.peek()),
+                                          hint=hint), pos)
 
     def take(self, expected: str | None = None) -> tuple[str, str, int]:
         token = self.tokens[self.i]
         if expected is not None and token[1] != expected:
-            found = "the end" if token[0] == "end" else repr(self.typed(token))
-            raise ExpressionError(f"expected {expected!r}, found {found}{self.missing_operator()}",
-                                  token[2])
+            found = Message("expr.the_end") if token[0] == "end" else repr(self.typed(token))
+            raise ExpressionError(Message("expr.expected", expected=expected, found=found,
+                                          hint=self.missing_operator()), token[2])
         self.i += 1
         return token
 
-    def missing_operator(self) -> str:
+    def missing_operator(self) -> Message | str:
         """A hint when the next token follows a complete operand with no operator: 2x, x y."""
         if self.i == 0 or self.tokens[self.i - 1][0] not in ("number", "name"):
             return ""
         before, (kind, text, _) = self.tokens[self.i - 1][1], self.peek()
         if kind in ("number", "name"):
-            return f"; write {before}*{text} for a product"
-        return f"; write {before}*(...) for a product" if text == "(" else ""
+            return Message("expr.product", product=f"{before}*{text}")
+        return Message("expr.product", product=f"{before}*(...)") if text == "(" else ""
 
     def nested(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"expression nested deeper than {MAX_DEPTH}", self.peek()[2])
+            raise ExpressionError(Message("expr.nested", limit=MAX_DEPTH), self.peek()[2])
 
     def expr(self):
         self.nested()
@@ -325,25 +330,27 @@ class _Parser:
                 self.take(")")
                 arity = primitives[name].arity
                 if arity is not None and len(operands) != arity:
-                    raise ExpressionError(f"{name} takes {arity} operand"
-                                          f"{'s' * (arity != 1)}, got {len(operands)}", pos)
+                    raise ExpressionError(Message("expr.operands" if arity != 1
+                                                  else "expr.one_operand", name=name,
+                                                  arity=arity, count=len(operands)), pos)
                 return ("call", pos, name, *operands)
             if text in functions() or text in ALIASES:
-                raise ExpressionError(f"{text} is a function: write {text}(...)", pos)
+                raise ExpressionError(Message("expr.is_function", name=text), pos)
             return ("name", pos, text)
         if text == "(":
             tree = self.expr()
             self.take(")")
             return tree
-        found = "the end of the expression" if kind == "end" else repr(self.typed(token))
-        raise ExpressionError(f"expected a number, a name or '(', found {found}", pos)
+        found = (Message("expr.the_end_of_expression") if kind == "end"
+                 else repr(self.typed(token)))
+        raise ExpressionError(Message("expr.expected_operand", found=found), pos)
 
 
 def parse(text: str):
     """The syntax tree of the expression `text`."""
     parser = _Parser(text)
     tree = parser.expr()
-    parser.end("; an output is named by parse_definition (E = ...)")
+    parser.end(Message("expr.named_by_parse_definition"))
     return tree
 
 
@@ -356,15 +363,13 @@ def parse_definition(text: str):
     if [kind for kind, _, _ in parser.tokens[:2]] == ["name", "op"] and parser.tokens[1][1] == "=":
         _, name, position = parser.tokens[0]
         if name in functions() or name in ALIASES:
-            raise ExpressionError(f"{name} is a function: name the output otherwise", position)
+            raise ExpressionError(Message("expr.output_is_function", name=name), position)
         parser.i = 2
     tree = parser.expr()
-    parser.end("; one = only, after the output's name: E = ..." if name else
-               "; only the output's name goes before = (E = ...)")
+    parser.end(Message("expr.one_equals") if name else Message("expr.only_name_before"))
     for used, position in names(tree):
         if used == name:
-            raise ExpressionError(f"the output's name {name} is also an input of the "
-                                  "expression: name the output otherwise", position)
+            raise ExpressionError(Message("expr.output_is_input", name=name), position)
     return name, tree
 
 
@@ -398,7 +403,7 @@ def evaluate(tree, variables: Mapping[str, Value]) -> Value | float:
             elif node[2] in CONSTANTS:
                 results.append(CONSTANTS[node[2]])
             else:
-                raise ExpressionError(f"no value for variable {node[2]!r}", pos)
+                raise ExpressionError(Message("expr.no_value", name=node[2]), pos)
         elif not ready:
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(_children(node)))

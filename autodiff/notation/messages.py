@@ -17,7 +17,7 @@ total input, z its output, δ = ∂E/∂u; the Japanese words are the lecture no
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 LANGUAGES = ("en", "ja")
 """The languages there is a catalogue of: English (the default) and Japanese."""
@@ -111,7 +111,24 @@ EN: dict[str, str] = {
     "cli.node": "node",
     "cli.value": "value",
     "cli.wrote": "wrote {path}",
+    "cli.error": "error: {message}",
+    "cli.expression": "expression",
     "cli.no_value": "no value for {name!r}: add it to --at{hint}",
+    "cli.no_directory": "-o {path}: no directory {directory!r}",
+    "cli.default_limit": "the {limit} that -o draws by default",
+    "cli.too_big": ("-o: the graph has {size} nodes, more than {allowed}; pass --max-nodes "
+                    "{size} to draw it anyway (Graphviz may take long), or leave out -o"),
+    "cli.names_input": ("{output} = {name} names the input {name} itself: write {name} alone, "
+                        "or an expression of it"),
+    "cli.strays_quote": ("unexpected {strays} after the expression {expression!r}: the shell "
+                         "splits an expression at its spaces; quote it whole, \"{joined}\""),
+    "cli.or_as": " (or as {values})",
+    "cli.give_values": ("give the names' values as --at {values}{also}, and quote an expression "
+                        "that has spaces"),
+    "cli.values_given": ("the expression's names have their values; quote an expression that "
+                         "has spaces"),
+    "cli.strays": "unexpected {strays} after the expression {expression!r}: {how}",
+    "cli.max_nodes": "--max-nodes must be at least 1, got {got}",
     "cli.constant_spelt": " (the constant is spelt {constant})",
     "cli.given_twice": "{name} is given twice",
     "cli.expected_assignment": "expected name=number, got {part!r}",
@@ -121,6 +138,41 @@ EN: dict[str, str] = {
     "cli.demo_player": "  its backpropagation player: {path}",
     "cli.demo_exercise": "  an exercise on it:          {path}",
     "cli.demo_sheet": "  the exercise, printable:    {path}",
+    # -- the expression language (autodiff.notation.expression): what is wrong, what to write --
+    "expr.or": " or ",
+    "expr.bad_number": ("bad number {text!r}: write digits with an optional sign, point and "
+                        "exponent, e.g. 2, -0.5, 1e-3"),
+    "expr.bad_number_for": ("bad number {text!r} for {name}: write digits with an optional "
+                            "sign, point and exponent, e.g. 2, -0.5, 1e-3"),
+    "expr.too_large": "number {text} is too large for a float",
+    "expr.too_long": "expression longer than {limit} characters",
+    "expr.write_instead": "; write {spelling} instead",
+    "expr.ascii_digit": "; write the ASCII digit {digit}",
+    "expr.unexpected_character": "unexpected character {char!r}{hint}",
+    "expr.unexpected_letter": "unexpected character {char!r}; {reason}",
+    "expr.not_a_name": "{word!r} is not a name: names are ASCII letters, digits and _; {instead}",
+    "expr.write_name": "write {name}",
+    "expr.romanise": "write it romanised (rōmaji) or as a letter",
+    "expr.could_be": "function {name!r} could be {meant}: write one of them as it is spelt",
+    "expr.did_you_mean": "did you mean {close}? ",
+    "expr.unknown_function": "unknown function {name!r}; {hint}known: {known}",
+    "expr.after_complete": "unexpected {token!r} after a complete expression{hint}",
+    "expr.expected": "expected {expected!r}, found {found}{hint}",
+    "expr.the_end": "the end",
+    "expr.the_end_of_expression": "the end of the expression",
+    "expr.product": "; write {product} for a product",
+    "expr.nested": "expression nested deeper than {limit}",
+    "expr.operands": "{name} takes {arity} operands, got {count}",
+    "expr.one_operand": "{name} takes {arity} operand, got {count}",
+    "expr.is_function": "{name} is a function: write {name}(...)",
+    "expr.expected_operand": "expected a number, a name or '(', found {found}",
+    "expr.named_by_parse_definition": "; an output is named by parse_definition (E = ...)",
+    "expr.one_equals": "; one = only, after the output's name: E = ...",
+    "expr.only_name_before": "; only the output's name goes before = (E = ...)",
+    "expr.output_is_function": "{name} is a function: name the output otherwise",
+    "expr.output_is_input": ("the output's name {name} is also an input of the expression: "
+                             "name the output otherwise"),
+    "expr.no_value": "no value for variable {name!r}",
     # -- gradcheck (autodiff.checking) --
     "check.head": "gradcheck ({method} differences{checked}): {parts}",
     "check.failed": "FAILED for {failing} of {n} derivatives",
@@ -275,16 +327,68 @@ JA: dict[str, str] = {
     "cli.node": "ノード",
     "cli.value": "値",
     "cli.wrote": "{path} に書き出しました",
-    "cli.no_value": "{name!r} の値がありません。--at に加えてください{hint}",
+    "cli.error": "エラー：{message}",
+    "cli.expression": "式",
+    "cli.no_value": "「{name}」 の値がありません。--at に加えてください{hint}",
+    "cli.no_directory": "-o {path}：フォルダ 「{directory}」 がありません",
+    "cli.default_limit": "-o が既定で描く {limit} 個",
+    "cli.too_big": ("-o：グラフのノードは {size} 個で、{allowed} を超えています。それでも描くなら "
+                    "--max-nodes {size} を付けてください（Graphviz に時間がかかることがあります）。"
+                    "または -o を外してください"),
+    "cli.names_input": ("{output} = {name} は入力 {name} そのものに名前をつけています。"
+                        "{name} だけを書くか、{name} を使った式を書いてください"),
+    "cli.strays_quote": ("式 「{expression}」 の後に思いがけない {strays} があります。シェルは式を"
+                         "空白で区切ります。式全体を引用符で囲んでください：\"{joined}\""),
+    "cli.or_as": "（または {values}）",
+    "cli.give_values": ("名前の値は --at {values}{also} の形で与え、空白のある式は引用符で"
+                        "囲んでください"),
+    "cli.values_given": "式の名前にはすべて値があります。空白のある式は引用符で囲んでください",
+    "cli.strays": "式 「{expression}」 の後に思いがけない {strays} があります。{how}",
+    "cli.max_nodes": "--max-nodes は 1 以上にしてください（{got} でした）",
     "cli.constant_spelt": "（定数の綴りは {constant}）",
     "cli.given_twice": "{name} が二度与えられています",
-    "cli.expected_assignment": "名前=数 の形が必要ですが {part!r} でした",
-    "cli.unused": "{name} = {value} が与えられましたが、式に名前 {name!r} はありません",
+    "cli.expected_assignment": "名前=数 の形が必要ですが 「{part}」 でした",
+    "cli.unused": "{name} = {value} が与えられましたが、式に名前 「{name}」 はありません",
     "cli.demo_wrote": "見てほしいファイル（{directory}）：",
     "cli.demo_diagram": "  ニューロンの計算グラフ：       {path}",
     "cli.demo_player": "  誤差逆伝播のプレーヤー：       {path}",
     "cli.demo_exercise": "  演習：                         {path}",
     "cli.demo_sheet": "  演習プリント（印刷用）：       {path}",
+    "expr.or": " か ",
+    "expr.bad_number": ("数 「{text}」 が読めません。符号・小数点・指数のついた数字で書いてください"
+                        "（例：2、-0.5、1e-3）"),
+    "expr.bad_number_for": ("{name} の数 「{text}」 が読めません。符号・小数点・指数のついた数字で"
+                            "書いてください（例：2、-0.5、1e-3）"),
+    "expr.too_large": "数 {text} は float には大きすぎます",
+    "expr.too_long": "式が {limit} 文字より長すぎます",
+    "expr.write_instead": "。代わりに {spelling} と書いてください",
+    "expr.ascii_digit": "。半角数字の {digit} で書いてください",
+    "expr.unexpected_character": "読めない文字 「{char}」{hint}",
+    "expr.unexpected_letter": "読めない文字 「{char}」。{reason}",
+    "expr.not_a_name": ("「{word}」 は名前になりません。名前は半角英字・数字・_ でできています。"
+                        "{instead}"),
+    "expr.write_name": "{name} と書いてください",
+    "expr.romanise": "ローマ字か 1 文字の英字で書いてください",
+    "expr.could_be": "関数 「{name}」 は {meant} のどちらかです。つづりどおりに書いてください",
+    "expr.did_you_mean": "{close} のことですか？ ",
+    "expr.unknown_function": "知らない関数 「{name}」。{hint}使える関数：{known}",
+    "expr.after_complete": "式が完結した後に 「{token}」 があります{hint}",
+    "expr.expected": "「{expected}」 が必要ですが、{found} がありました{hint}",
+    "expr.the_end": "終わり",
+    "expr.the_end_of_expression": "式の終わり",
+    "expr.product": "。積なら {product} と書いてください",
+    "expr.nested": "式の入れ子が {limit} 段より深すぎます",
+    "expr.operands": "{name} のオペランドは {arity} 個ですが、{count} 個ありました",
+    "expr.one_operand": "{name} のオペランドは {arity} 個ですが、{count} 個ありました",
+    "expr.is_function": "{name} は関数です。{name}(...) と書いてください",
+    "expr.expected_operand": "数・名前・「(」 のどれかが必要ですが、{found} がありました",
+    "expr.named_by_parse_definition": "。出力に名前をつけるのは parse_definition です（E = ...）",
+    "expr.one_equals": "。= は出力の名前の後に一つだけです：E = ...",
+    "expr.only_name_before": "。= の前に書けるのは出力の名前だけです（E = ...）",
+    "expr.output_is_function": "{name} は関数です。出力には別の名前をつけてください",
+    "expr.output_is_input": ("出力の名前 {name} が式の入力にも使われています。"
+                             "出力には別の名前をつけてください"),
+    "expr.no_value": "変数 「{name}」 の値がありません",
     "check.head": "勾配チェック（{method} 差分{checked}）：{parts}",
     "check.failed": "{n} 個の導関数のうち {failing} 個で不一致",
     "check.all_agree": "{n} 個の導関数がすべて一致",
@@ -377,3 +481,44 @@ def template(lang: str, key: str) -> str:
     """The text of `key` in `lang` with its placeholders unfilled (for the page's
     script, which fills them)."""
     return CATALOGUES[check_lang(lang)][key]
+
+
+Field = object
+"""A field of a `Message`: a value (formatted as it is), another `Message` (said
+in the same language), or a function of the language (a list joined by its "or")."""
+
+
+class Message:
+    """A catalogue text not said yet: its key and its fields, said in any language
+    by `.say(lang)`; `str()` is the English. What an error carries when the code
+    that raises it does not know the reader's language (the expression language's
+    `ExpressionError`; the command line says it in `--lang`'s language)."""
+
+    def __init__(self, key: str, /, **fields: Field) -> None:
+        if key not in CATALOGUES["en"]:
+            raise KeyError(f"no message {key!r} in the catalogue")
+        self.key, self.fields = key, fields
+
+    def say(self, lang: str) -> str:
+        return say(lang, self.key, **{name: _said(value, lang)
+                                      for name, value in self.fields.items()})
+
+    def __str__(self) -> str:
+        return self.say("en")
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, {self.fields!r})"
+
+
+def _said(value: Field, lang: str) -> object:
+    if isinstance(value, Message):
+        return value.say(lang)
+    if callable(value):
+        return value(lang)
+    return value
+
+
+def joined(items: list[str], lang_word: str) -> Callable[[str], str]:
+    """A field: `items` joined by the catalogue's word `lang_word` ("expr.or": " or ",
+    " か ") in the language the message is said in."""
+    return lambda lang: say(lang, lang_word).join(items)
