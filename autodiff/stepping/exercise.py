@@ -41,6 +41,7 @@ from autodiff.stepping.stepper import Stepper
 
 if TYPE_CHECKING:
     from autodiff.stepping.player import Player
+    from autodiff.stepping.widget import StepperWidget
 
 TOLERANCE = 0.01
 """The default relative tolerance of an entry: 1 %."""
@@ -210,6 +211,14 @@ class Exercise:
                   **draw_options) -> Path:
         """Write the exercise to `path` (.html): one file, no network, no kernel."""
         return self.player(title=title, **draw_options).save(path)
+
+    def widget(self, *, interval_ms: int = 800, **draw_options) -> StepperWidget:
+        """The notebook widget in exercise mode (`autodiff.stepping.widget`, needs
+        ipywidgets): the blanks asked in order, graded as the player grades them."""
+        from autodiff.stepping.widget import StepperWidget
+
+        return StepperWidget(self.stepper, interval_ms=interval_ms, exercise=self,
+                             **draw_options)
 
     def sheet(self, **draw_options) -> str:
         """The exercise as a printable HTML page: the graph with each blank

@@ -5,6 +5,13 @@ next, a slider, the diagram of the current frame and the step's text.
     from autodiff.stepping.widget import StepperWidget
     StepperWidget(Stepper(E))        # as the last line of a cell
 
+With an exercise (`StepperWidget(stepper, exercise=Exercise(stepper))`, or
+`Exercise(stepper).widget()`) the widget asks its blanks first, in order, as
+the saved player does: the picture as the step before the blank leaves it, an
+entry graded at once by the exercise's rule (`Attempt`: the hint on a miss,
+the worked answer on request, the score at the end), then the controls. The
+buttons and labels are in the stepper's language (`Stepper(..., lang="ja")`).
+
 The frames come from `autodiff.stepping.frames`: laid out once, so stepping changes the
 numbers and the colours, never the picture's layout; scaled to the notebook's
 width, so nothing is clipped and the controls above stay in place ("full size"
@@ -31,6 +38,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from autodiff.notation.messages import say
+from autodiff.stepping.exercise import Attempt, Exercise
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.stepping.player import Player
 from autodiff.stepping.stepper import Stepper
@@ -64,26 +73,34 @@ copy of the widget, and nothing without network access."""
 
 class StepperWidget(widgets.VBox):
     """Controls over a `Stepper`'s frames; `static_player` adds the HTML player
-    as the output's fallback (None: for at most STATIC_PLAYER_STEPS steps)."""
+    as the output's fallback (None: for at most STATIC_PLAYER_STEPS steps);
+    `exercise` (an `Exercise` of this stepper) asks its blanks first."""
 
     def __init__(self, stepper: Stepper, *, interval_ms: int = 800,
-                 static_player: bool | None = None, **draw_options) -> None:
+                 static_player: bool | None = None, exercise: Exercise | None = None,
+                 **draw_options) -> None:
         if not isinstance(stepper, Stepper):
             raise TypeError(f"StepperWidget() needs a Stepper, got {type(stepper).__name__}")
+        if exercise is not None and (not isinstance(exercise, Exercise)
+                                     or exercise.stepper is not stepper):
+            raise ValueError("StepperWidget(exercise=...) needs an Exercise of the widget's own "
+                             "Stepper: Exercise(stepper).widget() makes one")
         self.stepper = stepper
         self.frames = Frames(stepper, **draw_options)
         if static_player is None:
             static_player = len(stepper) <= STATIC_PLAYER_STEPS
-        self._player = Player(self.frames, interval_ms=interval_ms) if static_player else None
-        n = len(stepper)
-        self.slider = widgets.IntSlider(value=1, min=1, max=n, description="step",
+        self._player = (Player(self.frames, interval_ms=interval_ms, exercise=exercise)
+                        if static_player else None)
+        n, lang = len(stepper), stepper.lang
+        self.slider = widgets.IntSlider(value=1, min=1, max=n,
+                                        description=say(lang, "control.step"),
                                         layout=widgets.Layout(flex="1 1 16em", min_width="16em"))
         self.play = widgets.Play(value=1, min=1, max=n, interval=interval_ms)
         widgets.link((self.play, "value"), (self.slider, "value"))
-        self.previous_button = widgets.Button(description="◀ previous")
-        self.next_button = widgets.Button(description="next ▶")
-        self.full_size = widgets.ToggleButton(description="full size",
-                                              tooltip="the picture at full size, scrolling")
+        self.previous_button = widgets.Button(description=say(lang, "control.previous"))
+        self.next_button = widgets.Button(description=say(lang, "control.next"))
+        self.full_size = widgets.ToggleButton(description=say(lang, "control.full_size"),
+                                              tooltip=say(lang, "control.full_size_tip"))
         self.caption = widgets.HTML()
         # no margin: the picture takes exactly the output's width, and nothing scrolls
         self.diagram = widgets.HTML(layout=widgets.Layout(width="100%", margin="0"))
@@ -93,13 +110,99 @@ class StepperWidget(widgets.VBox):
         self.next_button.on_click(lambda _: self.next())
         self.slider.observe(lambda change: self.show(change["new"] - 1), names="value")
         self.full_size.observe(lambda _: self.show(self.step), names="value")
-        controls = widgets.HBox([self.play, self.previous_button, self.next_button, self.slider,
-                                 self.full_size],
-                                layout=widgets.Layout(width="100%", flex_flow="row wrap"))
-        super().__init__([controls, self.caption, self.diagram, self.legend, self.text],
-                         layout=widgets.Layout(width="100%"))
+        self.controls = widgets.HBox([self.play, self.previous_button, self.next_button,
+                                      self.slider, self.full_size],
+                                     layout=widgets.Layout(width="100%", flex_flow="row wrap"))
+        self.attempt = None if exercise is None else Attempt(exercise)
+        """The learner's way through the exercise's blanks (None without one)."""
+        parts = [self.controls, self.caption, self.diagram, self.legend, self.text]
+        if exercise is not None:
+            parts.insert(0, self._exercise_panel(exercise))
+        super().__init__(parts, layout=widgets.Layout(width="100%"))
         self.add_class(LIVE_CLASS)
-        self.show(0)
+        if self.attempt is None:
+            self.show(0)
+        else:
+            self._ask()
+
+    # -- the exercise ------------------------------------------------------------
+
+    def _exercise_panel(self, exercise: Exercise) -> widgets.VBox:
+        lang = exercise.lang
+        self.progress = widgets.HTML()
+        self.answer = widgets.Text(continuous_update=False, layout=widgets.Layout(width="9em"))
+        self.check_button = widgets.Button(description=say(lang, "exercise.check"),
+                                           button_style="primary")
+        self.reveal_button = widgets.Button(description=say(lang, "exercise.show"))
+        self.feedback = widgets.HTML()
+        self.score = widgets.HTML()
+        self._graded: tuple[int, str] | None = None
+        # Enter (or leaving the box) changes the value; the button checks what is typed
+        self.answer.observe(lambda change: self.check(change["new"]), names="value")
+        self.check_button.on_click(lambda _: self.check(self.answer.value))
+        self.reveal_button.on_click(lambda _: self.reveal())
+        instructions = widgets.HTML(f'<div style="{TEXT_STYLE}">'
+                                    f"{html.escape(exercise.instructions())}</div>")
+        self.ask_row = widgets.HBox([self.progress, self.answer, self.check_button,
+                                     self.reveal_button],
+                                    layout=widgets.Layout(flex_flow="row wrap",
+                                                          align_items="center"))
+        return widgets.VBox([instructions, self.ask_row, self.feedback, self.score])
+
+    def _ask(self) -> None:
+        """The current blank: its prompt, and the picture as the step before leaves it;
+        once done, the score and the controls over every step."""
+        attempt = self.attempt
+        assert attempt is not None
+        blank = attempt.blank
+        if blank is None:
+            self.score.value = f"<b>{html.escape(attempt.score)}</b>"
+            self.ask_row.layout.display = "none"
+            self.controls.layout.display = None
+            self.show(len(self.frames) - 1)
+            return
+        self.controls.layout.display = "none"
+        progress = say(attempt.exercise.lang, "exercise.progress", k=attempt.position + 1,
+                       n=len(attempt.exercise))
+        self.progress.value = (f"{html.escape(progress)} &nbsp; "
+                               f"<b>{html.escape(blank.prompt)}</b> =")
+        self.show(blank.step - 1)
+        self.caption.value = f"<b>{html.escape(progress)}</b>"
+        self.text.value = ""
+
+    def check(self, typed: str) -> bool | None:
+        """Grade `typed` for the current blank, as the player does: True (on to
+        the next blank), False (the hint), None (not a number, or nothing new
+        typed: nothing counted)."""
+        attempt = self.attempt
+        if attempt is None or attempt.done or not typed.strip():
+            return None
+        if self._graded == (attempt.position, typed):  # Enter, then the button: once
+            return None
+        self._graded = (attempt.position, typed)
+        verdict = attempt.enter(typed)
+        colour = {True: "#1e7b34", False: "#b3261e", None: "#b3261e"}[verdict]
+        self.feedback.value = (f'<div style="{TEXT_STYLE}; color: {colour}">'
+                               f"{html.escape(attempt.feedback)}</div>")
+        if verdict:
+            self._next_blank()
+        return verdict
+
+    def reveal(self) -> str:
+        """The current blank's worked answer; on to the next blank."""
+        attempt = self.attempt
+        if attempt is None or attempt.done:
+            raise ValueError("there is no blank to reveal: the exercise is done (or there is "
+                             "none)")
+        said = attempt.reveal()
+        self.feedback.value = f'<div style="{TEXT_STYLE}">{html.escape(said)}</div>'
+        self._next_blank()
+        return said
+
+    def _next_blank(self) -> None:
+        self._graded = None
+        self.answer.value = ""
+        self._ask()
 
     @property
     def step(self) -> int:

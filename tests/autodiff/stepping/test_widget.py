@@ -130,3 +130,73 @@ def test_without_fixed_sizes_the_layout_would_move():
 def test_draw_options_reach_the_frames():
     assert ">t1<" in StepperWidget(Stepper(neuron())).svg(0)
     assert ">t1<" not in StepperWidget(Stepper(neuron()), show=["data", "grad"]).svg(0)
+
+
+# -- the widget in Japanese, and an exercise in the widget ---------------------------
+
+
+def test_the_widgets_controls_are_in_the_steppers_language():
+    widget = StepperWidget(Stepper(neuron(), lang="ja"), static_player=False)
+    assert (widget.previous_button.description, widget.next_button.description) == (
+        "◀ 前へ", "次へ ▶")
+    assert widget.slider.description == "ステップ"
+    assert widget.full_size.description == "原寸" and "原寸" in widget.full_size.tooltip
+    assert "ステップ 1 / 17 · 順伝播" in widget.caption.value
+    assert "このステップのノード" in widget.legend.value
+    english = StepperWidget(Stepper(neuron()), static_player=False)
+    assert english.next_button.description == "next ▶" and english.slider.description == "step"
+
+
+def test_an_exercise_in_the_widget_is_graded_as_in_the_player():
+    from autodiff.stepping.exercise import Exercise
+
+    stepper = Stepper(neuron())
+    exercise = Exercise(stepper)
+    widget = exercise.widget(static_player=False)
+    first, second = exercise.blanks[:2]
+    assert widget.controls.layout.display == "none"  # the steps wait until the blanks are done
+    assert "blank 1 of" in widget.progress.value and first.prompt in widget.progress.value
+    assert widget.step == first.step - 1  # the picture as the step before leaves it
+    # a miss: the hint (the chain rule with the numbers known so far), nothing moves on
+    assert widget.check(str(first.answer * 2 + 1)) is False
+    assert "Not yet" in widget.feedback.value and "chain rule" in widget.feedback.value
+    assert widget.attempt.position == 0
+    # not a number: said so, nothing counted
+    widget.answer.value = "abc"  # typed, then Enter
+    assert "is not a number" in widget.feedback.value and widget.attempt.misses == 1
+    # right within the stated tolerance (1 %): on to the next blank, the entry cleared
+    widget.answer.value = repr(first.answer * 1.005)
+    assert "Right" in widget.feedback.value and widget.attempt.position == 1
+    assert widget.answer.value == "" and widget.step == second.step - 1
+    # Enter then the button on the same text grades it once
+    widget.answer.value = str(second.answer * 3 + 1)
+    widget.check_button.click()
+    assert widget.attempt.misses == 1
+    widget.reveal_button.click()  # the worked answer, on to the next blank
+    assert "The answer:" in widget.feedback.value and widget.attempt.position == 2
+    for blank in exercise.blanks[2:]:
+        assert widget.check(repr(blank.answer)) is True
+    assert widget.attempt.done and widget.controls.layout.display is None
+    right = len(exercise) - 2  # the first was missed, the second shown
+    assert f"Done: {right} of {len(exercise)} right at the first try (1 shown)" in (
+        widget.score.value)
+    assert widget.step == len(stepper) - 1
+    with pytest.raises(ValueError, match="the exercise is done"):
+        widget.reveal()
+
+
+def test_an_exercise_widget_in_japanese_and_its_fallback_player():
+    from autodiff.stepping.exercise import Exercise
+
+    exercise = Exercise(Stepper(neuron(), lang="ja"), blanks="values")
+    widget = StepperWidget(exercise.stepper, exercise=exercise)
+    assert widget.check_button.description == "採点"
+    assert widget.reveal_button.description == "答えを見る"
+    assert "空欄 1 /" in widget.progress.value
+    widget.check("12345")
+    assert "まだです" in widget.feedback.value and "ヒント" in widget.feedback.value
+    # where widgets cannot run, the static player asks the same blanks
+    (_, _), (player, _) = displayed(widget)
+    assert 'data-role="exercise"' in player["text/html"] and "採点" in player["text/html"]
+    with pytest.raises(ValueError, match="own Stepper"):
+        StepperWidget(Stepper(neuron()), exercise=exercise)
