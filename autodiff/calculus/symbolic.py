@@ -138,7 +138,7 @@ class Symbol:
 
 def _term(x: Any) -> Term:
     if isinstance(x, Symbol) or (type(x) in (int, float)):
-        return x  # type: ignore[no-any-return]
+        return x
     if isinstance(x, bool) or not isinstance(x, int | float):
         raise NotSymbolic(f"partials gave {type(x).__name__}: {x!r}, not a number or a term")
     return float(x)

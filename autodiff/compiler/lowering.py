@@ -165,9 +165,11 @@ def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
     """A derivative's tree as Python source over {a}, {b}, ..., {out}: each
     operation the sweep's, in its order (no simplification: x·1 stays)."""
     if not isinstance(term, Symbol):
-        x = float(term)
-        text = repr(x) if x - x == 0.0 else f"float('{x}')" if x > 0.0 or x != x else \
-            f"-float('{-x}')"
+        number = float(term)
+        if number - number == 0.0:
+            text = repr(number)
+        else:  # inf, nan: a literal Python has not
+            text = f"-float('{-number}')" if number < 0.0 else f"float('{number}')"
         return Expr(text, FACTOR if text.startswith("-") else ATOM)
     op, args = term.op, term.args
     if op == "name":
@@ -175,8 +177,8 @@ def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
     if op == "neg":
         return Expr(f"-{python(args[0], names).within(FACTOR)}", FACTOR)
     if op == "where":
-        c, x, y = (python(t, names) for t in args)
-        return Expr(f"{x.within(OR)} if {c.within(OR)} else {y.within(TEST)}", TEST)
+        c, then, otherwise = (python(t, names) for t in args)
+        return Expr(f"{then.within(OR)} if {c.within(OR)} else {otherwise.within(TEST)}", TEST)
     if op == "apply":
         assert term.primitive is not None
         fname = _function_name(term.primitive)

@@ -75,7 +75,7 @@ class Codes:
         found = self._parsed.get(id(code))
         if found is None:
             renames = {n: self.globals.bind(n, f) for n, f in code.names.items()}
-            texts = [renamed(t, renames) for t in (code.value, *code.adjoints)]
+            texts = [renamed(t, renames) for t in (code.value, *(code.adjoints or ()))]
             found = (code, Template(texts[0]), tuple(Template(t) for t in texts[1:]))
             self._parsed[id(code)] = found
         return found[1], found[2]

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from autodiff import Code, Value, ops, primitive, primitives
 from autodiff.compiler.lowering import array_code_of, check_code, code_of
-from autodiff.notation import operand_names
 from autodiff.core import hooks
 from autodiff.core.hooks import Watcher, watch
+from autodiff.notation import operand_names
 from tests.autodiff.compiler.test_compile import bits  # floats compared by their bits
 
 # -- the record ---------------------------------------------------------------------
