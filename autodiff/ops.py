@@ -17,6 +17,10 @@ derivative there is PyTorch's convention: relu′(0) = 0, abs′(0) = 0, and on 
 tie `maximum` and `minimum` split the gradient evenly between the two operands
 (½ each, which is also what a central difference gives); `gradcheck` reports
 such points as not differentiable.
+
+`where(condition, then, otherwise)` and `equal(a, b)` are not primitives: they
+are how partials branch on the data (relu′ is `where(a > 0.0, 1.0, 0.0)`), so
+that the tools can print the branch (formula texts, compiled code).
 """
 
 from autodiff.core.ops import (
@@ -28,6 +32,7 @@ from autodiff.core.ops import (
     cos,
     cosh,
     div,
+    equal,
     exp,
     log,
     log_sum_exp,
@@ -45,10 +50,11 @@ from autodiff.core.ops import (
     sub,
     tan,
     tanh,
+    where,
 )
 
 __all__ = [
-    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "log_sum_exp",
-    "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus",
-    "sqrt", "sub", "tan", "tanh",
+    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "equal", "exp", "log",
+    "log_sum_exp", "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh",
+    "softplus", "sqrt", "sub", "tan", "tanh", "where",
 ]

@@ -1,9 +1,15 @@
 """How `autodiff.compile` writes each primitive: `Code`, expressions for its value and adjoints.
 
-A primitive with a `Code` is written inline in a compiled program; the built-ins'
-are below, and a user's primitive may give `code=` and `array_code=` (NumPy) to
-`autodiff.primitive(...)`, which hands them here. `code_of(prim)` and
-`array_code_of(prim)` are what the backends read.
+The adjoints are printed from the primitive's partials, evaluated on symbols
+(autodiff.calculus.symbolic): the term ∂out/∂a · ḡ is `(partial) * {g}`, the
+very operations the sweep performs, so a compiled step is the interpreter's bit
+for bit. What is written by hand here is how to compute the *value* inline
+(`{a} + {b}` rather than a call of `forward`) and what a program need not test
+(`propagates`, `finite_partials`); of the adjoints only relu's, which is the
+sweep's own written-out step (autodiff.core.ops: the gradient passes or not,
+no product with 1 or 0). A user's primitive may give `code=` and `array_code=`
+(NumPy) to `autodiff.primitive(...)`, which hands them here. `code_of(prim, n)`
+and `array_code_of(prim)` are what the backends read.
 """
 
 from __future__ import annotations
@@ -14,9 +20,15 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from autodiff.calculus.symbolic import Symbol, Term, derive
+from autodiff.compiler.templates import ARITH, ATOM, COMPARE, FACTOR, OR, POWER, TERM, TEST, Expr
 from autodiff.core import Primitive, Rule, rule_keyword
 from autodiff.core import ops as p
 from autodiff.notation import operand_names
+
+
+class Unusual(Exception):
+    """Raised by a compiled program where the interpreter must take over."""
 
 
 class Code(NamedTuple):
@@ -32,7 +44,8 @@ class Code(NamedTuple):
     * `value`: the value, bit for bit what `forward` returns ("{a} * {b}");
     * `adjoints`: per operand, the term ∂out/∂operand · {g} that the reverse
       sweep adds to that operand's gradient, bit for bit as the sweep computes
-      it ("{b} * {g}" for ∂(a·b)/∂a = b; "({out} * (1.0 - {out})) * {g}" for σ);
+      it ("{b} * {g}" for ∂(a·b)/∂a = b); None (the default): printed from
+      the primitive's partials;
     * `names`: the functions the expressions call, by the name they use
       (`{"exp": math.exp}`); an `array_code` also sees NumPy's names (`where`);
     * `propagates`: a non-finite operand always gives a non-finite value (or an
@@ -45,14 +58,15 @@ class Code(NamedTuple):
     """
 
     value: str
-    adjoints: tuple[str, ...]
+    adjoints: tuple[str, ...] | None = None
+    """None: printed from the primitive's partials."""
     names: Mapping[str, Callable[..., Any]] = MappingProxyType({})
     propagates: bool = False
     finite_partials: bool = False
 
     def placeholders(self) -> set[str]:
         """The placeholders its expressions use ({a}, {out}, {g}, ...)."""
-        return set().union(*map(_fields, (self.value, *self.adjoints)))
+        return set().union(*map(_fields, (self.value, *(self.adjoints or ()))))
 
 
 def _fields(text: str) -> set[str]:
@@ -68,13 +82,15 @@ def check_code(name: str, what: str, code: object, arity: int | None) -> None:
     if arity is None:
         raise TypeError(f"primitive({name!r}): {what} needs a fixed number of operands; "
                         "a variadic primitive is compiled through forward and partials")
-    if not isinstance(code.adjoints, tuple) or len(code.adjoints) != arity:
-        raise TypeError(f"primitive({name!r}): {what}.adjoints must be a tuple of {arity} "
-                        f"expression{'s' * (arity != 1)} (one per operand)")
+    if code.adjoints is not None and (not isinstance(code.adjoints, tuple)
+                                      or len(code.adjoints) != arity):
+        raise TypeError(f"primitive({name!r}): {what}.adjoints must be None (printed from "
+                        f"partials) or a tuple of {arity} expression{'s' * (arity != 1)} "
+                        "(one per operand)")
     operands = set(operand_names(arity))
     for role, text, allowed in (("value", code.value, operands),
                                 *(("adjoints", t, operands | {"out", "g"})
-                                  for t in code.adjoints)):
+                                  for t in code.adjoints or ())):
         if not isinstance(text, str):
             raise TypeError(f"primitive({name!r}): {what}.{role} must be str expressions")
         try:
@@ -101,9 +117,102 @@ CODES: dict[Primitive, Code] = {}
 ARRAY_CODES: dict[Primitive, Code] = {}
 
 
-def code_of(prim: Primitive) -> Code | None:
-    """prim written as Python expressions over floats, or None."""
-    return CODES.get(prim)
+_DERIVED: dict[tuple[Primitive, object, int], Code | None] = {}
+
+
+def code_of(prim: Primitive, n: int) -> Code | None:
+    """prim with n operands written as Python expressions over floats: its own
+    `Code`, with the adjoints printed from its partials where the Code has none;
+    None where partials do not run on symbols (they branch with Python's `if`:
+    `autodiff.ops.where` is the branch that prints)."""
+    key = (prim, prim.partials, n)
+    if key not in _DERIVED:
+        _DERIVED[key] = _code(prim, n)
+    return _DERIVED[key]
+
+
+def _code(prim: Primitive, n: int) -> Code | None:
+    own = CODES.get(prim)
+    if own is not None and own.adjoints is not None:
+        return own
+    partials = derive(prim, operand_names(n))
+    if partials is None:
+        return None
+    names: dict[str, Callable[..., Any]] = {}
+    adjoints = tuple(adjoint(d, names) for d in partials)
+    if own is None:
+        fname = _function_name(prim)
+        names[fname] = prim.forward if prim.builtin else checked_forward(prim, finite=False)
+        value = f"{fname}({', '.join('{' + o + '}' for o in operand_names(n))})"
+        return Code(value, adjoints, MappingProxyType(names))
+    return own._replace(adjoints=adjoints, names=MappingProxyType({**own.names, **names}))
+
+
+def adjoint(d: Term, names: dict[str, Callable[..., Any]]) -> str:
+    """The term (d) · {g} as the sweep computes it, d printed as Python (the
+    functions it calls added to `names`); `{g}` for d = 1, `-{g}` for d = −1
+    (bit for bit the same products)."""
+    if not isinstance(d, Symbol) and float(d) in (1.0, -1.0):
+        return "{g}" if d == 1.0 else "-{g}"
+    return f"{python(d, names).within(FACTOR)} * {{g}}"
+
+
+_BINARY_PRECEDENCE = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "**": POWER,
+                      **dict.fromkeys(("<", "<=", ">", ">=", "=="), COMPARE)}
+
+
+def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
+    """A derivative's tree as Python source over {a}, {b}, ..., {out}: each
+    operation the sweep's, in its order (no simplification: x·1 stays)."""
+    if not isinstance(term, Symbol):
+        number = float(term)
+        if number - number == 0.0:
+            text = repr(number)
+        else:  # inf, nan: a literal Python has not
+            text = f"-float('{-number}')" if number < 0.0 else f"float('{number}')"
+        return Expr(text, FACTOR if text.startswith("-") else ATOM)
+    op, args = term.op, term.args
+    if op == "name":
+        return Expr("{" + args[0] + "}")
+    if op == "neg":
+        return Expr(f"-{python(args[0], names).within(FACTOR)}", FACTOR)
+    if op == "where":
+        c, then, otherwise = (python(t, names) for t in args)
+        return Expr(f"{then.within(OR)} if {c.within(OR)} else {otherwise.within(TEST)}", TEST)
+    if op == "apply":
+        assert term.primitive is not None
+        fname = _function_name(term.primitive)
+        names[fname] = (term.primitive.forward if term.primitive in FINITE
+                        else checked_forward(term.primitive, finite=True))
+        return Expr(f"{fname}({', '.join(python(t, names).text for t in args)})")
+    own = _BINARY_PRECEDENCE[op]
+    left, right = (python(t, names) for t in args)
+    if op == "**":  # right-associative; the exponent may be -x
+        return Expr(f"{left.within(own + 1)} ** {right.within(FACTOR)}", own)
+    left_needs = own + 1 if own == COMPARE else own
+    return Expr(f"{left.within(left_needs)} {op} {right.within(own + 1)}", own)
+
+
+def _function_name(prim: Primitive) -> str:
+    """A primitive's name in compiled code: its own (a user's is an identifier),
+    else its name in autodiff.ops ("**": pow)."""
+    if prim.name.isidentifier():
+        return prim.name
+    return next((n for n in p.__all__ if getattr(p, n) is prim), "primitive")
+
+
+def checked_forward(prim: Primitive, *, finite: bool) -> Callable[..., float]:
+    """prim's forward, raising `Unusual` where it does not return a float (or, with
+    `finite`, a finite float, as a primitive applied inside partials must)."""
+    forward = prim.forward
+
+    def value(*operands: float) -> float:
+        out = forward(*operands)
+        if type(out) is not float or (finite and out - out != 0.0):
+            raise Unusual(f"{prim.name}: forward returned {out!r}")
+        return out
+    value.__name__ = value.__qualname__ = f"{prim.name} (forward, checked)"
+    return value
 
 
 def array_code_of(prim: Primitive) -> Code | None:
@@ -121,57 +230,39 @@ rule_keyword("code", _rule("code", CODES))
 rule_keyword("array_code", _rule("array_code", ARRAY_CODES))
 
 
-# -- the built-ins ----------------------------------------------------------------------
+# -- the built-ins: their values inline, what a program need not test ------------------
+
+FINITE = frozenset({p.sin, p.cos, p.tan, p.tanh, p.sigmoid, p.softplus, p.sqrt, p.log, p.abs,
+                    p.atan, p.asin, p.acos, p.maximum, p.minimum, p.log_sum_exp})
+"""Built-ins whose forward gives a finite float at every finite operand where it
+does not raise: inside a compiled partial they are called as they are."""
 
 _SIGMOID_ARRAY = "where({a} >= 0.0, 1.0 / (1.0 + exp(-{a})), exp({a}) / (1.0 + exp({a})))"
 _SIN_COS = {"sin": math.sin, "cos": math.cos}
 
-
-def _sign(a: float) -> float:
-    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
-
-
-def _larger(a: float, b: float) -> tuple[float, float]:
-    return (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5)
-
-
-def _smaller(a: float, b: float) -> tuple[float, float]:
-    return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
-
-
 CODES.update({
-    p.ADD: Code("{a} + {b}", ("{g}", "{g}"), propagates=True, finite_partials=True),
-    p.SUB: Code("{a} - {b}", ("{g}", "-{g}"), propagates=True, finite_partials=True),
-    p.MUL: Code("{a} * {b}", ("{b} * {g}", "{a} * {g}"), propagates=True,
-                finite_partials=True),
-    p.DIV: Code("{a} / {b}", ("(1.0 / {b}) * {g}", "(-{out} / {b}) * {g}")),
-    p.NEG: Code("-{a}", ("-{g}",), propagates=True, finite_partials=True),
-    p.POW: Code("{a} ** {b}", ("pow_partials({out}, {a}, {b})[0] * {g}",
-                               "pow_partials({out}, {a}, {b})[1] * {g}"),
-                {"pow_partials": p.POW.partials}),
+    p.ADD: Code("{a} + {b}", propagates=True, finite_partials=True),
+    p.SUB: Code("{a} - {b}", propagates=True, finite_partials=True),
+    p.MUL: Code("{a} * {b}", propagates=True, finite_partials=True),
+    p.DIV: Code("{a} / {b}"),
+    p.NEG: Code("-{a}", propagates=True, finite_partials=True),
+    p.POW: Code("{a} ** {b}"),
     p.RELU: Code("{a} if {a} > 0.0 else 0.0", ("{g} if {out} > 0.0 else 0.0",),
                  finite_partials=True),
-    p.exp: Code("exp({a})", ("{out} * {g}",), {"exp": math.exp}, finite_partials=True),
-    p.log: Code("log({a})", ("(1.0 / {a}) * {g}",), {"log": math.log}, propagates=True),
-    p.sqrt: Code("sqrt({a})", ("(0.5 / {out}) * {g}",), {"sqrt": math.sqrt}, propagates=True),
-    p.sin: Code("sin({a})", ("cos({a}) * {g}",), _SIN_COS, propagates=True,
-                finite_partials=True),
-    p.cos: Code("cos({a})", ("-sin({a}) * {g}",), _SIN_COS, propagates=True,
-                finite_partials=True),
-    p.tanh: Code("tanh({a})", ("(1.0 - {out} * {out}) * {g}",), {"tanh": math.tanh},
-                 finite_partials=True),
-    p.sigmoid: Code("sigmoid({a})", ("{out} * (1.0 - {out}) * {g}",),
-                    {"sigmoid": p.sigmoid.forward}, finite_partials=True),
-    p.softplus: Code("softplus({a})", ("sigmoid({a}) * {g}",),
-                     {"softplus": p.softplus.forward, "sigmoid": p.sigmoid.forward},
+    p.exp: Code("exp({a})", names={"exp": math.exp}, finite_partials=True),
+    p.log: Code("log({a})", names={"log": math.log}, propagates=True),
+    p.sqrt: Code("sqrt({a})", names={"sqrt": math.sqrt}, propagates=True),
+    p.sin: Code("sin({a})", names=_SIN_COS, propagates=True, finite_partials=True),
+    p.cos: Code("cos({a})", names=_SIN_COS, propagates=True, finite_partials=True),
+    p.tanh: Code("tanh({a})", names={"tanh": math.tanh}, finite_partials=True),
+    p.sigmoid: Code("sigmoid({a})", names={"sigmoid": p.sigmoid.forward},
+                    finite_partials=True),
+    p.softplus: Code("softplus({a})", names={"softplus": p.softplus.forward},
                      finite_partials=True),
-    p.abs: Code("fabs({a})", ("sign({a}) * {g}",), {"fabs": math.fabs, "sign": _sign},
-                propagates=True, finite_partials=True),
-    p.maximum: Code("max({a}, {b})", ("larger({a}, {b})[0] * {g}", "larger({a}, {b})[1] * {g}"),
-                    {"max": max, "larger": _larger}, finite_partials=True),
-    p.minimum: Code("min({a}, {b})",
-                    ("smaller({a}, {b})[0] * {g}", "smaller({a}, {b})[1] * {g}"),
-                    {"min": min, "smaller": _smaller}, finite_partials=True),
+    p.abs: Code("fabs({a})", names={"fabs": math.fabs}, propagates=True,
+                finite_partials=True),
+    p.maximum: Code("max({a}, {b})", names={"max": max}, finite_partials=True),
+    p.minimum: Code("min({a}, {b})", names={"min": min}, finite_partials=True),
 })
 ARRAY_CODES.update({
     p.ADD: Code("{a} + {b}", ("{g}", "{g}")),

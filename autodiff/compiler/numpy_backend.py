@@ -383,7 +383,8 @@ class Levels:
                                   _elementwise(prim.partials, True))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
-        finite = (scalar := code_of(prim)) is not None and scalar.finite_partials
+        finite = ((scalar := code_of(prim, len(group.gathered))) is not None
+                  and scalar.finite_partials)
         shape = group.shape
         for i in needed:
             term = adjoints[i].fill(parts).text if adjoints else f"d[..., {i}] * g"

@@ -5,8 +5,10 @@ The forward part has one line per primitive, `v = f(a, b)`, in the order of the
 graph; the reverse part has one line per node that passes a gradient on,
 `v̄ = Σ_k (∂w_k/∂v)·w̄_k` over its consumers w_k, its terms in the order in which
 `backward()` adds them, so that every number is the interpreter's, bit for bit.
-A primitive with a `Code` is written inline from its expressions; one without
-is called (its `forward` and `partials`, checked to return floats). Names come
+Every primitive is written inline from its `Code` (autodiff.compiler.lowering:
+the adjoints printed from its partials); only one whose partials do not run on
+symbols (a user's, branching with Python's `if`) is called (its `forward` and
+`partials`, checked to return floats). Names come
 from labels (`u_1^(2)` is `u_1_2`, its gradient `ū_1_2`); unlabelled nodes are
 v1, v2, ... With `inline=True` a value used once, by one consumer, is written
 into that consumer's line rather than named (a sum of products is one line).
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from autodiff.compiler.lowering import Code, code_of
+from autodiff.compiler.lowering import Code, Unusual, checked_forward, code_of
 from autodiff.compiler.templates import (
     ARITH,
     ATOM,
@@ -53,10 +55,6 @@ MAX_INLINE = 64
 MAX_TERMS = 100
 """At most this many terms are summed in one statement (CPython's compiler recurses)."""
 
-class Unusual(Exception):
-    """Raised by a compiled program where the interpreter must take over."""
-
-
 class Changed(Exception):
     """Raised by a compiled program when a recorded comparison comes out otherwise
     (with the comparison's index among the trace's guards)."""
@@ -77,7 +75,7 @@ class Codes:
         found = self._parsed.get(id(code))
         if found is None:
             renames = {n: self.globals.bind(n, f) for n, f in code.names.items()}
-            texts = [renamed(t, renames) for t in (code.value, *code.adjoints)]
+            texts = [renamed(t, renames) for t in (code.value, *(code.adjoints or ()))]
             found = (code, Template(texts[0]), tuple(Template(t) for t in texts[1:]))
             self._parsed[id(code)] = found
         return found[1], found[2]
@@ -173,18 +171,6 @@ class Program:
         return self.namespace[self.name]
 
 
-def _checked_forward(prim: Primitive) -> Callable[..., float]:
-    forward = prim.forward
-
-    def value(*operands: float) -> float:
-        out = forward(*operands)
-        if type(out) is not float:
-            raise Unusual(f"{prim.name}: forward returned {type(out).__name__}")
-        return out
-    value.__name__ = value.__qualname__ = f"{prim.name} (forward, checked)"
-    return value
-
-
 def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
     partials = prim.partials
 
@@ -207,16 +193,16 @@ class _Op:
     """What the writer needs of one primitive: its templates (or the names of its
     checked `forward` and `partials`), and what the program must test."""
 
-    def __init__(self, prim: Primitive, codes: Codes) -> None:
+    def __init__(self, prim: Primitive, n: int, codes: Codes) -> None:
         bind = codes.globals.bind
         base = function_name(prim)
-        code = code_of(prim)
+        code = code_of(prim, n)
         self.call: tuple[str, str] | None = None
         if code is not None:
             self.value, self.adjoints = codes.of(code)
             self.repeated = {f for f, n in self.value.counts.items() if n > 1}
         else:
-            self.call = (bind(base, _checked_forward(prim)),
+            self.call = (bind(base, checked_forward(prim, finite=False)),
                          bind(f"{base}_partials", _checked_partials(prim)))
             self.repeated = set()
         self.tests_operands = code is None or not code.propagates
@@ -241,7 +227,7 @@ class _Writer:
         self.codes = Codes(self.globals)
         self.lines: list[str] = []
         self.checks: list[str] = []
-        self.ops: dict[Primitive, _Op] = {}
+        self.ops: dict[tuple[Primitive, int], _Op] = {}
         self.existing = set(trace.captured)
         self.operand_parts: dict[Value, dict[str, Expr]] = {}  # per node, from the forward
 
@@ -255,9 +241,9 @@ class _Writer:
             prim = v.primitive
             if prim is not None:
                 args = self.args[v] = v.args
-                op = self.ops.get(prim)
+                op = self.ops.get((prim, len(args)))
                 if op is None:
-                    op = self.ops[prim] = _Op(prim, self.codes)
+                    op = self.ops[prim, len(args)] = _Op(prim, len(args), self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
                 self.info[v] = (op, [(i, x) for i, x in enumerate(args)

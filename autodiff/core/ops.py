@@ -28,6 +28,31 @@ def _float_of(x: Value | Number) -> float:
     return x._data if isinstance(x, Value) else x
 
 
+# -- branches on the data, written once for floats, Values and symbols -------------
+
+
+def where(condition: object, then: object, otherwise: object) -> Operand:
+    """`then` if condition else `otherwise`, for partials that branch on the data
+    (relu′ is `where(a > 0.0, 1.0, 0.0)`). `then` and `otherwise` are numbers,
+    Values or functions of no arguments, called only when chosen (a branch that
+    fails where it is not taken, 1/a at a = 0, is written `lambda: 1.0 / a`).
+    With a symbolic condition (autodiff.calculus.symbolic) both are kept, so
+    tools print the branch as `x if c else y` or `where(c, x, y)`."""
+    if condition is True or condition is False:
+        chosen = then if condition else otherwise
+        return chosen() if callable(chosen) else chosen
+    return condition.where(then, otherwise)  # type: ignore[attr-defined]
+
+
+def equal(a: Operand, b: Operand) -> Operand:
+    """a = b for numbers and Values (their numbers; a Value's == is identity), a
+    condition for `where` with a symbol."""
+    for x in (a, b):
+        if hasattr(type(x), "apply_primitive"):
+            return type(x).equal(a, b)
+    return _float_of(a) == _float_of(b)
+
+
 # -- arithmetic ------------------------------------------------------------------
 
 
@@ -73,16 +98,17 @@ def _power_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Oper
     a^(−1) alone may overflow (a = 5e-324)."""
     if isinstance(a, Value) or isinstance(p, Value):
         return _power_graph_partials(out, a, p)
-    if p == 0.0:
-        da = 0.0
-    elif a == 0.0 and p < 1.0:
-        da = math.inf
-    else:
-        try:
-            da = p * a ** (p - 1.0)
-        except OverflowError:  # a^(p−1) beyond the float range
-            da = math.inf
-    return da, out * log(a) if a > 0.0 else 0.0 if a == 0.0 else math.nan
+    return (where(equal(p, 0.0), 0.0, lambda: _power_slope(a, p)),
+            where(a > 0.0, lambda: out * log(a), lambda: where(equal(a, 0.0), 0.0, math.nan)))
+
+
+def _power_slope(a: Operand, p: Operand) -> Operand:
+    """p·a^(p−1), inf where a^(p−1) is beyond the float range or 0 to a negative
+    power (a = 0, p < 1)."""
+    try:
+        return p * a ** (p - 1.0)
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
 
 
 def _power_graph_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
@@ -124,7 +150,7 @@ DIV = builtin_primitive("/", _divide, _divide_partials, 2)
 NEG = builtin_primitive("neg", lambda a: -a, lambda out, a: (-1.0,), 1)
 POW = builtin_primitive("**", _power, _power_partials, 2, check_operands=_power_operands)
 RELU = builtin_primitive("relu", lambda a: a if a > 0.0 else 0.0,
-                         lambda out, a: (1.0 if a > 0.0 else 0.0,), 1)
+                         lambda out, a: (where(a > 0.0, 1.0, 0.0),), 1)
 
 
 # -- elementary functions ------------------------------------------------------------
@@ -186,23 +212,27 @@ def _log_sum_exp(*u: float) -> float:
 def _atan_slope(a: Operand) -> Operand:
     """atan′(a) = 1/(1 + a²), written (1/a)²/(1 + (1/a)²) for |a| > 1, where a²
     may overflow (a = 1e300: the slope is 0, which a Value a² would not reach)."""
-    if -1.0 <= a <= 1.0:
-        return 1.0 / (1.0 + a * a)
+    return where(abs(a) <= 1.0, lambda: 1.0 / (1.0 + a * a), lambda: _atan_far(a))
+
+
+def _atan_far(a: Operand) -> Operand:
     r = 1.0 / a
     return r * r / (1.0 + r * r)
 
 
-def _sign(a: Operand) -> float:
-    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+def _sign(a: Operand) -> Operand:
+    return where(a > 0.0, 1.0, where(a < 0.0, -1.0, 0.0))
 
 
-def _larger(a: Operand, b: Operand) -> tuple[float, float]:
+def _larger(a: Operand, b: Operand) -> tuple[Operand, Operand]:
     """∂max(a, b)/∂(a, b): the gradient goes to the larger operand, halves on a tie."""
-    return (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5)
+    return (where(a > b, 1.0, where(a < b, 0.0, 0.5)),
+            where(a > b, 0.0, where(a < b, 1.0, 0.5)))
 
 
-def _smaller(a: Operand, b: Operand) -> tuple[float, float]:
-    return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
+def _smaller(a: Operand, b: Operand) -> tuple[Operand, Operand]:
+    return (where(a < b, 1.0, where(a > b, 0.0, 0.5)),
+            where(a < b, 0.0, where(a > b, 1.0, 0.5)))
 
 
 exp: Primitive = builtin_primitive("exp", _exp, lambda out, a: (out,), 1)
@@ -297,9 +327,9 @@ _written_out(RELU, (_accumulate_relu, lambda v: _ONE if v._data > 0.0 else _ZERO
 add, sub, mul, div, neg, pow, relu = ADD, SUB, MUL, DIV, NEG, POW, RELU
 
 __all__ = [
-    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "exp", "log", "log_sum_exp",
-    "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "softplus",
-    "sqrt", "sub", "tan", "tanh",
+    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "equal", "exp", "log",
+    "log_sum_exp", "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh",
+    "softplus", "sqrt", "sub", "tan", "tanh", "where",
 ]
 
 use_builtins({"+": ADD, "-": SUB, "*": MUL, "/": DIV, "neg": NEG, "**": POW, "relu": RELU,

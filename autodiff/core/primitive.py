@@ -63,7 +63,9 @@ class Primitive:
 
     Calling a primitive applies it: on numbers only it returns a float (so
     partials written with primitives work in float mode), with any Value
-    operand it returns a new Value node.
+    operand it returns a new Value node, and with an operand whose type has an
+    `apply_primitive(prim, args)` (a symbol: the tools evaluate partials on
+    symbols) what that returns.
     """
 
     __slots__ = ("arity", "builtin", "check_operands", "forms", "forward", "name", "partials")
@@ -111,6 +113,9 @@ class Primitive:
             else:
                 c = constant(x, self.name)
                 if c is None:
+                    symbolic = getattr(type(x), "apply_primitive", None)
+                    if symbolic is not None:  # a symbol (autodiff.calculus.symbolic)
+                        return symbolic(self, args)
                     raise TypeError(f"{self.name}(): operand {i + 1} must be a Value or a real "
                                     f"number, got {type(x).__name__}: {short(x)}")
                 if not _isfinite(c):  # x / inf would be a finite, silent 0

@@ -6,7 +6,10 @@ a, b, c, ... (`operand_name`), its result `out`. Each primitive may have
 * a `symbol`, what a diagram draws in its node ("×", "σ"; its name if not given);
 * a `notation`, how the operation is written, a format string over the operand
   names ("{a} × {b}", "σ({a})"); function style "name(a, b)" if not given;
-* a `formula`: the text of each local derivative ∂out/∂operand (`Formula`).
+* a `formula`: the text of each local derivative ∂out/∂operand (`Formula`);
+  without one, the texts are printed from its partials evaluated on symbols
+  (autodiff.notation.derived). The built-ins keep a hand-written one only where
+  it reads better than the printed one (exp(a) rather than out, σ(a)(1 − σ(a))).
 
 The built-ins' entries are below; a user's primitive gives them as keywords of
 `autodiff.primitive(...)`, which hands them here.
@@ -17,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Self
 
+from autodiff.calculus.symbolic import derive
 from autodiff.core import Primitive, Rule, rule_keyword
 from autodiff.core import ops as p
+from autodiff.notation.derived import formula_text
 
 
 class Shown(str):
@@ -86,8 +91,9 @@ def write(prim: Primitive, *operands: str) -> str:
 
 
 def has_formula(prim: Primitive) -> bool:
-    """Does prim have the text of its derivatives?"""
-    return prim in FORMULAS
+    """Does prim have the text of its derivatives (its own, or printed from its
+    partials)?"""
+    return prim in FORMULAS or derive(prim, operand_names(prim.arity or 1)) is not None
 
 
 def derivative_texts(prim: Primitive, out: str, *operands: str | Shown) -> tuple[str, ...]:
@@ -99,7 +105,10 @@ def derivative_texts(prim: Primitive, out: str, *operands: str | Shown) -> tuple
     shown["out"] = Shown(out)
     formula = FORMULAS.get(prim)
     if formula is None:
-        return tuple(f"∂{out}/∂{o}" for o in operands)
+        derived = derive(prim, names)
+        if derived is None:
+            return tuple(f"∂{out}/∂{o}" for o in operands)
+        return tuple(formula_text(d, shown, write) for d in derived)
     if callable(formula):
         return formula(*(shown[name] for name in names), out=shown["out"])
     return tuple(f(**shown) if callable(f) else f.format(**shown) for f in formula)
@@ -123,7 +132,8 @@ def _check_formula(name: str, arity: int | None, formula: Any) -> None:
 
 
 def _record_formula(prim: Primitive, formula: Any) -> None:
-    FORMULAS[prim] = formula if callable(formula) else tuple(formula)
+    if formula is not None:
+        FORMULAS[prim] = formula if callable(formula) else tuple(formula)
 
 
 rule_keyword("symbol", Rule(_check_text("symbol"), SYMBOLS.__setitem__))
@@ -149,35 +159,35 @@ def _power_formula(a: Shown, b: Shown, out: Shown) -> tuple[str, str]:
 
 
 for prim, sym, written, formula in (
-        (p.ADD, "+", "{a} + {b}", ("1", "1")),
-        (p.SUB, "−", "{a} − {b}", ("1", "−1")),
-        (p.MUL, "×", "{a} × {b}", ("{b}", "{a}")),
-        (p.DIV, "÷", "{a} / {b}", ("1/{b}", "−{out}/{b}")),
-        (p.NEG, "−", "−{a}", ("−1",)),
+        (p.ADD, "+", "{a} + {b}", None),
+        (p.SUB, "−", "{a} − {b}", None),
+        (p.MUL, "×", "{a} × {b}", None),
+        (p.DIV, "÷", "{a} / {b}", None),
+        (p.NEG, "−", "−{a}", None),
         (p.POW, "^", "{a}^{b}", _power_formula),
-        (p.RELU, "ReLU", None, ("[{a} > 0]",)),
+        (p.RELU, "ReLU", None, None),
         (p.exp, None, "exp({a})", ("exp({a})",)),
-        (p.log, None, "log({a})", ("1/{a}",)),
+        (p.log, None, "log({a})", None),
         (p.sqrt, "√", "√{a}", ("1/(2√{a})",)),
-        (p.sin, None, "sin({a})", ("cos({a})",)),
-        (p.cos, None, "cos({a})", ("−sin({a})",)),
+        (p.sin, None, "sin({a})", None),
+        (p.cos, None, "cos({a})", None),
         (p.tan, None, "tan({a})", ("1 + tan²({a})",)),
-        (p.asin, None, "asin({a})", ("1/√(1 − {a}²)",)),
-        (p.acos, None, "acos({a})", ("−1/√(1 − {a}²)",)),
+        (p.asin, None, "asin({a})", None),
+        (p.acos, None, "acos({a})", None),
         (p.atan, None, "atan({a})", ("1/(1 + {a}²)",)),
-        (p.sinh, None, "sinh({a})", ("cosh({a})",)),
-        (p.cosh, None, "cosh({a})", ("sinh({a})",)),
+        (p.sinh, None, "sinh({a})", None),
+        (p.cosh, None, "cosh({a})", None),
         (p.tanh, None, "tanh({a})", ("1 − tanh²({a})",)),
         (p.sigmoid, "σ", "σ({a})", ("σ({a})(1 − σ({a}))",)),
-        (p.softplus, None, "softplus({a})", ("σ({a})",)),
+        (p.softplus, None, "softplus({a})", None),
         (p.abs, "|·|", "|{a}|", ("sign({a})",)),
         (p.maximum, "max", None, ("[{a} > {b}]", "[{b} > {a}]")),
         (p.minimum, "min", None, ("[{a} < {b}]", "[{b} < {a}]")),
-        (p.log_sum_exp, "log Σ exp", None,
-         lambda *u, out: tuple(f"exp({x} − {out})" for x in u))):
+        (p.log_sum_exp, "log Σ exp", None, None)):
     if sym is not None:
         SYMBOLS[prim] = sym
     if written is not None:
         NOTATIONS[prim] = written
-    FORMULAS[prim] = formula
+    if formula is not None:
+        FORMULAS[prim] = formula
 del prim, sym, written, formula

@@ -298,7 +298,7 @@ def test_a_code_reads_its_seventh_operand_by_its_name_not_as_the_gradient():
     adjoint read the gradient where it meant the operand, and compiled silently
     wrong gradients)."""
     prim = sum_of_squares(7)
-    assert "{h} * {h}" in code_of(prim).value and "{g} * {g}" not in code_of(prim).value
+    assert "{h} * {h}" in code_of(prim, 7).value and "{g} * {g}" not in code_of(prim, 7).value
     xs = [Value(float(k + 1)) for k in range(7)]
     step = compile(lambda *u: prim(*u), *xs)
     step(*xs)
