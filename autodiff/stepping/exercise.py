@@ -212,6 +212,10 @@ class Exercise:
         """Write the exercise to `path` (.html): one file, no network, no kernel."""
         return self.player(title=title, **draw_options).save(path)
 
+    def attempt(self) -> Attempt:
+        """A learner's way through the blanks, from the first (`Attempt`)."""
+        return Attempt(self)
+
     def widget(self, *, interval_ms: int = 800, **draw_options) -> StepperWidget:
         """The notebook widget in exercise mode (`autodiff.stepping.widget`, needs
         ipywidgets): the blanks asked in order, graded as the player grades them."""

@@ -36,13 +36,15 @@ decides for any size.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autodiff.notation.messages import say
-from autodiff.stepping.exercise import Attempt, Exercise
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.stepping.player import Player
 from autodiff.stepping.stepper import Stepper
+
+if TYPE_CHECKING:
+    from autodiff.stepping.exercise import Exercise
 
 try:
     import ipywidgets as widgets
@@ -81,8 +83,7 @@ class StepperWidget(widgets.VBox):
                  **draw_options) -> None:
         if not isinstance(stepper, Stepper):
             raise TypeError(f"StepperWidget() needs a Stepper, got {type(stepper).__name__}")
-        if exercise is not None and (not isinstance(exercise, Exercise)
-                                     or exercise.stepper is not stepper):
+        if exercise is not None and getattr(exercise, "stepper", None) is not stepper:
             raise ValueError("StepperWidget(exercise=...) needs an Exercise of the widget's own "
                              "Stepper: Exercise(stepper).widget() makes one")
         self.stepper = stepper
@@ -113,7 +114,7 @@ class StepperWidget(widgets.VBox):
         self.controls = widgets.HBox([self.play, self.previous_button, self.next_button,
                                       self.slider, self.full_size],
                                      layout=widgets.Layout(width="100%", flex_flow="row wrap"))
-        self.attempt = None if exercise is None else Attempt(exercise)
+        self.attempt = None if exercise is None else exercise.attempt()
         """The learner's way through the exercise's blanks (None without one)."""
         parts = [self.controls, self.caption, self.diagram, self.legend, self.text]
         if exercise is not None:
