@@ -103,16 +103,18 @@ def test_notebook_runs_and_its_committed_outputs_are_current(path: Path, tmp_pat
             + REGENERATE.format(name=path.name))
 
 
-FOLDED = re.compile(r"<details>\s*<summary>[^<]*solution[^<]*</summary>(.*?)</details>",
+FOLDED = re.compile(r"<details>\s*<summary>[^<]*(?:solution|解答)[^<]*</summary>(.*?)</details>",
                     re.IGNORECASE | re.DOTALL)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_notebook_has_try_it_exercises_with_folded_solutions(path: Path):
-    # what the README promises: "Try it" exercises whose solutions are folded away
+    # what the README promises: "Try it" exercises whose solutions are folded away (in a
+    # Japanese notebook, *_ja: 「やってみよう」, its solutions 「解答」)
     nb = nbformat.read(path, as_version=4)
+    heading = r"^(#+ |\*\*)(Try it|やってみよう)"
     cells = [cell.source for cell in nb.cells
-             if cell.cell_type == "markdown" and re.search(r"^(#+ |\*\*)Try it", cell.source, re.M)]
+             if cell.cell_type == "markdown" and re.search(heading, cell.source, re.M)]
     assert cells, f"{path.name}: no 'Try it' section"
     solutions = [found.group(1).strip() for cell in cells for found in FOLDED.finditer(cell)]
     assert solutions and all(len(text) > 40 for text in solutions), (
