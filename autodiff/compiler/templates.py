@@ -12,6 +12,7 @@ sum of products stays without parentheses.
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -125,11 +126,11 @@ class Template:
         return Expr(text, self.precedence, size)
 
 
+_NUMBER = re.compile(r"-?\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?")  # a float's repr, maybe in ( )
+
+
 def _number(text: str) -> bool:
-    try:
-        return isinstance(ast.literal_eval(text), float)
-    except (ValueError, SyntaxError):
-        return False
+    return _NUMBER.fullmatch(text) is not None
 
 
 class _Fold(ast.NodeTransformer):
