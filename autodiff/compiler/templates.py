@@ -12,6 +12,7 @@ sum of products stays without parentheses.
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -99,6 +100,9 @@ class Template:
              if isinstance(child, ast.Name) and child.id.startswith("__")),
             key=lambda item: item[0])
         needs = [need for _, need in occurrences]
+        # a branch or arithmetic on an operand alone (pow's derivative) reads better with a
+        # number operand worked out: "2.0 * t2 ** 1.0", not "0.0 if 2.0 == 0.0 else ..."
+        self.foldable = any(isinstance(node, ast.IfExp | ast.Compare) for node in ast.walk(tree))
         self.identity = (fields[0] if len(self.counts) == 1
                          and text.strip() == "{" + fields[0] + "}" else None)
         self.head = pieces[0][0] if pieces else ""
@@ -116,7 +120,54 @@ class Template:
             out.append(part.text if part.precedence >= needed else f"({part.text})")
             out.append(after)
             size += part.size
-        return Expr("".join(out), self.precedence, size)
+        text = "".join(out)
+        if self.foldable and any(_number(part.text) for part in parts.values()):
+            return folded(text, size)
+        return Expr(text, self.precedence, size)
+
+
+_NUMBER = re.compile(r"-?\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?")  # a float's repr, maybe in ( )
+
+
+def _number(text: str) -> bool:
+    return _NUMBER.fullmatch(text) is not None
+
+
+class _Fold(ast.NodeTransformer):
+    """Works out what depends on number literals only, with Python's own float
+    operations, so the result is bit for bit what the program would compute."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Compare) and all(
+                isinstance(child, ast.Constant | ast.operator | ast.unaryop | ast.cmpop)
+                for child in ast.iter_child_nodes(node)):
+            try:
+                expression = ast.fix_missing_locations(ast.Expression(node))
+                value = eval(compile(expression, "<fold>", "eval"), {})
+            except ArithmeticError:
+                return node
+            if isinstance(value, bool | float) and value == value:
+                return ast.Constant(value)
+        return node
+
+
+class _Signs(ast.NodeTransformer):
+    """A negative number as −(its size), which `ast.unparse` parenthesises where needed."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, float) and str(node.value).startswith("-"):
+            return ast.UnaryOp(ast.USub(), ast.Constant(-node.value))
+        return node
+
+
+def folded(text: str, size: int) -> Expr:
+    """The expression `text` with its number-only parts worked out."""
+    tree = _Signs().visit(_Fold().visit(ast.parse(text, mode="eval")))
+    body = ast.fix_missing_locations(tree).body
+    return Expr(ast.unparse(body), _precedence(body), size)
 
 
 def by_operand(parts: Sequence[Expr]) -> dict[str, Expr]:

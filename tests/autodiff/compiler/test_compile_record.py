@@ -17,12 +17,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autodiff import Code, Value, ops, primitive, primitives
+from autodiff import Code, Value, compile, ops, primitive, primitives
 from autodiff.compiler.lowering import array_code_of, check_code, code_of
 from autodiff.core import hooks
 from autodiff.core.hooks import Watcher, watch
 from autodiff.notation import operand_names
-from tests.autodiff.compiler.test_compile import bits  # floats compared by their bits
+from tests.autodiff.compiler.test_compile import bits
 
 # -- the record ---------------------------------------------------------------------
 
@@ -189,3 +189,16 @@ def test_observe_sees_its_own_thread_only():
 def test_observe_needs_an_observer():
     with pytest.raises(TypeError, match="Watcher"):
         watch(print)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("exponent", [2.0, 3.0, 1.0, 0.0, -0.5, -2.0, 0.5])
+def test_a_number_exponent_is_worked_out_in_the_program_and_changes_no_bit(exponent):
+    x = Value(1.7, "x")
+    step = compile(lambda x: x ** exponent * 3.0, x)
+    assert " else " not in step.source and "== 0.0" not in step.source, step.source
+    out = step(x)
+    y = Value(1.7)
+    expected = y ** exponent * 3.0
+    expected.backward()
+    assert bits(out) == bits(expected.data) and bits(x.grad) == bits(y.grad)
+    assert step.interpreted == 0
