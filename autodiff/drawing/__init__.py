@@ -2,6 +2,7 @@
 PDF and TikZ), how nodes are built and grouped (`builder`, `networks`). Graphviz is
 imported when a diagram is laid out."""
 
+from autodiff.drawing import tikz as _tikz  # noqa: F401 (writes .tex: Diagram.save_as)
 from autodiff.drawing.builder import Legend
 from autodiff.drawing.diagram import Diagram
 from autodiff.drawing.graph import WORDS, GraphBuilder, draw

@@ -33,7 +33,7 @@ import re
 import subprocess
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,11 @@ JupyterLab with its side bar folded, nbconvert's HTML, GitHub)."""
 PNG_DPI = 144
 """The PNG has 1.5 pixels per CSS pixel shown (at 96 dpi a pixel is a CSS pixel):
 sharp on most screens, and small enough to commit."""
+
+WRITERS: dict[str, Callable[[Diagram], str]] = {}
+"""Text formats that other modules write from a diagram, by extension: "tex" is
+autodiff.drawing.tikz's (it registers itself; the drawing package imports it)."""
+
 
 class LargeDiagramWarning(UserWarning):
     """Graphviz is about to lay out more than `LARGE` nodes."""
@@ -185,10 +190,8 @@ class Diagram(graphviz.Digraph):
         path = Path(path)
         fmt = output_format(path)
         check_dpi(dpi, fmt)
-        if fmt == "tex":
-            from autodiff.drawing.tikz import tikz
-
-            data = tikz(self).encode("utf-8")
+        if fmt in WRITERS:
+            data = WRITERS[fmt](self).encode("utf-8")
         elif fmt == "html":
             body = self.svg() if self.explorer is None else self.explorer.fragment()
             data = page(body).encode("utf-8")

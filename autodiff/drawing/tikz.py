@@ -29,13 +29,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from autodiff.drawing.diagram import WRITERS, Diagram
 from autodiff.drawing.views import COLORS, FILLS, NodeView, Run
 from autodiff.notation.typeset import textbook
-
-if TYPE_CHECKING:
-    from autodiff.drawing.diagram import Diagram
 
 _T = TypeVar("_T")
 
@@ -366,3 +364,6 @@ def tikz(diagram: Diagram, *, standalone: bool = True, engine: str = "auto") -> 
         *lines,
         "\\end{document}",
     ], comment="A diagram from autodiff (autodiff.drawing.tikz), laid out by Graphviz")
+
+
+WRITERS["tex"] = tikz

@@ -71,8 +71,8 @@ def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
 
 def test_no_module_imports_one_that_imports_it_back():
     """At run time, lazy imports included. Imports under TYPE_CHECKING (annotations only)
-    are not counted: three such pairs remain (core.value -> core.primitive for Value's
-    annotations, drawing.tikz -> drawing.diagram, stepping's modules -> stepping.stepper)."""
+    are not counted: two such remain (core.value -> core.primitive for Value's annotations,
+    and stepping's modules -> stepping.stepper)."""
     graph = grimp.build_graph("autodiff", "nn", exclude_type_checking_imports=True,
                               cache_dir=None)
     # a package's __init__ (its face) imports its modules; the modules import each other
