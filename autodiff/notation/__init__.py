@@ -6,7 +6,6 @@ from autodiff.notation.symbols import (
     Formula,
     Shown,
     derivative_texts,
-    has_formula,
     notation,
     operand_name,
     operand_names,
@@ -16,5 +15,5 @@ from autodiff.notation.symbols import (
 from autodiff.notation.typeset import check_number_format, format_number, safe_text
 
 __all__ = ["Formula", "Shown", "check_number_format", "derivative_texts", "format_number",
-           "has_formula", "notation", "operand_name", "operand_names", "safe_text", "symbol",
+           "notation", "operand_name", "operand_names", "safe_text", "symbol",
            "write"]

@@ -90,12 +90,6 @@ def write(prim: Primitive, *operands: str) -> str:
     return form.format(**dict(zip(operand_names(len(operands)), operands, strict=True)))
 
 
-def has_formula(prim: Primitive) -> bool:
-    """Does prim have the text of its derivatives (its own, or printed from its
-    partials)?"""
-    return prim in FORMULAS or derive(prim, operand_names(prim.arity or 1)) is not None
-
-
 def derivative_texts(prim: Primitive, out: str, *operands: str | Shown) -> tuple[str, ...]:
     """The text of ∂out/∂operand for each operand ("cos(x)", "2·t2"), from prim's
     formula; "∂out/∂a" where none was given."""
