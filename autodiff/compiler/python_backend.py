@@ -27,6 +27,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ MAX_INLINE = 64
 """At most this many primitives are written into one expression."""
 MAX_TERMS = 100
 """At most this many terms are summed in one statement (CPython's compiler recurses)."""
+SPLIT_LINES = 20_000
+"""A program of more lines is split into functions (`_split`)..."""
+CHUNK_LINES = 4000
+"""... of at most this many statements (and the loads, stores and tests they need)."""
+_DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
+_ASSIGNED = re.compile(r"    (\S+) = ")
 
 class Changed(Exception):
     """Raised by a compiled program when a recorded comparison comes out otherwise
@@ -166,9 +173,16 @@ class Program:
     name: str
 
     def function(self) -> Callable[[Sequence[float], Sequence[float]], Any]:
-        code = compile(self.source, f"<autodiff.compile: {self.name}>", "exec")
-        exec(code, self.namespace)
+        """The program's function, each of its top-level functions compiled on its own
+        (CPython's compiler holds a whole source's tree and instructions at once)."""
+        where = f"<autodiff.compile: {self.name}>"
+        for k, piece in enumerate(self.source.split(PIECES)):
+            exec(compile(piece if k == 0 else "def " + piece, where, "exec"), self.namespace)
         return self.namespace[self.name]
+
+
+PIECES = "\n\n\ndef "
+"""What separates the top-level functions of a program that is split (`CHUNK_LINES`)."""
 
 
 def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
@@ -388,6 +402,7 @@ class _Writer:
         terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
         self.grad_expr: dict[Value, Expr] = {}
         self.tested: set[Value] = set()
+        self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
@@ -416,32 +431,44 @@ class _Writer:
                         found.append(op.adjoints[i].fill(named))
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
+            for _, x in operands:  # a leaf's first MAX_TERMS terms summed as soon as they are
+                pending = terms.get(x)  # there: the values they read need not live to the end
+                if pending is not None and len(pending) >= MAX_TERMS and x not in info:
+                    self._gradient(x, terms.pop(x), uses=2, final=False)
         for v in t.reads:
-            if v in terms:  # an existing leaf
-                self._gradient(v, terms.pop(v), uses=2)
+            if v in terms or v in self.partial:  # an existing leaf
+                self._gradient(v, terms.pop(v, []), uses=2)
         self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
 
-    def _gradient(self, v: Value, terms: list[Expr], uses: int) -> Expr:
+    def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True) -> Expr:
         """v̄, the sum of the terms its consumers passed on: the term itself where it
-        is a name or used once, else a named line."""
+        is a name or used once, else a named line; `final=False`: the terms so far,
+        added to the name in `partial` (left to right, as the sweep adds them)."""
         own = not self.inline or v in self.existing or v in self.tested
         if len(terms) == 1 and not own and v is not self.trace.loss and (
                 (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
                 or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
             g = terms[0]
         else:
-            mine = self.expr.get(v)
-            n = self.locals.bar(mine.text if mine is not None and mine.text.isidentifier()
-                                else self.locals.fresh(None))
+            found = self.partial.pop(v, None)
+            if found is None:
+                mine = self.expr.get(v)
+                n = self.locals.bar(mine.text if mine is not None and mine.text.isidentifier()
+                                    else self.locals.fresh(None))
+            else:
+                n = found
             loss = self.trace.loss.label or self.expr[self.trace.loss].text
-            comment = f"  # ∂{loss}/∂{v.label}" if v.label else ""
-            if v in self.tested:
+            comment = f"  # ∂{loss}/∂{v.label}" if v.label and found is None else ""
+            if v in self.tested and final:
                 self.checks.append(n)
             for start in range(0, len(terms), MAX_TERMS):
-                head = [] if start == 0 else [Expr(n)]
+                head = [] if start == 0 and found is None else [Expr(n)]
                 self.lines.append(f"    {n} = {_sum(head + terms[start:start + MAX_TERMS])}"
                                   f"{comment if start == 0 else ''}")
             g = Expr(n)
+            if not final:
+                self.partial[v] = n
+                return g
         self.grad_expr[v] = g
         return g
 
@@ -452,16 +479,16 @@ class _Writer:
         body = self.lines
         outputs = [self.expr[t.loss].text, *(self.expr[r].text for r in t.results)]
         checked = [c for c in dict.fromkeys([*self.checks, *outputs]) if c.isidentifier()]
-        rows = [", ".join(checked[i:i + 8]) for i in range(0, len(checked), 8)]
-        body.append("    # every value where an inf or nan could hide is finite")
-        body.append(f"    if not {self.isfinite}(sum((")
-        body.extend(f"        {row}," for row in rows)
-        body.append(f"    ))):\n        raise {self.unusual}('a number is not finite')")
         results = _tuple(self.expr[r].text for r in t.results)
-        body.append(f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}")
+        done = f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}"
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
+        if len(body) + len(checked) // 8 > SPLIT_LINES:
+            return Program(self._split(head, checked, done), self.globals.namespace,
+                           self.name)
+        body.extend(self._test(checked))
+        body.append(done)
         if self.read_names:  # first: a parameter is read at every sample, and CPython
             # numbers locals in order of appearance (the first 256 take shorter bytecode)
             head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
@@ -470,6 +497,73 @@ class _Writer:
         source = "\n".join([*head, *body]) + "\n"
         return Program(source, self.globals.namespace, self.name)
 
+
+    def _test(self, checked: list[str]) -> list[str]:
+        """The lines that raise `Unusual` unless every value named is finite."""
+        rows = [", ".join(checked[i:i + 8]) for i in range(0, len(checked), 8)]
+        return ["    # every value where an inf or nan could hide is finite",
+                f"    if not {self.isfinite}(sum((", *(f"        {row}," for row in rows),
+                f"    ))):\n        raise {self.unusual}('a number is not finite')"]
+
+    def _split(self, head: list[str], checked: list[str], done: str) -> str:
+        """A long program as functions of about `CHUNK_LINES` statements, which
+        `name(X, P)` calls in turn (CPython compiles a long function in time and
+        memory that grow faster than its length). Each reads the numbers it uses
+        from X and P; a value that one computes and a later one reads is passed in
+        the list S (stored at the end of the one, read at the start of the other)."""
+        body = self.lines
+        parts = [body[k:k + CHUNK_LINES] for k in range(0, len(body), CHUNK_LINES)]
+        given = {n: f"X[{i}]" for i, n in enumerate(self.input_names)}
+        given.update((n, f"P[{i}]") for i, n in enumerate(self.read_names) if n != "_")
+        assigned: list[set[str]] = []
+        loads: list[list[str]] = []
+        before: set[str] = set()
+        for part in parts:
+            words = set(_DELIMITERS.split("\n".join(part)))
+            loads.append(sorted(words & before, key=_natural))
+            loads[-1] += sorted(words & given.keys(), key=_natural)
+            mine = {m.group(1) for line in part if (m := _ASSIGNED.match(line))}
+            assigned.append(mine)
+            before |= mine
+            tested = [n for n in checked if n in mine]  # each part tests its own values
+            if tested:
+                part += self._test(tested)
+        rest = [n for n in checked if n not in before]  # numbers read from X and P
+        end = [*(self._test(rest) if rest else []), done]
+        parts[-1] += end
+        words = set(_DELIMITERS.split("\n".join(end)))  # the values these read
+        earlier = set().union(*assigned[:-1])
+        loads[-1] += [n for n in sorted(words & earlier, key=_natural) if n not in loads[-1]]
+        loads[-1] += [n for n in sorted(words & given.keys(), key=_natural)
+                      if n not in loads[-1]]
+        slot: dict[str, int] = {}
+        later: set[str] = set()
+        stores: list[list[str]] = []
+        for k in reversed(range(len(parts))):
+            stores.append(sorted(assigned[k] & later, key=_natural))
+            later.update(n for n in loads[k] if n not in given)
+        stores.reverse()
+        for names in stores:
+            for n in names:
+                slot.setdefault(n, len(slot))
+        s = self.locals.fresh("S")
+        names = [self.globals.bind(f"{self.name}_{k + 1}", None) for k in range(len(parts))]
+        driver = [*head, f"    {s} = [0.0] * {len(slot)}  # the values passed between parts",
+                  *(f"    {n}(X, P, {s})" for n in names[:-1]),
+                  f"    return {names[-1]}(X, P, {s})"]
+        pieces = ["\n".join(driver)]
+        for name, part, load, store in zip(names, parts, loads, stores, strict=True):
+            pieces.append("\n".join([
+                f"{name}(X, P, {s}):",
+                *(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}" for n in load),
+                *part, *(f"    {s}[{slot[n]}] = {n}" for n in store)]))
+        return PIECES.join(pieces) + "\n"
+
+
+def _natural(name: str) -> tuple[int, str]:
+    """v9 before v10: the order in which a program's names were made, roughly."""
+    digits = len(name) - len(name.rstrip("0123456789"))
+    return (int(name[-digits:]) if digits else -1, name)
 
 
 def _sum(terms: list[Expr]) -> str:
