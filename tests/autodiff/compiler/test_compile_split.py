@@ -9,7 +9,6 @@ import struct
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from autodiff import Value, compile, ops
 from autodiff.compiler import python_backend
