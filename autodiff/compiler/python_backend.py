@@ -214,11 +214,12 @@ class _Op:
         self.call: tuple[str, str] | None = None
         if code is not None:
             self.value, self.adjoints = codes.of(code)
-            self.repeated = {f for f, n in self.value.counts.items() if n > 1}
+            repeated = {f for f, k in self.value.counts.items() if k > 1}  # read twice
+            self.repeated = frozenset(i for i in range(n) if operand_name(i) in repeated)
         else:
             self.call = (bind(base, checked_forward(prim, finite=False)),
                          bind(f"{base}_partials", _checked_partials(prim)))
-            self.repeated = set()
+            self.repeated = frozenset()
         self.tests_operands = code is None or not code.propagates
         self.tests_terms = code is None or not code.finite_partials
         self.check = (None if prim.check_operands is None
@@ -285,7 +286,7 @@ class _Writer:
                 force = op.tests_operands or op.check is not None
                 for i, x in values:
                     uses[x] = uses.get(x, 0) + 1
-                    if force or operand_name(i) in op.repeated:
+                    if force or i in op.repeated:
                         add(x)
             if not needs_grad.get(v, False):
                 continue

@@ -172,8 +172,16 @@ def folded(text: str, size: int) -> Expr:
 
 def by_operand(parts: Sequence[Expr]) -> dict[str, Expr]:
     """The operands' sources by their placeholders in a Code, {a}, {b}, ... (see
-    `autodiff.engine.operand_name`), for `Template.fill`."""
-    return dict(zip(operand_names(len(parts)), parts, strict=True))
+    `autodiff.notation.operand_name`), for `Template.fill`."""
+    n = len(parts)
+    names = _NAMES.get(n)
+    if names is None:
+        names = _NAMES[n] = tuple(operand_names(n))
+    return dict(zip(names, parts, strict=True))
+
+
+_NAMES: dict[int, tuple[str, ...]] = {}
+"""operand_names(n) by n: a program asks for them at every node."""
 
 
 def renamed(text: str, renames: dict[str, str]) -> str:
