@@ -57,7 +57,7 @@ MAX_TERMS = 100
 """At most this many terms are summed in one statement (CPython's compiler recurses)."""
 SPLIT_LINES = 20_000
 """A program of more lines is split into functions (`_split`)..."""
-CHUNK_LINES = 4000
+CHUNK_LINES = 2000
 """... of at most this many statements (and the loads, stores and tests they need)."""
 _DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
 _ASSIGNED = re.compile(r"    (\S+) = ")
@@ -244,14 +244,14 @@ class _Writer:
         self.checks: list[str] = []
         self.ops: dict[tuple[Primitive, int], _Op] = {}
         self.existing = set(trace.captured)
-        self.operand_parts: dict[Value, dict[str, Expr]] = {}  # per node, from the forward
 
     def program(self) -> Program:
         bind = self.globals.bind
         self.isfinite, self.unusual, self.changed = (
             bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
         self.args: dict[Value, tuple[Value | float, ...]] = {}
-        self.info: dict[Value, tuple[_Op, list[tuple[int, Value]]]] = {}
+        self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}  # the op, its Values' places
+        patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
         for v in self.trace.order:
             prim = v.primitive
             if prim is not None:
@@ -261,8 +261,8 @@ class _Writer:
                     op = self.ops[prim, len(args)] = _Op(prim, len(args), self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
-                self.info[v] = (op, [(i, x) for i, x in enumerate(args)
-                                     if isinstance(x, Value)])
+                at = tuple(i for i, x in enumerate(args) if isinstance(x, Value))
+                self.info[v] = (op, patterns.setdefault(at, at))  # one tuple per pattern
         self.locals = _Locals([*self.globals.namespace, "X", "P"])
         self._plan()
         self._name_leaves()
@@ -279,7 +279,9 @@ class _Writer:
         named: set[Value] = {t.loss, *t.results}
         named.update(x for g in t.guards for x in g.operands)
         add = named.add
-        for v, (op, values) in info.items():
+        for v, (op, at) in info.items():
+            args = self.args[v]
+            values = [(i, args[i]) for i in at]
             if v not in existing:
                 if v.label:
                     add(v)
@@ -294,7 +296,6 @@ class _Writer:
                 add(v)
                 named.update(x for _, x in values)
                 continue
-            args = self.args[v]
             for i, x in values:
                 if needs_grad[x]:
                     positions, out, _ = op.reads[i]
@@ -377,8 +378,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            named = self.operand_parts[v] = by_operand(parts)
-            return op.value.fill(named)
+            return op.value.fill(by_operand(parts))
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
 
@@ -408,8 +408,9 @@ class _Writer:
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
-            op, values = info[v]
-            operands = [(i, x) for i, x in values if needs_grad[x]]
+            op, at = info[v]
+            args = self.args[v]
+            operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
                 op.reads[i][2] for i, _ in operands)
             g = self._gradient(v, terms.pop(v), uses)
@@ -422,7 +423,7 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = self.operand_parts.get(v) or by_operand(self._parts(v))
+                named = by_operand(self._parts(v))  # again: a dict per node would be kept
                 named["out"], named["g"] = expr[v], g
                 for i, x in operands:
                     found = terms.get(x)
