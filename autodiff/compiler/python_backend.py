@@ -249,7 +249,7 @@ class _Writer:
         bind = self.globals.bind
         self.isfinite, self.unusual, self.changed = (
             bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
-        self.args: dict[Value, tuple[Value | float, ...]] = {}
+        self.args: dict[Value, tuple[Any, ...]] = {}  # Values and numbers
         self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}  # the op, its Values' places
         patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
         for v in self.trace.order:
