@@ -401,7 +401,7 @@ class _Writer:
         t = self.trace
         self.lines.append("    # adjoint trace")
         terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
-        self.grad_expr: dict[Value, Expr] = {}
+        self.grad_expr: dict[Value, Expr] = {}  # of the existing Values
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
@@ -471,7 +471,8 @@ class _Writer:
             if not final:
                 self.partial[v] = n
                 return g
-        self.grad_expr[v] = g
+        if v in self.existing:  # the program returns it
+            self.grad_expr[v] = g
         return g
 
     # -- the end: the test for numbers that are not finite, the results -------------
