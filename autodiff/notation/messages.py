@@ -81,6 +81,14 @@ EN: dict[str, str] = {
     "diagram.input": "network input",
     "diagram.output": "output",
     "diagram.tangent": "tangent",
+    "diagram.layer": "layer {number}",
+    "diagram.unit": "unit {number}",
+    # -- the network view (nn.draw): its key, and the circle of a linear unit --
+    "network.width": "(width: |w|)",
+    "network.value": "value of a unit",
+    "network.on_edges": "on the edges",
+    "network.bias": "bias",
+    "network.identity": "identity",
     # -- the exercise (autodiff.stepping.exercise) --
     "exercise.title": "Exercise: backpropagation by hand, {root}",
     "exercise.instructions": ("Fill in each blank in the order of the steps. An answer is "
@@ -301,6 +309,13 @@ JA: dict[str, str] = {
     "diagram.input": "ネットワークの入力",
     "diagram.output": "出力",
     "diagram.tangent": "接ベクトル",
+    "diagram.layer": "第 {number} 層",
+    "diagram.unit": "ユニット {number}",
+    "network.width": "（線の太さ：|w|）",
+    "network.value": "ユニットの値",
+    "network.on_edges": "（辺の上）",
+    "network.bias": "バイアス",
+    "network.identity": "恒等",
     "exercise.title": "演習：手で計算する誤差逆伝播、{root}",
     "exercise.instructions": ("ステップの順に空欄を埋めてください。正確な値との相対誤差が "
                               "{tolerance} 以内（0 のときは差が {tolerance} 以内）なら正解です。"
