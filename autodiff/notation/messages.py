@@ -17,7 +17,7 @@ total input, z its output, δ = ∂E/∂u; the Japanese words are the lecture no
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 LANGUAGES = ("en", "ja")
 """The languages there is a catalogue of: English (the default) and Japanese."""
@@ -253,6 +253,54 @@ EN: dict[str, str] = {
     "diagnosis.right at one point only": "right at one point only",
     "diagnosis.right at some points only": "right at some points only",
     "diagnosis.no pattern": "no pattern",
+    # -- a diagnosis's evidence: the numbers that show the likely bug --
+    "evidence.note": ("{derivative} by partials: {analytic}\nnumerically: {numeric}\n"
+                      "likely bug: {name}"),
+    "evidence.separator": "; ",
+    "evidence.pair": "at {where}: {analytic} vs {numeric}",
+    "evidence.count": "at every one of the {count} points checked",
+    "evidence.fails_with_values": ("partials fails with Values ({error}), as "
+                                   "grad(create_graph=True) and forward mode call it: write it "
+                                   "with autodiff.ops and operators, not math"),
+    "evidence.plain_number": ("with Values it is a plain number ({value}, not a Value) although "
+                              "it varies with the operands: float() or `math` on a Value cuts "
+                              "the graph, so grad(create_graph=True) sees a constant; write it "
+                              "with autodiff.ops and operators"),
+    "evidence.modes_differ": ("at {where} it is {floats} with floats (backward) but {values} with "
+                              "Values (grad(create_graph=True), forward mode); numerically "
+                              "{numeric}: {right}"),
+    "evidence.float_right": "the float one is right",
+    "evidence.value_right": "the Value one is right",
+    "evidence.neither_right": "neither is right",
+    "evidence.one_point": ("only the node's point could be checked (the others are outside the "
+                           "domain or at a kink): {pair}"),
+    "evidence.sign": "−1× the numerical value {count} (e.g. {pair}): the sign is flipped",
+    "evidence.factor": "{ratio}× the numerical value {count} (e.g. {pair}): {words}",
+    "evidence.extra_factor": "an extra factor of {k}",
+    "evidence.missing_factor": "a factor of {k} missing",
+    "evidence.sign_extra_factor": "the sign flipped and a factor of {k} extra",
+    "evidence.sign_missing_factor": "the sign flipped and a factor of {k} missing",
+    "evidence.constant_factor": "a constant factor {ratio}",
+    "evidence.swapped": ("it equals the numerical ∂{name}/∂{b} {count} (e.g. at {where}: "
+                         "{analytic}, while ∂{name}/∂{a} is {numeric}): the partials of {a} and "
+                         "{b} are swapped"),
+    "evidence.at_output": ("at {a} = {x} it is {analytic}, the numerical derivative at {a} = out "
+                           "= {out} ({count}): the output used where the input {a} was meant"),
+    "evidence.at_input": ("the partial given {a} = out = {out} is {partial}, the numerical "
+                          "derivative at {a} = {x} ({count}): the input {a} used where the "
+                          "output out was meant"),
+    "evidence.constant": ("; the partial is {value} at every point while the numerical "
+                          "derivative varies: a number where a function of {a} was meant"),
+    "evidence.some_right": "right {right}, but wrong {wrong}{constant}",
+    "evidence.no_pattern": ("no common pattern fits (not a constant factor, a sign, another "
+                            "operand's derivative, output for input or a missing chain-rule "
+                            "factor): {listed}{constant}"),
+    "evidence.chain": ("the numerical derivative is the partial × {factor} {count} (e.g. {pair}): "
+                       "{missing}"),
+    "evidence.itself": "the partial itself",
+    "evidence.scaled": "{c}·{factor}",
+    "evidence.square_missing": "a square is missing ({c}× the partial squared is right)",
+    "evidence.inner_missing": "the chain rule's inner factor {factor} is missing",
 }
 
 JA: dict[str, str] = {
@@ -474,6 +522,53 @@ JA: dict[str, str] = {
     "diagnosis.right at one point only": "1 点でだけ正しい",
     "diagnosis.right at some points only": "一部の点でだけ正しい",
     "diagnosis.no pattern": "パターンなし",
+    "evidence.note": ("partials による {derivative}：{analytic}\n数値的には：{numeric}\n"
+                      "考えられるバグ：{name}"),
+    "evidence.separator": "；",
+    "evidence.pair": "{where} で {analytic}（数値的には {numeric}）",
+    "evidence.count": "調べた {count} 点のすべてで",
+    "evidence.fails_with_values": ("partials は Value を渡すと失敗します（{error}）。"
+                                   "grad(create_graph=True) と前進モードは Value を渡して"
+                                   "呼びます：math ではなく autodiff.ops と演算子で書いてください"),
+    "evidence.plain_number": ("Value を渡すと、オペランドによって変わるはずなのにただの数"
+                              "（{value}、Value ではない）になります。Value に float() や "
+                              "`math` を使うとグラフが切れ、grad(create_graph=True) には定数に"
+                              "見えます：autodiff.ops と演算子で書いてください"),
+    "evidence.modes_differ": ("{where} で float では {floats}（逆伝播）ですが、Value では "
+                              "{values}（grad(create_graph=True)、前進モード）です。数値的には "
+                              "{numeric}：{right}"),
+    "evidence.float_right": "float の方が正しい",
+    "evidence.value_right": "Value の方が正しい",
+    "evidence.neither_right": "どちらも正しくない",
+    "evidence.one_point": ("調べられたのはノードの点だけです（ほかの点は定義域の外か折れ点）："
+                           "{pair}"),
+    "evidence.sign": "{count}数値的な値の −1 倍（例：{pair}）：符号が反転しています",
+    "evidence.factor": "{count}数値的な値の {ratio} 倍（例：{pair}）：{words}",
+    "evidence.extra_factor": "余分な因子 {k} が掛かっています",
+    "evidence.missing_factor": "因子 {k} が抜けています",
+    "evidence.sign_extra_factor": "符号が反転し、余分な因子 {k} が掛かっています",
+    "evidence.sign_missing_factor": "符号が反転し、因子 {k} が抜けています",
+    "evidence.constant_factor": "定数倍 {ratio} のずれです",
+    "evidence.swapped": ("{count}数値的な ∂{name}/∂{b} に等しくなります（例：{where} で "
+                         "{analytic}、一方 ∂{name}/∂{a} は {numeric}）：{a} と {b} の偏微分が"
+                         "入れ替わっています"),
+    "evidence.at_output": ("{a} = {x} での値 {analytic} は、{a} = out = {out} での数値的な導関数"
+                           "です（{count}）：入力 {a} を使うべきところで出力を使っています"),
+    "evidence.at_input": ("{a} = out = {out} を与えた偏微分 {partial} は、{a} = {x} での数値的な"
+                          "導関数です（{count}）：出力 out を使うべきところで入力 {a} を"
+                          "使っています"),
+    "evidence.constant": ("；偏微分はどの点でも {value} ですが、数値的な導関数は変わります："
+                          "{a} の関数であるべきところが数になっています"),
+    "evidence.some_right": "正しいのは {right}、誤りは {wrong}{constant}",
+    "evidence.no_pattern": ("よくあるパターン（定数倍、符号、別のオペランドの導関数、入力と出力の"
+                            "取り違え、連鎖律の因子の抜け）のどれにも当てはまりません：{listed}"
+                            "{constant}"),
+    "evidence.chain": ("{count}数値的な導関数は 偏微分 × {factor} です（例：{pair}）："
+                       "{missing}"),
+    "evidence.itself": "偏微分そのもの",
+    "evidence.scaled": "{c}·{factor}",
+    "evidence.square_missing": "2 乗が抜けています（偏微分の 2 乗の {c} 倍が正しい値）",
+    "evidence.inner_missing": "連鎖律の内側の因子 {factor} が抜けています",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "ja": JA}
@@ -537,7 +632,8 @@ def _said(value: Field, lang: str) -> object:
     return value
 
 
-def joined(items: list[str], lang_word: str) -> Callable[[str], str]:
-    """A field: `items` joined by the catalogue's word `lang_word` ("expr.or": " or ",
-    " か ") in the language the message is said in."""
-    return lambda lang: say(lang, lang_word).join(items)
+def joined(items: Sequence[Field], lang_word: str) -> Callable[[str], str]:
+    """A field: `items` (texts, or fields as a `Message` takes) joined by the
+    catalogue's word `lang_word` ("expr.or": " or ", " か ") in the language the
+    message is said in."""
+    return lambda lang: say(lang, lang_word).join(str(_said(item, lang)) for item in items)
