@@ -148,6 +148,41 @@ EN: dict[str, str] = {
     "cli.demo_player": "  its backpropagation player: {path}",
     "cli.demo_exercise": "  an exercise on it:          {path}",
     "cli.demo_sheet": "  the exercise, printable:    {path}",
+    # -- the command line's help and argparse's own messages, in --lang's language --
+    "cli.usage": "usage: ",
+    "cli.positionals": "positional arguments",
+    "cli.options": "options",
+    "cli.see_help": "{message} (python -m autodiff --help)",
+    "cli.argument": "argument {argument}: {message}",
+    "cli.expected_one": "expected one argument",
+    "cli.invalid_value": "invalid {type} value: {value}",
+    "cli.invalid_choice": "invalid choice: {value} (choose from {choices})",
+    "cli.ignored_value": "ignored explicit argument {value}",
+    "cli.unrecognized": "unrecognized arguments: {arguments}",
+    "cli.help.description": ("Evaluate an expression, print every gradient, draw the graph. "
+                             "With no expression: the neuron E = (σ(u) − d)²/2 "
+                             "(docs/explanation/notation.md) with the total input "
+                             "u = w·x + b and the output z = σ(u)."),
+    "cli.help.expression": ("e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "
+                            "(naming the output E): numbers, names, the constants pi and e, "
+                            "+ - * / **, parentheses, and the functions of autodiff.primitives "
+                            "(exp, log or ln, sin, max, ...); the first argument that is not an "
+                            "option or name=number, even '-x*y' (or the argument after --)"),
+    "cli.help.values": "values of the names, as --at gives them: x=1 w=2 b=-1",
+    "cli.help.help": "show this help message and exit",
+    "cli.help.import": ("import this Python module first, so that the primitives it defines "
+                        "with autodiff.primitive can be used (repeatable)"),
+    "cli.help.at": ("values of the names, e.g. w=0.5,x=1,b=0 or w=0.5、x=1、b=0 (repeatable); "
+                    "a value given for pi or e makes it a variable"),
+    "cli.help.output": "write the diagram (format from the extension)",
+    "cli.help.max_nodes": "draw with -o a graph of up to N nodes (default: draw()'s max_nodes)",
+    "cli.help.steps": "print the forward and backward passes step by step",
+    "cli.help.lang": "the language of the output: en (English) or ja (Japanese)",
+    "cli.help.demo_files": ("with no expression: also write the neuron's diagram, its stepping "
+                            "player and an exercise (and its printable sheet) to files and print "
+                            "their paths (./run demo does)"),
+    "cli.help.demo_dir": ("the folder of --demo-files (default: a new folder autodiff-demo in "
+                          "the current directory)"),
     # -- the expression language (autodiff.notation.expression): what is wrong, what to write --
     "expr.or": " or ",
     "expr.bad_number": ("bad number {text!r}: write digits with an optional sign, point and "
@@ -421,6 +456,42 @@ JA: dict[str, str] = {
     "cli.demo_player": "  誤差逆伝播のプレーヤー：       {path}",
     "cli.demo_exercise": "  演習：                         {path}",
     "cli.demo_sheet": "  演習プリント（印刷用）：       {path}",
+    "cli.usage": "使い方：",
+    "cli.positionals": "位置引数",
+    "cli.options": "オプション",
+    "cli.see_help": "{message}（python -m autodiff --help）",
+    "cli.argument": "引数 {argument}：{message}",
+    "cli.expected_one": "値が 1 つ必要です",
+    "cli.invalid_value": "{type} として読めない値です：{value}",
+    "cli.invalid_choice": "選べない値です：{value}（{choices} のどれかにしてください）",
+    "cli.ignored_value": "値をとらないオプションに値 {value} が付いています",
+    "cli.unrecognized": "知らない引数です：{arguments}",
+    "cli.help.description": ("式を評価し、すべての勾配を表示し、計算グラフを描きます。式を"
+                             "与えないと、ニューロン E = (σ(u) − d)²/2"
+                             "（docs/explanation/notation.md、総入力 u = w·x + b、"
+                             "出力 z = σ(u)）を計算します。"),
+    "cli.help.expression": ("例：'sigmoid(w*x + b)' や 'E = (sigmoid(w*x + b) - d)**2/2'"
+                            "（出力に E と名前をつける）。数、名前、定数 pi と e、"
+                            "+ - * / **、かっこ、autodiff.primitives の関数"
+                            "（exp、log または ln、sin、max など）が使えます。オプションでも "
+                            "名前=数 でもない最初の引数が式です。'-x*y' でも式になります"
+                            "（-- の後の引数も式）"),
+    "cli.help.values": "名前の値。--at と同じ形で：x=1 w=2 b=-1",
+    "cli.help.help": "このヘルプを表示して終了します",
+    "cli.help.import": ("このPythonモジュールを先に読み込みます。そこで autodiff.primitive "
+                        "で定義したプリミティブが使えるようになります（くり返し可）"),
+    "cli.help.at": ("名前の値。例：w=0.5,x=1,b=0 または w=0.5、x=1、b=0（くり返し可）。"
+                    "pi や e に値を与えると変数になります"),
+    "cli.help.output": "計算グラフの図を書き出します（形式は拡張子で決まります）",
+    "cli.help.max_nodes": ("-o で描くグラフのノード数の上限 N（既定：draw() の "
+                           "max_nodes）"),
+    "cli.help.steps": "順伝播と逆伝播をステップごとに表示します",
+    "cli.help.lang": "出力の言語：en（英語）または ja（日本語）",
+    "cli.help.demo_files": ("式を与えないとき：ニューロンの計算グラフ、ステップ再生の"
+                            "プレーヤー、演習（と印刷用プリント）もファイルに書き出し、"
+                            "そのパスを表示します（./run demo はこれを使います）"),
+    "cli.help.demo_dir": ("--demo-files の書き出し先フォルダ（既定：カレントフォルダに新しく"
+                          "作る autodiff-demo）"),
     "expr.or": " か ",
     "expr.bad_number": ("数 「{text}」 が読めません。符号・小数点・指数のついた数字で書いてください"
                         "（例：2、-0.5、1e-3）"),
