@@ -8,6 +8,8 @@ except the blanks, each blank written in its box as its number in brackets
 (what it asks and room for the working). The answer key, on a page of its
 own, lists each blank's worked answer (the chain-rule product for a
 gradient, the operation for a value). The words are the stepper's language's.
+Printed (A4, `@page`), the sheet of a graph such as the notes' neuron with all
+its 15 numbers blank fits one page, and the key is the next.
 """
 
 from __future__ import annotations
@@ -32,8 +34,14 @@ table {border-collapse: collapse; width: 100%;}
 td, th {border: 1px solid #555; padding: 0.35em 0.5em; text-align: left; vertical-align: top;}
 td.work {height: 2.6em; width: 60%;}
 td.number {width: 3em; text-align: center; font-weight: bold;}
+tr {break-inside: avoid; page-break-inside: avoid;}
 .key {break-before: page; page-break-before: always; margin-top: 2em;}
-@media print { body {margin: 0;} }
+@page {size: A4; margin: 14mm 12mm;}
+@media print {
+  body {margin: 0; font-size: 10.5pt;}
+  .key {margin-top: 0;}
+  td.work {height: 1.9em;}
+}
 """
 
 

@@ -445,3 +445,35 @@ def exercise_score(lang: str, right: int, total: int, shown: int) -> str:
     from autodiff.notation.messages import say
 
     return say(lang, "exercise.score", right=right, total=total, shown=shown)
+
+
+@pytest.mark.parametrize("lang, name, key", [("ja", "氏名", "解答"), ("en", "Name", "Answer key")])
+def test_the_printed_sheet_is_one_a4_page_and_the_answer_key_the_next(browser, tmp_path, lang,
+                                                                      name, key):
+    """Chromium's print to PDF (A4, as the sheet's @page asks): the neuron with
+    all 15 numbers blank on page 1, the answer key alone on page 2; the
+    Japanese words are text in the PDF (a font had their glyphs)."""
+    import subprocess
+
+    from autodiff.stepping.exercise import Exercise
+    from tests.latex import need, pages
+
+    need("pdftotext")
+    sheet = Exercise(Stepper(neuron(), lang=lang), blanks="all").save_sheet(tmp_path / "s.html")
+    page = browser.new_page()
+    page.goto(sheet.as_uri())
+    pdf = tmp_path / "s.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    assert pages(pdf) == 2
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert "(A4)" in info.stdout
+
+    def text(k):
+        return subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+
+    first, second = text(1), text(2)
+    assert name in first and "[15]" in first and key not in first
+    assert "-0.08872" not in first  # no answer on the learner's page
+    assert second.lstrip().startswith(key) and "-0.04436" in second
