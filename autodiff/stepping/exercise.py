@@ -5,6 +5,7 @@
     exercise = Exercise(Stepper(E), blanks=[u, w])    # the gradients of chosen nodes
     exercise.save_html("exercise.html")   # one offline file: the player in exercise mode
     exercise.save_sheet("sheet.html")     # the same blanks on paper, with an answer key
+    exercise.save_sheet("sheet.tex")      # ... as LaTeX (pdflatex, or LuaLaTeX for Japanese)
 
 The blanks come in the order of the steps: a node's value at the forward step
 that computes it, a node's gradient ∂E/∂v at the backward step that completes
@@ -233,11 +234,19 @@ class Exercise:
         return sheet_html(self, **draw_options)
 
     def save_sheet(self, path: str | PathLike[str], **draw_options) -> Path:
-        """Write the printable sheet to `path` (.html; print it, or to PDF, from a browser)."""
+        """Write the printable sheet to `path`: .html (print it, or to PDF, from a
+        browser: A4, the key on its own page) or .tex (LaTeX: `sheet_tex`; its
+        first line says whether pdflatex or LuaLaTeX compiles it; `engine=` as
+        for `autodiff.stepping.sheet.sheet_tex`). Nothing is written if making
+        the sheet fails."""
+        from autodiff.stepping.sheet import sheet_tex
+
         path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"{path}: a sheet is saved as .html or .htm")
-        page = self.sheet(**draw_options)
+        suffix = path.suffix.lower()
+        if suffix not in (".html", ".htm", ".tex"):
+            raise ValueError(f"{path}: a sheet is saved as .html, .htm or .tex")
+        page = (sheet_tex(self, **draw_options) if suffix == ".tex"
+                else self.sheet(**draw_options))
         path.write_text(page, encoding="utf-8")
         return path
 

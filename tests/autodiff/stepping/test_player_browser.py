@@ -456,7 +456,7 @@ def test_the_printed_sheet_is_one_a4_page_and_the_answer_key_the_next(browser, t
     import subprocess
 
     from autodiff.stepping.exercise import Exercise
-    from tests.latex import need, pages
+    from tests.latex import need, pages, text
 
     need("pdftotext")
     sheet = Exercise(Stepper(neuron(), lang=lang), blanks="all").save_sheet(tmp_path / "s.html")
@@ -468,12 +468,7 @@ def test_the_printed_sheet_is_one_a4_page_and_the_answer_key_the_next(browser, t
     assert pages(pdf) == 2
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     assert "(A4)" in info.stdout
-
-    def text(k):
-        return subprocess.run(["pdftotext", "-f", str(k), "-l", str(k), str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
-
-    first, second = text(1), text(2)
+    first, second = text(pdf, 1), text(pdf, 2)
     assert name in first and "[15]" in first and key not in first
     assert "-0.08872" not in first  # no answer on the learner's page
     assert second.lstrip().startswith(key) and "-0.04436" in second
