@@ -16,9 +16,9 @@ page wider than 1,200 px, a projector's, up to 1.6 times larger), centred,
 panning as the steps go; `z`, the "whole graph" button or a click on the
 picture shows the whole graph scaled to the page: as wide as the page (up to
 2.5 times its natural size) and no taller than the window leaves room for the
-controls and the step's text (a graph that is readable whole starts whole). Keys: ← → previous and next, space play and
-pause, Home and End the first and last step, z whole graph or follow, + and −
-larger or smaller (for a projector).
+controls and the step's text (a graph that is readable whole starts whole).
+Keys: ← → previous and next, space play and pause, Home and End the first and
+last step, z whole graph or follow, + and − larger or smaller (for a projector).
 Hovering a node names it. No network access, no kernel, no library. Without
 JavaScript the page shows the last step's picture and the list of all steps;
 as a notebook output where no script runs and SVG is dropped (an untrusted
