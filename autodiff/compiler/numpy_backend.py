@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.compiler.lowering import array_code_of, code_of
+from autodiff.compiler.lowering import Code, code_of, full_array_code
 from autodiff.compiler.python_backend import (
     Changed,
     Codes,
@@ -148,6 +148,11 @@ class Levels:
         view = _view(idx, vector)
         return view if view is not None else f"{vector}[{self.array(idx)}]"
 
+    @staticmethod
+    def array_code(prim: Primitive, n: int) -> Code:
+        """prim's Code over arrays (autodiff.compiler.lowering.full_array_code)."""
+        return full_array_code(prim, n, _applied)
+
     # -- slots, chains, levels, groups ---------------------------------------------
 
     def _group(self) -> None:
@@ -235,9 +240,9 @@ class Levels:
 
     @property
     def wins(self) -> bool:
-        prims = {g.prim for g in self.groups if g.prim is not None}
         return (len(self.trace.order) >= WIDE * len(self.groups)
-                and all(array_code_of(p) is not None for p in prims))
+                and all(self.array_code(g.prim, len(g.pattern)).adjoints is not None
+                        for g in self.groups if g.prim is not None))
 
     # -- the program -----------------------------------------------------------------
 
@@ -315,13 +320,8 @@ class Levels:
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"out{gid}"  # not r{gid}: that is the array of operand r
-        if (array_code := array_code_of(prim)) is not None:
-            value, _ = self.codes.of(array_code)
-            text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
-        else:
-            f = self.globals.bind(f"{function_name(prim)}_forward",
-                                  _elementwise(prim.forward, False))
-            text = f"{f}({', '.join(names)}, {self._size(group)})"
+        value, _ = self.codes.of(self.array_code(prim, len(names)))
+        text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
 
@@ -374,13 +374,12 @@ class Levels:
             self._scatter_terms(group, needed)
             return
         prim = group.prim
-        code = array_code_of(prim)
-        adjoints = self.codes.of(code)[1] if code is not None else ()
+        adjoints = self.codes.of(self.array_code(prim, len(group.gathered)))[1]
         parts = by_operand([Expr(o, ATOM) for o in group.gathered])
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
-        if code is None:
+        if not adjoints:  # partials that do not print: called element by element
             p = self.globals.bind(f"{function_name(prim)}_partials",
-                                  _elementwise(prim.partials, True))
+                                  _elementwise_partials(prim.partials))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
         finite = ((scalar := code_of(prim, len(group.gathered))) is not None
@@ -465,18 +464,30 @@ class _Buffers(threading.local):
         return self.pair
 
 
-def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
-    """f applied element by element to arrays (or scalars) of operands, its results
-    checked to be floats (tuples of floats where `many`)."""
+def _applied(f: Callable[..., Any]) -> Callable[..., Any]:
+    """f applied element by element to arrays (or numbers) of operands, broadcast
+    together, its results checked to be floats: a primitive's forward where it has no
+    `array_code`."""
+    def apply(*operands: Any) -> Any:
+        shape = np.broadcast_shapes(*(np.shape(o) for o in operands))
+        rows = [f(*row) for row in _rows(operands, shape)]
+        if any(type(r) is not float for r in rows):
+            raise Unusual("a primitive did not return floats")
+        return np.array(rows, dtype=np.float64).reshape(shape)
+    apply.__name__ = apply.__qualname__ = f"{getattr(f, '__name__', 'forward')} (elementwise)"
+    return apply
+
+
+def _elementwise_partials(partials: Callable[..., Any]) -> Callable[..., Any]:
+    """A primitive's partials (where they do not print on symbols) applied element
+    by element: an array of shape (*shape, operands), checked to be floats."""
     def apply(*operands_and_shape: Any) -> Any:
         *operands, shape = operands_and_shape
-        rows = [f(*row) for row in _rows(operands, shape)]
+        rows = [partials(*row) for row in _rows(operands, shape)]
         for r in rows:
-            if (type(r) is not tuple or any(type(d) is not float for d in r)) if many \
-                    else type(r) is not float:
-                raise Unusual("a primitive did not return floats")
-        out = np.array(rows, dtype=np.float64)
-        return out.reshape((*shape, -1) if many else shape)
+            if type(r) is not tuple or any(type(d) is not float for d in r):
+                raise Unusual("a primitive's partials did not return floats")
+        return np.array(rows, dtype=np.float64).reshape((*shape, -1))
     return apply
 
 
