@@ -52,7 +52,7 @@ from autodiff.compiler.python_backend import (
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
 from autodiff.core import Primitive, Value
-from autodiff.core.ops import ADD
+from autodiff.core.ops import ADD, MUL
 from autodiff.notation import operand_name
 
 WIDE = 200
@@ -101,7 +101,9 @@ class _Group:
                  existing: bool) -> None:
         self.level = level
         self.prim = prim  # None: chains of additions
-        self.pattern = pattern
+        self.pattern = pattern  # a dot: (is the leading term a Value,), or () for none
+        self.dot = 0  # > 0: chains lead + Σ_k x_k·y_k of this many products (`Levels._dot`)
+        self.gid = 0  # its number in the program, from 1
         self.existing = existing
         self.nodes: list[Value] = []
         self.operands: list[list[int]] = []  # per node: the slot of each operand or term
@@ -109,6 +111,7 @@ class _Group:
         self.result = ""  # the array of the nodes' values, for the adjoint
         self.out = ""  # the array of the nodes' slots
         self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
+        self.factors: tuple[np.ndarray, np.ndarray, int] | None = None  # a dot's Q, R, P
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
 
     def view(self, vector: str) -> str:
@@ -194,12 +197,30 @@ class Levels:
                 else:
                     terms[v] = [left, right]
         self.pool = pool
+        dots = self._products(terms, args, uses, existing | keep)
+        fused = {x for lead, products in dots.values() for x in products}
         level: dict[Value, int] = {}
         groups: dict[tuple[Any, ...], _Group] = {}
         members: dict[_Group, list[list[Value | float]]] = {}
         for v in t.order:
-            if v.primitive is None or v in link:
+            if v.primitive is None or v in link or v in fused:
                 level[v] = 0
+                continue
+            if v in dots:  # lead + Σ x·y: the lead, then the x's, then the y's
+                lead, products = dots[v]
+                operands = [*lead, *(args[x][0] for x in products),
+                            *(args[x][1] for x in products)]
+                level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
+                                   default=0)
+                key: tuple[Any, ...] = (level[v], "dot", len(products),
+                                        tuple(isinstance(x, Value) for x in lead))
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = _Group(level[v], None, key[3], False)
+                    group.dot = len(products)
+                    members[group] = []
+                group.nodes.append(v)
+                members[group].append(operands)
                 continue
             operands = terms[v] if v in terms and len(terms[v]) > 2 else list(args[v])
             level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
@@ -215,6 +236,8 @@ class Levels:
             group.nodes.append(v)
             members[group].append(operands)
         self.groups = sorted(groups.values(), key=lambda g: g.level)
+        for gid, group in enumerate(self.groups, 1):
+            group.gid = gid
         # slots: the pool, the inputs, the Values read, then each group's nodes in a
         # row, so that a group writes and reads its own numbers as one slice
         self.size = len(pool)
@@ -237,6 +260,29 @@ class Levels:
             group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
                               for row in members[group]]
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
+
+    @staticmethod
+    def _products(terms: dict[Value, list[Value | float]],
+                  args: dict[Value, tuple[Value | float, ...]], uses: dict[Value, int],
+                  kept: set[Value]) -> dict[Value, tuple[list[Value | float],
+                                                          list[Value]]]:
+        """The chains that are a sum of products, lead + Σ_k x_k·y_k: per chain its
+        lead (none where the first term is a product too) and its products, each a
+        product of two Values made by the program and used only there (computed
+        inside the sum, not on their own)."""
+        def product(x: Value | float) -> bool:
+            return (isinstance(x, Value) and x.primitive is MUL and uses[x] == 1
+                    and x not in kept and all(isinstance(y, Value) for y in args[x]))
+        dots: dict[Value, tuple[list[Value | float], list[Value]]] = {}
+        for v, chain in terms.items():
+            if len(chain) > 2 and all(map(product, chain[1:])):
+                products = [x for x in chain if isinstance(x, Value)]
+                if product(chain[0]):
+                    dots[v] = ([], products)
+                else:
+                    dots[v] = ([chain[0]], products[1:] if isinstance(chain[0], Value)
+                               else products)
+        return dots
 
     @property
     def wins(self) -> bool:
@@ -304,7 +350,10 @@ class Levels:
 
     def _forward(self, group: _Group) -> None:
         n = len(group.nodes)
-        gid = self.groups.index(group) + 1
+        gid = group.gid
+        if group.dot:
+            self._dot_forward(group)
+            return
         if group.prim is None:  # chains of additions: terms × chains, summed down
             blocks = [f"add.reduce({self.index(rows)}, axis=0)" if len(rows) > 1
                       else self.index(rows[0])
@@ -330,7 +379,7 @@ class Levels:
         `_gathered_name`; an operand broadcast over the group's period is gathered
         once), or the number itself where it is one for every node; kept in
         `group.gathered`."""
-        gid = self.groups.index(group) + 1
+        gid = group.gid
         shape = group.shape
         names = []
         for i, is_value in enumerate(group.pattern):
@@ -358,6 +407,9 @@ class Levels:
         return idx.reshape(shape) if shape is not None else idx
 
     def _reverse(self, group: _Group) -> None:
+        if group.dot:
+            self._dot_reverse(group)
+            return
         needs = self.trace.needs_grad
         needed = [i for i, is_value in enumerate(group.pattern) if is_value and any(
             needs.get(self.by_slot.get(row[i]), False) for row in group.operands)]  # type: ignore[arg-type]
@@ -393,6 +445,95 @@ class Levels:
                                   "        raise Unusual('not finite')")
             refs = np.array([row[i] for row in group.operands])
             self._add(refs, "t", shape, f"{n:,} × {prim.name}")
+
+    # -- sums of products: a matrix product --------------------------------------------
+
+    def _factors(self, group: _Group) -> None:
+        """The group's products x[n, k]·y[n, k] as a matrix product where they are one:
+        with n = q·P + r, one factor's slots depend on (r, k) only and the other's on
+        (q, k) only (a layer's weights and a minibatch's activations), so that
+        Σ_k x·y = (Q @ R.T)[q, r] with R (P × K) and Q (N/P × K) gathered once.
+        Sets `group.factors` to (Q's slots, R's slots, P), or None (then the products
+        are summed row by row: einsum)."""
+        rows = np.array(group.operands)
+        lead = len(group.pattern)
+        k = group.dot
+        x, y = rows[:, lead:lead + k], rows[:, lead + k:]
+        n = len(rows)
+        group.factors = None
+        for a, b in ((x, y), (y, x)):
+            ids = np.unique(a, axis=0, return_inverse=True)[1].ravel()
+            period = _period(ids) or n
+            others = np.unique(b, axis=0, return_inverse=True)[1].ravel().reshape(-1, period)
+            repeats = np.broadcast_to(ids[:period], others.shape)
+            if np.array_equal(ids.reshape(-1, period), repeats) \
+                    and (others == others[:, :1]).all():
+                group.factors = (b[::period], a[:period], period)
+                return
+
+    def _dot_forward(self, group: _Group) -> None:
+        """lead + Σ_k x·y for every chain of the group: Q @ R.T (+ the lead)."""
+        self._factors(group)
+        gid, n, k = group.gid, len(group.nodes), group.dot
+        rows = np.array(group.operands)
+        if group.factors is not None:
+            group.shape = (n // group.factors[2], group.factors[2])
+        lead = self._lead(group, rows)
+        if group.factors is not None:
+            q, r, period = group.factors
+            self.lines.append(f"    q{gid} = {self.index(q)}")
+            self.lines.append(f"    r{gid} = {self.index(r)}")
+            total = f"q{gid} @ r{gid}.T"
+            what = f"{n // period} × {period} sums of {k} products: a matrix product"
+        else:
+            offset = len(group.pattern)
+            self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
+            self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
+            total = f"einsum('nk,nk->n', x{gid}, y{gid})"
+            what = f"{n} sums of {k} products"
+        self.lines.append(f"    {group.view('val')}[...] = {total}{lead}  # {what}")
+
+    def _lead(self, group: _Group, rows: np.ndarray) -> str:
+        """' + the leads' in the group's shape (empty where there is none)."""
+        if not group.pattern:
+            return ""
+        refs = rows[:, 0]
+        if not group.pattern[0] and len(set(refs.tolist())) == 1:
+            number = self.pool[int(refs[0])]
+            return "" if number == 0.0 and math.copysign(1.0, number) > 0 else f" + {number!r}"
+        shape = group.shape
+        if shape is not None and _period(refs) == shape[1]:
+            return f" + {self.index(refs[:shape[1]])}"
+        return f" + {self.index(self._shaped(refs, shape))}"
+
+    def _dot_reverse(self, group: _Group) -> None:
+        """The gradients of lead + Σ x·y: ḡ to the lead, ḡ @ R to Q and ḡ.T @ Q to R
+        (or ḡ·y to x and ḡ·x to y, row by row)."""
+        gid, n, k = group.gid, len(group.nodes), group.dot
+        rows = np.array(group.operands)
+        offset = len(group.pattern)
+        lines = self.lines
+        lines.append(f"    g = {group.view('adj')}")
+        if group.pattern and group.pattern[0] and self._needs(rows[:, 0]):
+            self._add(rows[:, 0], "g", group.shape, f"{n:,} sums: the lead")
+        if group.factors is not None:
+            q, r, _ = group.factors
+            for refs, term in ((q, f"g @ r{gid}"), (r, f"g.T @ q{gid}")):
+                if self._needs(refs):
+                    self._add(refs.ravel(), f"({term}).ravel()", None,
+                              f"{n:,} sums of {k} products")
+            return
+        x, y = rows[:, offset:offset + k], rows[:, offset + k:]
+        for refs, other in ((x, f"y{gid}"), (y, f"x{gid}")):
+            if self._needs(refs):
+                self._add(refs.ravel(), f"(g[:, None] * {other}).ravel()", None,
+                          f"{n:,} sums of {k} products")
+
+    def _needs(self, refs: np.ndarray) -> bool:
+        """Does a gradient reach any of these slots' Values?"""
+        needs = self.trace.needs_grad
+        return any(needs.get(self.by_slot.get(s), False)  # type: ignore[arg-type]
+                   for s in set(refs.ravel().tolist()))
 
     def _scatter_terms(self, group: _Group, needed: list[int]) -> None:
         """A chain's gradient to each of its terms: ∂(a + b + ...)/∂a = 1."""

@@ -206,3 +206,82 @@ def test_values_as_arguments_and_results():
     loss, (t, b2) = step(x, y)
     assert (loss, b2) == (0.0, -2.0) and t == pytest.approx(math.tanh(2.0))
     assert (x.grad, y.grad) == (0.0, 2.0)
+
+
+# -- sums of products: matrix products -------------------------------------------------
+
+W = [[Value(0.1 * (3 * j + i) - 0.7) for i in range(3)] for j in range(4)]  # 4 units × 3 inputs
+B = [Value(0.05 * j - 0.1) for j in range(4)]
+XS = [[0.3 * s - 1.0, 0.2 * s * s - 0.5, 1.5 - 0.4 * s] for s in range(5)]  # 5 samples
+PARAMETERS = [*(w for row in W for w in row), *B]
+
+
+def layer_sample_by_sample(xs):
+    return sum(sum((w * x for w, x in zip(W[j], row, strict=True)), B[j]).tanh()
+               for row in xs for j in range(4))
+
+
+def layer_unit_by_unit(xs):
+    return sum(sum((x * w for w, x in zip(W[j], row, strict=True)), B[j]).tanh()
+               for j in range(4) for row in xs)
+
+
+def without_a_lead(xs):
+    return sum(sum(w * x for w, x in zip(W[j], row, strict=True)).tanh()
+               for row in xs for j in range(4))
+
+
+def with_a_number_lead(xs):
+    return sum(sum((w * x for w, x in zip(W[j], row, strict=True)), 0.5).tanh()
+               for row in xs for j in range(4))
+
+
+def one_sample(xs):
+    return layer_sample_by_sample(xs[:1])
+
+
+def one_unit(xs):
+    return sum(sum((w * x for w, x in zip(W[1], row, strict=True)), B[1]).tanh() for row in xs)
+
+
+def squares(xs):  # a weight times itself; a number lead with a nonzero sign
+    return sum((w * w for row in W for w in row), -0.25) * sum(
+        x * w for x, w in zip(xs[0], W[0], strict=True))
+
+
+def row_by_row(xs):  # every product's operands differ: no matrix product, an einsum
+    return sum(sum(W[j][i] * W[(j + 1) % 4][(i + 1) % 3] * x for i, x in enumerate(row))
+               for j, row in enumerate(xs[:4]))
+
+
+SUMS_OF_PRODUCTS = [layer_sample_by_sample, layer_unit_by_unit, without_a_lead,
+                    with_a_number_lead, one_sample, one_unit, squares]
+
+
+@pytest.mark.parametrize("fn", SUMS_OF_PRODUCTS, ids=lambda f: f.__name__)
+def test_a_sum_of_products_is_a_matrix_product(fn):
+    """A layer (b_j + Σ_i w_ji·x_si over samples s and units j, in either order, one
+    sample, one unit; with a Value lead, a number, none) is one matrix product
+    forward, two backward: no product computed on its own, no gather of the
+    weights per sample."""
+    step = assert_as_the_python_backend(fn, [XS], PARAMETERS)
+    assert "matrix product" in step.source and " @ " in step.source, step.source
+    products_alone = step.source.count("× *")  # lines of products computed on their own
+    assert products_alone == (2 if fn is squares else 0), step.source  # squares: sum · sum
+
+
+def test_products_that_share_no_factor_are_summed_row_by_row():
+    step = assert_as_the_python_backend(row_by_row, [XS], PARAMETERS)
+    assert "einsum('nk,nk->n'" in step.source and "matrix product" not in step.source
+
+
+def test_the_demo_mlp_is_matrix_products():
+    """micrograd's demo step (bench/compile.py): each layer, forward and backward, is
+    a matrix product; nothing is gathered per weight and sample (no add.at)."""
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=1)
+
+    def minibatch(xs, ds):
+        return nn.total([nn.hinge(model(x), 2 * d[0] - 1) for x, d in zip(xs, ds, strict=True)])
+
+    step = assert_as_the_python_backend(minibatch, [X, D], model.parameters())
+    assert step.source.count("matrix product") == 3 and "add.at" not in step.source
