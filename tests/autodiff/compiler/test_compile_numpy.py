@@ -266,8 +266,8 @@ def test_a_sum_of_products_is_a_matrix_product(fn):
     weights per sample."""
     step = assert_as_the_python_backend(fn, [XS], PARAMETERS)
     assert "matrix product" in step.source and " @ " in step.source, step.source
-    products_alone = step.source.count("× *")  # lines of products computed on their own
-    assert products_alone == (2 if fn is squares else 0), step.source  # squares: sum · sum
+    products_alone = step.source.count("× *")  # lines of products on their own (and their terms)
+    assert products_alone == (3 if fn is squares else 0), step.source  # squares: sum · sum
 
 
 def test_products_that_share_no_factor_are_summed_row_by_row():
