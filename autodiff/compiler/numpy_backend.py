@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import struct
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ from autodiff.compiler.python_backend import (
     Program,
     Unusual,
     function_name,
+    write,
 )
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
@@ -58,6 +60,11 @@ from autodiff.notation import operand_name
 WIDE = 200
 """Nodes per array operation from which the NumPy program beats the Python one
 (measured for MLP minibatches in bench/compile.py: about 150 to 200)."""
+FEW = 64
+"""Up to this many array operations a narrow program is written with NumPy when
+asked for (it costs some tens of microseconds more than the Python one); a
+narrower and longer one (a chain: an array operation per node) is written by
+the Python backend, with a warning."""
 
 
 def _period(idx: np.ndarray) -> int | None:
@@ -292,9 +299,27 @@ class Levels:
 
     # -- the program -----------------------------------------------------------------
 
+    @property
+    def narrow(self) -> bool:
+        """More than `FEW` groups, with fewer than `WIDE` nodes per group on average:
+        the NumPy program would be the slower, by more the longer the graph."""
+        return len(self.groups) > FEW and len(self.trace.order) < WIDE * len(self.groups)
+
     def program(self) -> Program:
-        """The NumPy program (see the module's docstring)."""
+        """The NumPy program (see the module's docstring); where the graph is
+        `narrow`, the Python backend's program, with a warning that says why."""
         t = self.trace
+        if self.narrow:
+            name = getattr(t.fn, "__qualname__", "the function")
+            warnings.warn(
+                f"autodiff.compile(backend='numpy'): {name} is {len(t.order):,} nodes in "
+                f"{len(self.groups):,} levels of one primitive, "
+                f"{len(t.order) / len(self.groups):,.1f} nodes per array operation (a NumPy "
+                f"program wins from about {WIDE}): it would run slower than the Python "
+                "backend's, so that one is used. A NumPy program pays where many nodes "
+                "do the same thing at once (a layer over a minibatch).",
+                stacklevel=6)  # the caller of compile() or of the compiled function
+            return write(t, name=self.name)
         lines = self.lines
         lines.append("    val, adj = buffers()  # this thread's, reused")
         lines.append(f"    val[:{len(self.pool)}] = {self.array(self.pool, np.float64)}"

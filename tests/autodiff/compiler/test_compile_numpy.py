@@ -9,6 +9,7 @@ behave as with the Python backend.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
@@ -197,7 +198,9 @@ def test_auto_takes_numpy_for_wide_graphs_and_python_for_chains():
         return x
 
     assert "NumPy backend" not in compile(chain, 0.5, backend="auto").source
-    assert compile(chain, 0.5, backend="numpy")(0.5) == pytest.approx(chain(Value(0.5)).data)
+    with pytest.warns(UserWarning, match="slower than the Python"):
+        step = compile(chain, 0.5, backend="numpy")
+    assert step(0.5) == pytest.approx(chain(Value(0.5)).data)
 
 
 def test_values_as_arguments_and_results():
@@ -285,3 +288,74 @@ def test_the_demo_mlp_is_matrix_products():
 
     step = assert_as_the_python_backend(minibatch, [X, D], model.parameters())
     assert step.source.count("matrix product") == 3 and "add.at" not in step.source
+
+
+# -- never pathological: chains, wide sums, trees ----------------------------------------
+
+
+def chain_of(n):
+    def chain(x):
+        for _ in range(n):
+            x = (x * 1.0001).tanh()
+        return x
+    return chain
+
+
+def wide_sum_of(n):
+    w = Value(0.3, "w")
+
+    def wide(xs):
+        return sum(((w * x).sin() for x in xs), w)
+    return wide, [0.01 * k - 1.0 for k in range(n)], [w]
+
+
+def tree_of(depth):
+    leaves = [Value(0.1 * k - 0.4) for k in range(2 ** depth)]
+
+    def tree(scale):
+        level = [leaf * scale for leaf in leaves]
+        while len(level) > 1:
+            level = [(a * b).tanh() + a for a, b in zip(level[::2], level[1::2], strict=True)]
+        return level[0]
+    return tree, leaves
+
+
+def test_a_long_chain_falls_back_to_the_python_backend_and_says_why():
+    """A chain is an array operation per node: the numpy backend writes the Python
+    program instead, with a warning naming the reason (nodes per array operation),
+    at the caller's line; its numbers are then the interpreter's, bit for bit."""
+    chain = chain_of(100)
+    with pytest.warns(UserWarning, match=r"201 nodes in 200 levels.*1\.0 nodes per array") as w:
+        step = compile(chain, 0.5, backend="numpy")
+    assert w[0].filename == __file__
+    assert "NumPy backend" not in step.source
+    x = Value(0.5)
+    out = chain(x)
+    out.backward()
+    assert step(0.5) == out.data
+
+
+def test_a_short_chain_stays_numpy_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        step = compile(chain_of(30), 0.5, backend="numpy")
+    assert "NumPy backend" in step.source
+    assert step(0.5) == pytest.approx(chain_of(30)(Value(0.5)).data, rel=1e-13)
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_a_wide_sum_is_a_few_array_operations_whatever_its_width(n):
+    """The program's length does not grow with the width: its lines are per group."""
+    wide, xs, params = wide_sum_of(n)
+    step = assert_as_the_python_backend(wide, [xs], params)
+    assert "NumPy backend" in step.source and len(step.source.splitlines()) < 40
+
+
+@pytest.mark.parametrize("depth", [6, 9])
+def test_a_tree_is_an_array_operation_per_level_and_primitive(depth):
+    tree, leaves = tree_of(depth)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback: levels are wide
+        step = assert_as_the_python_backend(tree, [1.5], leaves)
+    groups = int(step.source.split(" nodes in ")[1].split()[0])
+    assert "NumPy backend" in step.source and groups == 3 * depth + 1
