@@ -7,9 +7,13 @@ for bit. What is written by hand here is how to compute the *value* inline
 (`{a} + {b}` rather than a call of `forward`) and what a program need not test
 (`propagates`, `finite_partials`); of the adjoints only relu's, which is the
 sweep's own written-out step (autodiff.core.ops: the gradient passes or not,
-no product with 1 or 0). A user's primitive may give `code=` and `array_code=`
-(NumPy) to `autodiff.primitive(...)`, which hands them here. `code_of(prim, n)`
-and `array_code_of(prim)` are what the backends read.
+no product with 1 or 0). For NumPy arrays likewise: a built-in's `array_code`
+is its value only, and the adjoints are printed from the same partials by
+`ArrayPrinter` (`where(c, x, y)`, an applied primitive as its array value); a
+primitive without an `array_code` is its forward element by element. A user's
+primitive may give `code=` and `array_code=` (NumPy) to
+`autodiff.primitive(...)`, which hands them here. `code_of(prim, n)` and
+`full_array_code(prim, n, elementwise)` are what the backends read.
 """
 
 from __future__ import annotations

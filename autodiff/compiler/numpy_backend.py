@@ -1,24 +1,37 @@
 """The NumPy backend of `autodiff.compile`: the graph levelled, one array
-operation per level and primitive.
+operation per level and primitive, and a layer's sums of products as matrix
+products.
 
 Every node gets a slot in one float64 vector `val` (folded numbers in a pool of
 constants at its start). A node's level is one more than its operands' highest
 (leaves: 0), so the nodes of one level and one primitive do not depend on each
-other: the program gathers their operands, computes them all with the
-primitive's `array_code` in one NumPy expression and scatters the results. The
-adjoint trace runs the levels in reverse, gathering each group's gradients,
-computing the terms ∂out/∂operand · ḡ and adding them into the operands'
-gradients. A chain of additions (a neuron's b + Σ w·z) is one group, summed term
-by term. Where an operand repeats with a period (a weight used once per sample
-of a minibatch) it is gathered once and broadcast, and its terms are summed
-over the period before they are added. A primitive without an `array_code` is
-evaluated element by element with its `forward` and `partials`. Nodes made
-before the call are read, not computed, and the adjoint passes their gradients
-on as `backward()` does.
+other: the program gathers their operands, computes them all in one NumPy
+expression and scatters the results. The adjoint trace runs the levels in
+reverse, gathering each group's gradients, computing the terms
+∂out/∂operand · ḡ and adding them into the operands' gradients. Where an
+operand repeats with a period (a weight used once per sample of a minibatch) it
+is gathered once and broadcast, and its terms are summed over the period
+before they are added. Nodes made before the call are read, not computed, and
+the adjoint passes their gradients on as `backward()` does.
 
-This wins where levels are wide (an MLP over a minibatch: a few dozen array
-operations for some 65,000 nodes) and loses where they are narrow (a chain of
-scalar operations costs one array operation per node); see `bench/compile.py`.
+Each primitive's expressions come from autodiff.compiler.lowering
+(`full_array_code`): its value over arrays (its `array_code`, else its
+`forward` element by element) and its adjoint terms printed from its partials
+(`where` as NumPy's, an applied primitive as its array value); only partials
+that do not run on symbols are called, element by element.
+
+A chain of additions (a neuron's b + Σ w·z) is one group, summed term by term;
+where its terms are products made for it alone, lead + Σ_k x_k·y_k, the
+products are not computed on their own: with the chains numbered n = q·P + r,
+a layer's weights depend on (r, k) only and a minibatch's activations on (q, k)
+only, so the sums are the matrix product Q @ R.T, and the adjoint ḡ @ R and
+ḡ.T @ Q (`Levels._factors`); other sums of products are one einsum.
+
+This wins where levels are wide (an MLP over a minibatch: some 40 array
+operations for 65,000 nodes) and loses where they are narrow (a chain of
+scalar operations costs one array operation per node). Where more than `FEW`
+groups hold fewer than `WIDE` nodes each on average, the program is the Python
+backend's, and a warning says why; see `bench/compile.py`.
 
 Accuracy: not bit-identical to `backward()`. Sums run in another order (a
 chain's terms per block of a level, gradients per level and over periods), and
@@ -26,7 +39,8 @@ NumPy's exp, log, tanh, sin, ... may differ from the math module's in the last
 bit. Measured on MLP steps (tanh, sigmoid, softplus, relu and sin units;
 squared error, cross-entropies, hinge; 100 moons points): every gradient
 within 8e-16 of the largest gradient (3e-14 of itself, where a sum cancels),
-the loss within 6e-16 of itself; `tests/test_compile_numpy.py` asserts 1e-13.
+the loss within 6e-16 of itself; tests/autodiff/compiler/test_compile_numpy.py
+asserts 1e-13.
 Use the Python backend where bit-identical results matter.
 """
 

@@ -421,3 +421,27 @@ def test_builtin_array_code_is_forward_and_the_sweep_within_a_few_ulp(name, data
         finite = np.isfinite(expected)  # where not, the program reruns the interpreter
         assert np.array_equal(np.isfinite(got), finite), (got, expected)
         np.testing.assert_allclose(got[finite], expected[finite], rtol=REL, atol=0.0)
+
+
+def test_a_users_primitive_compiles_to_array_code_printed_from_its_partials():
+    """A leaky relu whose partial branches with ops.where, and a primitive whose partial
+    applies that one: NumPy's where and the applied primitive's forward element by
+    element, no call of partials; a primitive whose partials branch with Python's
+    `if` has them called element by element."""
+    leaky = primitive("n_leaky", lambda a: a if a > 0.0 else 0.1 * a,
+                      lambda out, a: (ops.where(a > 0.0, 1.0, 0.1),))
+    smooth = primitive("n_smooth", lambda a: a * a * 0.5 + leaky.forward(a),
+                       lambda out, a: (a + leaky(a) / a,))  # leaky(a)/a: 1 or 0.1
+    branchy = primitive("n_branchy", lambda a: a * abs(a),
+                        lambda out, a: (2.0 * a if a > 0.0 else -2.0 * a,))
+    w = [Value(0.1 * k - 0.35) for k in range(8)]
+
+    def f(xs):
+        return sum(leaky(wk * x) + smooth(wk + x) + branchy(wk - x) for wk in w for x in xs)
+
+    xs = [0.5, -1.5, 2.0, 0.25]
+    step = assert_as_the_python_backend(f, [xs], w)
+    source = step.source
+    assert "where(a" in source and "n_leaky_elementwise(" in source
+    assert "n_leaky_partials" not in source and "n_smooth_partials" not in source
+    assert "n_branchy_partials(" in source
