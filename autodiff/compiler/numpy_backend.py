@@ -214,7 +214,8 @@ class Levels:
                 left, right = args[v]
                 if isinstance(left, Value) and left in terms and uses[left] == 1 \
                         and left not in keep:
-                    terms[v] = [*terms.pop(left), right]
+                    terms[v] = terms.pop(left)  # the same list, grown: linear in its length
+                    terms[v].append(right)
                     link.add(left)
                 else:
                     terms[v] = [left, right]
