@@ -622,14 +622,16 @@ def _blocks(matrix: np.ndarray) -> list[np.ndarray]:
     whose slots form a view (`_view`), and the other rows one by one."""
     out: list[np.ndarray] = []
     k, terms, chains = 0, len(matrix), matrix.shape[1]
+    runs = np.all(np.diff(matrix, axis=1) == 1, axis=1).tolist()  # rows that are runs
     while k < terms:
         end = k + 1
         if chains > 1 and (length := int(matrix[k, 1] - matrix[k, 0])) > 1 \
                 and k + length <= terms and _view(matrix[k:k + length], "val") is not None:
             end = k + length  # the chains' terms side by side: a transposed view
-        else:
-            while (end < terms and int(matrix[end, 0]) == int(matrix[end - 1, -1]) + 1
-                   and _view(matrix[k:end + 1], "val") is not None):
+        elif runs[k]:  # rows that are runs, each starting after the last: one run (a view);
+            # tested row by row, so that a long chain costs linear time
+            while end < terms and runs[end] \
+                    and int(matrix[end, 0]) == int(matrix[end - 1, -1]) + 1:
                 end += 1
         out.append(matrix[k:end])
         k = end
