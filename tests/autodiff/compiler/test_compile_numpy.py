@@ -487,3 +487,12 @@ def test_writing_a_wide_sum_tests_its_slots_a_number_of_times_independent_of_its
         compile(wide, xs, backend="numpy")
         work.append((len(calls), sum(calls) / n))  # calls, and slots tested per term
     assert work[0][0] == work[1][0] and work[1][1] <= work[0][1]
+
+
+def test_an_array_code_without_adjoints_has_them_printed_from_the_partials():
+    cube = primitive("n_cube_value_only", lambda a: a * a * a, lambda out, a: (3.0 * a * a,),
+                     array_code=Code("f({a})", names={"f": lambda a: a * a * a}))
+    w = [Value(0.2 * k - 0.5) for k in range(5)]
+    step = assert_as_the_python_backend(lambda xs: sum(cube(wk * x) for wk in w for x in xs),
+                                        [[0.5, -1.5, 2.0]], w)
+    assert "f(a" in step.source and "3.0 * a" in step.source and "_partials" not in step.source
