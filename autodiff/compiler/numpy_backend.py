@@ -541,7 +541,10 @@ class Levels:
         refs = rows[:, 0]
         if not group.pattern[0] and len(set(refs.tolist())) == 1:
             number = self.pool[int(refs[0])]
-            return "" if number == 0.0 and math.copysign(1.0, number) > 0 else f" + {number!r}"
+            if number == 0.0 and math.copysign(1.0, number) > 0:
+                return ""  # sum(...) from 0: nothing to add
+            negative = math.copysign(1.0, number) < 0  # x - 0.25, not x + -0.25
+            return f" - {-number!r}" if negative else f" + {number!r}"
         shape = group.shape
         if shape is not None and _period(refs) == shape[1]:
             return f" + {self.index(refs[:shape[1]])}"
