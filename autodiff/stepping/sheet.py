@@ -13,14 +13,11 @@ gradient, the operation for a value). The words are the stepper's language's.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from autodiff.core import Value
 from autodiff.drawing.graph import draw_frame
 from autodiff.notation.messages import say
-
-if TYPE_CHECKING:
-    from autodiff.stepping.exercise import Exercise
+from autodiff.stepping.records import Blanks
 
 _CSS = """\
 body {font-family: system-ui, "Segoe UI", Helvetica, Arial, "IPAexGothic", sans-serif;
@@ -37,7 +34,7 @@ td.number {width: 3em; text-align: center; font-weight: bold;}
 """
 
 
-def sheet_html(exercise: Exercise, **draw_options) -> str:
+def sheet_html(exercise: Blanks, **draw_options) -> str:
     """The printable page of `exercise` (draw options as for `Stepper.frame`)."""
     stepper = exercise.stepper
     lang = exercise.lang
