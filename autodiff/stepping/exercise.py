@@ -30,7 +30,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING
 from autodiff.core import Value
 from autodiff.notation.messages import say
 from autodiff.notation.typeset import format_number
+from autodiff.stepping.records import Blank
 from autodiff.stepping.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -48,23 +48,6 @@ TOLERANCE = 0.01
 """The default relative tolerance of an entry: 1 %."""
 KINDS = ("gradients", "values", "all")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # as the page's readNumber
-
-
-@dataclass(frozen=True)
-class Blank:
-    """One blank: the `node` and `field` ("data": its value, "grad": its
-    gradient), the `step` that makes its number known (the learner sees the
-    state after the step before), what it asks (`prompt`:
-    "∂E/∂w", "δ₁⁽²⁾", "the value of t1"), the `answer`, the `hint` and the
-    `worked` answer."""
-
-    node: Value
-    field: str
-    step: int
-    prompt: str
-    answer: float
-    hint: str
-    worked: str
 
 
 def read_number(text: str) -> float | None:

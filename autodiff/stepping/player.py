@@ -36,7 +36,7 @@ import struct
 import xml.etree.ElementTree as ET
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autodiff.drawing.diagram import page, png_format
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
@@ -44,9 +44,7 @@ from autodiff.drawing.views import COLORS
 from autodiff.notation.messages import say, template
 from autodiff.notation.typeset import format_number
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
-
-if TYPE_CHECKING:
-    from autodiff.stepping.exercise import Exercise
+from autodiff.stepping.records import Blanks
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -380,7 +378,7 @@ class Player:
     in the stepper's language (`Stepper(..., lang="ja")`)."""
 
     def __init__(self, frames: Frames, *, interval_ms: int = 800, title: str | None = None,
-                 exercise: Exercise | None = None):
+                 exercise: Blanks | None = None):
         if not isinstance(frames, Frames):
             raise TypeError(f"Player() needs Frames, got {type(frames).__name__}")
         if exercise is not None and getattr(exercise, "stepper", None) is not frames.stepper:

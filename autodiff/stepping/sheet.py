@@ -21,7 +21,6 @@ luatexja (a Japanese sheet); the file's first line says which.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from autodiff.core import Value
 from autodiff.drawing.diagram import Diagram
@@ -35,9 +34,7 @@ from autodiff.drawing.tikz import (
     written_for,
 )
 from autodiff.notation.messages import say
-
-if TYPE_CHECKING:
-    from autodiff.stepping.exercise import Exercise
+from autodiff.stepping.records import Blanks
 
 _CSS = """\
 body {font-family: system-ui, "Segoe UI", Helvetica, Arial, "IPAexGothic", sans-serif;
@@ -64,7 +61,7 @@ TEXT_WIDTH = 509.0
 """The text width of the LaTeX sheet in points: A4 (595 pt) less 15 mm margins."""
 
 
-def figure(exercise: Exercise, **draw_options) -> Diagram:
+def figure(exercise: Blanks, **draw_options) -> Diagram:
     """The sheet's graph: every number known but the blanks, each blank written
     as its number in brackets (draw options as for `Stepper.frame`)."""
     stepper = exercise.stepper
@@ -82,7 +79,7 @@ def figure(exercise: Exercise, **draw_options) -> Diagram:
     return draw_frame([stepper.root], text=text, **options)
 
 
-def sheet_html(exercise: Exercise, **draw_options) -> str:
+def sheet_html(exercise: Blanks, **draw_options) -> str:
     """The printable page of `exercise` (draw options as for `Stepper.frame`)."""
     stepper = exercise.stepper
     lang = exercise.lang
@@ -129,7 +126,7 @@ def sheet_html(exercise: Exercise, **draw_options) -> str:
 
 
 
-def sheet_tex(exercise: Exercise, *, engine: str = "auto", **draw_options) -> str:
+def sheet_tex(exercise: Blanks, *, engine: str = "auto", **draw_options) -> str:
     r"""The sheet of `exercise` as a LaTeX document for `engine` ("auto",
     "pdflatex" or "lualatex"; see `autodiff.drawing.tikz`): for a graph such as
     the notes' neuron two A4 pages, the sheet and (after \newpage) the key."""
