@@ -111,11 +111,13 @@ class Diagnosis:
         """"∂p/∂a": the partial that is wrong."""
         return f"∂{self.primitive}/∂{operand_name(self.operand - 1)}"
 
-    def note(self, lang: str = "en") -> str:
-        """Three short lines for a diagram or the Stepper, in `lang`: "∂p/∂a by
-        partials: 0.4889", "numerically: 0.2445", "likely bug: constant factor"."""
-        return say(lang, "evidence.note", derivative=self.derivative, analytic=_n(self.analytic),
-                   numeric=_n(self.numeric), name=named(self.name, lang))
+    @property
+    def note(self) -> Message:
+        """Three short lines for a diagram or the Stepper: "∂p/∂a by partials:
+        0.4889", "numerically: 0.2445", "likely bug: constant factor" (a
+        `Message`, as `evidence`: `str()` the English, `.say(lang)`)."""
+        return Message("evidence.note", derivative=self.derivative, analytic=_n(self.analytic),
+                       numeric=_n(self.numeric), name=partial(named, self.name))
 
     def __str__(self) -> str:
         return (f"{self.derivative} (operand {self.operand}) of {self.primitive!r}: "

@@ -269,7 +269,7 @@ class GradcheckResult:
         notes: dict[Value, str] = {}
         for d in self.diagnoses:
             if d.node is not None:
-                notes[d.node] = "\n".join(filter(None, [notes.get(d.node), d.note(self.lang)]))
+                notes[d.node] = "\n".join(filter(None, [notes.get(d.node), d.note.say(self.lang)]))
         return notes
 
     def draw(self, **draw_options: Any) -> Diagram:

@@ -405,7 +405,7 @@ def test_every_kind_of_evidence_is_said_in_japanese_without_english_words():
             ja = d.evidence.say("ja")
             assert not english.search(ja), ja
             assert str(d.evidence) == d.evidence.say("en") != ja
-            note = d.note("ja")
+            note = d.note.say("ja")
             assert "考えられるバグ" in note and "likely bug" not in note
     evidence_keys = {key for key in CATALOGUES["en"]
                      if key.startswith("evidence.") and key != "evidence.note"}
