@@ -33,9 +33,12 @@ error during evaluation (log of a negative, say) or from Graphviz: one line,
 exit code 1. Never a traceback, and no code runs but the modules named with
 `--import` (which is how a user's own primitives, defined with
 `autodiff.primitive`, become functions of the expression language). With
-`--lang ja` the messages about the input and the expression language's hints
-are in Japanese (`autodiff.notation.messages`); argparse's own, and errors
-from evaluating or drawing, stay English.
+`--lang ja` the help, argparse's own messages (said from the catalogue: the
+parser is made in the language `--lang` asks for, and its English errors are
+read back into catalogue messages), the messages about the input and the
+expression language's hints are in Japanese (`autodiff.notation.messages`);
+the text of an error from evaluating or drawing (the engine's, Graphviz's)
+stays English, after the Japanese "エラー：".
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -79,10 +83,100 @@ class UsageError(Exception):
     """Bad input from the command line: exit code 2."""
 
 
+_ARGPARSE_ERRORS = (  # argparse's own messages (Python 3.10 to 3.13) and their keys
+    (re.compile(r"argument (?P<argument>\S+): (?P<message>.*)", re.DOTALL), "cli.argument"),
+    (re.compile(r"expected one argument"), "cli.expected_one"),
+    (re.compile(r"invalid (?P<type>\w+) value: (?P<value>.*)", re.DOTALL), "cli.invalid_value"),
+    (re.compile(r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)", re.DOTALL),
+     "cli.invalid_choice"),
+    (re.compile(r"ignored explicit argument (?P<value>.*)", re.DOTALL), "cli.ignored_value"),
+    (re.compile(r"unrecognized arguments: (?P<arguments>.*)", re.DOTALL), "cli.unrecognized"),
+)
+_CLOSING = "、。，．）」』】：；！？ーぁぃぅぇぉっゃゅょァィゥェォッャュョ"
+"""What a line does not start with (Japanese line breaking): closing marks, the
+long-vowel mark and small kana, which belong to what is before them."""
+_OPENING = "（「『【"
+"""What a line does not end with: opening marks, which belong to what follows."""
+
+
+def argparse_message(message: str) -> Message | str:
+    """One of argparse's English error messages as the catalogue's `Message`, said
+    in any language ("argument --max-nodes: invalid int value: 'x'"); a message
+    none of `_ARGPARSE_ERRORS` reads is returned as it is."""
+    for pattern, key in _ARGPARSE_ERRORS:
+        if match := pattern.fullmatch(message):
+            fields: dict[str, object] = dict(match.groupdict())
+            if key == "cli.argument":
+                fields["message"] = argparse_message(match["message"])
+            return Message(key, **fields)
+    return message
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal columns (a wide character takes
+    two): broken at spaces, or between two wide characters, as Japanese, which
+    has no spaces, is broken; never before a closing mark (、。）) or after an
+    opening one (（「). A word longer than a line stays whole."""
+    units: list[str] = []
+    for unit in re.findall(r" |[^ \u2e80-\uffef]+|.", " ".join(text.split())):
+        if units and units[-1] != " " and (unit[0] in _CLOSING or units[-1][-1] in _OPENING):
+            units[-1] += unit
+        else:
+            units.append(unit)
+    lines: list[str] = []
+    line = ""
+    for unit in units:
+        if unit == " ":
+            line += " " if line else ""
+        elif line and _width(line + unit) > width:
+            lines.append(line.rstrip())
+            line = unit
+        else:
+            line += unit
+    return [*lines, line.rstrip()] if line else lines
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in `lang`: the usage prefix and the sections' titles from the
+    catalogue, text wrapped by terminal columns (`wrap`)."""
+
+    def __init__(self, prog: str, *, lang: str) -> None:
+        super().__init__(prog)
+        self.lang = lang
+
+    def add_usage(self, usage: str | None, actions: object, groups: object,
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups,  # type: ignore[arg-type]
+                          say(self.lang, "cli.usage") if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        titles = {"positional arguments": say(self.lang, "cli.positionals"),
+                  "options": say(self.lang, "cli.options"),
+                  "optional arguments": say(self.lang, "cli.options")}  # Python 3.9's title
+        super().start_section(titles.get(heading or "", heading))
+
+    def _split_lines(self, text: str, width: int) -> list[str]:  # argparse's wrapping hook
+        return wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:  # argparse's hook
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse in `lang`: its help (`_Formatter`) and its errors."""
+
+    def __init__(self, lang: str, description: str) -> None:
+        self.lang = lang
+        super().__init__(prog="python -m autodiff", description=description,
+                         allow_abbrev=False, add_help=False,
+                         formatter_class=partial(_Formatter, lang=lang))
+
     def error(self, message: str) -> NoReturn:
-        """One line instead of argparse's usage block and exit."""
-        raise UsageError(f"error: {_printable(message)} (python -m autodiff --help)")
+        """One line instead of argparse's usage block and exit, in the parser's
+        language."""
+        said = argparse_message(message)
+        text = _printable(said.say(self.lang) if isinstance(said, Message) else said)
+        raise UsageError(_error(self.lang, Message("cli.see_help", message=text)))
 
 
 def _printable(text: str) -> str:
@@ -173,7 +267,7 @@ def _check_output(path: str, lang: str = "en") -> None:
     try:
         output_format(path)
     except ValueError as exc:
-        raise UsageError(f"error: -o {_printable(str(exc))}") from None
+        raise UsageError(_error(lang, f"-o {_printable(str(exc))}")) from None
     if not Path(path).parent.is_dir():
         raise UsageError(_error(lang, Message("cli.no_directory", path=_printable(path),
                                               directory=str(Path(path).parent))))
@@ -196,12 +290,12 @@ def _check_size(root: Value, max_nodes: int | None, lang: str = "en") -> int:
     return limit
 
 
-def _import(module: str) -> None:
+def _import(module: str, lang: str = "en") -> None:
     try:
         importlib.import_module(module)
     except Exception as exc:  # whatever the module raises, one line
-        raise UsageError(f"error: --import {_printable(module)}: {type(exc).__name__}: "
-                         f"{_printable(str(exc))}") from None
+        raise UsageError(_error(lang, f"--import {_printable(module)}: {type(exc).__name__}: "
+                                      f"{_printable(str(exc))}")) from None
 
 
 def neuron_example(at: dict[str, float]) -> tuple[Value, list[Value], dict[str, Value]]:
@@ -277,57 +371,49 @@ def table(rows: list[Value], root: Value, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def _parser() -> tuple[_Parser, list[argparse.Action]]:
-    """The parser, and its options (which `split_expression` must know)."""
-    parser = _Parser(
-        prog="python -m autodiff", allow_abbrev=False, add_help=False,
-        description="Evaluate an expression, print every gradient, draw the graph. "
-                    "With no expression: the neuron E = (σ(u) − d)²/2 "
-                    "(docs/explanation/notation.md) with the "
-                    "total input u = w·x + b and the output z = σ(u).")
-    parser.add_argument("expression", nargs="?",
-                        help="e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "
-                             "(naming the output E): numbers, names, the constants pi and e, "
-                             "+ - * / **, parentheses, and the functions of autodiff.primitives "
-                             "(exp, log or ln, sin, max, ...); the first argument that is not an "
-                             "option or name=number, even '-x*y' (or the argument after --)")
+def _parser(lang: str) -> tuple[_Parser, list[argparse.Action]]:
+    """The parser in `lang`, and its options (which `split_expression` must know)."""
+    parser = _Parser(lang, say(lang, "cli.help.description"))
+    parser.add_argument("expression", nargs="?", help=say(lang, "cli.help.expression"))
     parser.add_argument("values", nargs="*", metavar="NAME=VALUE",
-                        help="values of the names, as --at gives them: x=1 w=2 b=-1")
+                        help=say(lang, "cli.help.values"))
     options = [
-        parser.add_argument("-h", "--help", action="help",
-                            help="show this help message and exit"),
+        parser.add_argument("-h", "--help", action="help", help=say(lang, "cli.help.help")),
         parser.add_argument("--import", dest="imports", action="append", default=[],
-                            metavar="MODULE",
-                            help="import this Python module first, so that the primitives it "
-                                 "defines with autodiff.primitive can be used (repeatable)"),
-        parser.add_argument("--at", action="append", default=[],
-                            help="values of the names, e.g. w=0.5,x=1,b=0 or w=0.5、x=1、b=0 "
-                             "(repeatable); a value given for pi or e makes it a variable"),
-        parser.add_argument("-o", "--output",
-                            help="write the diagram (format from the extension)"),
+                            metavar="MODULE", help=say(lang, "cli.help.import")),
+        parser.add_argument("--at", action="append", default=[], help=say(lang, "cli.help.at")),
+        parser.add_argument("-o", "--output", help=say(lang, "cli.help.output")),
         parser.add_argument("--max-nodes", type=int, default=None, metavar="N",
-                            help="draw with -o a graph of up to N nodes "
-                                 "(default: draw()'s max_nodes)"),
-        parser.add_argument("--steps", action="store_true",
-                            help="print the forward and backward passes step by step"),
+                            help=say(lang, "cli.help.max_nodes")),
+        parser.add_argument("--steps", action="store_true", help=say(lang, "cli.help.steps")),
         parser.add_argument("--lang", choices=LANGUAGES, default="en",
-                            help="the language of the output: en (English) or ja (Japanese)"),
+                            help=say(lang, "cli.help.lang")),
         parser.add_argument("--demo-files", action="store_true",
-                            help="with no expression: also write the neuron's diagram, its "
-                                 "stepping player and an exercise (and its printable sheet) to "
-                                 "files and print their paths (./run demo does)"),
+                            help=say(lang, "cli.help.demo_files")),
         parser.add_argument("--demo-dir", default="", metavar="DIR",
-                            help="the folder of --demo-files (default: a new folder "
-                                 "autodiff-demo in the current directory)"),
+                            help=say(lang, "cli.help.demo_dir")),
     ]
     return parser, options
 
 
-_PARSER, _OPTIONS = _parser()
+_PARSERS = {lang: _parser(lang)[0] for lang in LANGUAGES}
+_OPTIONS = _parser("en")[1]
 VALUE_OPTIONS = tuple(name for o in _OPTIONS if o.nargs != 0 for name in o.option_strings)
 """The options that take a value (the next argument, or after '=')."""
 FLAG_OPTIONS = tuple(name for o in _OPTIONS if o.nargs == 0 for name in o.option_strings)
 VALUE_PREFIXES = tuple(f"{o}=" for o in VALUE_OPTIONS)  # --at=x=1
+
+
+def _lang_asked(args: Sequence[str]) -> str:
+    """The language the options (`split_expression`'s) ask for with --lang (the
+    last one given), read before the parser, which speaks it; "en" when none is
+    asked for, or one there is no catalogue of (the parser then refuses it)."""
+    lang = "en"
+    for k, arg in enumerate(args):
+        value = args[k + 1] if arg == "--lang" and k + 1 < len(args) else arg[len("--lang="):]
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in LANGUAGES:
+            lang = value
+    return lang
 
 
 def _gives_values(arg: str, expression_seen: bool) -> bool:
@@ -431,17 +517,18 @@ def _demo_files(root: Value, directory: str, lang: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    lang = "en"
     try:
         expression, rest, strays = split_expression(sys.argv[1:] if argv is None else argv)
+        lang = _lang_asked(rest)
         try:
-            args = _PARSER.parse_args(rest)
+            args = _PARSERS[lang].parse_args(rest)
         except SystemExit as done:  # --help was printed
             return int(done.code or 0)
-        lang = args.lang
         if expression is not None and strays:
             _refuse_strays(expression, strays, args.at, lang)
         for module in args.imports:
-            _import(module)
+            _import(module, lang)
         if args.output:
             _check_output(args.output, lang)
         if args.max_nodes is not None and args.max_nodes < 1:
@@ -481,6 +568,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except (ArithmeticError, ValueError, RuntimeError, OSError, ImportError) as exc:
-        print(f"error: {_printable(str(exc))}", file=sys.stderr)
+        print(_error(lang, _printable(str(exc))), file=sys.stderr)
         return 1
     return 0

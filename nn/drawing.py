@@ -17,6 +17,9 @@ with `autodiff.grad`: no `.grad` of the model changes. Or give a `recording`
 of layer l as its scalar computation graph, as `autodiff.draw` does, wired to
 the units around it.
 
+`lang="ja"` writes the key, the layers' titles and the words in the circles in
+Japanese (`autodiff.notation.messages`, as `autodiff.draw(..., lang=)` does).
+
 Only the public structure of a model is read: `model.layers`, each layer's
 `neurons`, each neuron's `w`, `b` and `activation`.
 """
@@ -28,8 +31,24 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from autodiff import Value, grad, primitives, topological_order
-from autodiff.drawing import COLORS, FILLS, Diagram, GraphBuilder, Legend, NodeView, Run
-from autodiff.notation import check_number_format, format_number, safe_text, symbol
+from autodiff.drawing import (
+    COLORS,
+    FILLS,
+    INPUT_LAYER,
+    Diagram,
+    GraphBuilder,
+    Legend,
+    NodeView,
+    Run,
+)
+from autodiff.notation import (
+    check_lang,
+    check_number_format,
+    format_number,
+    safe_text,
+    say,
+    symbol,
+)
 from nn.losses import squared_error
 from nn.recording import Recording, record
 
@@ -37,11 +56,11 @@ Loss = Callable[[Sequence[Value], Sequence[float]], Value]
 _LABELLED = 12  # weights="auto" labels the edges of layers with at most this many weights
 
 
-def _activation_symbol(name: str) -> str:
+def _activation_symbol(name: str, lang: str) -> str:
     """What a unit's circle says it computes: its activation primitive's symbol
-    ("identity" for linear; softmax, not a primitive, by its name)."""
+    ("identity", in `lang`, for linear; softmax, not a primitive, by its name)."""
     if name == "linear":
-        return "identity"
+        return say(lang, "network.identity")
     return symbol(primitives[name]) if name in primitives else name
 
 
@@ -71,12 +90,15 @@ def draw(
     expand: Iterable[tuple[int, int]] | tuple[int, int] = (),
     number_format: str = ".3g",
     legend: bool = True,
+    lang: str = "en",
 ) -> Diagram:
     """Draw `model` (an nn.MLP or a Sequential of nn.Layer) as units in layer
     columns; see the module's documentation for `x`, `d`, `loss`,
     `recording`, `sample` and `expand`. `weights` is "label" (name and value
     on every edge), "width" (width and colour only) or "auto" (labels for
-    layers of at most 12 weights)."""
+    layers of at most 12 weights). `lang` is the language of the diagram's
+    words ("en", "ja")."""
+    check_lang(lang)
     layers = _layers(model)
     if weights not in ("auto", "label", "width"):
         raise ValueError(f"weights must be 'auto', 'label' or 'width', got {weights!r}")
@@ -90,7 +112,7 @@ def draw(
             else _recorded(layers, recording, sample) if recording is not None else None)
     if expanded and data is None:
         raise ValueError("expand=... needs a forward pass: give a sample x or a recording")
-    return _Network(layers, data, weights, expanded, number_format).diagram(legend)
+    return _Network(layers, data, weights, expanded, number_format, lang).diagram(legend)
 
 
 def _layers(model: object) -> list:
@@ -176,14 +198,15 @@ class _Network:
     """Builds the network view's diagram."""
 
     def __init__(self, layers: list, data: _Pass | None, weights: str,
-                 expanded: set[tuple[int, int]], number_format: str) -> None:
+                 expanded: set[tuple[int, int]], number_format: str, lang: str) -> None:
+        self.lang = lang
         self.layers = layers
         self.data = data
         self.weights = weights
         self.expanded = expanded
         self.n = lambda x: format_number(x, number_format)
         self.builder = GraphBuilder({"label", "data", "grad"} if data and data.grads
-                                    else {"label", "data"}, number_format)
+                                    else {"label", "data"}, number_format, lang=lang)
         self.outputs: dict[tuple[int, int], str] = {}  # unit (l, j) -> the node its edges leave
         self.heads: dict[tuple[int, int, int], str] = {}  # (l, j, i) -> where w_ji^(l) arrives
         self.labelled = False  # whether any weight is written on its edge
@@ -213,10 +236,10 @@ class _Network:
             if self.data:
                 lines.append((Run(self.n(self.data.inputs[i - 1]), "value"),))
             name = f"l1u{i}"
-            self.builder.node(name, "layer 1", NodeView("input", tuple(lines)), shape="circle",
+            self.builder.node(name, INPUT_LAYER, NodeView("input", tuple(lines)), shape="circle",
                               style="filled", fillcolor=FILLS["input"], margin="0.02",
                               width="0.55")
-            self.builder.row("layer 1", i, name)
+            self.builder.row(INPUT_LAYER, i, name)
             self.outputs[1, i] = name
 
     def _unit(self, l: int, j: int, neuron: object, layer: object) -> None:  # noqa: E741
@@ -224,9 +247,9 @@ class _Network:
         last = l == len(self.layers) + 1
         activation = getattr(layer, "activation", getattr(neuron, "activation", ""))
         title = f"y_{j}" if last else f"z_{j}^({l})"  # the notes' names (nn labels z alike)
+        computes = _activation_symbol(activation, self.lang)
         lines: list[tuple[Run, ...]] = [
-            (Run(title, "name", notation=True), Run(f"  {_activation_symbol(activation)}",
-                                                    "note"))]
+            (Run(title, "name", notation=True), Run(f"  {computes}", "note"))]
         b = neuron.b  # type: ignore[attr-defined]
         if self.data:
             z = self.data.z[l - 2][j - 1]
@@ -316,14 +339,17 @@ class _Network:
             self.builder.edge(self.outputs[last, j], "loss", style="dashed")
 
     def _legend(self) -> Legend:
+        def word(key: str) -> Run:
+            return Run(f" {say(self.lang, f'network.{key}')}")
+
         entries: Legend = [("", (Run("w > 0", "positive"), Run(" / "), Run("w < 0", "negative"),
-                                 Run(" (width: |w|)")))]
+                                 word("width")))]
         if self.data:
-            entries.append(("", (Run("z", "value"), Run(" value of a unit"))))
+            entries.append(("", (Run("z", "value"), word("value"))))
         if self.data and self.data.grads:
             entries.append(("", (Run("δ", "grad"), Run(" = ∂E/∂u,  "),
-                                 Run(self.data.weight_grads, "grad"), Run(" on the edges"))))
-        entries.append(("", (Run("b", "note"), Run(" bias"))))
+                                 Run(self.data.weight_grads, "grad"), word("on_edges"))))
+        entries.append(("", (Run("b", "note"), word("bias"))))
         return entries
 
 

@@ -38,8 +38,9 @@ three), with the numbers that show it:
   special case).
 * "no pattern": none fits; the evidence lists A and N at the points.
 
-Each is a `Diagnosis`: `.name`, `.evidence`, `.operand` (counted from 1, as
-the text counts) and the node it was found at.
+Each is a `Diagnosis`: `.name`, `.evidence` (a `Message`: said in English by
+`str()`, in any language by `.say(lang)`), `.operand` (counted from 1, as the
+text counts) and the node it was found at.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from autodiff.checking.differences import FAIL, OK, GradcheckRow, central_row
 from autodiff.checking.singular import singular_distance
 from autodiff.core import Primitive, Value, topological_order
 from autodiff.notation import operand_name
-from autodiff.notation.messages import say
+from autodiff.notation.messages import Field, Message, joined, say
 
 MODES = "float and Value modes disagree"
 SIGN = "sign flipped"
@@ -76,10 +77,11 @@ def named(name: str, lang: str = "en") -> str:
     keys "diagnosis.…")."""
     return say(lang, f"diagnosis.{name}")
 
+
 _OFFSETS = (0.61, -0.37, 0.29, -0.53)
 """Where the nearby points are, in units of the radius: point k moves operand j
 by _OFFSETS[(k + j) % 4] (alternating in sign for odd j), so operands move apart."""
-_ITSELF = "the partial itself"
+_ITSELF = Message("evidence.itself")
 _OTHER_NODES = 4
 """At most this many other nodes of the primitive join the points."""
 
@@ -89,14 +91,15 @@ class Diagnosis:
     """Why the partial of one operand of a primitive is wrong.
 
     `name` is one of `NAMES` ("constant factor", "operands swapped", ...),
-    `evidence` the numbers that show it, `primitive` the primitive's name,
+    `evidence` the numbers that show it (a `Message`: `str()` is the English,
+    `.say(lang)` any language's), `primitive` the primitive's name,
     `operand` which partial (counted from 1: ∂p/∂a is operand 1), `analytic`
     and `numeric` the partial and the numerical derivative at `node` (the
     node of f's graph where it was found, None when `diagnose` was given
     numbers)."""
 
     name: str
-    evidence: str
+    evidence: Message
     primitive: str
     operand: int
     analytic: float
@@ -109,11 +112,12 @@ class Diagnosis:
         return f"∂{self.primitive}/∂{operand_name(self.operand - 1)}"
 
     @property
-    def note(self) -> str:
+    def note(self) -> Message:
         """Three short lines for a diagram or the Stepper: "∂p/∂a by partials:
-        0.4889", "numerically: 0.2445", "likely bug: constant factor"."""
-        return (f"{self.derivative} by partials: {_n(self.analytic)}\n"
-                f"numerically: {_n(self.numeric)}\nlikely bug: {self.name}")
+        0.4889", "numerically: 0.2445", "likely bug: constant factor" (a
+        `Message`, as `evidence`: `str()` the English, `.say(lang)`)."""
+        return Message("evidence.note", derivative=self.derivative, analytic=_n(self.analytic),
+                       numeric=_n(self.numeric), name=partial(named, self.name))
 
     def __str__(self) -> str:
         return (f"{self.derivative} (operand {self.operand}) of {self.primitive!r}: "
@@ -325,7 +329,7 @@ class _Diagnoser:
                                        row.analytic, row.numeric, node))
         return found
 
-    def modes(self, here: _At, j: int) -> tuple[str, str] | None:
+    def modes(self, here: _At, j: int) -> tuple[str, Message] | None:
         """MODES where partials with Values give another number than with floats
         at the node, or a plain number where the float partial varies as the
         Value operands move (at the nearby points: a partial made with float()
@@ -340,34 +344,29 @@ class _Diagnoser:
             d = self.prim.partials(out, *leaves)[j]
             by_values = float(d.data if isinstance(d, Value) else d)
         except Exception as exc:  # a user's partials that only works on floats
-            return MODES, (f"partials fails with Values ({type(exc).__name__}: {exc}), as "
-                           "grad(create_graph=True) and forward mode call it: write it with "
-                           "autodiff.ops and operators, not math")
+            return MODES, Message("evidence.fails_with_values",
+                                  error=f"{type(exc).__name__}: {exc}")
         by_floats, numeric = here.partials[j], here.rows[j].numeric
         assert numeric is not None
         if not isinstance(d, Value) and not _constant([here.partials[j], *self.nearby_partials(j)]):
-            return MODES, (f"with Values it is a plain number ({_n(by_values)}, not a Value) "
-                           "although it varies with the operands: float() or `math` on a Value "
-                           "cuts the graph, so grad(create_graph=True) sees a constant; write "
-                           "it with autodiff.ops and operators")
+            return MODES, Message("evidence.plain_number", value=_n(by_values))
         if _close(by_values, by_floats, here.rows[j].tolerance):
             return None
-        right = ("the float one is right" if _close(by_floats, numeric, here.rows[j].tolerance)
-                 else "the Value one is right" if _close(by_values, numeric,
-                                                         here.rows[j].tolerance)
-                 else "neither is right")
-        return MODES, (f"at {self.where(point)} it is {_n(by_floats)} with floats (backward) "
-                       f"but {_n(by_values)} with Values (grad(create_graph=True), forward "
-                       f"mode); numerically {_n(numeric)}: {right}")
+        right = ("evidence.float_right" if _close(by_floats, numeric, here.rows[j].tolerance)
+                 else "evidence.value_right" if _close(by_values, numeric,
+                                                       here.rows[j].tolerance)
+                 else "evidence.neither_right")
+        return MODES, Message("evidence.modes_differ", where=self.where(point),
+                              floats=_n(by_floats), values=_n(by_values), numeric=_n(numeric),
+                              right=Message(right))
 
-    def pattern(self, points: list[_At], j: int) -> tuple[str, str]:
+    def pattern(self, points: list[_At], j: int) -> tuple[str, Message]:
         if len(points) < 2:
-            return NO_PATTERN, (f"only the node's point could be checked (the others are "
-                                f"outside the domain or at a kink): {self.pair(points[0], j)}")
+            return NO_PATTERN, Message("evidence.one_point", pair=self.pair(points[0], j))
         analytic = [p.rows[j].analytic for p in points]
         numeric = [_number(p.rows[j]) for p in points]
         tolerance = [p.rows[j].tolerance for p in points]
-        count = f"at every one of the {len(points)} points checked"
+        count = Message("evidence.count", count=len(points))
 
         def fits(predicted: Sequence[float | None]) -> bool:
             pairs = [(a, q, t) for a, q, t in zip(analytic, predicted, tolerance, strict=True)
@@ -380,10 +379,10 @@ class _Diagnoser:
             r = analytic[biggest] / numeric[biggest]
             if abs(r) > 1e-3 and fits([r * x for x in numeric]):
                 if _close(r, -1.0, 1e-6):
-                    return SIGN, (f"−1× the numerical value {count} (e.g. "
-                                  f"{self.pair(points[0], j)}): the sign is flipped")
-                return FACTOR, (f"{_ratio(r)}× the numerical value {count} (e.g. "
-                                f"{self.pair(points[0], j)}): {_factor_words(r)}")
+                    return SIGN, Message("evidence.sign", count=count,
+                                         pair=self.pair(points[0], j))
+                return FACTOR, Message("evidence.factor", ratio=_ratio(r), count=count,
+                                       pair=self.pair(points[0], j), words=_factor_words(r))
         chain = partial(self.chain, points, j, count)
         plain = chain(plain=True)
         if plain is not None:
@@ -391,46 +390,38 @@ class _Diagnoser:
         for k in self.varying:
             other = [p.rows[k].numeric if k in p.rows else None for p in points]
             if k != j and fits(other) and not fits(numeric):
-                b_ = operand_name(k)
-                return SWAPPED, (f"it equals the numerical ∂{name}/∂{b_} {count} (e.g. "
-                                 f"at {self.where(points[0].point)}: {_n(analytic[0])}, while "
-                                 f"∂{name}/∂{a_} is {_n(numeric[0])}): the partials of {a_} and "
-                                 f"{operand_name(k)} are swapped")
+                return SWAPPED, Message("evidence.swapped", name=name, a=a_, b=operand_name(k),
+                                        count=count, where=self.where(points[0].point),
+                                        analytic=_n(analytic[0]), numeric=_n(numeric[0]))
         at_output = [self.numeric_at(p, j, p.out) for p in points]
         if fits(at_output) and not fits(numeric):
             first = next(k for k, q in enumerate(at_output) if q is not None)
-            return AT_OUTPUT, (f"at {a_} = {_n(points[first].point[j])} it is "
-                               f"{_n(analytic[first])}, the numerical derivative at {a_} = out "
-                               f"= {_n(points[first].out)} ({count}): the output used where "
-                               f"the input {a_} was meant")
+            return AT_OUTPUT, Message("evidence.at_output", a=a_, x=_n(points[first].point[j]),
+                                      analytic=_n(analytic[first]), out=_n(points[first].out),
+                                      count=count)
         at_input = [self.partial_at(p, j) for p in points]
         if self.fits_numeric(at_input, numeric, tolerance):
-            return AT_INPUT, (f"the partial given {a_} = out = {_n(points[0].out)} is "
-                              f"{_n(_value(at_input[0]))}, the numerical derivative at "
-                              f"{a_} = {_n(points[0].point[j])} ({count}): the input {a_} used "
-                              "where the output out was meant")
+            return AT_INPUT, Message("evidence.at_input", a=a_, out=_n(points[0].out),
+                                     partial=_n(_value(at_input[0])),
+                                     x=_n(points[0].point[j]), count=count)
         scaled = chain(plain=False)
         if scaled is not None:
             return scaled
         agree = [k for k in range(len(points)) if _close(analytic[k], numeric[k], tolerance[k])]
-        constant = ""
+        constant: Field = ""
         if len(points) > 1 and _constant(analytic) and not _constant(numeric):
-            constant = (f"; the partial is {_n(analytic[0])} at every point while the "
-                        f"numerical derivative varies: a number where a function of {a_} was "
-                        "meant")
+            constant = Message("evidence.constant", value=_n(analytic[0]), a=a_)
         if agree:
-            right = "; ".join(self.pair(points[k], j) for k in agree[:2])
-            wrong = "; ".join(self.pair(points[k], j) for k in range(len(points))
-                              if k not in agree)
-            return (ONE_POINT if len(agree) == 1 else SOME_POINTS), (
-                f"right {right}, but wrong {wrong}{constant}")
-        listed = "; ".join(self.pair(p, j) for p in points[:3])
-        return NO_PATTERN, (f"no common pattern fits (not a constant factor, a sign, another "
-                            f"operand's derivative, output for input or a missing chain-rule "
-                            f"factor): {listed}{constant}")
+            right = joined([self.pair(points[k], j) for k in agree[:2]], "evidence.separator")
+            wrong = joined([self.pair(points[k], j) for k in range(len(points))
+                            if k not in agree], "evidence.separator")
+            return (ONE_POINT if len(agree) == 1 else SOME_POINTS), Message(
+                "evidence.some_right", right=right, wrong=wrong, constant=constant)
+        listed = joined([self.pair(p, j) for p in points[:3]], "evidence.separator")
+        return NO_PATTERN, Message("evidence.no_pattern", listed=listed, constant=constant)
 
-    def chain(self, points: list[_At], j: int, count: str, plain: bool
-              ) -> tuple[str, str] | None:
+    def chain(self, points: list[_At], j: int, count: Message, plain: bool
+              ) -> tuple[str, Message] | None:
         """CHAIN where N = c·m·A at every point for an inner factor m: with
         `plain`, only c = 1 and m of the operands (the likelier reading, tried
         before swapped operands and output for input); else any c and m."""
@@ -447,12 +438,12 @@ class _Diagnoser:
             c = 1.0 if plain else numeric[big] / products[big]
             predicted = [c * q for q in products]
             if abs(c) > 1e-3 and self.fits_numeric(predicted, numeric, tolerance):
-                shown = text if _close(c, 1.0, 1e-6) else f"{_n(c)}·{text}"
-                missing = (f"a square is missing ({_n(c)}× the partial squared is right)"
-                           if text == _ITSELF else f"the chain rule's inner factor {shown} is "
-                                                   "missing")
-                return CHAIN, (f"the numerical derivative is the partial × {shown} {count}"
-                               f" (e.g. {self.pair(points[0], j)}): {missing}")
+                shown = (text if _close(c, 1.0, 1e-6)
+                         else Message("evidence.scaled", c=_n(c), factor=text))
+                missing = (Message("evidence.square_missing", c=_n(c)) if text is _ITSELF
+                           else Message("evidence.inner_missing", factor=shown))
+                return CHAIN, Message("evidence.chain", factor=shown, count=count,
+                                      pair=self.pair(points[0], j), missing=missing)
         return None
 
     def fits_numeric(self, predicted: Sequence[float | None], numeric: Sequence[float],
@@ -479,14 +470,14 @@ class _Diagnoser:
         return None if ds is None else ds[j]
 
     def inner_factors(self, points: list[_At], j: int, plain: bool
-                      ) -> list[tuple[str, list[float]]]:
+                      ) -> list[tuple[Field, list[float]]]:
         """Inner derivatives a chain rule may have lost, at every point: each
         varying operand x, e^x and e^(−x); unless `plain`, also the output and
         the partial itself (a square missing, as in 1/(1 + |a|) for softsign's
         1/(1 + |a|)²)."""
         candidates: list[tuple[str, Callable[[float], float]]] = [
             ("{}", lambda x: x), ("e^{}", math.exp), ("e^(−{})", lambda x: math.exp(-x))]
-        found = [] if plain else [
+        found: list[tuple[Field, list[float]]] = [] if plain else [
             ("out", [p.out for p in points]),
             (_ITSELF, [p.partials[j] for p in points])]
         for k in self.varying:
@@ -503,9 +494,10 @@ class _Diagnoser:
         return f"({', '.join(operand_name(k) for k in range(len(point)))}) = " \
                f"({', '.join(_n(x) for x in point)})"
 
-    def pair(self, p: _At, j: int) -> str:
+    def pair(self, p: _At, j: int) -> Message:
         row = p.rows[j]
-        return f"at {self.where(p.point)}: {_n(row.analytic)} vs {_n(_number(row))}"
+        return Message("evidence.pair", where=self.where(p.point), analytic=_n(row.analytic),
+                       numeric=_n(_number(row)))
 
 
 def _number(row: GradcheckRow) -> float:
@@ -528,13 +520,14 @@ def _constant(xs: Sequence[float]) -> bool:
     return all(_close(x, xs[0], 0.0) for x in xs)
 
 
-def _factor_words(r: float) -> str:
+def _factor_words(r: float) -> Message:
     """"an extra factor of 2", "a factor of 2 missing", "a constant factor 0.3"."""
     for k in range(2, 11):
         if _close(r, k, 0.0):
-            return f"an extra factor of {k}"
+            return Message("evidence.extra_factor", k=k)
         if _close(r, 1 / k, 0.0):
-            return f"a factor of {k} missing"
+            return Message("evidence.missing_factor", k=k)
         if _close(r, -k, 0.0) or _close(r, -1 / k, 0.0):
-            return f"the sign flipped and a factor of {k} {'extra' if abs(r) > 1 else 'missing'}"
-    return f"a constant factor {_ratio(r)}"
+            return Message("evidence.sign_extra_factor" if abs(r) > 1
+                           else "evidence.sign_missing_factor", k=k)
+    return Message("evidence.constant_factor", ratio=_ratio(r))

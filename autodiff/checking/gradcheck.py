@@ -142,8 +142,8 @@ class GradcheckResult:
     `stepper()` show."""
     lang: str = "en"
     """The language of the report (summary, table, verdicts, diagnosis): "en"
-    or "ja" (`autodiff.notation.messages`). The diagnosis's evidence, and a
-    row's note, are in English."""
+    or "ja" (`autodiff.notation.messages`), the diagnosis's evidence and the
+    notes on the wrong node too. A row's note is in English."""
 
     @property
     def ok(self) -> bool:
@@ -258,7 +258,7 @@ class GradcheckResult:
             why = (f"<table><tr>{heads}</tr>"
                    + "".join(f"<tr><td>{html.escape(d.derivative)}</td><td>"
                              f"{html.escape(_diagnosis.named(d.name, self.lang))}</td><td>"
-                             f"{html.escape(d.evidence)}</td></tr>"
+                             f"{html.escape(d.evidence.say(self.lang))}</td></tr>"
                              for d in self.diagnoses) + "</table>")
         return (f"<p lang='{self.lang}'>{html.escape(self.summary)}</p>"
                 f"<table><tr>{cells}</tr>{rows}</table>" + more + diagnosis + why)
@@ -269,7 +269,7 @@ class GradcheckResult:
         notes: dict[Value, str] = {}
         for d in self.diagnoses:
             if d.node is not None:
-                notes[d.node] = "\n".join(filter(None, [notes.get(d.node), d.note]))
+                notes[d.node] = "\n".join(filter(None, [notes.get(d.node), d.note.say(self.lang)]))
         return notes
 
     def draw(self, **draw_options: Any) -> Diagram:
@@ -859,11 +859,12 @@ def _diagnosed(result: GradcheckResult, problem: _Problem) -> GradcheckResult:
     lines = [say(lang, "check.wrong_primitive", primitive=repr(first.primitive), at=at,
                  node=where)]
     lines += [say(lang, "check.modes_partial", derivative=d.derivative,
-                  name=_diagnosis.named(d.name, lang), evidence=d.evidence)
+                  name=_diagnosis.named(d.name, lang), evidence=d.evidence.say(lang))
               if d.name == _diagnosis.MODES else
               say(lang, "check.wrong_partial", derivative=d.derivative,
                   analytic=f"{d.analytic:.6g}", numeric=f"{d.numeric:.6g}",
-                  name=_diagnosis.named(d.name, lang), evidence=d.evidence) for d in found]
+                  name=_diagnosis.named(d.name, lang), evidence=d.evidence.say(lang))
+              for d in found]
     return replace(result, diagnosis="\n".join(lines), diagnoses=tuple(found), output=out)
 
 

@@ -7,9 +7,13 @@ for bit. What is written by hand here is how to compute the *value* inline
 (`{a} + {b}` rather than a call of `forward`) and what a program need not test
 (`propagates`, `finite_partials`); of the adjoints only relu's, which is the
 sweep's own written-out step (autodiff.core.ops: the gradient passes or not,
-no product with 1 or 0). A user's primitive may give `code=` and `array_code=`
-(NumPy) to `autodiff.primitive(...)`, which hands them here. `code_of(prim, n)`
-and `array_code_of(prim)` are what the backends read.
+no product with 1 or 0). For NumPy arrays likewise: a built-in's `array_code`
+is its value only, and the adjoints are printed from the same partials by
+`ArrayPrinter` (`where(c, x, y)`, an applied primitive as its array value); a
+primitive without an `array_code` is its forward element by element. A user's
+primitive may give `code=` and `array_code=` (NumPy) to
+`autodiff.primitive(...)`, which hands them here. `code_of(prim, n)` and
+`full_array_code(prim, n, elementwise)` are what the backends read.
 """
 
 from __future__ import annotations
@@ -21,7 +25,19 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from autodiff.calculus.symbolic import Symbol, Term, derive
-from autodiff.compiler.templates import ARITH, ATOM, COMPARE, FACTOR, OR, POWER, TERM, TEST, Expr
+from autodiff.compiler.templates import (
+    ARITH,
+    ATOM,
+    COMPARE,
+    FACTOR,
+    OR,
+    POWER,
+    TERM,
+    TEST,
+    Expr,
+    Template,
+    by_operand,
+)
 from autodiff.core import Primitive, Rule, rule_keyword
 from autodiff.core import ops as p
 from autodiff.notation import operand_names
@@ -148,13 +164,18 @@ def _code(prim: Primitive, n: int) -> Code | None:
     return own._replace(adjoints=adjoints, names=MappingProxyType({**own.names, **names}))
 
 
-def adjoint(d: Term, names: dict[str, Callable[..., Any]]) -> str:
-    """The term (d) · {g} as the sweep computes it, d printed as Python (the
-    functions it calls added to `names`); `{g}` for d = 1, `-{g}` for d = −1
-    (bit for bit the same products)."""
+Printer = Callable[[Term, dict[str, Callable[..., Any]]], Expr]
+"""How a derivative's tree is printed: `python` (floats) or an `ArrayPrinter` (arrays)."""
+
+
+def adjoint(d: Term, names: dict[str, Callable[..., Any]], printer: Printer | None = None
+            ) -> str:
+    """The term (d) · {g} as the sweep computes it, d printed as Python (or by
+    `printer`; the functions it calls added to `names`); `{g}` for d = 1, `-{g}`
+    for d = −1 (bit for bit the same products)."""
     if not isinstance(d, Symbol) and float(d) in (1.0, -1.0):
         return "{g}" if d == 1.0 else "-{g}"
-    return f"{python(d, names).within(FACTOR)} * {{g}}"
+    return f"{(printer or python)(d, names).within(FACTOR)} * {{g}}"
 
 
 _BINARY_PRECEDENCE = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "**": POWER,
@@ -165,12 +186,7 @@ def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
     """A derivative's tree as Python source over {a}, {b}, ..., {out}: each
     operation the sweep's, in its order (no simplification: x·1 stays)."""
     if not isinstance(term, Symbol):
-        number = float(term)
-        if number - number == 0.0:
-            text = repr(number)
-        else:  # inf, nan: a literal Python has not
-            text = f"-float('{-number}')" if number < 0.0 else f"float('{number}')"
-        return Expr(text, FACTOR if text.startswith("-") else ATOM)
+        return _number(term)
     op, args = term.op, term.args
     if op == "name":
         return Expr("{" + args[0] + "}")
@@ -185,8 +201,24 @@ def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
         names[fname] = (term.primitive.forward if term.primitive in FINITE
                         else checked_forward(term.primitive, finite=True))
         return Expr(f"{fname}({', '.join(python(t, names).text for t in args)})")
-    own = _BINARY_PRECEDENCE[op]
     left, right = (python(t, names) for t in args)
+    return _binary(op, left, right)
+
+
+def _number(term: float | int) -> Expr:
+    """A number as Python source (inf and nan, which have no literal, as float(...))."""
+    number = float(term)
+    if number - number == 0.0:
+        text = repr(number)
+    else:  # inf, nan: a literal Python has not
+        text = f"-float('{-number}')" if number < 0.0 else f"float('{number}')"
+    return Expr(text, FACTOR if text.startswith("-") else ATOM)
+
+
+def _binary(op: str, left: Expr, right: Expr) -> Expr:
+    """left op right, parenthesised where Python's precedence needs it (the same
+    source for floats and for NumPy arrays)."""
+    own = _BINARY_PRECEDENCE[op]
     if op == "**":  # right-associative; the exponent may be -x
         return Expr(f"{left.within(own + 1)} ** {right.within(FACTOR)}", own)
     left_needs = own + 1 if own == COMPARE else own
@@ -216,8 +248,100 @@ def checked_forward(prim: Primitive, *, finite: bool) -> Callable[..., float]:
 
 
 def array_code_of(prim: Primitive) -> Code | None:
-    """prim written as Python expressions over NumPy arrays, or None."""
+    """prim's own `array_code` (a built-in's, or a user's `array_code=`), or None."""
     return ARRAY_CODES.get(prim)
+
+
+Elementwise = Callable[[Callable[..., Any]], Callable[..., Any]]
+"""How the NumPy backend applies a float function to arrays, element by element
+(its result checked to be floats): it is passed in, NumPy is the backend's."""
+
+_DERIVED_ARRAY: dict[tuple[Primitive, object, int], Code] = {}
+
+
+def full_array_code(prim: Primitive, n: int, elementwise: Elementwise) -> Code:
+    """prim with n operands as expressions over NumPy arrays, for the NumPy backend:
+    the value its own `array_code` gives, else its `forward` applied element by
+    element; the adjoints its own `array_code` gives, else printed from its
+    partials (`ArrayPrinter`); `adjoints` None only where partials do not run on
+    symbols (the backend then calls them element by element)."""
+    key = (prim, prim.partials, n)
+    found = _DERIVED_ARRAY.get(key)
+    if found is None:
+        found = _DERIVED_ARRAY[key] = _array_code(prim, n, elementwise)
+    return found
+
+
+def _array_code(prim: Primitive, n: int, elementwise: Elementwise) -> Code:
+    own = ARRAY_CODES.get(prim)
+    if own is not None and own.adjoints is not None:
+        return own
+    names: dict[str, Callable[..., Any]] = {}
+    exact = own is None  # its value the forward's, bit for bit: its adjoints too
+    if own is None:
+        fname = f"{_function_name(prim)}_elementwise"
+        names[fname] = elementwise(prim.forward)
+        own = Code(f"{fname}({', '.join('{' + o + '}' for o in operand_names(n))})")
+    partials = derive(prim, operand_names(n))
+    if partials is None:
+        return own._replace(names=MappingProxyType({**own.names, **names}))
+    printer = ArrayPrinter(elementwise, exact=exact)
+    adjoints = tuple(adjoint(d, names, printer) for d in partials)
+    return own._replace(adjoints=adjoints, names=MappingProxyType({**own.names, **names}))
+
+
+class ArrayPrinter:
+    """A derivative's tree as Python source over NumPy arrays {a}, {b}, ..., {out}:
+    arithmetic and comparisons elementwise (the same source as for floats),
+    `where` as NumPy's `where(c, x, y)`, an applied primitive as its array value
+    (its `array_code`, or its forward element by element). Each operation the
+    sweep's, in its order, so each element is the float program's number, but for
+    NumPy's transcendental functions, which may differ from the math module's in
+    the last bit. With `exact`, a primitive whose array value may differ from its
+    forward (exp, sin, ...: not in `ROUNDED_AS_FLOATS`) is applied element by
+    element instead: then every number is the float program's, bit for bit (for a
+    primitive whose value is its forward element by element). inf and nan print
+    as `float(...)`."""
+
+    def __init__(self, elementwise: Elementwise, *, exact: bool = False) -> None:
+        self.elementwise = elementwise
+        self.exact = exact
+        self.applied: dict[Primitive, str] = {}  # a primitive's forward, by its name
+
+    def __call__(self, term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
+        if not isinstance(term, Symbol):
+            return _number(term)
+        op, args = term.op, term.args
+        if op == "name":
+            return Expr("{" + args[0] + "}")
+        if op == "neg":
+            return Expr(f"-{self(args[0], names).within(FACTOR)}", FACTOR)
+        if op == "where":
+            return Expr(f"where({', '.join(self(t, names).text for t in args)})")
+        if op == "apply":
+            assert term.primitive is not None
+            return self._apply(term.primitive, [self(t, names) for t in args], names)
+        left, right = (self(t, names) for t in args)
+        return _binary(op, left, right)
+
+    def _apply(self, prim: Primitive, parts: list[Expr], names: dict[str, Callable[..., Any]]
+               ) -> Expr:
+        """prim's value at the arrays `parts`: its own array_code's value, filled in,
+        where its function names agree with `names`; else its forward element by
+        element."""
+        own = ARRAY_CODES.get(prim)
+        if own is not None and (not self.exact or prim in ROUNDED_AS_FLOATS) and all(
+                names.get(k, f) is f for k, f in own.names.items()):
+            names.update(own.names)
+            return Template(own.value).fill(by_operand(parts))
+        fname = self.applied.get(prim)
+        if fname is None:
+            fname = f"{_function_name(prim)}_elementwise"
+            while fname in names:
+                fname += "_"
+            names[fname] = self.elementwise(checked_forward(prim, finite=False))
+            self.applied[prim] = fname
+        return Expr(f"{fname}({', '.join(p.text for p in parts)})")
 
 
 def _rule(what: str, table: dict[Primitive, Code]) -> Rule:
@@ -237,7 +361,6 @@ FINITE = frozenset({p.sin, p.cos, p.tan, p.tanh, p.sigmoid, p.softplus, p.sqrt, 
 """Built-ins whose forward gives a finite float at every finite operand where it
 does not raise: inside a compiled partial they are called as they are."""
 
-_SIGMOID_ARRAY = "where({a} >= 0.0, 1.0 / (1.0 + exp(-{a})), exp({a}) / (1.0 + exp({a})))"
 _SIN_COS = {"sin": math.sin, "cos": math.cos}
 
 CODES.update({
@@ -264,29 +387,35 @@ CODES.update({
     p.maximum: Code("max({a}, {b})", names={"max": max}, finite_partials=True),
     p.minimum: Code("min({a}, {b})", names={"min": min}, finite_partials=True),
 })
-ARRAY_CODES.update({
-    p.ADD: Code("{a} + {b}", ("{g}", "{g}")),
-    p.SUB: Code("{a} - {b}", ("{g}", "-{g}")),
-    p.MUL: Code("{a} * {b}", ("{b} * {g}", "{a} * {g}")),
-    p.DIV: Code("{a} / {b}", ("(1.0 / {b}) * {g}", "(-{out} / {b}) * {g}")),
-    p.NEG: Code("-{a}", ("-{g}",)),
-    p.POW: Code("{a} ** {b}", ("where({b} == 0.0, 0.0, {b} * {a} ** ({b} - 1.0)) * {g}",
-                               "where({a} > 0.0, {out} * log({a}), 0.0) * {g}")),
-    p.RELU: Code("where({a} > 0.0, {a}, 0.0)", ("where({out} > 0.0, {g}, 0.0)",)),
-    p.exp: Code("exp({a})", ("{out} * {g}",)),
-    p.log: Code("log({a})", ("(1.0 / {a}) * {g}",)),
-    p.sqrt: Code("sqrt({a})", ("(0.5 / {out}) * {g}",)),
-    p.sin: Code("sin({a})", ("cos({a}) * {g}",)),
-    p.cos: Code("cos({a})", ("-sin({a}) * {g}",)),
-    p.tanh: Code("tanh({a})", ("(1.0 - {out} * {out}) * {g}",)),
-    p.sigmoid: Code(_SIGMOID_ARRAY, ("{out} * (1.0 - {out}) * {g}",)),
-    p.softplus: Code("maximum({a}, 0.0) + log1p(exp(-fabs({a})))",
-                     (f"{_SIGMOID_ARRAY} * {{g}}",)),
-    p.abs: Code("fabs({a})", ("sign({a}) * {g}",)),
-    p.maximum: Code("maximum({a}, {b})",
-                    ("where({a} > {b}, 1.0, where({a} < {b}, 0.0, 0.5)) * {g}",
-                     "where({b} > {a}, 1.0, where({b} < {a}, 0.0, 0.5)) * {g}")),
-    p.minimum: Code("minimum({a}, {b})",
-                    ("where({a} < {b}, 1.0, where({a} > {b}, 0.0, 0.5)) * {g}",
-                     "where({b} < {a}, 1.0, where({b} > {a}, 0.0, 0.5)) * {g}")),
+ROUNDED_AS_FLOATS = frozenset({p.ADD, p.SUB, p.MUL, p.DIV, p.NEG, p.RELU, p.sqrt, p.abs,
+                               p.maximum, p.minimum})
+"""Built-ins whose array value is their forward's float, bit for bit (IEEE
+arithmetic and square root, choices): NumPy's exp, log, sin, ... may differ
+from the math module's in the last bit."""
+
+ARRAY_CODES.update({  # the values over arrays; the adjoints are printed from the partials
+    p.ADD: Code("{a} + {b}"),
+    p.SUB: Code("{a} - {b}"),
+    p.MUL: Code("{a} * {b}"),
+    p.DIV: Code("{a} / {b}"),
+    p.NEG: Code("-{a}"),
+    p.POW: Code("{a} ** {b}"),
+    p.RELU: Code("where({a} > 0.0, {a}, 0.0)"),
+    p.exp: Code("exp({a})"),
+    p.log: Code("log({a})"),
+    p.sqrt: Code("sqrt({a})"),
+    p.sin: Code("sin({a})"),
+    p.cos: Code("cos({a})"),
+    p.tan: Code("tan({a})"),
+    p.asin: Code("arcsin({a})"),
+    p.acos: Code("arccos({a})"),
+    p.atan: Code("arctan({a})"),
+    p.sinh: Code("sinh({a})"),
+    p.cosh: Code("cosh({a})"),
+    p.tanh: Code("tanh({a})"),
+    p.sigmoid: Code("where({a} >= 0.0, 1.0 / (1.0 + exp(-{a})), exp({a}) / (1.0 + exp({a})))"),
+    p.softplus: Code("maximum({a}, 0.0) + log1p(exp(-fabs({a})))"),
+    p.abs: Code("fabs({a})"),
+    p.maximum: Code("maximum({a}, {b})"),
+    p.minimum: Code("minimum({a}, {b})"),
 })

@@ -1,32 +1,47 @@
 """The NumPy backend of `autodiff.compile`: the graph levelled, one array
-operation per level and primitive.
+operation per level and primitive, and a layer's sums of products as matrix
+products.
 
 Every node gets a slot in one float64 vector `val` (folded numbers in a pool of
 constants at its start). A node's level is one more than its operands' highest
 (leaves: 0), so the nodes of one level and one primitive do not depend on each
-other: the program gathers their operands, computes them all with the
-primitive's `array_code` in one NumPy expression and scatters the results. The
-adjoint trace runs the levels in reverse, gathering each group's gradients,
-computing the terms ∂out/∂operand · ḡ and adding them into the operands'
-gradients. A chain of additions (a neuron's b + Σ w·z) is one group, summed term
-by term. Where an operand repeats with a period (a weight used once per sample
-of a minibatch) it is gathered once and broadcast, and its terms are summed
-over the period before they are added. A primitive without an `array_code` is
-evaluated element by element with its `forward` and `partials`. Nodes made
-before the call are read, not computed, and the adjoint passes their gradients
-on as `backward()` does.
+other: the program gathers their operands, computes them all in one NumPy
+expression and scatters the results. The adjoint trace runs the levels in
+reverse, gathering each group's gradients, computing the terms
+∂out/∂operand · ḡ and adding them into the operands' gradients. Where an
+operand repeats with a period (a weight used once per sample of a minibatch) it
+is gathered once and broadcast, and its terms are summed over the period
+before they are added. Nodes made before the call are read, not computed, and
+the adjoint passes their gradients on as `backward()` does.
 
-This wins where levels are wide (an MLP over a minibatch: a few dozen array
-operations for some 65,000 nodes) and loses where they are narrow (a chain of
-scalar operations costs one array operation per node); see `bench/compile.py`.
+Each primitive's expressions come from autodiff.compiler.lowering
+(`full_array_code`): its value over arrays (its `array_code`, else its
+`forward` element by element) and its adjoint terms printed from its partials
+(`where` as NumPy's, an applied primitive as its array value); only partials
+that do not run on symbols are called, element by element.
+
+A chain of additions (a neuron's b + Σ w·z) is one group, summed term by term;
+where its terms are products made for it alone, lead + Σ_k x_k·y_k, the
+products are not computed on their own: with the chains numbered n = q·P + r,
+a layer's weights depend on (r, k) only and a minibatch's activations on (q, k)
+only, so the sums are the matrix product Q @ R.T, and the adjoint ḡ @ R and
+ḡ.T @ Q (`Levels._factors`); other sums of products are one einsum.
+
+This wins where levels are wide (an MLP over a minibatch: some 40 array
+operations for 65,000 nodes) and loses where they are narrow (a chain of
+scalar operations costs one array operation per node). Where more than `FEW`
+groups hold fewer than `WIDE` nodes each on average, the program is the Python
+backend's, and a warning says why; see `bench/compile.py`.
 
 Accuracy: not bit-identical to `backward()`. Sums run in another order (a
-chain's terms per block of a level, gradients per level and over periods), and
-NumPy's exp, log, tanh, sin, ... may differ from the math module's in the last
-bit. Measured on MLP steps (tanh, sigmoid, softplus, relu and sin units;
+chain's terms per block of a level, a matrix product's as BLAS adds them,
+gradients per level and over periods), and NumPy's exp, log, tanh, sin, ...
+may differ from the math module's in the last bit. Measured on MLP 2-8-8-1 (or
+-2) steps, three seeds each (tanh, sigmoid, softplus, relu and sin units;
 squared error, cross-entropies, hinge; 100 moons points): every gradient
-within 8e-16 of the largest gradient (3e-14 of itself, where a sum cancels),
-the loss within 6e-16 of itself; `tests/test_compile_numpy.py` asserts 1e-13.
+within 7.5e-16 of the largest gradient (2.1e-13 of itself, where a sum
+cancels), the loss within 7.4e-16 of itself;
+tests/autodiff/compiler/test_compile_numpy.py asserts 1e-13 of the largest.
 Use the Python backend where bit-identical results matter.
 """
 
@@ -35,12 +50,13 @@ from __future__ import annotations
 import math
 import struct
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from autodiff.compiler.lowering import array_code_of, code_of
+from autodiff.compiler.lowering import Code, code_of, full_array_code
 from autodiff.compiler.python_backend import (
     Changed,
     Codes,
@@ -48,16 +64,22 @@ from autodiff.compiler.python_backend import (
     Program,
     Unusual,
     function_name,
+    write,
 )
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
 from autodiff.core import Primitive, Value
-from autodiff.core.ops import ADD
+from autodiff.core.ops import ADD, MUL
 from autodiff.notation import operand_name
 
 WIDE = 200
 """Nodes per array operation from which the NumPy program beats the Python one
 (measured for MLP minibatches in bench/compile.py: about 150 to 200)."""
+FEW = 64
+"""Up to this many array operations a narrow program is written with NumPy when
+asked for (it costs some tens of microseconds more than the Python one); a
+narrower and longer one (a chain: an array operation per node) is written by
+the Python backend, with a warning."""
 
 
 def _period(idx: np.ndarray) -> int | None:
@@ -101,7 +123,9 @@ class _Group:
                  existing: bool) -> None:
         self.level = level
         self.prim = prim  # None: chains of additions
-        self.pattern = pattern
+        self.pattern = pattern  # a dot: (is the leading term a Value,), or () for none
+        self.dot = 0  # > 0: chains lead + Σ_k x_k·y_k of this many products (`Levels._dot`)
+        self.gid = 0  # its number in the program, from 1
         self.existing = existing
         self.nodes: list[Value] = []
         self.operands: list[list[int]] = []  # per node: the slot of each operand or term
@@ -109,6 +133,7 @@ class _Group:
         self.result = ""  # the array of the nodes' values, for the adjoint
         self.out = ""  # the array of the nodes' slots
         self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
+        self.factors: tuple[np.ndarray, np.ndarray, int] | None = None  # a dot's Q, R, P
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
 
     def view(self, vector: str) -> str:
@@ -148,6 +173,11 @@ class Levels:
         view = _view(idx, vector)
         return view if view is not None else f"{vector}[{self.array(idx)}]"
 
+    @staticmethod
+    def array_code(prim: Primitive, n: int) -> Code:
+        """prim's Code over arrays (autodiff.compiler.lowering.full_array_code)."""
+        return full_array_code(prim, n, _applied)
+
     # -- slots, chains, levels, groups ---------------------------------------------
 
     def _group(self) -> None:
@@ -184,17 +214,36 @@ class Levels:
                 left, right = args[v]
                 if isinstance(left, Value) and left in terms and uses[left] == 1 \
                         and left not in keep:
-                    terms[v] = [*terms.pop(left), right]
+                    terms[v] = terms.pop(left)  # the same list, grown: linear in its length
+                    terms[v].append(right)
                     link.add(left)
                 else:
                     terms[v] = [left, right]
         self.pool = pool
+        dots = self._products(terms, args, uses, existing | keep)
+        fused = {x for lead, products in dots.values() for x in products}
         level: dict[Value, int] = {}
         groups: dict[tuple[Any, ...], _Group] = {}
         members: dict[_Group, list[list[Value | float]]] = {}
         for v in t.order:
-            if v.primitive is None or v in link:
+            if v.primitive is None or v in link or v in fused:
                 level[v] = 0
+                continue
+            if v in dots:  # lead + Σ x·y: the lead, then the x's, then the y's
+                lead, products = dots[v]
+                operands = [*lead, *(args[x][0] for x in products),
+                            *(args[x][1] for x in products)]
+                level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
+                                   default=0)
+                key: tuple[Any, ...] = (level[v], "dot", len(products),
+                                        tuple(isinstance(x, Value) for x in lead))
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = _Group(level[v], None, key[3], False)
+                    group.dot = len(products)
+                    members[group] = []
+                group.nodes.append(v)
+                members[group].append(operands)
                 continue
             operands = terms[v] if v in terms and len(terms[v]) > 2 else list(args[v])
             level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
@@ -210,6 +259,8 @@ class Levels:
             group.nodes.append(v)
             members[group].append(operands)
         self.groups = sorted(groups.values(), key=lambda g: g.level)
+        for gid, group in enumerate(self.groups, 1):
+            group.gid = gid
         # slots: the pool, the inputs, the Values read, then each group's nodes in a
         # row, so that a group writes and reads its own numbers as one slice
         self.size = len(pool)
@@ -233,17 +284,58 @@ class Levels:
                               for row in members[group]]
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
 
+    @staticmethod
+    def _products(terms: dict[Value, list[Value | float]],
+                  args: dict[Value, tuple[Value | float, ...]], uses: dict[Value, int],
+                  kept: set[Value]) -> dict[Value, tuple[list[Value | float],
+                                                          list[Value]]]:
+        """The chains that are a sum of products, lead + Σ_k x_k·y_k: per chain its
+        lead (none where the first term is a product too) and its products, each a
+        product of two Values made by the program and used only there (computed
+        inside the sum, not on their own)."""
+        def product(x: Value | float) -> bool:
+            return (isinstance(x, Value) and x.primitive is MUL and uses[x] == 1
+                    and x not in kept and all(isinstance(y, Value) for y in args[x]))
+        dots: dict[Value, tuple[list[Value | float], list[Value]]] = {}
+        for v, chain in terms.items():
+            if len(chain) > 2 and all(map(product, chain[1:])):
+                products = [x for x in chain if isinstance(x, Value)]
+                if product(chain[0]):
+                    dots[v] = ([], products)
+                else:
+                    dots[v] = ([chain[0]], products[1:] if isinstance(chain[0], Value)
+                               else products)
+        return dots
+
     @property
     def wins(self) -> bool:
-        prims = {g.prim for g in self.groups if g.prim is not None}
         return (len(self.trace.order) >= WIDE * len(self.groups)
-                and all(array_code_of(p) is not None for p in prims))
+                and all(self.array_code(g.prim, len(g.pattern)).adjoints is not None
+                        for g in self.groups if g.prim is not None))
 
     # -- the program -----------------------------------------------------------------
 
+    @property
+    def narrow(self) -> bool:
+        """More than `FEW` groups, with fewer than `WIDE` nodes per group on average:
+        the NumPy program would be the slower, by more the longer the graph."""
+        return len(self.groups) > FEW and len(self.trace.order) < WIDE * len(self.groups)
+
     def program(self) -> Program:
-        """The NumPy program (see the module's docstring)."""
+        """The NumPy program (see the module's docstring); where the graph is
+        `narrow`, the Python backend's program, with a warning that says why."""
         t = self.trace
+        if self.narrow:
+            name = getattr(t.fn, "__qualname__", "the function")
+            warnings.warn(
+                f"autodiff.compile(backend='numpy'): {name} is {len(t.order):,} nodes in "
+                f"{len(self.groups):,} levels of one primitive, "
+                f"{len(t.order) / len(self.groups):,.1f} nodes per array operation (a NumPy "
+                f"program wins from about {WIDE}): it would run slower than the Python "
+                "backend's, so that one is used. A NumPy program pays where many nodes "
+                "do the same thing at once (a layer over a minibatch).",
+                stacklevel=6)  # the caller of compile() or of the compiled function
+            return write(t, name=self.name)
         lines = self.lines
         lines.append("    val, adj = buffers()  # this thread's, reused")
         lines.append(f"    val[:{len(self.pool)}] = {self.array(self.pool, np.float64)}"
@@ -299,7 +391,10 @@ class Levels:
 
     def _forward(self, group: _Group) -> None:
         n = len(group.nodes)
-        gid = self.groups.index(group) + 1
+        gid = group.gid
+        if group.dot:
+            self._dot_forward(group)
+            return
         if group.prim is None:  # chains of additions: terms × chains, summed down
             blocks = [f"add.reduce({self.index(rows)}, axis=0)" if len(rows) > 1
                       else self.index(rows[0])
@@ -315,13 +410,8 @@ class Levels:
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")
         group.result = f"out{gid}"  # not r{gid}: that is the array of operand r
-        if (array_code := array_code_of(prim)) is not None:
-            value, _ = self.codes.of(array_code)
-            text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
-        else:
-            f = self.globals.bind(f"{function_name(prim)}_forward",
-                                  _elementwise(prim.forward, False))
-            text = f"{f}({', '.join(names)}, {self._size(group)})"
+        value, _ = self.codes.of(self.array_code(prim, len(names)))
+        text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
         self.lines.append(f"    {group.view('val')}[...] = {group.result}")
 
@@ -330,7 +420,7 @@ class Levels:
         `_gathered_name`; an operand broadcast over the group's period is gathered
         once), or the number itself where it is one for every node; kept in
         `group.gathered`."""
-        gid = self.groups.index(group) + 1
+        gid = group.gid
         shape = group.shape
         names = []
         for i, is_value in enumerate(group.pattern):
@@ -358,6 +448,9 @@ class Levels:
         return idx.reshape(shape) if shape is not None else idx
 
     def _reverse(self, group: _Group) -> None:
+        if group.dot:
+            self._dot_reverse(group)
+            return
         needs = self.trace.needs_grad
         needed = [i for i, is_value in enumerate(group.pattern) if is_value and any(
             needs.get(self.by_slot.get(row[i]), False) for row in group.operands)]  # type: ignore[arg-type]
@@ -374,13 +467,12 @@ class Levels:
             self._scatter_terms(group, needed)
             return
         prim = group.prim
-        code = array_code_of(prim)
-        adjoints = self.codes.of(code)[1] if code is not None else ()
+        adjoints = self.codes.of(self.array_code(prim, len(group.gathered)))[1]
         parts = by_operand([Expr(o, ATOM) for o in group.gathered])
         parts["out"], parts["g"] = Expr(group.result, ATOM), Expr("g", ATOM)
-        if code is None:
+        if not adjoints:  # partials that do not print: called element by element
             p = self.globals.bind(f"{function_name(prim)}_partials",
-                                  _elementwise(prim.partials, True))
+                                  _elementwise_partials(prim.partials))
             self.lines.append(f"    d = {p}({group.result}, {', '.join(group.gathered)}, "
                               f"{self._size(group)})")
         finite = ((scalar := code_of(prim, len(group.gathered))) is not None
@@ -394,6 +486,98 @@ class Levels:
                                   "        raise Unusual('not finite')")
             refs = np.array([row[i] for row in group.operands])
             self._add(refs, "t", shape, f"{n:,} × {prim.name}")
+
+    # -- sums of products: a matrix product --------------------------------------------
+
+    def _factors(self, group: _Group) -> None:
+        """The group's products x[n, k]·y[n, k] as a matrix product where they are one:
+        with n = q·P + r, one factor's slots depend on (r, k) only and the other's on
+        (q, k) only (a layer's weights and a minibatch's activations), so that
+        Σ_k x·y = (Q @ R.T)[q, r] with R (P × K) and Q (N/P × K) gathered once.
+        Sets `group.factors` to (Q's slots, R's slots, P), or None (then the products
+        are summed row by row: einsum)."""
+        rows = np.array(group.operands)
+        lead = len(group.pattern)
+        k = group.dot
+        x, y = rows[:, lead:lead + k], rows[:, lead + k:]
+        n = len(rows)
+        group.factors = None
+        for a, b in ((x, y), (y, x)):
+            ids = np.unique(a, axis=0, return_inverse=True)[1].ravel()
+            period = _period(ids) or n
+            others = np.unique(b, axis=0, return_inverse=True)[1].ravel().reshape(-1, period)
+            repeats = np.broadcast_to(ids[:period], others.shape)
+            if np.array_equal(ids.reshape(-1, period), repeats) \
+                    and (others == others[:, :1]).all():
+                group.factors = (b[::period], a[:period], period)
+                return
+
+    def _dot_forward(self, group: _Group) -> None:
+        """lead + Σ_k x·y for every chain of the group: Q @ R.T (+ the lead)."""
+        self._factors(group)
+        gid, n, k = group.gid, len(group.nodes), group.dot
+        rows = np.array(group.operands)
+        if group.factors is not None:
+            group.shape = (n // group.factors[2], group.factors[2])
+        lead = self._lead(group, rows)
+        if group.factors is not None:
+            q, r, period = group.factors
+            self.lines.append(f"    q{gid} = {self.index(q)}")
+            self.lines.append(f"    r{gid} = {self.index(r)}")
+            total = f"q{gid} @ r{gid}.T"
+            what = f"{n // period} × {period} sums of {k} products: a matrix product"
+        else:
+            offset = len(group.pattern)
+            self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
+            self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
+            total = f"einsum('nk,nk->n', x{gid}, y{gid})"
+            what = f"{n} sums of {k} products"
+        self.lines.append(f"    {group.view('val')}[...] = {total}{lead}  # {what}")
+
+    def _lead(self, group: _Group, rows: np.ndarray) -> str:
+        """' + the leads' in the group's shape (empty where there is none)."""
+        if not group.pattern:
+            return ""
+        refs = rows[:, 0]
+        if not group.pattern[0] and len(set(refs.tolist())) == 1:
+            number = self.pool[int(refs[0])]
+            if number == 0.0 and math.copysign(1.0, number) > 0:
+                return ""  # sum(...) from 0: nothing to add
+            negative = math.copysign(1.0, number) < 0  # x - 0.25, not x + -0.25
+            return f" - {-number!r}" if negative else f" + {number!r}"
+        shape = group.shape
+        if shape is not None and _period(refs) == shape[1]:
+            return f" + {self.index(refs[:shape[1]])}"
+        return f" + {self.index(self._shaped(refs, shape))}"
+
+    def _dot_reverse(self, group: _Group) -> None:
+        """The gradients of lead + Σ x·y: ḡ to the lead, ḡ @ R to Q and ḡ.T @ Q to R
+        (or ḡ·y to x and ḡ·x to y, row by row)."""
+        gid, n, k = group.gid, len(group.nodes), group.dot
+        rows = np.array(group.operands)
+        offset = len(group.pattern)
+        lines = self.lines
+        lines.append(f"    g = {group.view('adj')}")
+        if group.pattern and group.pattern[0] and self._needs(rows[:, 0]):
+            self._add(rows[:, 0], "g", group.shape, f"{n:,} sums: the lead")
+        if group.factors is not None:
+            q, r, _ = group.factors
+            for refs, term in ((q, f"g @ r{gid}"), (r, f"g.T @ q{gid}")):
+                if self._needs(refs):
+                    self._add(refs.ravel(), f"({term}).ravel()", None,
+                              f"{n:,} sums of {k} products")
+            return
+        x, y = rows[:, offset:offset + k], rows[:, offset + k:]
+        for refs, other in ((x, f"y{gid}"), (y, f"x{gid}")):
+            if self._needs(refs):
+                self._add(refs.ravel(), f"(g[:, None] * {other}).ravel()", None,
+                          f"{n:,} sums of {k} products")
+
+    def _needs(self, refs: np.ndarray) -> bool:
+        """Does a gradient reach any of these slots' Values?"""
+        needs = self.trace.needs_grad
+        return any(needs.get(self.by_slot.get(s), False)  # type: ignore[arg-type]
+                   for s in set(refs.ravel().tolist()))
 
     def _scatter_terms(self, group: _Group, needed: list[int]) -> None:
         """A chain's gradient to each of its terms: ∂(a + b + ...)/∂a = 1."""
@@ -441,14 +625,16 @@ def _blocks(matrix: np.ndarray) -> list[np.ndarray]:
     whose slots form a view (`_view`), and the other rows one by one."""
     out: list[np.ndarray] = []
     k, terms, chains = 0, len(matrix), matrix.shape[1]
+    runs = np.all(np.diff(matrix, axis=1) == 1, axis=1).tolist()  # rows that are runs
     while k < terms:
         end = k + 1
         if chains > 1 and (length := int(matrix[k, 1] - matrix[k, 0])) > 1 \
                 and k + length <= terms and _view(matrix[k:k + length], "val") is not None:
             end = k + length  # the chains' terms side by side: a transposed view
-        else:
-            while (end < terms and int(matrix[end, 0]) == int(matrix[end - 1, -1]) + 1
-                   and _view(matrix[k:end + 1], "val") is not None):
+        elif runs[k]:  # rows that are runs, each starting after the last: one run (a view);
+            # tested row by row, so that a long chain costs linear time
+            while end < terms and runs[end] \
+                    and int(matrix[end, 0]) == int(matrix[end - 1, -1]) + 1:
                 end += 1
         out.append(matrix[k:end])
         k = end
@@ -465,18 +651,30 @@ class _Buffers(threading.local):
         return self.pair
 
 
-def _elementwise(f: Callable[..., Any], many: bool) -> Callable[..., Any]:
-    """f applied element by element to arrays (or scalars) of operands, its results
-    checked to be floats (tuples of floats where `many`)."""
+def _applied(f: Callable[..., Any]) -> Callable[..., Any]:
+    """f applied element by element to arrays (or numbers) of operands, broadcast
+    together, its results checked to be floats: a primitive's forward where it has no
+    `array_code`."""
+    def apply(*operands: Any) -> Any:
+        shape = np.broadcast_shapes(*(np.shape(o) for o in operands))
+        rows = [f(*row) for row in _rows(operands, shape)]
+        if any(type(r) is not float for r in rows):
+            raise Unusual("a primitive did not return floats")
+        return np.array(rows, dtype=np.float64).reshape(shape)
+    apply.__name__ = apply.__qualname__ = f"{getattr(f, '__name__', 'forward')} (elementwise)"
+    return apply
+
+
+def _elementwise_partials(partials: Callable[..., Any]) -> Callable[..., Any]:
+    """A primitive's partials (where they do not print on symbols) applied element
+    by element: an array of shape (*shape, operands), checked to be floats."""
     def apply(*operands_and_shape: Any) -> Any:
         *operands, shape = operands_and_shape
-        rows = [f(*row) for row in _rows(operands, shape)]
+        rows = [partials(*row) for row in _rows(operands, shape)]
         for r in rows:
-            if (type(r) is not tuple or any(type(d) is not float for d in r)) if many \
-                    else type(r) is not float:
-                raise Unusual("a primitive did not return floats")
-        out = np.array(rows, dtype=np.float64)
-        return out.reshape((*shape, -1) if many else shape)
+            if type(r) is not tuple or any(type(d) is not float for d in r):
+                raise Unusual("a primitive's partials did not return floats")
+        return np.array(rows, dtype=np.float64).reshape((*shape, -1))
     return apply
 
 

@@ -3,10 +3,10 @@
 A learner's reading path: `value.py` (a number that records how it was
 computed; `+`, `−`, `×`; `backward()`), then `sweep.py` (the walk: topological
 order, the chain rule at every node, the rules for `.grad`), then
-`primitives.py` (each operation's value and derivatives side by side).
+`ops.py` (each built-in operation's value and derivatives side by side).
 `primitive.py` is the record and the registry; `node.py` the slots of a node;
 `errors.py` the numeric policy's messages; `hooks.py` the one watch point for
-tools; `scope.py`, `collector.py` and `interrupts.py` what the engine needs
+tools; `scopes.py`, `collector.py` and `interrupts.py` what the engine needs
 from Python (names for parts of a graph, garbage collection, Ctrl-C).
 
 Nothing here imports the rest of the package; every tool imports from here.

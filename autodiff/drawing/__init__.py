@@ -6,7 +6,8 @@ from autodiff.drawing import tikz as _tikz  # noqa: F401 (writes .tex: Diagram.s
 from autodiff.drawing.builder import Legend
 from autodiff.drawing.diagram import Diagram
 from autodiff.drawing.graph import WORDS, GraphBuilder, draw
+from autodiff.drawing.networks import INPUT_LAYER
 from autodiff.drawing.views import COLORS, FILLS, NodeView, Run
 
-__all__ = ["COLORS", "FILLS", "WORDS", "Diagram", "GraphBuilder", "Legend", "NodeView", "Run",
-           "draw"]
+__all__ = ["COLORS", "FILLS", "INPUT_LAYER", "WORDS", "Diagram", "GraphBuilder", "Legend",
+           "NodeView", "Run", "draw"]

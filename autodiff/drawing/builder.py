@@ -20,7 +20,9 @@ from itertools import pairwise
 
 from autodiff.core import Value
 from autodiff.drawing.diagram import Diagram, html_label, statement
+from autodiff.drawing.networks import INPUT_LAYER
 from autodiff.drawing.views import FILLS, FONT, NodeView, Run, quote
+from autodiff.notation.messages import check_lang, say
 from autodiff.notation.typeset import safe_text
 
 Legend = list[tuple[str, tuple[Run, ...]]]
@@ -30,15 +32,18 @@ _CLUSTER = {"style": "rounded,dashed", "color": "#9aa5b1", "fontsize": "11", "la
             "labeljust": "l", "margin": "6"}
 
 
-def cluster_title(part: str) -> str:
-    """A scope's name in the notes' numbering: nn's "layers.0" is layer 2 (layer 1
-    is the input), "neurons.0" is unit 1; other names are shown as they are."""
+def cluster_title(part: str, lang: str = "en") -> str:
+    """A scope's name in the notes' numbering, in language `lang`: nn's "layers.0"
+    is layer 2 (第 2 層; layer 1 is the input), "neurons.0" is unit 1; nn.draw's
+    column of inputs "layer 1" is layer 1; other names are shown as they are."""
     kind, _, index = part.partition(".")
     if index.isdigit():
         if kind == "layers":
-            return f"layer {int(index) + 2}"
+            return say(lang, "diagram.layer", number=int(index) + 2)
         if kind == "neurons":
-            return f"unit {int(index) + 1}"
+            return say(lang, "diagram.unit", number=int(index) + 1)
+    if part == INPUT_LAYER:
+        return say(lang, "diagram.layer", number=1)
     return safe_text(part)
 
 
@@ -49,11 +54,12 @@ class Builder:
     (from `node_sizes`) fixes the width and height of the nodes it names.
     An `overview` (of `autodiff.drawing.explorer`, many edges between collapsed boxes)
     has straight edges drawn under the nodes, thin where they are merged, and
-    wider gaps between ranks."""
+    wider gaps between ranks. `lang` is the language of the clusters' titles."""
 
     def __init__(self, *, clusters: bool = True,
                  sizes: Mapping[str, tuple[str, str]] | None = None,
-                 overview: bool = False) -> None:
+                 overview: bool = False, lang: str = "en") -> None:
+        self.lang = check_lang(lang)
         self.clusters = clusters
         self.overview = overview
         self.sizes = sizes or {}
@@ -128,7 +134,7 @@ class Builder:
         g.edge_labels = self.edge_labels
         g.clusters = {}
         g.body.extend(f"\t{line}\n" for line in self.bodies.pop(""))
-        _emit_clusters(g, self.bodies, self.ordered if self.clusters else {})
+        _emit_clusters(g, self.bodies, self.ordered if self.clusters else {}, self.lang)
         for (tail, head), (sources, counted) in self.merged.items():
             n = _multiplicity(sources)
             if self.overview:  # thin and unlabelled: the boxes say what leaves them
@@ -191,10 +197,11 @@ def _legend_label(entries: Legend) -> str:
 
 
 def _emit_clusters(g: Diagram, bodies: dict[str, list[str]],
-                   ordered: Mapping[tuple[str, str], list[tuple[int, str]]]) -> None:
+                   ordered: Mapping[tuple[str, str], list[tuple[int, str]]],
+                   lang: str) -> None:
     """Nested `cluster_` subgraphs, one per scope path prefix, siblings in
     their numbering order ("layers.2" before "layers.10"), titled in the
-    notes' numbering. Numbered siblings of one kind ("neurons.0", "neurons.1"),
+    notes' numbering (in language `lang`). Numbered siblings of one kind ("neurons.0", "neurons.1"),
     clusters and the boxes of `ordered` ((parent, kind) -> (index, name)), are
     a group of `g.orders`: drawn in that order where they are stacked
     (`autodiff.drawing.cluster_order`)."""
@@ -221,7 +228,7 @@ def _emit_clusters(g: Diagram, bodies: dict[str, list[str]],
             kind, index = _numbered(part)
             if kind:
                 numbered.setdefault(kind, []).append((index, name))
-            title = NodeView("cluster", ((Run(cluster_title(part), "name"),),))
+            title = NodeView("cluster", ((Run(cluster_title(part, lang), "name"),),))
             g.clusters[name] = title
             g.scopes[name] = scope
             g.body.append(f"{indent}subgraph {quote(name)} {{\n")

@@ -39,7 +39,7 @@ from autodiff.drawing.explorer import Explorer
 from autodiff.drawing.networks import Input, collapsed_inputs, is_network, network_inputs, samples
 from autodiff.drawing.views import COLORS, FILLS, HIGHLIGHT, RECEIVER, RECEIVER_EDGE, NodeView, Run
 from autodiff.notation import symbol as symbol_of
-from autodiff.notation.messages import check_lang, say
+from autodiff.notation.messages import say
 from autodiff.notation.typeset import (
     check_notes,
     check_number_format,
@@ -285,8 +285,7 @@ def draw_frame(
         return format_number(v.data if field == "data" else v.grad, number_format)
 
     builder = GraphBuilder(fields, number_format, clusters=clusters, sizes=sizes,
-                           grad_title=grad_title, overview=overview,
-                           words=words(check_lang(lang)))
+                           grad_title=grad_title, overview=overview, lang=lang)
     outputs = set(roots)
     sample = samples(nodes)
     for v in shown:
@@ -350,14 +349,15 @@ def _tooltip(name: str, scope: str) -> str:
 class GraphBuilder(Builder):
     """A `Builder` that draws Values: a box per Value, a circle per operation,
     a leaf per folded number or network input. `fields` are the parts of a
-    Value box to show ("label", "data", "grad")."""
+    Value box to show ("label", "data", "grad"); `lang` the language of its words
+    and its clusters' titles."""
 
     def __init__(self, fields: set[str], number_format: str, *, clusters: bool = True,
                  sizes: Mapping[str, tuple[str, str]] | None = None,
                  grad_title: str | None = None, overview: bool = False,
-                 words: Mapping[str, str] = WORDS) -> None:
-        super().__init__(clusters=clusters, sizes=sizes, overview=overview)
-        self.words = words
+                 lang: str = "en") -> None:
+        super().__init__(clusters=clusters, sizes=sizes, overview=overview, lang=lang)
+        self.words = words(self.lang)
         self.fields = fields
         self.grad_title = grad_title
         self.number_format = number_format
@@ -428,10 +428,10 @@ class GraphBuilder(Builder):
         the values `leaving` it (at most two) with `number(v, "data" | "grad")`,
         marked with their sample (`samples`) where several share a label."""
         parts = prefix.split("/")
-        title = ", ".join(cluster_title(p) for p in parts)
+        title = ", ".join(cluster_title(p, self.lang) for p in parts)
         parent = "/".join(parts[:-1])
         if self.overview:
-            shown = cluster_title(parts[-1]) if self.clusters and parent else title
+            shown = cluster_title(parts[-1], self.lang) if self.clusters and parent else title
             lines: tuple[tuple[Run, ...], ...] = ((Run(shown, "name"),),)
             for v in leaving[:2]:
                 lines += self._leaving(v, number, (samples or {}).get(v))

@@ -16,6 +16,10 @@ from typing import NamedTuple
 from autodiff.core import Value
 from autodiff.notation.typeset import textbook
 
+INPUT_LAYER = "layer 1"
+"""The scope path of the cluster network inputs are drawn in: the notes' layer 1
+(a name no nn module has, and no Python attribute can have)."""
+
 
 class Input(NamedTuple):
     """A network input found in a graph: its name in the notes ("x_1", or
@@ -67,7 +71,7 @@ def input_path(scope: str) -> str:
         parts.pop()
     if not parts or not parts[-1].startswith("layers."):
         return "/".join(parts)
-    return "/".join([*parts[:-1], "layer 1"])
+    return "/".join([*parts[:-1], INPUT_LAYER])
 
 
 def network_inputs(nodes: list[Value]) -> dict[tuple[Value, int], Input]:

@@ -2,6 +2,7 @@
 (`symbols`), numbers and names for display (`typeset`), and the expression language the
 CLI reads (`expression`). Standard library only."""
 
+from autodiff.notation.messages import check_lang, say
 from autodiff.notation.symbols import (
     Formula,
     Shown,
@@ -14,6 +15,6 @@ from autodiff.notation.symbols import (
 )
 from autodiff.notation.typeset import check_number_format, format_number, safe_text
 
-__all__ = ["Formula", "Shown", "check_number_format", "derivative_texts", "format_number",
-           "notation", "operand_name", "operand_names", "safe_text", "symbol",
-           "write"]
+__all__ = ["Formula", "Shown", "check_lang", "check_number_format", "derivative_texts",
+           "format_number", "notation", "operand_name", "operand_names", "safe_text", "say",
+           "symbol", "write"]

@@ -17,7 +17,7 @@ total input, z its output, δ = ∂E/∂u; the Japanese words are the lecture no
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 LANGUAGES = ("en", "ja")
 """The languages there is a catalogue of: English (the default) and Japanese."""
@@ -81,6 +81,14 @@ EN: dict[str, str] = {
     "diagram.input": "network input",
     "diagram.output": "output",
     "diagram.tangent": "tangent",
+    "diagram.layer": "layer {number}",
+    "diagram.unit": "unit {number}",
+    # -- the network view (nn.draw): its key, and the circle of a linear unit --
+    "network.width": "(width: |w|)",
+    "network.value": "value of a unit",
+    "network.on_edges": "on the edges",
+    "network.bias": "bias",
+    "network.identity": "identity",
     # -- the exercise (autodiff.stepping.exercise) --
     "exercise.title": "Exercise: backpropagation by hand, {root}",
     "exercise.instructions": ("Fill in each blank in the order of the steps. An answer is "
@@ -140,6 +148,41 @@ EN: dict[str, str] = {
     "cli.demo_player": "  its backpropagation player: {path}",
     "cli.demo_exercise": "  an exercise on it:          {path}",
     "cli.demo_sheet": "  the exercise, printable:    {path}",
+    # -- the command line's help and argparse's own messages, in --lang's language --
+    "cli.usage": "usage: ",
+    "cli.positionals": "positional arguments",
+    "cli.options": "options",
+    "cli.see_help": "{message} (python -m autodiff --help)",
+    "cli.argument": "argument {argument}: {message}",
+    "cli.expected_one": "expected one argument",
+    "cli.invalid_value": "invalid {type} value: {value}",
+    "cli.invalid_choice": "invalid choice: {value} (choose from {choices})",
+    "cli.ignored_value": "ignored explicit argument {value}",
+    "cli.unrecognized": "unrecognized arguments: {arguments}",
+    "cli.help.description": ("Evaluate an expression, print every gradient, draw the graph. "
+                             "With no expression: the neuron E = (σ(u) − d)²/2 "
+                             "(docs/explanation/notation.md) with the total input "
+                             "u = w·x + b and the output z = σ(u)."),
+    "cli.help.expression": ("e.g. 'sigmoid(w*x + b)' or 'E = (sigmoid(w*x + b) - d)**2/2' "
+                            "(naming the output E): numbers, names, the constants pi and e, "
+                            "+ - * / **, parentheses, and the functions of autodiff.primitives "
+                            "(exp, log or ln, sin, max, ...); the first argument that is not an "
+                            "option or name=number, even '-x*y' (or the argument after --)"),
+    "cli.help.values": "values of the names, as --at gives them: x=1 w=2 b=-1",
+    "cli.help.help": "show this help message and exit",
+    "cli.help.import": ("import this Python module first, so that the primitives it defines "
+                        "with autodiff.primitive can be used (repeatable)"),
+    "cli.help.at": ("values of the names, e.g. w=0.5,x=1,b=0 or w=0.5、x=1、b=0 (repeatable); "
+                    "a value given for pi or e makes it a variable"),
+    "cli.help.output": "write the diagram (format from the extension)",
+    "cli.help.max_nodes": "draw with -o a graph of up to N nodes (default: draw()'s max_nodes)",
+    "cli.help.steps": "print the forward and backward passes step by step",
+    "cli.help.lang": "the language of the output: en (English) or ja (Japanese)",
+    "cli.help.demo_files": ("with no expression: also write the neuron's diagram, its stepping "
+                            "player and an exercise (and its printable sheet) to files and print "
+                            "their paths (./run demo does)"),
+    "cli.help.demo_dir": ("the folder of --demo-files (default: a new folder autodiff-demo in "
+                          "the current directory)"),
     # -- the expression language (autodiff.notation.expression): what is wrong, what to write --
     "expr.or": " or ",
     "expr.bad_number": ("bad number {text!r}: write digits with an optional sign, point and "
@@ -245,6 +288,54 @@ EN: dict[str, str] = {
     "diagnosis.right at one point only": "right at one point only",
     "diagnosis.right at some points only": "right at some points only",
     "diagnosis.no pattern": "no pattern",
+    # -- a diagnosis's evidence: the numbers that show the likely bug --
+    "evidence.note": ("{derivative} by partials: {analytic}\nnumerically: {numeric}\n"
+                      "likely bug: {name}"),
+    "evidence.separator": "; ",
+    "evidence.pair": "at {where}: {analytic} vs {numeric}",
+    "evidence.count": "at every one of the {count} points checked",
+    "evidence.fails_with_values": ("partials fails with Values ({error}), as "
+                                   "grad(create_graph=True) and forward mode call it: write it "
+                                   "with autodiff.ops and operators, not math"),
+    "evidence.plain_number": ("with Values it is a plain number ({value}, not a Value) although "
+                              "it varies with the operands: float() or `math` on a Value cuts "
+                              "the graph, so grad(create_graph=True) sees a constant; write it "
+                              "with autodiff.ops and operators"),
+    "evidence.modes_differ": ("at {where} it is {floats} with floats (backward) but {values} with "
+                              "Values (grad(create_graph=True), forward mode); numerically "
+                              "{numeric}: {right}"),
+    "evidence.float_right": "the float one is right",
+    "evidence.value_right": "the Value one is right",
+    "evidence.neither_right": "neither is right",
+    "evidence.one_point": ("only the node's point could be checked (the others are outside the "
+                           "domain or at a kink): {pair}"),
+    "evidence.sign": "−1× the numerical value {count} (e.g. {pair}): the sign is flipped",
+    "evidence.factor": "{ratio}× the numerical value {count} (e.g. {pair}): {words}",
+    "evidence.extra_factor": "an extra factor of {k}",
+    "evidence.missing_factor": "a factor of {k} missing",
+    "evidence.sign_extra_factor": "the sign flipped and a factor of {k} extra",
+    "evidence.sign_missing_factor": "the sign flipped and a factor of {k} missing",
+    "evidence.constant_factor": "a constant factor {ratio}",
+    "evidence.swapped": ("it equals the numerical ∂{name}/∂{b} {count} (e.g. at {where}: "
+                         "{analytic}, while ∂{name}/∂{a} is {numeric}): the partials of {a} and "
+                         "{b} are swapped"),
+    "evidence.at_output": ("at {a} = {x} it is {analytic}, the numerical derivative at {a} = out "
+                           "= {out} ({count}): the output used where the input {a} was meant"),
+    "evidence.at_input": ("the partial given {a} = out = {out} is {partial}, the numerical "
+                          "derivative at {a} = {x} ({count}): the input {a} used where the "
+                          "output out was meant"),
+    "evidence.constant": ("; the partial is {value} at every point while the numerical "
+                          "derivative varies: a number where a function of {a} was meant"),
+    "evidence.some_right": "right {right}, but wrong {wrong}{constant}",
+    "evidence.no_pattern": ("no common pattern fits (not a constant factor, a sign, another "
+                            "operand's derivative, output for input or a missing chain-rule "
+                            "factor): {listed}{constant}"),
+    "evidence.chain": ("the numerical derivative is the partial × {factor} {count} (e.g. {pair}): "
+                       "{missing}"),
+    "evidence.itself": "the partial itself",
+    "evidence.scaled": "{c}·{factor}",
+    "evidence.square_missing": "a square is missing ({c}× the partial squared is right)",
+    "evidence.inner_missing": "the chain rule's inner factor {factor} is missing",
 }
 
 JA: dict[str, str] = {
@@ -301,6 +392,13 @@ JA: dict[str, str] = {
     "diagram.input": "ネットワークの入力",
     "diagram.output": "出力",
     "diagram.tangent": "接ベクトル",
+    "diagram.layer": "第 {number} 層",
+    "diagram.unit": "ユニット {number}",
+    "network.width": "（線の太さ：|w|）",
+    "network.value": "ユニットの値",
+    "network.on_edges": "（辺の上）",
+    "network.bias": "バイアス",
+    "network.identity": "恒等",
     "exercise.title": "演習：手で計算する誤差逆伝播、{root}",
     "exercise.instructions": ("ステップの順に空欄を埋めてください。正確な値との相対誤差が "
                               "{tolerance} 以内（0 のときは差が {tolerance} 以内）なら正解です。"
@@ -358,6 +456,42 @@ JA: dict[str, str] = {
     "cli.demo_player": "  誤差逆伝播のプレーヤー：       {path}",
     "cli.demo_exercise": "  演習：                         {path}",
     "cli.demo_sheet": "  演習プリント（印刷用）：       {path}",
+    "cli.usage": "使い方：",
+    "cli.positionals": "位置引数",
+    "cli.options": "オプション",
+    "cli.see_help": "{message}（python -m autodiff --help）",
+    "cli.argument": "引数 {argument}：{message}",
+    "cli.expected_one": "値が 1 つ必要です",
+    "cli.invalid_value": "{type} として読めない値です：{value}",
+    "cli.invalid_choice": "選べない値です：{value}（{choices} のどれかにしてください）",
+    "cli.ignored_value": "値をとらないオプションに値 {value} が付いています",
+    "cli.unrecognized": "知らない引数です：{arguments}",
+    "cli.help.description": ("式を評価し、すべての勾配を表示し、計算グラフを描きます。式を"
+                             "与えないと、ニューロン E = (σ(u) − d)²/2"
+                             "（docs/explanation/notation.md、総入力 u = w·x + b、"
+                             "出力 z = σ(u)）を計算します。"),
+    "cli.help.expression": ("例：'sigmoid(w*x + b)' や 'E = (sigmoid(w*x + b) - d)**2/2'"
+                            "（出力に E と名前をつける）。数、名前、定数 pi と e、"
+                            "+ - * / **、かっこ、autodiff.primitives の関数"
+                            "（exp、log または ln、sin、max など）が使えます。オプションでも "
+                            "名前=数 でもない最初の引数が式です。'-x*y' でも式になります"
+                            "（-- の後の引数も式）"),
+    "cli.help.values": "名前の値。--at と同じ形で：x=1 w=2 b=-1",
+    "cli.help.help": "このヘルプを表示して終了します",
+    "cli.help.import": ("このPythonモジュールを先に読み込みます。そこで autodiff.primitive "
+                        "で定義したプリミティブが使えるようになります（くり返し可）"),
+    "cli.help.at": ("名前の値。例：w=0.5,x=1,b=0 または w=0.5、x=1、b=0（くり返し可）。"
+                    "pi や e に値を与えると変数になります"),
+    "cli.help.output": "計算グラフの図を書き出します（形式は拡張子で決まります）",
+    "cli.help.max_nodes": ("-o で描くグラフのノード数の上限 N（既定：draw() の "
+                           "max_nodes）"),
+    "cli.help.steps": "順伝播と逆伝播をステップごとに表示します",
+    "cli.help.lang": "出力の言語：en（英語）または ja（日本語）",
+    "cli.help.demo_files": ("式を与えないとき：ニューロンの計算グラフ、ステップ再生の"
+                            "プレーヤー、演習（と印刷用プリント）もファイルに書き出し、"
+                            "そのパスを表示します（./run demo はこれを使います）"),
+    "cli.help.demo_dir": ("--demo-files の書き出し先フォルダ（既定：カレントフォルダに新しく"
+                          "作る autodiff-demo）"),
     "expr.or": " か ",
     "expr.bad_number": ("数 「{text}」 が読めません。符号・小数点・指数のついた数字で書いてください"
                         "（例：2、-0.5、1e-3）"),
@@ -459,6 +593,53 @@ JA: dict[str, str] = {
     "diagnosis.right at one point only": "1 点でだけ正しい",
     "diagnosis.right at some points only": "一部の点でだけ正しい",
     "diagnosis.no pattern": "パターンなし",
+    "evidence.note": ("partials による {derivative}：{analytic}\n数値的には：{numeric}\n"
+                      "考えられるバグ：{name}"),
+    "evidence.separator": "；",
+    "evidence.pair": "{where} で {analytic}（数値的には {numeric}）",
+    "evidence.count": "調べた {count} 点のすべてで",
+    "evidence.fails_with_values": ("partials は Value を渡すと失敗します（{error}）。"
+                                   "grad(create_graph=True) と前進モードは Value を渡して"
+                                   "呼びます：math ではなく autodiff.ops と演算子で書いてください"),
+    "evidence.plain_number": ("Value を渡すと、オペランドによって変わるはずなのにただの数"
+                              "（{value}、Value ではない）になります。Value に float() や "
+                              "`math` を使うとグラフが切れ、grad(create_graph=True) には定数に"
+                              "見えます：autodiff.ops と演算子で書いてください"),
+    "evidence.modes_differ": ("{where} で float では {floats}（逆伝播）ですが、Value では "
+                              "{values}（grad(create_graph=True)、前進モード）です。数値的には "
+                              "{numeric}：{right}"),
+    "evidence.float_right": "float の方が正しい",
+    "evidence.value_right": "Value の方が正しい",
+    "evidence.neither_right": "どちらも正しくない",
+    "evidence.one_point": ("調べられたのはノードの点だけです（ほかの点は定義域の外か折れ点）："
+                           "{pair}"),
+    "evidence.sign": "{count}数値的な値の −1 倍（例：{pair}）：符号が反転しています",
+    "evidence.factor": "{count}数値的な値の {ratio} 倍（例：{pair}）：{words}",
+    "evidence.extra_factor": "余分な因子 {k} が掛かっています",
+    "evidence.missing_factor": "因子 {k} が抜けています",
+    "evidence.sign_extra_factor": "符号が反転し、余分な因子 {k} が掛かっています",
+    "evidence.sign_missing_factor": "符号が反転し、因子 {k} が抜けています",
+    "evidence.constant_factor": "定数倍 {ratio} のずれです",
+    "evidence.swapped": ("{count}数値的な ∂{name}/∂{b} に等しくなります（例：{where} で "
+                         "{analytic}、一方 ∂{name}/∂{a} は {numeric}）：{a} と {b} の偏微分が"
+                         "入れ替わっています"),
+    "evidence.at_output": ("{a} = {x} での値 {analytic} は、{a} = out = {out} での数値的な導関数"
+                           "です（{count}）：入力 {a} を使うべきところで出力を使っています"),
+    "evidence.at_input": ("{a} = out = {out} を与えた偏微分 {partial} は、{a} = {x} での数値的な"
+                          "導関数です（{count}）：出力 out を使うべきところで入力 {a} を"
+                          "使っています"),
+    "evidence.constant": ("；偏微分はどの点でも {value} ですが、数値的な導関数は変わります："
+                          "{a} の関数であるべきところが数になっています"),
+    "evidence.some_right": "正しいのは {right}、誤りは {wrong}{constant}",
+    "evidence.no_pattern": ("よくあるパターン（定数倍、符号、別のオペランドの導関数、入力と出力の"
+                            "取り違え、連鎖律の因子の抜け）のどれにも当てはまりません：{listed}"
+                            "{constant}"),
+    "evidence.chain": ("{count}数値的な導関数は 偏微分 × {factor} です（例：{pair}）："
+                       "{missing}"),
+    "evidence.itself": "偏微分そのもの",
+    "evidence.scaled": "{c}·{factor}",
+    "evidence.square_missing": "2 乗が抜けています（偏微分の 2 乗の {c} 倍が正しい値）",
+    "evidence.inner_missing": "連鎖律の内側の因子 {factor} が抜けています",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "ja": JA}
@@ -522,7 +703,8 @@ def _said(value: Field, lang: str) -> object:
     return value
 
 
-def joined(items: list[str], lang_word: str) -> Callable[[str], str]:
-    """A field: `items` joined by the catalogue's word `lang_word` ("expr.or": " or ",
-    " か ") in the language the message is said in."""
-    return lambda lang: say(lang, lang_word).join(items)
+def joined(items: Sequence[Field], lang_word: str) -> Callable[[str], str]:
+    """A field: `items` (texts, or fields as a `Message` takes) joined by the
+    catalogue's word `lang_word` ("expr.or": " or ", " か ") in the language the
+    message is said in."""
+    return lambda lang: say(lang, lang_word).join(str(_said(item, lang)) for item in items)

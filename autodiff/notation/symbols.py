@@ -9,7 +9,9 @@ a, b, c, ... (`operand_name`), its result `out`. Each primitive may have
 * a `formula`: the text of each local derivative ∂out/∂operand (`Formula`);
   without one, the texts are printed from its partials evaluated on symbols
   (autodiff.notation.derived). The built-ins keep a hand-written one only where
-  it reads better than the printed one (exp(a) rather than out, σ(a)(1 − σ(a))).
+  it reads better than the printed one (exp(a) rather than out, σ(a)(1 − σ(a))),
+  and a test reads each text back as arithmetic and checks it against the
+  partials, at many points and at the kinks and ties (max's [a = b]/2).
 
 The built-ins' entries are below; a user's primitive gives them as keywords of
 `autodiff.primitive(...)`, which hands them here.
@@ -147,7 +149,7 @@ def _power_formula(a: Shown, b: Shown, out: Shown) -> tuple[str, str]:
     elif b.number == 2:
         da = f"2·{a}"
     else:
-        da = f"{b}·{a}^{format(b.number - 1, 'g')}"
+        da = f"{b}·{a}^{format(b.number - 1, '.12g')}"
     return da, f"{a}^{b}·ln {a}"
 
 
@@ -175,8 +177,8 @@ for prim, sym, written, formula in (
         (p.sigmoid, "σ", "σ({a})", ("σ({a})(1 − σ({a}))",)),
         (p.softplus, None, "softplus({a})", None),
         (p.abs, "|·|", "|{a}|", ("sign({a})",)),
-        (p.maximum, "max", None, ("[{a} > {b}]", "[{b} > {a}]")),
-        (p.minimum, "min", None, ("[{a} < {b}]", "[{b} < {a}]")),
+        (p.maximum, "max", None, ("[{a} > {b}] + [{a} = {b}]/2", "[{b} > {a}] + [{a} = {b}]/2")),
+        (p.minimum, "min", None, ("[{a} < {b}] + [{a} = {b}]/2", "[{b} < {a}] + [{a} = {b}]/2")),
         (p.log_sum_exp, "log Σ exp", None, None)):
     if sym is not None:
         SYMBOLS[prim] = sym

@@ -4,7 +4,8 @@ notebooks (needs ipywidgets; imported on first use)."""
 
 from typing import TYPE_CHECKING
 
-from autodiff.stepping.stepper import Step, Stepper
+from autodiff.stepping.records import Step
+from autodiff.stepping.stepper import Stepper
 
 if TYPE_CHECKING:
     from autodiff.stepping.widget import StepperWidget as StepperWidget

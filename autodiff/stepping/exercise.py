@@ -5,6 +5,7 @@
     exercise = Exercise(Stepper(E), blanks=[u, w])    # the gradients of chosen nodes
     exercise.save_html("exercise.html")   # one offline file: the player in exercise mode
     exercise.save_sheet("sheet.html")     # the same blanks on paper, with an answer key
+    exercise.save_sheet("sheet.tex")      # ... as LaTeX (pdflatex, or LuaLaTeX for Japanese)
 
 The blanks come in the order of the steps: a node's value at the forward step
 that computes it, a node's gradient ∂E/∂v at the backward step that completes
@@ -29,7 +30,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from autodiff.core import Value
 from autodiff.notation.messages import say
 from autodiff.notation.typeset import format_number
+from autodiff.stepping.records import Blank
 from autodiff.stepping.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -47,23 +48,6 @@ TOLERANCE = 0.01
 """The default relative tolerance of an entry: 1 %."""
 KINDS = ("gradients", "values", "all")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")  # as the page's readNumber
-
-
-@dataclass(frozen=True)
-class Blank:
-    """One blank: the `node` and `field` ("data": its value, "grad": its
-    gradient), the `step` that makes its number known (the learner sees the
-    state after the step before), what it asks (`prompt`:
-    "∂E/∂w", "δ₁⁽²⁾", "the value of t1"), the `answer`, the `hint` and the
-    `worked` answer."""
-
-    node: Value
-    field: str
-    step: int
-    prompt: str
-    answer: float
-    hint: str
-    worked: str
 
 
 def read_number(text: str) -> float | None:
@@ -233,11 +217,19 @@ class Exercise:
         return sheet_html(self, **draw_options)
 
     def save_sheet(self, path: str | PathLike[str], **draw_options) -> Path:
-        """Write the printable sheet to `path` (.html; print it, or to PDF, from a browser)."""
+        """Write the printable sheet to `path`: .html (print it, or to PDF, from a
+        browser: A4, the key on its own page) or .tex (LaTeX: `sheet_tex`; its
+        first line says whether pdflatex or LuaLaTeX compiles it; `engine=` as
+        for `autodiff.stepping.sheet.sheet_tex`). Nothing is written if making
+        the sheet fails."""
+        from autodiff.stepping.sheet import sheet_tex
+
         path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"{path}: a sheet is saved as .html or .htm")
-        page = self.sheet(**draw_options)
+        suffix = path.suffix.lower()
+        if suffix not in (".html", ".htm", ".tex"):
+            raise ValueError(f"{path}: a sheet is saved as .html, .htm or .tex")
+        page = (sheet_tex(self, **draw_options) if suffix == ".tex"
+                else self.sheet(**draw_options))
         path.write_text(page, encoding="utf-8")
         return path
 

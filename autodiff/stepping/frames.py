@@ -15,13 +15,11 @@ are rendered on first use and cached.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, Diagram, node_sizes
 from autodiff.notation.messages import say
-
-if TYPE_CHECKING:
-    from autodiff.stepping.stepper import Stepper
+from autodiff.stepping.records import Steps
 
 FIT_CLASS = "autodiff-frame"
 FIT_CSS = (f".{FIT_CLASS} svg {{display: block; max-width: 100%; height: auto;}}"
@@ -37,7 +35,7 @@ TEXT_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: normal; 
 class Frames:
     """The frames of `stepper` (draw options as for `Stepper.frame`)."""
 
-    def __init__(self, stepper: Stepper, **draw_options) -> None:
+    def __init__(self, stepper: Steps, **draw_options) -> None:
         if not callable(getattr(stepper, "layout_frame", None)):
             raise TypeError(f"Frames() needs a Stepper, got {type(stepper).__name__}")
         self.stepper = stepper

@@ -11,12 +11,14 @@ So a page costs one Graphviz run and grows by a few dozen bytes per step
 (`Player.data` is exactly what the page holds).
 
 The picture follows the step: the current node and its neighbourhood are
-shown at the graph's natural size (its text as readable as in a diagram),
-centred, panning as the steps go; `z`, the "whole graph" button or a click on
-the picture shows the whole graph scaled to the page (a graph that is
-readable whole starts whole). Keys: ← → previous and next, space play and
-pause, Home and End the first and last step, z whole graph or follow, + and −
-larger or smaller (for a projector).
+shown at the graph's natural size (its text as readable as in a diagram; on a
+page wider than 1,200 px, a projector's, up to 1.6 times larger), centred,
+panning as the steps go; `z`, the "whole graph" button or a click on the
+picture shows the whole graph scaled to the page: as wide as the page (up to
+2.5 times its natural size) and no taller than the window leaves room for the
+controls and the step's text (a graph that is readable whole starts whole).
+Keys: ← → previous and next, space play and pause, Home and End the first and
+last step, z whole graph or follow, + and − larger or smaller (for a projector).
 Hovering a node names it. No network access, no kernel, no library. Without
 JavaScript the page shows the last step's picture and the list of all steps;
 as a notebook output where no script runs and SVG is dropped (an untrusted
@@ -34,7 +36,7 @@ import struct
 import xml.etree.ElementTree as ET
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autodiff.drawing.diagram import page, png_format
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE, graph_nodes, node_ids
@@ -42,9 +44,7 @@ from autodiff.drawing.views import COLORS
 from autodiff.notation.messages import say, template
 from autodiff.notation.typeset import format_number
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
-
-if TYPE_CHECKING:
-    from autodiff.stepping.exercise import Exercise
+from autodiff.stepping.records import Blanks
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -70,7 +70,8 @@ _CSS = f"""\
 .autodiff-player pre[data-role=text] {{font-size: max(0.9em, 0.85vw);}}  /* projectors: larger */
 .autodiff-player [data-role=picture] {{cursor: zoom-out; overflow: hidden;}}
 .autodiff-player [data-role=picture].whole {{cursor: zoom-in;}}
-.autodiff-player [data-role=picture] svg {{display: block; max-width: 100%; height: auto;}}
+.autodiff-player [data-role=picture] svg {{display: block; width: 100%; height: auto;}}
+.autodiff-player [data-role=picture].whole svg {{max-height: max(240px, calc(100vh - 15em));}}
 .autodiff-player svg text {{font-family: Helvetica, Arial, sans-serif;}}
 .autodiff-player g.node.current > :is(rect, path, polygon, ellipse):not([fill=none]) {{
   fill: {HIGHLIGHT};}}
@@ -173,20 +174,21 @@ _SCRIPT = """\
     if (size >= length) { return start - (size - length) / 2; }
     return Math.max(start, Math.min(start + length - size, centre - size / 2));
   }
-  var following = null, moving = null, zoom = 1;
+  var following = null, moving = null, zoom = 1, screen = 1, LARGEST = 2.5;
   function target() {  // the view that follows step k: its viewBox and height in px
     var width = picture.clientWidth || 1;
-    var height = Math.min(whole[3] * natural, Math.max(240, window.innerHeight * 0.62));
+    screen = Math.max(1, Math.min(1.6, width / 1200));  // a projector's page: larger
+    var height = Math.min(whole[3] * natural * screen, Math.max(240, window.innerHeight * 0.62));
     var step = steps[k], near = bounds([step.active, step.active + "op"].concat(step.receivers));
     var here = bounds([step.active]) || near;
     if (at >= 0 && ex && at < ex.blanks.length) {
       var id = ex.blanks[at].id;
       near = bounds([id, id + "op"]); here = bounds([id]) || near;
     }
-    var scale = natural * zoom;
+    var scale = natural * screen * zoom;
     if (near && ((near[2] - near[0]) * scale > 0.9 * width ||
                  (near[3] - near[1]) * scale > 0.9 * height)) {
-      scale = Math.max(0.6 * natural * zoom, Math.min(0.9 * width / (near[2] - near[0]),
+      scale = Math.max(0.6 * natural * screen * zoom, Math.min(0.9 * width / (near[2] - near[0]),
                                                0.9 * height / (near[3] - near[1])));
     }
     var w = width / scale, h = height / scale, centre = here || whole;
@@ -199,13 +201,15 @@ _SCRIPT = """\
     return v.toFixed(2); }).join(" ")); }
   function frame(animate) {  // show the picture as the mode and step say
     if (moving !== null) { cancelAnimationFrame(moving); moving = null; }
-    if (!following) {
+    if (!following) {  // the width of the page, at most LARGEST times the natural size
       setBox(whole); svg.style.width = ""; svg.style.height = "";
+      svg.style.maxWidth = Math.round(LARGEST * whole[2] * natural) + "px";
       picture.classList.add("whole"); root.removeAttribute("data-moving");
       view.textContent = words.follow; return;
     }
     picture.classList.remove("whole");
     view.textContent = words.whole;
+    svg.style.maxWidth = "";
     var aim = target(), from = svg.viewBox.baseVal;
     var start = [from.x, from.y, from.width, from.height], before = svg.style.height;
     svg.style.width = "100%"; svg.style.height = aim.height + "px";
@@ -374,7 +378,7 @@ class Player:
     in the stepper's language (`Stepper(..., lang="ja")`)."""
 
     def __init__(self, frames: Frames, *, interval_ms: int = 800, title: str | None = None,
-                 exercise: Exercise | None = None):
+                 exercise: Blanks | None = None):
         if not isinstance(frames, Frames):
             raise TypeError(f"Player() needs Frames, got {type(frames).__name__}")
         if exercise is not None and getattr(exercise, "stepper", None) is not frames.stepper:

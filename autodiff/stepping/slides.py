@@ -27,7 +27,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from autodiff.drawing.diagram import node_sizes
 from autodiff.drawing.tikz import (
@@ -39,9 +38,7 @@ from autodiff.drawing.tikz import (
     written_for,
 )
 from autodiff.stepping.frames import Frames
-
-if TYPE_CHECKING:
-    from autodiff.stepping.stepper import Stepper
+from autodiff.stepping.records import Steps
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 455.24, 256.07
 """A 16:9 Beamer slide (160 mm × 90 mm) in points."""
@@ -59,7 +56,7 @@ TeX on top of about 1,400,000 for beamer and TikZ (measured: 300,000
 characters, 2,890,000 words)."""
 
 
-def beamer(stepper: Stepper, *, engine: str = "auto", title: str | None = None,
+def beamer(stepper: Steps, *, engine: str = "auto", title: str | None = None,
            standalone: bool = True, **draw_options) -> str:
     """The steps of `stepper` as Beamer frames with one overlay per step:
     with `standalone` a whole document, else the frames alone. `title` is the
@@ -119,7 +116,7 @@ def beamer(stepper: Stepper, *, engine: str = "auto", title: str | None = None,
                "one page each")
 
 
-def save_beamer(stepper: Stepper, path: str | PathLike[str], **options) -> Path:
+def save_beamer(stepper: Steps, path: str | PathLike[str], **options) -> Path:
     """Write `beamer(stepper, **options)` to `path` (.tex); nothing is written
     if writing the slides fails."""
     path = Path(path)

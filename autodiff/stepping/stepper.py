@@ -39,7 +39,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from numbers import Real
 from os import PathLike
 from pathlib import Path
@@ -66,26 +66,11 @@ from autodiff.stepping.explaining import (
     explain_seed,
     words,
 )
+from autodiff.stepping.records import Step
 
 if TYPE_CHECKING:
     from autodiff.drawing.graph import Diagram
     from autodiff.stepping.player import Player
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: `kind` "forward" or "backward", the `node` it is about, its
-    text (`str(step)`, the arithmetic) and its `explanation` (the same step in
-    words, `autodiff.stepping.explaining`), made of its `sentences`."""
-
-    kind: str
-    node: Value
-    text: str
-    explanation: str = ""
-    sentences: tuple[Sentence, ...] = ()
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class Stepper:

@@ -36,15 +36,13 @@ decides for any size.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autodiff.notation.messages import say
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.stepping.player import Player
+from autodiff.stepping.records import Blanks
 from autodiff.stepping.stepper import Stepper
-
-if TYPE_CHECKING:
-    from autodiff.stepping.exercise import Exercise
 
 try:
     import ipywidgets as widgets
@@ -79,7 +77,7 @@ class StepperWidget(widgets.VBox):
     `exercise` (an `Exercise` of this stepper) asks its blanks first."""
 
     def __init__(self, stepper: Stepper, *, interval_ms: int = 800,
-                 static_player: bool | None = None, exercise: Exercise | None = None,
+                 static_player: bool | None = None, exercise: Blanks | None = None,
                  **draw_options) -> None:
         if not isinstance(stepper, Stepper):
             raise TypeError(f"StepperWidget() needs a Stepper, got {type(stepper).__name__}")
@@ -128,7 +126,7 @@ class StepperWidget(widgets.VBox):
 
     # -- the exercise ------------------------------------------------------------
 
-    def _exercise_panel(self, exercise: Exercise) -> widgets.VBox:
+    def _exercise_panel(self, exercise: Blanks) -> widgets.VBox:
         lang = exercise.lang
         self.progress = widgets.HTML()
         self.answer = widgets.Text(continuous_update=False, layout=widgets.Layout(width="9em"))

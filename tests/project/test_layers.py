@@ -69,15 +69,21 @@ def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
     return found
 
 
-def test_no_module_imports_one_that_imports_it_back():
-    """At run time, lazy imports included. Imports under TYPE_CHECKING (annotations only)
-    are not counted: two such remain (core.value -> core.primitive for Value's annotations,
-    and stepping's modules -> stepping.stepper)."""
-    graph = grimp.build_graph("autodiff", "nn", exclude_type_checking_imports=True,
+ANNOTATION_ONLY = [["autodiff.core.primitive", "autodiff.core.value"]]
+"""The one circle that imports for annotations close: a Value holds the Primitive that
+made it (`Value.primitive -> Primitive`) and a Primitive makes Values. Breaking it
+needs a Protocol standing for Primitive in every tool's annotations, or the node
+constructor handed to core.primitive at run time; neither reads better."""
+
+
+@pytest.mark.parametrize("annotations", [False, True], ids=["run time", "annotations too"])
+def test_no_module_imports_one_that_imports_it_back(annotations):
+    """Lazy imports included; with `annotations`, imports under TYPE_CHECKING too."""
+    graph = grimp.build_graph("autodiff", "nn", exclude_type_checking_imports=not annotations,
                               cache_dir=None)
     # a package's __init__ (its face) imports its modules; the modules import each other
     modules = {m for m in graph.modules if not (ROOT / m.replace(".", "/")).is_dir()}
-    assert _cycles(graph, modules) == []
+    assert _cycles(graph, modules) == (ANNOTATION_ONLY if annotations else [])
 
 
 def _lines(path: Path) -> int:

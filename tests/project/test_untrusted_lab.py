@@ -50,6 +50,15 @@ def lab(tmp_path_factory, big):  # noqa: F811
                                             execution_count=2)]
     nb.cells = [player, graph]
     nbformat.write(nb, root / "untrusted.ipynb")
+    with jupyterlab(root) as url:
+        yield url, root
+
+
+@contextlib.contextmanager
+def jupyterlab(root):
+    """A JupyterLab on a free port serving `root` (its runtime, data and config
+    there too), with no token; its URL, until the block ends. Kernels it starts
+    run this interpreter (ipykernel's own kernelspec) with this environment."""
     port = _free_port()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
            "JUPYTER_DATA_DIR": str(root / "data"), "JUPYTER_CONFIG_DIR": str(root / "config")}
@@ -68,7 +77,7 @@ def lab(tmp_path_factory, big):  # noqa: F811
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not start within a minute")
-        yield url, root
+        yield url
     finally:
         server.terminate()
         try:

@@ -80,8 +80,10 @@ def test_where_chooses_lazily_on_numbers_and_keeps_both_on_symbols():
     assert repr(d) == "where((a > 0.0), 1.0, 0.0)"
 
 
-def test_every_primitive_derives_on_symbols():
-    for prim in primitives.values():
+def test_every_builtin_derives_on_symbols():
+    """Built-ins only: other test modules define primitives whose partials branch with
+    Python's `if` on purpose, and which of them exist depends on the order tests run."""
+    for prim in (p for p in primitives.values() if p.builtin):
         assert derive(prim, operand_names(prim.arity or 3)) is not None, prim.name
 
 

@@ -6,6 +6,7 @@ lecture example's) and a partials written wrong the way people write it wrong.
 """
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -28,6 +29,7 @@ from autodiff.checking.diagnosis import (
     Diagnosis,
     diagnose,
 )
+from autodiff.notation.messages import CATALOGUES, Message
 
 BUILTINS = {p.name: p for p in autodiff.primitives.values() if p.builtin}
 POINTS = {  # a point inside each built-in's domain, away from its kinks
@@ -80,8 +82,8 @@ def test_an_extra_factor_of_two_is_named_with_its_factor(name):
                      *POINTS[name])
     assert [d.operand for d in found] == _nonzero(name)
     for d in found:
-        assert d.name == FACTOR and "2× the numerical value at every one of" in d.evidence
-        assert "an extra factor of 2" in d.evidence
+        assert d.name == FACTOR and "2× the numerical value at every one of" in str(d.evidence)
+        assert "an extra factor of 2" in str(d.evidence)
 
 
 @pytest.mark.parametrize("name", sorted(POINTS))
@@ -96,7 +98,8 @@ def test_a_flipped_sign_is_named(name):
 def test_a_missing_half_is_a_factor_missing():
     square = _wrong("sq", lambda out, a: (a,), forward=lambda a: a * a)
     d = _only(diagnose(square, 1.5))
-    assert d.name == FACTOR and "a factor of 2 missing" in d.evidence and "0.5×" in d.evidence
+    assert d.name == FACTOR and "a factor of 2 missing" in str(d.evidence)
+    assert "0.5×" in str(d.evidence)
 
 
 # -- operands swapped: every binary built-in whose partials differ ---------------------
@@ -110,7 +113,7 @@ def test_swapped_operands_are_named(name):
     found = diagnose(wrong, *POINTS[name])
     assert [d.operand for d in found] == [1, 2]
     assert all(d.name == SWAPPED for d in found), found
-    assert "the partials of a and b are swapped" in found[0].evidence
+    assert "the partials of a and b are swapped" in str(found[0].evidence)
 
 
 # -- the derivative at the output where the input was meant, and the reverse ----------
@@ -139,7 +142,7 @@ AT_THE_OUTPUT = {  # f′ written at out: f′(out) instead of f′(a)
 def test_a_derivative_taken_at_the_output_is_named(name):
     d = _only(diagnose(_wrong(name, AT_THE_OUTPUT[name]), *POINTS[name]))
     assert d.name == AT_OUTPUT, d
-    assert "the output used where the input a was meant" in d.evidence
+    assert "the output used where the input a was meant" in str(d.evidence)
 
 
 AT_THE_INPUT = {  # partials written with out, the input put where out was meant
@@ -156,7 +159,7 @@ def test_the_input_where_the_output_was_meant_is_named(name):
     point = {"sigmoid": (0.3,), "tanh": (0.3,)}.get(name, POINTS[name])
     d = _only(diagnose(_wrong(name, AT_THE_INPUT[name]), *point))
     assert d.name == AT_INPUT, d
-    assert "the input a used where the output out was meant" in d.evidence
+    assert "the input a used where the output out was meant" in str(d.evidence)
 
 
 # -- the chain rule's inner factor --------------------------------------------------
@@ -166,12 +169,12 @@ def test_sigmoid_through_its_outer_function_misses_the_inner_factor():
     """σ = 1/u with u = 1 + e^(−a): d(1/u)/du = −1/u², times du/da = −e^(−a). Without
     the inner factor (and its sign): σ²."""
     d = _only(diagnose(_wrong("sigmoid", lambda out, a: (out * out,)), 0.7))
-    assert d.name == CHAIN and "inner factor e^(−a) is missing" in d.evidence
+    assert d.name == CHAIN and "inner factor e^(−a) is missing" in str(d.evidence)
 
 
 def test_softplus_through_log_misses_the_inner_factor():
     d = _only(diagnose(_wrong("softplus", lambda out, a: (1 / (1 + ops.exp(a)),)), 0.7))
-    assert d.name == CHAIN and "inner factor e^a is missing" in d.evidence
+    assert d.name == CHAIN and "inner factor e^a is missing" in str(d.evidence)
 
 
 def test_softsign_without_its_square():
@@ -179,13 +182,13 @@ def test_softsign_without_its_square():
     wrong = _wrong("softsign", lambda out, a: (1 / (1 + ops.abs(a)),),
                    forward=lambda a: a / (1 + abs(a)))
     d = _only(diagnose(wrong, 0.5))
-    assert d.name == CHAIN and "× the partial itself at every" in d.evidence
-    assert d.evidence.endswith("a square is missing (1× the partial squared is right)")
+    assert d.name == CHAIN and "× the partial itself at every" in str(d.evidence)
+    assert str(d.evidence).endswith("a square is missing (1× the partial squared is right)")
 
 
 def test_sigmoid_without_its_factor_out():
     d = _only(diagnose(_wrong("sigmoid", lambda out, a: (1 - out,)), 0.5))
-    assert d.name == CHAIN and "inner factor out is missing" in d.evidence
+    assert d.name == CHAIN and "inner factor out is missing" in str(d.evidence)
 
 
 # -- the lecture notes' examples ----------------------------------------------------
@@ -205,7 +208,7 @@ def test_the_neuron_without_its_inner_factor_x():
     wrong = _wrong("neuron", lambda out, w, x, b: (out * (1 - out), out * (1 - out) * w,
                                                    out * (1 - out)), forward=neuron_forward)
     d = _only(diagnose(wrong, 0.8, 1.5, -0.2))
-    assert d.name == CHAIN and "inner factor b is missing" in d.evidence  # b: operand 2, x
+    assert d.name == CHAIN and "inner factor b is missing" in str(d.evidence)  # b: operand 2, x
 
 
 def test_the_neuron_with_w_and_x_swapped():
@@ -227,7 +230,7 @@ def test_the_squared_error_without_its_half():
     wrong = _wrong("se", lambda out, y, d: (2 * (y - d), -2 * (y - d)), forward=squared_error)
     found = diagnose(wrong, 0.9, 0.2)
     assert [(d.operand, d.name) for d in found] == [(1, FACTOR), (2, FACTOR)]
-    assert "an extra factor of 2" in found[0].evidence
+    assert "an extra factor of 2" in str(found[0].evidence)
 
 
 def test_the_squared_error_with_the_targets_sign_flipped():
@@ -248,8 +251,8 @@ def test_a_number_where_a_function_was_meant_is_right_at_one_point_only():
     wrong = _wrong("sigmoid", lambda out, a: (0.25,))
     d = _only(diagnose(wrong, 1.5, others=[[0.0]]))
     assert d.name == ONE_POINT, d
-    assert "right at a = 0: 0.25 vs 0.25" in d.evidence
-    assert "a number where a function of a was meant" in d.evidence
+    assert "right at a = 0: 0.25 vs 0.25" in str(d.evidence)
+    assert "a number where a function of a was meant" in str(d.evidence)
 
 
 def test_a_number_where_a_function_was_meant_in_a_product():
@@ -262,24 +265,24 @@ def test_partials_through_math_are_a_mode_disagreement():
     """math.exp(a) of a Value is a float (Value has __float__): right with floats,
     but a constant to grad(create_graph=True)."""
     d = _only(diagnose(_wrong("exp", lambda out, a: (math.exp(a),)), 0.7))
-    assert d.name == MODES and "a plain number (2.014, not a Value)" in d.evidence
+    assert d.name == MODES and "a plain number (2.014, not a Value)" in str(d.evidence)
 
 
 def test_partials_that_fail_with_values_are_a_mode_disagreement():
     wrong = _wrong("exp", lambda out, a: (out if isinstance(out, float) else out.conj(),))
     d = _only(diagnose(wrong, 0.7))
-    assert d.name == MODES and "partials fails with Values (AttributeError" in d.evidence
+    assert d.name == MODES and "partials fails with Values (AttributeError" in str(d.evidence)
 
 
 def test_partials_that_differ_with_values_name_the_right_mode():
     wrong = _wrong("exp", lambda out, a: (out if isinstance(out, float) else 2 * out,))
     d = _only(diagnose(wrong, 0.7))
-    assert d.name == MODES and "the float one is right" in d.evidence
+    assert d.name == MODES and "the float one is right" in str(d.evidence)
 
 
 def test_no_pattern_is_said_plainly():
     d = _only(diagnose(_wrong("exp", lambda out, a: (a * a + 1,)), 0.7))
-    assert d.name == NO_PATTERN and d.evidence.startswith("no common pattern fits")
+    assert d.name == NO_PATTERN and str(d.evidence).startswith("no common pattern fits")
 
 
 def test_only_the_wrong_operand_is_named():
@@ -336,7 +339,7 @@ def test_a_factor_is_named_wherever_the_node_is(a, factor):
     wrong = _wrong("sigmoid", lambda out, x: (factor * out * (1 - out),))
     d = _only(diagnose(wrong, a))
     assert d.name == (SIGN if factor == -1.0 else FACTOR), d
-    assert d.evidence.startswith(f"{factor:g}× the numerical value") or factor == -1.0
+    assert str(d.evidence).startswith(f"{factor:g}× the numerical value") or factor == -1.0
 
 
 def test_near_a_pole_the_differences_cannot_tell_and_nothing_is_diagnosed():
@@ -344,3 +347,66 @@ def test_near_a_pole_the_differences_cannot_tell_and_nothing_is_diagnosed():
     the pole of a / b at 0; the point is left unchecked, not called wrong."""
     assert diagnose(ops.div, 1.24, -2.75e-6) == []
     assert diagnose(ops.div, 1.24, -0.5) == []
+
+
+# -- the evidence in Japanese -----------------------------------------------------------
+
+
+def _keys(message):
+    """The catalogue keys a Message says, its nested ones too."""
+    found = {message.key}
+    for value in message.fields.values():
+        if isinstance(value, Message):
+            found |= _keys(value)
+        elif callable(value):  # a joined list: its items and the word between them
+            for cell in value.__closure__:
+                content = cell.cell_contents
+                if isinstance(content, str):
+                    found.add(content)
+                else:
+                    found |= {key for item in content if isinstance(item, Message)
+                              for key in _keys(item)}
+    return found
+
+
+JAPANESE_BANK = [  # one wrong partial per kind of evidence (and of its parts)
+    (_wrong("sigmoid", lambda out, a: (2 * out * (1 - out),)), (0.7,), {}),
+    (_wrong("sq", lambda out, a: (a,), forward=lambda a: a * a), (1.5,), {}),
+    (_wrong("sq", lambda out, a: (-4 * a,), forward=lambda a: a * a), (1.5,), {}),
+    (_wrong("sq", lambda out, a: (-a,), forward=lambda a: a * a), (1.5,), {}),
+    (_wrong("sq", lambda out, a: (0.3 * a,), forward=lambda a: a * a), (1.5,), {}),
+    (_wrong("exp", lambda out, a: (-out,)), (0.7,), {}),
+    (_wrong("*", lambda out, a, b: (a, b)), (0.7, -1.3), {}),
+    (_wrong("sin", AT_THE_OUTPUT["sin"]), (0.7,), {}),
+    (_wrong("tanh", AT_THE_INPUT["tanh"]), (0.3,), {}),
+    (_wrong("sigmoid", lambda out, a: (out * out,)), (0.7,), {}),
+    (_wrong("softsign", lambda out, a: (1 / (1 + ops.abs(a)),),
+            forward=lambda a: a / (1 + abs(a))), (0.5,), {}),
+    (_wrong("sigmoid", lambda out, a: (0.25,)), (1.5,), {"others": [[0.0]]}),
+    (_wrong("exp", lambda out, a: (math.exp(a),)), (0.7,), {}),
+    (_wrong("exp", lambda out, a: (out if isinstance(out, float) else out.conj(),)), (0.7,), {}),
+    (_wrong("exp", lambda out, a: (out if isinstance(out, float) else 2 * out,)), (0.7,), {}),
+    (_wrong("exp", lambda out, a: (2 * out if isinstance(out, float) else out,)), (0.7,), {}),
+    (_wrong("exp", lambda out, a: (3 * out if isinstance(out, float) else 2 * out,)), (0.7,), {}),
+    (_wrong("exp", lambda out, a: (a * a + 1,)), (0.7,), {}),
+    (_wrong("sigmoid", lambda out, a: (2 * out * out,)), (0.7,), {}),
+    (_wrong("cap", lambda out, a: (a,), forward=lambda a: ops.sqrt(0.01 - (a - 0.7) ** 2)),
+     (0.7,), {}),
+]
+
+
+def test_every_kind_of_evidence_is_said_in_japanese_without_english_words():
+    said = set()
+    english = re.compile(r"\b(the|at|of|is|are|every|numerical|missing|right|wrong|factor|"
+                         r"pattern|points?|checked|output|input|sign|vs|while)\b")
+    for wrong, point, options in JAPANESE_BANK:
+        for d in diagnose(wrong, *point, **options):
+            said |= _keys(d.evidence)
+            ja = d.evidence.say("ja")
+            assert not english.search(ja), ja
+            assert str(d.evidence) == d.evidence.say("en") != ja
+            note = d.note.say("ja")
+            assert "考えられるバグ" in note and "likely bug" not in note
+    evidence_keys = {key for key in CATALOGUES["en"]
+                     if key.startswith("evidence.") and key != "evidence.note"}
+    assert evidence_keys - said == set()

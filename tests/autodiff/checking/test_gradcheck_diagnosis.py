@@ -89,7 +89,7 @@ def test_the_short_form_fits_on_a_screen_and_the_table_has_every_row(mysig):
 def test_draw_highlights_the_wrong_node_with_both_derivatives(mysig):
     result = gradcheck(lambda x: mysig(x * 3) + x, [0.3], raise_exception=False)
     note = result.notes()[result.wrong_node]
-    assert note == result.diagnoses[0].note
+    assert note == str(result.diagnoses[0].note)
     assert note == "∂mysig/∂a by partials: 0.411\nnumerically: 0.2055\nlikely bug: constant factor"
     source = result.draw().source
     assert "numerically: 0.2055" in source and "likely bug: constant factor" in source

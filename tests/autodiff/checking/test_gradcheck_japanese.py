@@ -48,11 +48,17 @@ def test_a_failure_says_the_likely_bug_in_japanese(mysig):
     assert "プリミティブ 'mysig' が誤っています" in message
     assert "考えられるバグ：定数倍のずれ：" in message
     assert "FAILED" not in message and "Likely bug" not in message
+    assert "数値的な値の 2 倍" in message and "余分な因子 2 が掛かっています" in message
+    assert "numerical" not in message and "extra factor" not in message  # the evidence too
     result = info.value.result
     assert result.summary.endswith("導関数が不一致")
     assert "不一致（許容誤差" in result.table()
     html = result._repr_html_()
     assert "<th>考えられるバグ</th>" in html and "定数倍のずれ" in html
+    assert "余分な因子 2" in html and "extra factor" not in html
+    (note,) = result.notes().values()  # written beside the wrong node in draw() and stepper()
+    assert note.splitlines()[-1] == "考えられるバグ：定数倍のずれ" and "numerically" not in note
+    assert "考えられるバグ" in result.draw().source
 
 
 def test_kinks_modes_orders_and_directions_in_japanese():

@@ -56,3 +56,75 @@ def test_an_expression_error_says_its_message_in_either_language():
     with pytest.raises(ExpressionError) as info:
         parse_definition("x = 2*x")
     assert info.value.message.say("ja").startswith("出力の名前 x が式の入力にも使われています")
+
+
+@pytest.mark.parametrize("args, english, japanese", [
+    (["--max-nodes", "abc"], "argument --max-nodes: invalid int value: 'abc'",
+     "引数 --max-nodes：int として読めない値です：'abc'"),
+    (["--stpes"], "unrecognized arguments: --stpes", "知らない引数です：--stpes"),
+    (["--at"], "argument --at: expected one argument", "引数 --at：値が 1 つ必要です"),
+    (["--steps=1"], "argument --steps: ignored explicit argument '1'",
+     "引数 --steps：値をとらないオプションに値 '1' が付いています"),
+])
+def test_argparses_own_errors_in_japanese(capsys, args, english, japanese):
+    said = error_of(capsys, "x", "--at", "x=1", *args)
+    assert said == f"error: {english} (python -m autodiff --help)\n"
+    said = error_of(capsys, "x", "--at", "x=1", "--lang", "ja", *args)
+    assert said == f"エラー：{japanese}（python -m autodiff --help）\n"
+    said = error_of(capsys, "x", "--at", "x=1", "--lang=ja", *args)  # --lang=ja as well
+    assert said.startswith(f"エラー：{japanese}")
+
+
+def test_an_unknown_language_is_refused_in_the_language_asked_for_before(capsys):
+    said = error_of(capsys, "x", "--at", "x=1", "--lang", "fr")
+    assert said.startswith("error: argument --lang: invalid choice: 'fr' (choose from ")
+    said = error_of(capsys, "x", "--at", "x=1", "--lang", "ja", "--lang", "fr")
+    assert said.startswith("エラー：引数 --lang：選べない値です：'fr'")
+
+
+def test_an_error_while_evaluating_is_headed_in_japanese(capsys):
+    assert main(["log(x)", "--at", "x=-1", "--lang", "ja"]) == 1
+    assert capsys.readouterr().err.startswith("エラー：log: needs an input > 0")
+
+
+def help_of(capsys, monkeypatch, *args):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["--help", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_the_help_in_japanese(capsys, monkeypatch):
+    english = help_of(capsys, monkeypatch)
+    japanese = help_of(capsys, monkeypatch, "--lang", "ja")
+    assert english.startswith("usage: python -m autodiff") and "\noptions:\n" in english
+    assert japanese.startswith("使い方：python -m autodiff")
+    assert "\n位置引数:\n" in japanese and "\nオプション:\n" in japanese
+    assert "このヘルプを表示して終了します" in japanese and "順伝播と逆伝播" in japanese
+    for words in ("show this help", "positional arguments", "options:", "usage:", "repeatable",
+                  "the language of the output"):
+        assert words in english and words not in japanese, words
+    options = [line.split()[0] for line in english.splitlines() if line.startswith("  -")]
+    assert options == [line.split()[0] for line in japanese.splitlines()
+                       if line.startswith("  -")]  # the same options, in the same order
+
+
+def test_the_japanese_help_fits_the_terminal_and_breaks_lines_the_japanese_way(capsys,
+                                                                               monkeypatch):
+    from autodiff.cli import _width
+
+    text = help_of(capsys, monkeypatch, "--lang", "ja")
+    body = text.split("\n\n", 1)[1]  # after the usage, which argparse lays out itself
+    lines = body.splitlines()
+    assert max(_width(line) for line in lines) <= 80
+    assert not any(line.lstrip()[:1] in "、。）」：ーョッ" for line in lines if line.strip())
+    assert not any(line.rstrip().endswith(("（", "「")) for line in lines)
+
+
+def test_wrap_breaks_at_spaces_and_between_wide_characters():
+    from autodiff.cli import wrap
+
+    assert wrap("one two three", 7) == ["one two", "three"]
+    assert wrap("ステップごとに表示します", 10) == ["ステップご", "とに表示し", "ます"]
+    assert wrap("値（くり返し可）。", 6) == ["値（く", "り返し", "可）。"]  # （ and ）。 kept
+    assert wrap("値（くり返し可）。", 4) == ["値", "（く", "り返", "し", "可）。"]  # wider: whole
+    assert wrap("a-very-long-word", 4) == ["a-very-long-word"]

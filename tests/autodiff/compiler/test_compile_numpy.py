@@ -9,11 +9,16 @@ behave as with the Python backend.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import nn
-from autodiff import Code, TraceError, Value, compile, ops, primitive
+from autodiff import Code, TraceError, Value, compile, ops, primitive, primitives
+from autodiff.notation import operand_names
+from autodiff.strategies import expressions
 from tests.autodiff.compiler.test_compile import (
     INTERPRETER_ERRORS,  # the same errors, with both backends
 )
@@ -157,7 +162,9 @@ def test_a_wide_graph_reading_values_made_before_the_call(backend):
     assert "NumPy backend" in step.source
 
 
-def test_a_primitive_without_array_code_is_evaluated_one_by_one():
+def test_a_primitive_without_array_code_has_its_adjoints_printed_from_its_partials():
+    """Its value is its forward element by element; its adjoint is array code printed
+    from the partials (no call of partials)."""
     softsign = primitive("n_softsign", lambda a: a / (1 + abs(a)),
                          lambda out, a: (1 / (1 + ops.abs(a)) ** 2,))
     w = [Value(0.1 * k - 0.3) for k in range(6)]
@@ -174,7 +181,8 @@ def test_a_primitive_without_array_code_is_evaluated_one_by_one():
     out.backward()
     assert value == pytest.approx(out.data, rel=1e-14)
     assert compiled == pytest.approx([p.grad for p in w], rel=1e-13)
-    assert "one by one" not in step.source and "n_softsign_forward" in step.source
+    assert "n_softsign_elementwise(" in step.source and "_partials(" not in step.source
+    assert "(1.0 / (1.0 + fabs(a3)) ** 2.0) * g" in step.source  # ∂/∂a, printed
 
 
 def test_auto_takes_numpy_for_wide_graphs_and_python_for_chains():
@@ -194,7 +202,9 @@ def test_auto_takes_numpy_for_wide_graphs_and_python_for_chains():
         return x
 
     assert "NumPy backend" not in compile(chain, 0.5, backend="auto").source
-    assert compile(chain, 0.5, backend="numpy")(0.5) == pytest.approx(chain(Value(0.5)).data)
+    with pytest.warns(UserWarning, match="slower than the Python"):
+        step = compile(chain, 0.5, backend="numpy")
+    assert step(0.5) == pytest.approx(chain(Value(0.5)).data)
 
 
 def test_values_as_arguments_and_results():
@@ -203,3 +213,286 @@ def test_values_as_arguments_and_results():
     loss, (t, b2) = step(x, y)
     assert (loss, b2) == (0.0, -2.0) and t == pytest.approx(math.tanh(2.0))
     assert (x.grad, y.grad) == (0.0, 2.0)
+
+
+# -- sums of products: matrix products -------------------------------------------------
+
+W = [[Value(0.1 * (3 * j + i) - 0.7) for i in range(3)] for j in range(4)]  # 4 units × 3 inputs
+B = [Value(0.05 * j - 0.1) for j in range(4)]
+XS = [[0.3 * s - 1.0, 0.2 * s * s - 0.5, 1.5 - 0.4 * s] for s in range(5)]  # 5 samples
+PARAMETERS = [*(w for row in W for w in row), *B]
+
+
+def layer_sample_by_sample(xs):
+    return sum(sum((w * x for w, x in zip(W[j], row, strict=True)), B[j]).tanh()
+               for row in xs for j in range(4))
+
+
+def layer_unit_by_unit(xs):
+    return sum(sum((x * w for w, x in zip(W[j], row, strict=True)), B[j]).tanh()
+               for j in range(4) for row in xs)
+
+
+def without_a_lead(xs):
+    return sum(sum(w * x for w, x in zip(W[j], row, strict=True)).tanh()
+               for row in xs for j in range(4))
+
+
+def with_a_number_lead(xs):
+    return sum(sum((w * x for w, x in zip(W[j], row, strict=True)), 0.5).tanh()
+               for row in xs for j in range(4))
+
+
+def one_sample(xs):
+    return layer_sample_by_sample(xs[:1])
+
+
+def one_unit(xs):
+    return sum(sum((w * x for w, x in zip(W[1], row, strict=True)), B[1]).tanh() for row in xs)
+
+
+def squares(xs):  # a weight times itself; a number lead with a nonzero sign
+    return sum((w * w for row in W for w in row), -0.25) * sum(
+        x * w for x, w in zip(xs[0], W[0], strict=True))
+
+
+def row_by_row(xs):  # every product's operands differ: no matrix product, an einsum
+    return sum(sum(W[j][i] * W[(j + 1) % 4][(i + 1) % 3] * x for i, x in enumerate(row))
+               for j, row in enumerate(xs[:4]))
+
+
+SUMS_OF_PRODUCTS = [layer_sample_by_sample, layer_unit_by_unit, without_a_lead,
+                    with_a_number_lead, one_sample, one_unit, squares]
+
+
+@pytest.mark.parametrize("fn", SUMS_OF_PRODUCTS, ids=lambda f: f.__name__)
+def test_a_sum_of_products_is_a_matrix_product(fn):
+    """A layer (b_j + Σ_i w_ji·x_si over samples s and units j, in either order, one
+    sample, one unit; with a Value lead, a number, none) is one matrix product
+    forward, two backward: no product computed on its own, no gather of the
+    weights per sample."""
+    step = assert_as_the_python_backend(fn, [XS], PARAMETERS)
+    assert "matrix product" in step.source and " @ " in step.source, step.source
+    products_alone = step.source.count("× *")  # lines of products on their own (and their terms)
+    assert products_alone == (3 if fn is squares else 0), step.source  # squares: sum · sum
+
+
+def test_products_that_share_no_factor_are_summed_row_by_row():
+    step = assert_as_the_python_backend(row_by_row, [XS], PARAMETERS)
+    assert "einsum('nk,nk->n'" in step.source and "matrix product" not in step.source
+
+
+def test_the_demo_mlp_is_matrix_products():
+    """micrograd's demo step (bench/compile.py): each layer, forward and backward, is
+    a matrix product; nothing is gathered per weight and sample (no add.at)."""
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=1)
+
+    def minibatch(xs, ds):
+        return nn.total([nn.hinge(model(x), 2 * d[0] - 1) for x, d in zip(xs, ds, strict=True)])
+
+    step = assert_as_the_python_backend(minibatch, [X, D], model.parameters())
+    assert step.source.count("matrix product") == 3 and "add.at" not in step.source
+
+
+# -- never pathological: chains, wide sums, trees ----------------------------------------
+
+
+def chain_of(n):
+    def chain(x):
+        for _ in range(n):
+            x = (x * 1.0001).tanh()
+        return x
+    return chain
+
+
+def wide_sum_of(n):
+    w = Value(0.3, "w")
+
+    def wide(xs):
+        return sum(((w * x).sin() for x in xs), w)
+    return wide, [0.01 * k - 1.0 for k in range(n)], [w]
+
+
+def tree_of(depth):
+    leaves = [Value(0.1 * k - 0.4) for k in range(2 ** depth)]
+
+    def tree(scale):
+        level = [leaf * scale for leaf in leaves]
+        while len(level) > 1:
+            level = [(a * b).tanh() + a for a, b in zip(level[::2], level[1::2], strict=True)]
+        return level[0]
+    return tree, leaves
+
+
+def test_a_long_chain_falls_back_to_the_python_backend_and_says_why():
+    """A chain is an array operation per node: the numpy backend writes the Python
+    program instead, with a warning naming the reason (nodes per array operation),
+    at the caller's line; its numbers are then the interpreter's, bit for bit."""
+    chain = chain_of(100)
+    with pytest.warns(UserWarning, match=r"201 nodes in 200 levels.*1\.0 nodes per array") as w:
+        step = compile(chain, 0.5, backend="numpy")
+    assert w[0].filename == __file__
+    assert "NumPy backend" not in step.source
+    x = Value(0.5)
+    out = chain(x)
+    out.backward()
+    assert step(0.5) == out.data
+
+
+def test_a_short_chain_stays_numpy_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        step = compile(chain_of(30), 0.5, backend="numpy")
+    assert "NumPy backend" in step.source
+    assert step(0.5) == pytest.approx(chain_of(30)(Value(0.5)).data, rel=1e-13)
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_a_wide_sum_is_a_few_array_operations_whatever_its_width(n):
+    """The program's length does not grow with the width: its lines are per group."""
+    wide, xs, params = wide_sum_of(n)
+    step = assert_as_the_python_backend(wide, [xs], params)
+    assert "NumPy backend" in step.source and len(step.source.splitlines()) < 40
+
+
+@pytest.mark.parametrize("depth", [6, 9])
+def test_a_tree_is_an_array_operation_per_level_and_primitive(depth):
+    tree, leaves = tree_of(depth)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback: levels are wide
+        step = assert_as_the_python_backend(tree, [1.5], leaves)
+    groups = int(step.source.split(" nodes in ")[1].split()[0])
+    assert "NumPy backend" in step.source and groups == 3 * depth + 1
+
+
+# -- every built-in's array code: its value and its adjoints printed from its partials -----
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 1e-300, -1e-300, 30.0, -30.0, 700.0, -745.0,
+         1e300, -1e300, math.pi / 2, 0.9999999999999999]
+REL = 1e-15
+"""The tolerance: relative, about 4.5 units in the last place (NumPy's sin, exp, ...
+against the math module's; arithmetic, where and sqrt agree bit for bit)."""
+
+
+@pytest.mark.parametrize("name", [n for n, p in primitives.items() if p.builtin])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_builtin_array_code_is_forward_and_the_sweep_within_a_few_ulp(name, data):
+    """At many points (edges: 0, −0, ±1, large, tiny, overflow, singular points), the
+    array value is forward's number and each printed adjoint term is the sweep's
+    ∂out/∂operand · ḡ, within `REL`; not finite exactly where the sweep's is not
+    (where the program tests it and reruns the interpreter: the sign of an inf
+    from an overflow may differ, 1e-300 ** -2.0 is inf for Python's pow)."""
+    from autodiff.compiler import numpy_backend
+
+    prim = primitives[name]
+    n = prim.arity or 3
+    number = st.one_of(st.sampled_from(EDGES), st.floats(-50.0, 50.0))
+    rows, outs, terms = [], [], []
+    for _ in range(data.draw(st.integers(1, 12))):
+        row = [data.draw(number) for _ in range(n)]
+        g = data.draw(st.sampled_from([1.0, -0.75, 3e5]))
+        if name in ("max", "min") and data.draw(st.booleans()):
+            row[1] = row[0]  # a tie
+        try:
+            out = prim.forward(*row)
+            derivatives = prim.partials(out, *row)
+        except (ValueError, ArithmeticError):
+            continue  # outside the domain: the compiled step reruns the interpreter
+        rows.append([*row, g])
+        outs.append(out)
+        terms.append([d * g for d in derivatives])
+    assume(rows)
+    code = numpy_backend.Levels.array_code(prim, n)
+    assert code.adjoints is not None  # printed: no call back into partials
+    columns = np.array(rows).T
+    names = dict(zip(operand_names(n), columns[:n], strict=True))
+    namespace = {k: getattr(np, k) for k in dir(np) if not k.startswith("_")}
+    namespace.update(code.names)
+    with np.errstate(all="ignore"):
+        value = eval(code.value.format(**{k: f"_{k}" for k in names}),
+                     namespace, {f"_{k}": v for k, v in names.items()})
+        parts = {**{f"_{k}": v for k, v in names.items()}, "_out": np.array(outs),
+                 "_g": columns[n]}
+        fields = {**{k: f"_{k}" for k in names}, "out": "_out", "g": "_g"}
+        printed = [np.broadcast_to(eval(t.format(**fields), namespace, parts), len(rows))
+                   for t in code.adjoints]
+    for got, expected in ((np.broadcast_to(value, len(rows)), np.array(outs)),
+                          (np.array(printed).T, np.array(terms))):
+        finite = np.isfinite(expected)  # where not, the program reruns the interpreter
+        assert np.array_equal(np.isfinite(got), finite), (got, expected)
+        np.testing.assert_allclose(got[finite], expected[finite], rtol=REL, atol=0.0)
+
+
+def test_a_users_primitive_compiles_to_array_code_printed_from_its_partials():
+    """A leaky relu whose partial branches with ops.where, and a primitive whose partial
+    applies that one: NumPy's where and the applied primitive's forward element by
+    element, no call of partials; a primitive whose partials branch with Python's
+    `if` has them called element by element."""
+    leaky = primitive("n_leaky", lambda a: a if a > 0.0 else 0.1 * a,
+                      lambda out, a: (ops.where(a > 0.0, 1.0, 0.1),))
+    smooth = primitive("n_smooth", lambda a: a * a * 0.5 + leaky.forward(a),
+                       lambda out, a: (a + leaky(a) / a,))  # leaky(a)/a: 1 or 0.1
+    branchy = primitive("n_branchy", lambda a: a * abs(a),
+                        lambda out, a: (2.0 * a if a > 0.0 else -2.0 * a,))
+    w = [Value(0.1 * k - 0.35) for k in range(8)]
+
+    def f(xs):
+        return sum(leaky(wk * x) + smooth(wk + x) + branchy(wk - x) for wk in w for x in xs)
+
+    xs = [0.5, -1.5, 2.0, 0.25]
+    step = assert_as_the_python_backend(f, [xs], w)
+    source = step.source
+    assert "where(a" in source and "n_leaky_elementwise(" in source
+    assert "n_leaky_partials" not in source and "n_smooth_partials" not in source
+    assert "n_branchy_partials(" in source
+
+
+@settings(max_examples=30, deadline=None)
+@given(expr=expressions(min_inputs=1, max_inputs=3, max_steps=8))
+def test_a_random_expression_over_a_minibatch_is_the_python_backends(expr):
+    """Every built-in, in random DAGs, evaluated at 20 samples near the drawn inputs
+    (each operand 0.25 from poles, kinks and domain edges; the samples move it at
+    most 0.02): the loss and the gradients within the documented bound, no rerun of
+    the interpreter."""
+    w = [Value(x) for x in expr.inputs]
+    xs = [[0.001 * ((7 * s + 3 * i) % 21 - 10) for i in range(len(w))] for s in range(20)]
+
+    def minibatch(xs):
+        return sum(expr(*(wi + xi for wi, xi in zip(w, row, strict=True))) for row in xs)
+
+    step = assert_as_the_python_backend(minibatch, [xs], w)
+    assert "NumPy backend" in step.source
+
+
+def test_writing_a_wide_sum_tests_its_slots_a_number_of_times_independent_of_its_width(
+        monkeypatch):
+    """Compile time linear in the nodes: a chain of n terms is not tested as a view
+    once per prefix (that was quadratic: 100,000 terms took 6 s to write), nor its
+    list of terms copied per addition."""
+    from autodiff.compiler import numpy_backend
+
+    calls = []
+    view = numpy_backend._view
+
+    def counted(idx, vector):
+        calls.append(idx.size)
+        return view(idx, vector)
+
+    monkeypatch.setattr(numpy_backend, "_view", counted)
+    work = []
+    for n in (300, 3000):
+        calls.clear()
+        wide, xs, _ = wide_sum_of(n)
+        compile(wide, xs, backend="numpy")
+        work.append((len(calls), sum(calls) / n))  # calls, and slots tested per term
+    assert work[0][0] == work[1][0] and work[1][1] <= work[0][1]
+
+
+def test_an_array_code_without_adjoints_has_them_printed_from_the_partials():
+    cube = primitive("n_cube_value_only", lambda a: a * a * a, lambda out, a: (3.0 * a * a,),
+                     array_code=Code("f({a})", names={"f": lambda a: a * a * a}))
+    w = [Value(0.2 * k - 0.5) for k in range(5)]
+    step = assert_as_the_python_backend(lambda xs: sum(cube(wk * x) for wk in w for x in xs),
+                                        [[0.5, -1.5, 2.0]], w)
+    assert "f(a" in step.source and "3.0 * a" in step.source and "_partials(" not in step.source

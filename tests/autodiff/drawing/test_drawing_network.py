@@ -165,3 +165,24 @@ def test_the_network_view_renders(tmp_path):
     svg = nn.draw(model(), [1.0, 0.0], [1.0]).svg()
     assert svg.count('class="node"') >= 8 + 1 and "δ₁⁽²⁾" in svg and "baseline-shift" not in svg
     assert nn.draw(model(), [1.0, 0.0], [1.0], expand=(2, 1)).save_as(tmp_path / "n.png")
+
+
+def test_lang_ja_writes_the_key_the_layers_and_identity_in_japanese():
+    en = nn.draw(model(), [1.0, 0.0], [1.0]).source
+    ja = nn.draw(model(), [1.0, 0.0], [1.0], lang="ja").source
+    for words in (("value of a unit", "ユニットの値"), ("on the edges", "（辺の上）"),
+                  ("width: |w|", "線の太さ"), (" bias", " バイアス")):
+        assert words[0] in en and words[0] not in ja and words[1] in ja, words
+    for l in (1, 2, 3, 4):  # noqa: E741 (the notes' letter)
+        assert f"label=<<b>layer {l}</b>>" in en and f"label=<<b>第 {l} 層</b>>" in ja
+    assert "identity" in units(en)["l4u1"] and "恒等" in units(ja)["l4u1"]
+    assert "layer" not in units(ja)["l4u1"] and "σ" in units(ja)["l2u1"]
+    assert units(en).keys() == units(ja).keys()  # the same picture, other words
+    with pytest.raises(ValueError, match="lang must be one of 'en', 'ja', got 'fr'"):
+        nn.draw(model(), lang="fr")
+
+
+@needs_dot
+def test_the_japanese_network_view_renders_its_words(tmp_path):
+    svg = nn.draw(model(), [1.0, 0.0], [1.0], lang="ja").svg()
+    assert "第 2 層" in svg and "ユニットの値" in svg and "恒等" in svg

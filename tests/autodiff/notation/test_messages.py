@@ -55,7 +55,8 @@ def test_every_key_is_used_by_the_code():
     """A key no module names is dead text: each key is written in full in the code
     ("cli.wrote"), or its last part is ("play") in a module that makes the key
     from a prefix (f"control.{name}")."""
-    modules = [p for p in (ROOT / "autodiff").rglob("*.py") if p.name != "messages.py"]
+    modules = [p for package in ("autodiff", "nn") for p in (ROOT / package).rglob("*.py")
+               if p.name != "messages.py"]
     found = [_strings_and_prefixes(p) for p in modules]
     unused = []
     for key in CATALOGUES["en"]:

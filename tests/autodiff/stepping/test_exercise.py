@@ -129,5 +129,41 @@ def test_the_sheet_numbers_the_blanks_and_has_an_answer_key(tmp_path):
     assert "∂E/∂w = (x = 1) × -0.08872 = -0.08872" in key
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert not re.search(r"-0\.08872", svg)  # no answer in the picture
-    with pytest.raises(ValueError, match=r"saved as \.html"):
+    with pytest.raises(ValueError, match=r"saved as \.html, \.htm or \.tex"):
         exercise.save_sheet(tmp_path / "sheet.pdf")
+    assert not (tmp_path / "sheet.pdf").exists()
+
+
+@pytest.mark.parametrize("lang, engine, name, key", [
+    ("en", "pdflatex", "Name:", "Answer key: E"), ("ja", "lualatex", "氏名：", "解答: E")])
+def test_the_latex_sheet_compiles_to_the_sheet_and_the_key_on_two_a4_pages(tmp_path, lang,
+                                                                           engine, name, key):
+    import subprocess
+
+    from tests import latex
+
+    exercise = Exercise(Stepper(neuron(), lang=lang), blanks="all")
+    path = exercise.save_sheet(tmp_path / "sheet.tex")
+    tex = path.read_text(encoding="utf-8")
+    assert f"compile with {engine}" in tex.splitlines()[0]
+    latex.need(engine, "tikz.sty", "pdftotext", *(["luatexja.sty"] if lang == "ja" else []))
+    pdf = latex.compile_tex(path, engine)
+    assert latex.pages(pdf) == 2
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert "(A4)" in info.stdout
+    first, second = latex.text(pdf, 1), latex.text(pdf, 2)
+    assert name in first and "[15]" in first and key not in first
+    assert "0.08872" not in first  # no answer on the learner's page
+    assert key in second and "0.04436" in second
+
+
+def test_a_japanese_sheet_is_no_pdflatex_sheet(tmp_path):
+    from autodiff.drawing.tikz import NeedsLuaLaTeX
+    from autodiff.stepping.sheet import sheet_tex
+
+    exercise = Exercise(Stepper(neuron(), lang="ja"))
+    with pytest.raises(NeedsLuaLaTeX):
+        sheet_tex(exercise, engine="pdflatex")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        exercise.save_sheet(tmp_path / "s.tex", engine="xelatex")
+    assert not (tmp_path / "s.tex").exists()

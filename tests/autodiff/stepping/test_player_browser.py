@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autodiff import Stepper
+from autodiff import Stepper, Value
 from autodiff.drawing.graph import HIGHLIGHT, RECEIVER, RECEIVER_EDGE
 from tests.autodiff.stepping.test_stepping import neuron
 
@@ -236,6 +236,59 @@ def test_a_narrow_page_follows_the_step_and_z_shows_the_whole_graph(open_page, n
     assert shown(page)["view"] == "follow"
 
 
+PICTURE = """() => {
+  const root = document.querySelector('.autodiff-player');
+  const picture = root.querySelector('[data-role=picture]');
+  const svg = picture.querySelector('svg'), r = svg.getBoundingClientRect();
+  const text = root.querySelector('[data-role=why]').getBoundingClientRect();
+  return {width: r.width, height: r.height, bottom: r.bottom, area: picture.clientWidth,
+          natural: svg.width.baseVal.value, name: root.querySelector('g.node text')
+            .getBoundingClientRect().height, textBottom: text.bottom,
+          window: window.innerHeight, pageWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1920, 1080), (2560, 1440)])
+def test_on_a_projector_the_whole_graph_fills_the_page_and_fits_the_window(
+        open_page, neuron_page, tmp_path, width, height):
+    """The whole graph is as wide as the page (not its natural size, small in a
+    corner), its aspect kept, no taller than the window leaves room for the
+    step's text; a tiny graph is enlarged at most 2.5 times."""
+    page = open_page(neuron_page, width)
+    page.set_viewport_size({"width": width, "height": height})
+    page.fill("[data-role=slider]", "17")
+    assert shown(page)["view"] == "whole"
+    p = page.evaluate(PICTURE)
+    assert p["pageWidth"] <= width
+    assert p["width"] >= 0.98 * p["area"] or p["bottom"] >= 0.6 * height  # width or height
+    assert p["width"] >= min(p["area"], 2.5 * p["natural"]) - 1 or p["bottom"] >= 0.6 * height
+    assert p["textBottom"] <= height  # the picture leaves the step's text in the window
+    assert p["name"] >= 12 * min(1.0, p["area"] / p["natural"])  # text scales with it
+    if width >= 1920:
+        assert p["width"] > 1.3 * p["natural"] and p["name"] >= 16  # larger, for the room
+    tiny = Value(2.0, "x") * Value(3.0, "y")
+    small = Stepper(tiny).save_html(tmp_path / "tiny.html")
+    page = open_page(small, width)
+    page.set_viewport_size({"width": width, "height": height})
+    p = page.evaluate(PICTURE)
+    assert p["width"] <= 2.5 * p["natural"] + 1 and p["width"] >= min(p["area"], 2.4 * p["natural"])
+
+
+def test_on_a_projector_the_followed_step_is_larger(open_page, network_page):
+    """Following the step on a page wider than 1,200 px, the picture is up to 1.6
+    times the graph's natural size (its text as readable from the back of a room)."""
+    _, path = network_page
+    sizes = {}
+    for width, height in ((1024, 768), (1920, 1080)):
+        page = open_page(path, width)
+        page.set_viewport_size({"width": width, "height": height})
+        page.fill("[data-role=slider]", "46")
+        assert shown(page)["view"] == "follow"
+        sizes[width] = page.evaluate(FOLLOWED)["name"]
+        assert page.evaluate(FOLLOWED)["pageWidth"] <= width
+    assert sizes[1920] >= 1.5 * sizes[1024] and sizes[1024] >= 12
+
+
 def inside(box: dict, frame: dict, slack: float = 1.0) -> bool:
     return (box["width"] > 0 and box["left"] >= frame["left"] - slack
             and box["right"] <= frame["right"] + slack and box["top"] >= frame["top"] - slack
@@ -445,3 +498,30 @@ def exercise_score(lang: str, right: int, total: int, shown: int) -> str:
     from autodiff.notation.messages import say
 
     return say(lang, "exercise.score", right=right, total=total, shown=shown)
+
+
+@pytest.mark.parametrize("lang, name, key", [("ja", "氏名", "解答"), ("en", "Name", "Answer key")])
+def test_the_printed_sheet_is_one_a4_page_and_the_answer_key_the_next(browser, tmp_path, lang,
+                                                                      name, key):
+    """Chromium's print to PDF (A4, as the sheet's @page asks): the neuron with
+    all 15 numbers blank on page 1, the answer key alone on page 2; the
+    Japanese words are text in the PDF (a font had their glyphs)."""
+    import subprocess
+
+    from autodiff.stepping.exercise import Exercise
+    from tests.latex import need, pages, text
+
+    need("pdftotext")
+    sheet = Exercise(Stepper(neuron(), lang=lang), blanks="all").save_sheet(tmp_path / "s.html")
+    page = browser.new_page()
+    page.goto(sheet.as_uri())
+    pdf = tmp_path / "s.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    assert pages(pdf) == 2
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert "(A4)" in info.stdout
+    first, second = text(pdf, 1), text(pdf, 2)
+    assert name in first and "[15]" in first and key not in first
+    assert "-0.08872" not in first  # no answer on the learner's page
+    assert second.lstrip().startswith(key) and "-0.04436" in second
