@@ -12,7 +12,7 @@ inherits another's heap:
 * peak above the graph: tracemalloc's peak during `compile` minus what was
   allocated before it and minus the graph's bytes, per node.
 
-Issue 24's goals are printed next to each number: ≤ 10 s and ≤ 600 B per node
+The goals are printed next to each number: ≤ 10 s and ≤ 600 B per node
 above the graph at 10⁶ nodes, and per-node seconds at 10⁶ within 1.2× of 10⁵.
 Run: `python bench/compile_scale.py` (a few minutes; about 3 GB of memory).
 """
