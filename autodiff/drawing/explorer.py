@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from autodiff.core import Value
 from autodiff.drawing.builder import cluster_title
 from autodiff.drawing.diagram import PX_PER_PT, Diagram, page, png_format, svg_size
+from autodiff.notation.messages import say
 
 View = Callable[[list[str]], Diagram]
 """Draws the graph with these scope prefixes collapsed (draw_frame with the user's options)."""
@@ -58,9 +59,11 @@ def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 class Explorer:
     """The graph of `nodes` at `depth` levels of scope, and each group expanded:
     `view(prefixes)` draws it with those scope prefixes collapsed; a view of more
-    than `max_nodes` boxes is not offered."""
+    than `max_nodes` boxes is not offered. `lang`: the language of the page's words."""
 
-    def __init__(self, nodes: list[Value], view: View, *, max_nodes: int) -> None:
+    def __init__(self, nodes: list[Value], view: View, *, max_nodes: int,
+                 lang: str = "en") -> None:
+        self.lang = lang
         self.scopes = [_parts(v.scope) for v in nodes]
         self.max_nodes = max_nodes
         self._view = view
@@ -144,10 +147,10 @@ class Explorer:
     def where(self, group: str) -> str:
         """The line above the picture: what is expanded."""
         if not group:
-            return ("every group collapsed: click a box to expand it "
-                    f"({len(self.scopes)} nodes in all)")
-        title = ", ".join(cluster_title(part) for part in _parts(group))
-        return f"{title} expanded: click its frame (or fold) to fold it back"
+            return say(self.lang, "explorer.collapsed", count=len(self.scopes))
+        title = say(self.lang, "group.separator").join(
+            cluster_title(part, self.lang) for part in _parts(group))
+        return say(self.lang, "explorer.expanded", title=title)
 
     def fragment(self) -> str:
         """The explorer as an HTML fragment (a notebook output): the collapsed
@@ -158,10 +161,11 @@ class Explorer:
         d = self.diagram("")
         png = base64.b64encode(d.run_dot(png_format(), dpi=144)).decode("ascii")
         width, height = (round(size * PX_PER_PT) for size in svg_size(d.run_dot("svg").decode()))
+        still = say(self.lang, "explorer.still")  # what the page says until its script runs
         return f"""\
-<div class="autodiff-explorer">
+<div class="autodiff-explorer" data-fold="{html.escape(say(self.lang, "explorer.fold"))}">
 <style>{_CSS}</style>
-<div class="autodiff-explorer-bar"><span data-role="where">{html.escape(_STILL)}</span></div>
+<div class="autodiff-explorer-bar"><span data-role="where">{html.escape(still)}</span></div>
 <div data-role="picture"><img alt="{html.escape(repr(d))}" width="{width}" height="{height}" \
 style="max-width: 100%; height: auto" src="data:image/png;base64,{png}"></div>
 <script type="application/json" data-role="views">{payload}</script>
@@ -173,10 +177,6 @@ style="max-width: 100%; height: auto" src="data:image/png;base64,{png}"></div>
         """The explorer as a complete HTML page."""
         return page(self.fragment(), title)
 
-
-_STILL = ("every group collapsed: trust the notebook (or run the cell, or open the page "
-          "saved with .save_as('graph.html')) to expand a group with a click")
-"""What the page says until its script runs."""
 
 _CSS = """\
 .autodiff-explorer [data-role=picture] svg {display: block; max-width: 100%; height: auto;}
@@ -200,7 +200,7 @@ _SCRIPT = """\
   var fold = document.createElement('button');  // made here: no script, no button
   fold.type = 'button';
   fold.setAttribute('data-role', 'fold');
-  fold.textContent = '\u25b4 fold';
+  fold.textContent = '\u25b4 ' + root.getAttribute('data-fold');
   fold.hidden = true;
   where.parentNode.insertBefore(fold, where);
   where.parentNode.insertBefore(document.createTextNode(' '), where);

@@ -127,7 +127,7 @@ def draw(
         if auto or len(nodes) > max_nodes:
             _check_options(show, rankdir, number_format, ())
             explorer = Explorer(nodes, lambda folds: frame(collapse=folds, overview=True),
-                                max_nodes=max_nodes)
+                                max_nodes=max_nodes, lang=lang)
             diagram = explorer.diagram()
             diagram.explorer = explorer
             return diagram
@@ -339,11 +339,14 @@ def _leaving(nodes: list[Value], folded: Mapping[Value, str | None],
     return found
 
 
-def _tooltip(name: str, scope: str) -> str:
+def _tooltip(name: str, scope: str, lang: str) -> str:
     """What hovering a node says: its name and where it is ("u₁⁽²⁾[n=1] in layer
     2, unit 1")."""
-    where = ", ".join(cluster_title(part) for part in scope.split("/")) if scope else ""
-    return f"{name} in {where}" if where else name
+    if not scope:
+        return name
+    where = say(lang, "group.separator").join(cluster_title(part, lang)
+                                              for part in scope.split("/"))
+    return say(lang, "tooltip.where", name=name, where=where)
 
 
 class GraphBuilder(Builder):
@@ -394,7 +397,9 @@ class GraphBuilder(Builder):
             attrs["fontsize"] = "10"  # an unnamed step: smaller than named values
         called = unicode_label(label) + mark if label.strip() else ""
         self.node(name, v.scope, NodeView(kind, tuple(lines)), **attrs,
-                  tooltip=_tooltip(called or f"the value of {symbol(v) or 'a leaf'}", v.scope))
+                  tooltip=_tooltip(called or say(self.lang, "tooltip.value_of",
+                                                 op=symbol(v) or say(self.lang, "tooltip.leaf")),
+                                   v.scope, self.lang))
         if v.op:
             self._operation(name + "op", v, marked, called)
 
@@ -409,7 +414,9 @@ class GraphBuilder(Builder):
                      "margin": "0.04,0.02", "height": "0.3"}
         self.node(name, v.scope, NodeView("op", ((Run(op, "symbol"),),)), **attrs,
                   fillcolor=fill, ordering="in",
-                  tooltip=_tooltip(f"{op} → {result}" if result else f"operation {op}", v.scope))
+                  tooltip=_tooltip(f"{op} → {result}" if result
+                                   else say(self.lang, "tooltip.operation", op=op),
+                                   v.scope, self.lang))
 
     def _gradient(self, v: Value, text: str) -> tuple[Run, ...]:
         if self.grad_title is not None:
@@ -428,19 +435,22 @@ class GraphBuilder(Builder):
         the values `leaving` it (at most two) with `number(v, "data" | "grad")`,
         marked with their sample (`samples`) where several share a label."""
         parts = prefix.split("/")
-        title = ", ".join(cluster_title(p, self.lang) for p in parts)
+        title = say(self.lang, "group.separator").join(cluster_title(p, self.lang) for p in parts)
         parent = "/".join(parts[:-1])
         if self.overview:
             shown = cluster_title(parts[-1], self.lang) if self.clusters and parent else title
             lines: tuple[tuple[Run, ...], ...] = ((Run(shown, "name"),),)
             for v in leaving[:2]:
                 lines += self._leaving(v, number, (samples or {}).get(v))
-            more = f" · {len(leaving) - 2} more out" if len(leaving) > 2 else ""
-            lines += ((Run(f"{members} nodes{more} ▸", "note"),),)
-            tooltip = f"{title}: {members} nodes, click to expand"
+            more = (say(self.lang, "group.more_out", count=len(leaving) - 2)
+                    if len(leaving) > 2 else "")
+            count = say(self.lang, "group.nodes", members=members)
+            lines += ((Run(f"{count}{more} ▸", "note"),),)
+            tooltip = say(self.lang, "group.click", title=title, members=members)
         else:
-            lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {members} nodes", "note"),))
-            tooltip = f"{title}: {members} nodes, collapsed"
+            count = say(self.lang, "group.nodes", members=members)
+            lines = ((Run(title, "name"),), (Run(f"{safe_text(prefix)}: {count}", "note"),))
+            tooltip = say(self.lang, "group.collapsed", title=title, members=members)
         self.node(name, parent, NodeView("box", lines), shape="box3d", style="filled",
                   fillcolor=FILLS["box"], tooltip=tooltip,
                   **({"margin": "0.1,0.07"} if self.overview else {}))
@@ -468,7 +478,7 @@ class GraphBuilder(Builder):
         number = format_number(c, self.number_format)
         view = NodeView("constant", ((Run(number, "note"),),))
         self.node(name, scope, view, shape="plaintext", width="0", height="0",
-                  margin="0.02,0.01", tooltip=f"the number {number}")
+                  margin="0.02,0.01", tooltip=say(self.lang, "tooltip.number", number=number))
         self.edge(name, head, color="#8a939c", arrowsize="0.5")
         self.beside(name, head)
 
@@ -491,7 +501,7 @@ class GraphBuilder(Builder):
             view = NodeView("input", (first, (Run(f"{self.words['data']} {shown}", "value"),)))
             self.node(name, item.path, view, shape="box", style="rounded,filled",
                       fillcolor=FILLS["input"],
-                      tooltip=f"network input {unicode_label(item.name)}{mark}")
+                      tooltip=say(self.lang, "tooltip.input", name=unicode_label(item.name) + mark))
             sample = -1 if samples else item.sample  # in order: x_1, x_2 of sample 1, ...
             self.row(f"inputs {item.path}", (sample + 1) * _INPUTS + item.unit, name)
         if merged:

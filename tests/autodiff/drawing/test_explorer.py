@@ -117,3 +117,22 @@ def test_a_click_expands_a_unit_and_folds_it_back(open_page, big, tmp_path):  # 
     page.wait_for_selector(".autodiff-explorer[data-open='layers.1/neurons.2']")
     page.locator(".autodiff-explorer g.cluster.autodiff-click text", has_text="unit 3").click()
     page.wait_for_selector(".autodiff-explorer[data-open='']")
+
+
+@needs_dot
+def test_the_explorer_speaks_japanese(open_page, big, tmp_path):  # noqa: F811
+    d = draw(big, lang="ja")
+    fragment = d.explorer.fragment()
+    assert "ノートブックを信頼する" in fragment and "trust the notebook" not in fragment
+    assert re.search(r"\d+ ノード", d.source) and not re.search(r"\d+ nodes\b", d.source)
+    assert "の値" in d.source and not re.search(r"the value of|network input|the number",
+                                                d.source)
+    assert not re.search(r" in (layer|unit|第)", d.source)  # hover: "u（第 2 層、ユニット 1）"
+    page = open_page(d.save_as(tmp_path / "big_ja.html"), 1024)
+    page.wait_for_selector(".autodiff-explorer svg")
+    assert page.text_content("[data-role=where]").startswith("すべてのグループを折りたたんで")
+    page.locator(".autodiff-explorer g.node", has_text="z₃⁽³⁾").first.click()
+    page.wait_for_selector(".autodiff-explorer[data-open='layers.1/neurons.2']")
+    assert page.text_content("[data-role=where]").startswith("第 3 層、ユニット 3 を展開中")
+    assert page.text_content("[data-role=fold]") == "▴ 折りたたむ"
+    page.screenshot(path=str(tmp_path / "expanded_ja.png"))
