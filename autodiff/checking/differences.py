@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from autodiff.notation.messages import say
+
 __all__ = ["EPS", "ERROR", "FAIL", "KINK", "METHODS", "OK", "SUBGRADIENT", "GradcheckRow",
            "Method", "central_row", "compare"]
 
@@ -114,15 +116,17 @@ def central_row(evaluate: Callable[[float], float], w: float, analytic: float,
 
 
 def compare(evaluate: Callable[[float], float], w: float, how: Method, eps: float | None,
-             analytic: float, derivative: str, label: str, rtol: float, atol: float
-             ) -> GradcheckRow:
-    """One row: analytic against the difference quotient of `evaluate` around w."""
+             analytic: float, derivative: str, label: str, rtol: float, atol: float,
+             lang: str = "en") -> GradcheckRow:
+    """One row: analytic against the difference quotient of `evaluate` around w
+    (its note, if any, in `lang`)."""
     h = how.step(w) if eps is None else eps
     offsets = sorted({0.0, -1.0, -0.5, 0.5, 1.0, *how.offsets, *(k / 2 for k in how.offsets)})
     try:
         fs = {k: evaluate(w + k * h) for k in offsets}
     except (ArithmeticError, ValueError) as exc:
-        note = f"f fails near {label} = {w!r} (step {h:.3g}): {type(exc).__name__}: {exc}"
+        note = say(lang, "check.fails_near", label=label, value=repr(w), step=f"{h:.3g}",
+                   error=f"{type(exc).__name__}: {exc}")
         return GradcheckRow(derivative, label, w, h, analytic, None, math.inf, math.inf,
                             0.0, ERROR, note=note)
     numeric, halved = how.quotient(fs, h), how.quotient(fs, h, 0.5)

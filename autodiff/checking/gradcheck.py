@@ -143,7 +143,7 @@ class GradcheckResult:
     lang: str = "en"
     """The language of the report (summary, table, verdicts, diagnosis): "en"
     or "ja" (`autodiff.notation.messages`), the diagnosis's evidence and the
-    notes on the wrong node too. A row's note is in English."""
+    notes on the wrong node and the rows' notes too."""
 
     @property
     def ok(self) -> bool:
@@ -407,7 +407,7 @@ def gradcheck(
     accept = _subgradients(subgradients)
     lang = check_lang(lang)
     problem = _Problem(f, inputs)
-    check = _Check(problem, how, eps, rtol, atol, modes, accept)
+    check = _Check(problem, how, eps, rtol, atol, modes, accept, lang)
     levels = range(1, order + 1)
     checked = [(say(lang, "check.both_modes") if len(modes) == 2
                 else say(lang, "check.mode", mode=modes[0])) if modes != ("rev",) else "",
@@ -453,7 +453,7 @@ def gradgradcheck(
     accept = _subgradients(subgradients)
     lang = check_lang(lang)
     problem = _Problem(f, inputs)
-    rows = _Check(problem, how, eps, rtol, atol, ("rev",), accept).rows([2], None)
+    rows = _Check(problem, how, eps, rtol, atol, ("rev",), accept, lang).rows([2], None)
     method_text = say(lang, "check.second_order", method=method)
     return _finish(GradcheckResult(method_text, tuple(rows), lang=lang), problem,
                    raise_exception)
@@ -697,8 +697,10 @@ class _Check:
     each mode, against finite differences of the order below."""
 
     def __init__(self, problem: _Problem, how: Method, eps: float | None, rtol: float,
-                 atol: float, modes: tuple[str, ...], accept_subgradients: bool = False) -> None:
+                 atol: float, modes: tuple[str, ...], accept_subgradients: bool = False,
+                 lang: str = "en") -> None:
         self.problem, self.how, self.eps, self.rtol, self.atol = problem, how, eps, rtol, atol
+        self.lang = lang  # of the rows' notes
         self.modes = modes
         self.accept_subgradients = accept_subgradients
         self._at: dict[tuple[str | None, Any, int], Callable[[float], dict[Path, float]]] = {}
@@ -727,12 +729,12 @@ class _Check:
             row = self._row(level, r, analytic[r.mode, (*r.path, r.direction)], chains is not None)
             if level == 1 and r.direction in unreachable and row.verdict == FAIL:
                 label = labels[r.direction]  # type: ignore[index]
-                row = replace(row, note=f"{label} does not reach f's output through the graph: "
-                                        "did f use its .data (or float()) instead of the Value?")
+                row = replace(row, note=say(self.lang, "check.unreachable", label=label))
             rows.append(row)
             if r.mode == self.modes[-1] and len(self.modes) == 2:
                 path = (*r.path, r.direction)
-                disagreement = _agreement(row, analytic["fwd", path], analytic["rev", path],
+                disagreement = _agreement(self.lang, row, analytic["fwd", path],
+                                          analytic["rev", path],
                                           bounds[path])
                 if disagreement is not None:
                     rows.append(disagreement)
@@ -767,7 +769,7 @@ class _Check:
         if len(self.modes) > 1:
             derivative += f" [{r.mode}]"
         row = compare(lambda t: at(t)[r.path], w, self.how, self.eps, analytic, derivative,
-                       r.names[-1], self.rtol, self.atol)
+                       r.names[-1], self.rtol, self.atol, self.lang)
         verdict = SUBGRADIENT if row.verdict == KINK and self.accept_subgradients else row.verdict
         return replace(row, mode=r.mode, order=level, random_direction=random_direction,
                        verdict=verdict)
@@ -800,7 +802,7 @@ class _Check:
 _DIRECTION_LETTERS = "uvwpqrs"
 
 
-def _agreement(row: GradcheckRow, forward: float, reverse: float, bound: float
+def _agreement(lang: str, row: GradcheckRow, forward: float, reverse: float, bound: float
                ) -> GradcheckRow | None:
     """None where forward and reverse mode agree to rounding; else a failing row
     saying so (which of the two is wrong, their rows against finite differences
@@ -813,8 +815,8 @@ def _agreement(row: GradcheckRow, forward: float, reverse: float, bound: float
                    abs_error=gap, rel_error=gap / max(abs(forward), abs(reverse)),
                    tolerance=bound, verdict=FAIL, uncertainty=None, mode="fwd and rev",
                    left=None, right=None,
-                   note=f"forward mode gives {forward!r}, reverse mode {reverse!r}: they differ "
-                        f"by {gap:.3g}, more than the rounding bound {bound:.3g}")
+                   note=say(lang, "check.modes_differ", forward=repr(forward),
+                            reverse=repr(reverse), gap=f"{gap:.3g}", bound=f"{bound:.3g}"))
 
 
 def _argument_names(f: Callable, n: int) -> list[str]:

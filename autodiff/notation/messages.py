@@ -235,6 +235,11 @@ EN: dict[str, str] = {
                              "name the output otherwise"),
     "expr.no_value": "no value for variable {name!r}",
     # -- gradcheck (autodiff.checking) --
+    "check.unreachable": ("{label} does not reach f's output through the graph: did f use "
+                          "its .data (or float()) instead of the Value?"),
+    "check.modes_differ": ("forward mode gives {forward}, reverse mode {reverse}: they differ "
+                           "by {gap}, more than the rounding bound {bound}"),
+    "check.fails_near": "f fails near {label} = {value} (step {step}): {error}",
     "check.head": "gradcheck ({method} differences{checked}): {parts}",
     "check.failed": "FAILED for {failing} of {n} derivatives",
     "check.all_agree": "all {n} derivatives agree",
@@ -561,6 +566,11 @@ JA: dict[str, str] = {
     "expr.output_is_input": ("出力の名前 {name} が式の入力にも使われています。"
                              "出力には別の名前をつけてください"),
     "expr.no_value": "変数 「{name}」 の値がありません",
+    "check.unreachable": ("{label} はグラフを通って f の出力に届いていません：f は Value の"
+                          "代わりに .data（または float()）を使いませんでしたか？"),
+    "check.modes_differ": ("前進モードは {forward}、逆伝播モードは {reverse}：差 {gap} は"
+                           "丸め誤差の上限 {bound} を超えています"),
+    "check.fails_near": "{label} = {value} の近く（刻み {step}）で f が失敗します：{error}",
     "check.head": "勾配チェック（{method} 差分{checked}）：{parts}",
     "check.failed": "{n} 個の導関数のうち {failing} 個で不一致",
     "check.all_agree": "{n} 個の導関数がすべて一致",

@@ -78,3 +78,17 @@ def test_english_stays_the_default_and_an_unknown_language_is_refused():
         "gradcheck (central differences): the derivative agrees")
     with pytest.raises(ValueError, match="lang must be one of 'en', 'ja', got 'fr'"):
         gradcheck(lambda x: x.sin(), [0.3], lang="fr")
+
+
+def test_the_rows_notes_are_japanese_too():
+    from autodiff import Value
+
+    with pytest.raises(GradcheckError) as info:  # an input cut off from the graph
+        gradcheck(lambda x: Value(x.data * 2), [1.0], lang="ja")
+    assert "グラフを通って f の出力に届いていません" in str(info.value)
+    assert "does not reach" not in str(info.value)
+
+    # log is defined at the point but not a step to its left: the row's note says so
+    result = gradcheck(lambda x: (x - 1e-9).log(), [1.1e-9], lang="ja", raise_exception=False)
+    notes = [r.note for r in result.rows if r.note]
+    assert notes and all("の近く" in n and "fails near" not in n for n in notes), notes
