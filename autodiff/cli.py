@@ -51,7 +51,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from autodiff.core import Value, topological_order
 from autodiff.notation.expression import (
@@ -148,6 +148,16 @@ class _Formatter(argparse.HelpFormatter):
                   prefix: str | None = None) -> None:
         super().add_usage(usage, actions, groups,  # type: ignore[arg-type]
                           say(self.lang, "cli.usage") if prefix is None else prefix)
+
+    def _format_usage(self, usage: str | None, actions: Any, groups: Any,
+                      prefix: str | None) -> str:  # argparse's hook
+        """argparse indents the usage's continuation lines by the prefix's length in
+        characters; a wide prefix ("使い方：") takes two columns a character."""
+        text = super()._format_usage(usage, actions, groups, prefix)
+        shown = say(self.lang, "cli.usage") if prefix is None else prefix
+        extra = " " * (_width(shown) - len(shown))
+        first, *rest = text.split("\n")
+        return "\n".join([first, *(extra + line if line.strip() else line for line in rest)])
 
     def start_section(self, heading: str | None) -> None:
         titles = {"positional arguments": say(self.lang, "cli.positionals"),

@@ -128,3 +128,13 @@ def test_wrap_breaks_at_spaces_and_between_wide_characters():
     assert wrap("値（くり返し可）。", 6) == ["値（く", "り返し", "可）。"]  # （ and ）。 kept
     assert wrap("値（くり返し可）。", 4) == ["値", "（く", "り返", "し", "可）。"]  # wider: whole
     assert wrap("a-very-long-word", 4) == ["a-very-long-word"]
+
+
+def test_the_japanese_usage_lines_up_under_its_wide_prefix(capsys, monkeypatch):
+    from autodiff.cli import _width
+
+    for lang in ("en", "ja"):
+        usage = help_of(capsys, monkeypatch, "--lang", lang).split("\n\n", 1)[0].splitlines()
+        column = _width(usage[0].split(" [", 1)[0]) + 1  # where the first option starts
+        assert len(usage) > 1 and all(line.startswith(" " * column + "[") for line in usage[1:])
+        assert max(_width(line) for line in usage) <= 80
