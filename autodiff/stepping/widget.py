@@ -41,7 +41,7 @@ from typing import Any
 from autodiff.notation.messages import say
 from autodiff.stepping.frames import TEXT_STYLE, Frames, legend_html
 from autodiff.stepping.player import Player
-from autodiff.stepping.records import Blanks
+from autodiff.stepping.records import Attempting, Blanks
 from autodiff.stepping.stepper import Stepper
 
 try:
@@ -182,7 +182,7 @@ class StepperWidget(widgets.VBox):
         verdict = attempt.enter(typed)
         colour = {True: "#1e7b34", False: "#b3261e", None: "#b3261e"}[verdict]
         self.feedback.value = (f'<div style="{TEXT_STYLE}; color: {colour}">'
-                               f"{html.escape(attempt.feedback)}</div>")
+                               f"{html.escape(_without_score(attempt))}</div>")
         if verdict:
             self._next_blank()
         return verdict
@@ -194,7 +194,8 @@ class StepperWidget(widgets.VBox):
             raise ValueError("there is no blank to reveal: the exercise is done (or there is "
                              "none)")
         said = attempt.reveal()
-        self.feedback.value = f'<div style="{TEXT_STYLE}">{html.escape(said)}</div>'
+        self.feedback.value = (f'<div style="{TEXT_STYLE}">'
+                               f"{html.escape(_without_score(attempt))}</div>")
         self._next_blank()
         return said
 
@@ -254,3 +255,9 @@ class StepperWidget(widgets.VBox):
             return None
         return (f'<div class="{FALLBACK_CLASS}"><style>{FALLBACK_CSS}</style>'
                 f"{self._player.fragment()}</div>")
+
+
+def _without_score(attempt: Attempting) -> str:
+    """The attempt's feedback without the score it ends with once done: the widget
+    shows the score in a line of its own."""
+    return attempt.feedback.removesuffix("\n" + attempt.score)

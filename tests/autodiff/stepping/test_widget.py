@@ -180,6 +180,7 @@ def test_an_exercise_in_the_widget_is_graded_as_in_the_player():
     right = len(exercise) - 2  # the first was missed, the second shown
     assert f"Done: {right} of {len(exercise)} right at the first try (1 shown)" in (
         widget.score.value)
+    assert "Done:" not in widget.feedback.value  # the score once, in its own line
     assert widget.step == len(stepper) - 1
     with pytest.raises(ValueError, match="the exercise is done"):
         widget.reveal()
