@@ -277,7 +277,9 @@ def _check_output(path: str, lang: str = "en") -> None:
     try:
         output_format(path)
     except ValueError as exc:
-        raise UsageError(_error(lang, f"-o {_printable(str(exc))}")) from None
+        reason = exc.args[0]
+        raise UsageError(_error(lang, Message("cli.output", reason=reason) if isinstance(
+            reason, Message) else f"-o {_printable(str(exc))}")) from None
     if not Path(path).parent.is_dir():
         raise UsageError(_error(lang, Message("cli.no_directory", path=_printable(path),
                                               directory=str(Path(path).parent))))

@@ -43,6 +43,7 @@ from autodiff.drawing.views import (
     Run,
     quote,
 )
+from autodiff.notation.messages import Message
 from autodiff.notation.typeset import unicode_label
 
 try:
@@ -323,13 +324,11 @@ def output_format(path: str | Path) -> str:
     ValueError naming the formats there are if it is missing or unknown."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
-    if not fmt:
-        raise ValueError(f"{path}: the extension names the format; use .svg, .png or .pdf "
-                         "(or .tex for TikZ)")
+    if not fmt:  # the error's argument a Message: str() the English, the CLI says it in --lang
+        raise ValueError(Message("format.missing", path=str(path)))
     if fmt not in formats():
         others = ", ".join(f for f in formats() if f not in ("svg", "png", "pdf", "tex"))
-        raise ValueError(f"{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf "
-                         f"(or .tex for TikZ; it also writes {others})")
+        raise ValueError(Message("format.unknown", path=str(path), fmt=fmt, others=others))
     return fmt
 
 

@@ -75,6 +75,10 @@ EN: dict[str, str] = {
     "tooltip.operation": "operation {op}",
     "tooltip.number": "the number {number}",
     "tooltip.input": "network input {name}",
+    "format.missing": "{path}: the extension names the format; use .svg, .png or .pdf (or .tex "
+                      "for TikZ)",
+    "format.unknown": ("{path}: Graphviz here cannot write .{fmt}; use .svg, .png or .pdf (or "
+                       ".tex for TikZ; it also writes {others})"),
     "group.nodes": "{members} nodes",
     "group.separator": ", ",
     "group.more_out": " · {count} more out",
@@ -137,6 +141,7 @@ EN: dict[str, str] = {
     "cli.node": "node",
     "cli.value": "value",
     "cli.wrote": "wrote {path}",
+    "cli.output": "-o {reason}",
     "cli.error": "error: {message}",
     "cli.expression": "expression",
     "cli.no_value": "no value for {name!r}: add it to --at{hint}",
@@ -407,6 +412,10 @@ JA: dict[str, str] = {
     "tooltip.operation": "演算 {op}",
     "tooltip.number": "数 {number}",
     "tooltip.input": "ネットワークの入力 {name}",
+    "format.missing": ("{path}：拡張子で形式を指定します。.svg、.png、.pdf"
+                       "（TikZ なら .tex）を使ってください"),
+    "format.unknown": ("{path}：ここの Graphviz は .{fmt} を書けません。.svg、.png、.pdf"
+                       "（TikZ なら .tex）を使ってください（ほかに書ける形式：{others}）"),
     "group.nodes": "{members} ノード",
     "group.separator": "、",
     "group.more_out": "・ほか {count} 個の出力",
@@ -468,6 +477,7 @@ JA: dict[str, str] = {
     "cli.node": "ノード",
     "cli.value": "値",
     "cli.wrote": "{path} に書き出しました",
+    "cli.output": "-o {reason}",
     "cli.error": "エラー：{message}",
     "cli.expression": "式",
     "cli.no_value": "「{name}」 の値がありません。--at に加えてください{hint}",

@@ -31,6 +31,10 @@ def error_of(capsys, *args):
      "--max-nodes は 1 以上にしてください"),
     (["x", "y", "--at", "x=1"], "unexpected 'y' after the expression 'x'",
      "式 「x」 の後に思いがけない 'y' があります"),
+    (["x", "--at", "x=1", "-o", "g.xyz"], "Graphviz here cannot write .xyz",
+     "エラー：-o g.xyz：ここの Graphviz は .xyz を書けません"),
+    (["x", "--at", "x=1", "-o", "graph"], "the extension names the format",
+     "拡張子で形式を指定します"),
 ])
 def test_errors_in_japanese_with_lang_ja_and_english_by_default(capsys, args, english,
                                                                  japanese):
