@@ -182,27 +182,42 @@ _BINARY_PRECEDENCE = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "**": POWER,
                       **dict.fromkeys(("<", "<=", ">", ">=", "=="), COMPARE)}
 
 
-def python(term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
+class PythonPrinter:
     """A derivative's tree as Python source over {a}, {b}, ..., {out}: each
-    operation the sweep's, in its order (no simplification: x·1 stays)."""
-    if not isinstance(term, Symbol):
-        return _number(term)
-    op, args = term.op, term.args
-    if op == "name":
-        return Expr("{" + args[0] + "}")
-    if op == "neg":
-        return Expr(f"-{python(args[0], names).within(FACTOR)}", FACTOR)
-    if op == "where":
-        c, then, otherwise = (python(t, names) for t in args)
+    operation the sweep's, in its order (no simplification: x·1 stays); the
+    functions the source calls are added to `names`. Over floats; `ArrayPrinter`
+    changes how a branch (`where`) and an applied primitive are written."""
+
+    def __call__(self, term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
+        if not isinstance(term, Symbol):
+            return _number(term)
+        op, args = term.op, term.args
+        if op == "name":
+            return Expr("{" + args[0] + "}")
+        if op == "neg":
+            return Expr(f"-{self(args[0], names).within(FACTOR)}", FACTOR)
+        if op == "where":
+            c, then, otherwise = (self(t, names) for t in args)
+            return self._where(c, then, otherwise)
+        if op == "apply":
+            assert term.primitive is not None
+            return self._apply(term.primitive, [self(t, names) for t in args], names)
+        left, right = (self(t, names) for t in args)
+        return _binary(op, left, right)
+
+    def _where(self, c: Expr, then: Expr, otherwise: Expr) -> Expr:
         return Expr(f"{then.within(OR)} if {c.within(OR)} else {otherwise.within(TEST)}", TEST)
-    if op == "apply":
-        assert term.primitive is not None
-        fname = _function_name(term.primitive)
-        names[fname] = (term.primitive.forward if term.primitive in FINITE
-                        else checked_forward(term.primitive, finite=True))
-        return Expr(f"{fname}({', '.join(python(t, names).text for t in args)})")
-    left, right = (python(t, names) for t in args)
-    return _binary(op, left, right)
+
+    def _apply(self, prim: Primitive, parts: list[Expr], names: dict[str, Callable[..., Any]]
+               ) -> Expr:
+        fname = _function_name(prim)
+        names[fname] = (prim.forward if prim in FINITE
+                        else checked_forward(prim, finite=True))
+        return Expr(f"{fname}({', '.join(p.text for p in parts)})")
+
+
+python = PythonPrinter()
+"""Derivatives printed as Python over floats (`PythonPrinter`)."""
 
 
 def _number(term: float | int) -> Expr:
@@ -290,7 +305,7 @@ def _array_code(prim: Primitive, n: int, elementwise: Elementwise) -> Code:
     return own._replace(adjoints=adjoints, names=MappingProxyType({**own.names, **names}))
 
 
-class ArrayPrinter:
+class ArrayPrinter(PythonPrinter):
     """A derivative's tree as Python source over NumPy arrays {a}, {b}, ..., {out}:
     arithmetic and comparisons elementwise (the same source as for floats),
     `where` as NumPy's `where(c, x, y)`, an applied primitive as its array value
@@ -308,21 +323,8 @@ class ArrayPrinter:
         self.exact = exact
         self.applied: dict[Primitive, str] = {}  # a primitive's forward, by its name
 
-    def __call__(self, term: Term, names: dict[str, Callable[..., Any]]) -> Expr:
-        if not isinstance(term, Symbol):
-            return _number(term)
-        op, args = term.op, term.args
-        if op == "name":
-            return Expr("{" + args[0] + "}")
-        if op == "neg":
-            return Expr(f"-{self(args[0], names).within(FACTOR)}", FACTOR)
-        if op == "where":
-            return Expr(f"where({', '.join(self(t, names).text for t in args)})")
-        if op == "apply":
-            assert term.primitive is not None
-            return self._apply(term.primitive, [self(t, names) for t in args], names)
-        left, right = (self(t, names) for t in args)
-        return _binary(op, left, right)
+    def _where(self, c: Expr, then: Expr, otherwise: Expr) -> Expr:
+        return Expr(f"where({c.text}, {then.text}, {otherwise.text})")
 
     def _apply(self, prim: Primitive, parts: list[Expr], names: dict[str, Callable[..., Any]]
                ) -> Expr:
