@@ -154,8 +154,7 @@ class _Formatter(argparse.HelpFormatter):
         """argparse indents the usage's continuation lines by the prefix's length in
         characters; a wide prefix ("使い方：") takes two columns a character."""
         text = super()._format_usage(usage, actions, groups, prefix)
-        shown = say(self.lang, "cli.usage") if prefix is None else prefix
-        extra = " " * (_width(shown) - len(shown))
+        extra = " " * (_width(prefix or "") - len(prefix or ""))  # add_usage gave the prefix
         first, *rest = text.split("\n")
         return "\n".join([first, *(extra + line if line.strip() else line for line in rest)])
 
@@ -408,8 +407,8 @@ def _parser(lang: str) -> tuple[_Parser, list[argparse.Action]]:
     return parser, options
 
 
-_PARSERS = {lang: _parser(lang)[0] for lang in LANGUAGES}
-_OPTIONS = _parser("en")[1]
+_PARSERS = {lang: _parser(lang) for lang in LANGUAGES}
+_OPTIONS = _PARSERS["en"][1]
 VALUE_OPTIONS = tuple(name for o in _OPTIONS if o.nargs != 0 for name in o.option_strings)
 """The options that take a value (the next argument, or after '=')."""
 FLAG_OPTIONS = tuple(name for o in _OPTIONS if o.nargs == 0 for name in o.option_strings)
@@ -534,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         expression, rest, strays = split_expression(sys.argv[1:] if argv is None else argv)
         lang = _lang_asked(rest)
         try:
-            args = _PARSERS[lang].parse_args(rest)
+            args = _PARSERS[lang][0].parse_args(rest)
         except SystemExit as done:  # --help was printed
             return int(done.code or 0)
         if expression is not None and strays:

@@ -125,7 +125,6 @@ def sheet_html(exercise: Blanks, **draw_options) -> str:
 """
 
 
-
 def sheet_tex(exercise: Blanks, *, engine: str = "auto", **draw_options) -> str:
     r"""The sheet of `exercise` as a LaTeX document for `engine` ("auto",
     "pdflatex" or "lualatex"; see `autodiff.drawing.tikz`): for a graph such as
