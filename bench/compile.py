@@ -85,14 +85,21 @@ def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any],
     return Engine(name, step, draw)
 
 
-def compiled_engine(backend: str) -> tuple[Engine, MLP, Any]:
+def compiled_engine(backend: str, fused: bool = False) -> tuple[Engine, MLP, Any]:
+    """A compiled step and the user's SGD loop over the model's Values, or (fused)
+    the step fused with SGD (`step.sgd(params, lr)`): the same update, the model's
+    Values hold the new weights after every step either way."""
     model = new_model(Value)
     step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend)
+    train = step_fn.sgd(model.parameters(), LR)
 
     def step(xs: Any, ys: Any) -> float:
         loss = step_fn(xs, ys)
         sgd(model.parameters(), LR)
         return float(loss)
+
+    def fused_step(xs: Any, ys: Any) -> float:
+        return float(train(xs, ys))
 
     def arrays(rng: random.Random) -> Any:
         import numpy as np
@@ -100,7 +107,9 @@ def compiled_engine(backend: str) -> tuple[Engine, MLP, Any]:
         return np.array(xs), np.array(ys)
 
     name = f"autodiff.compile, {'Python' if backend == 'python' else 'NumPy'} backend"
-    return (Engine(name, step, draw if backend == "python" else arrays,
+    if fused:
+        name += ", fused SGD (step.sgd)"
+    return (Engine(name, fused_step if fused else step, draw if backend == "python" else arrays,
                    steps_per_round=10 if backend == "python" else 40), model, step_fn)
 
 
@@ -208,7 +217,8 @@ def main() -> None:
     engines.append(interpreter)
     python, python_model, python_step = compiled_engine("python")
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
-    engines += [python, numpy_engine]
+    fused = compiled_engine("numpy", fused=True)[0]
+    engines += [python, numpy_engine, fused]
     engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)

@@ -82,6 +82,22 @@ narrower and longer one (a chain: an array operation per node) is written by
 the Python backend, with a warning."""
 
 
+Shapes = tuple[tuple[int, ...], ...]
+
+
+def array_arguments(args: Sequence[object]) -> tuple[Shapes, np.ndarray] | None:
+    """(the arrays' shapes, their numbers in one float64 vector, each array's
+    row-major, one after the other) where every argument is a float64 NumPy array,
+    else None: a NumPy program's arguments without walking them number by number."""
+    if not args or any(type(a) is not np.ndarray or a.dtype != np.float64 for a in args):
+        return None
+    arrays: Sequence[np.ndarray] = args  # type: ignore[assignment]
+    shapes = tuple(a.shape for a in arrays)
+    if len(arrays) == 1:
+        return shapes, arrays[0].ravel()
+    return shapes, np.concatenate([a.ravel() for a in arrays])
+
+
 def _period(idx: np.ndarray) -> int | None:
     """U where idx is U indices repeated n/U > 1 times (idx.reshape(-1, U) has equal
     rows), else None."""
@@ -334,7 +350,7 @@ class Levels:
                 f"program wins from about {WIDE}): it would run slower than the Python "
                 "backend's, so that one is used. A NumPy program pays where many nodes "
                 "do the same thing at once (a layer over a minibatch).",
-                stacklevel=6)  # the caller of compile() or of the compiled function
+                stacklevel=7)  # the caller of compile() or of the compiled function
             return write(t, name=self.name)
         lines = self.lines
         lines.append("    val, adj = buffers()  # this thread's, reused")
