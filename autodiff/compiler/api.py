@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add, attrgetter, itemgetter, mul, sub
-from typing import Any
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from autodiff.compiler.python_backend import Changed, Program, write
@@ -87,26 +87,77 @@ class RetraceWarning(UserWarning):
     with new Value objects as arguments: slower than the interpreter."""
 
 
+class Numbers(Protocol):
+    """How a program takes and gives numbers (`_LISTS`: lists of floats, the Python
+    backend's; `numpy_backend.ARRAYS`: float64 arrays, the NumPy backend's)."""
+
+    def arguments(self, numbers: Any) -> Any:
+        """The arguments' numbers (a list, or `Compiled._arguments`' array) as the
+        program takes them."""
+
+    def read(self, values: list[Value]) -> Any:
+        """The Values' numbers, as the program takes them."""
+
+    def listed(self, numbers: Any) -> list[float]:
+        """Numbers the program gave, as a list of floats."""
+
+    def picker(self, positions: list[int]) -> Callable[[Any], Any]:
+        """What picks the numbers at these positions out of the program's."""
+
+    def descend(self, old: Any, grads: Any, lr: float) -> list[float]:
+        """old − lr·grads, number by number, as a list of floats."""
+
+
+class _Lists:
+    """Lists of floats: the Python backend's programs."""
+
+    @staticmethod
+    def arguments(numbers: Any) -> list[float]:
+        return numbers if isinstance(numbers, list) else numbers.tolist()
+
+    @staticmethod
+    def read(values: list[Value]) -> list[float]:
+        return list(map(_data, values))
+
+    @staticmethod
+    def listed(numbers: Any) -> list[float]:
+        return numbers
+
+    @staticmethod
+    def picker(positions: list[int]) -> Callable[[Any], Any]:
+        if len(positions) < 2:  # itemgetter(i) gives a number, not a tuple
+            return lambda numbers: [numbers[i] for i in positions]
+        return itemgetter(*positions)
+
+    @staticmethod
+    def descend(old: Any, grads: Any, lr: float) -> list[float]:
+        return list(map(sub, old, map(mul, repeat(lr), grads)))
+
+
+_LISTS = _Lists()
+
+
 @dataclass(eq=False)
 class _Variant:
-    """One recorded program, ready to run. `arrays`: the program takes the
-    arguments' numbers as one float64 NumPy array (a NumPy program), not a list."""
+    """One recorded program, ready to run; `numbers`, the kind of numbers it takes
+    and gives."""
 
     trace_guards: list[str]
     program: Program
-    run_program: Callable[[Sequence[float], Sequence[float]], Any]
+    run_program: Callable[[Any, Any], Any]
     reads: list[Value]
     targets: list[Value]
     result_shape: Any
-    arrays: bool = False
+    numbers: Numbers = _LISTS
 
-    def run(self, numbers: Sequence[float], descent: SGDStep | None = None) -> Any:
+    def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
         """The step on these numbers of the arguments: the gradients added into the
         targets' `.grad`, or, with `descent`, the SGD update of its parameters."""
-        now = list(map(_data, self.reads))
-        loss, results, grads = self.run_program(numbers, now)
+        kind = self.numbers
+        now = kind.read(self.reads)
+        loss, results, grads = self.run_program(kind.arguments(numbers), now)
         if descent is None:
-            set_grads(self.targets, list(map(add, map(_grad, self.targets), grads)),
+            set_grads(self.targets, list(map(add, map(_grad, self.targets), kind.listed(grads))),
                       "a compiled step")
         else:
             descent.update(self, now, grads)
@@ -170,9 +221,7 @@ class Compiled:
             try:
                 if variant is None:  # every recorded program took other branches
                     variant = self._retrace(key, args, variants)
-                given = numbers if variant.arrays or isinstance(numbers, list) \
-                    else numbers.tolist()  # type: ignore[attr-defined]
-                return variant.run(given, descent)
+                return variant.run(numbers, descent)
             except Changed:
                 continue
             except TraceError:
@@ -309,9 +358,9 @@ def _key(args: Sequence[object], numbers: list[float]) -> Any:
     return shape, tuple(map(id, values))
 
 
-def _variant(trace: Trace, program: Program, arrays: bool = False) -> _Variant:
+def _variant(trace: Trace, program: Program) -> _Variant:
     return _Variant([g.where for g in trace.guards], program, program.function(), trace.reads,
-                    [trace.reads[i] for i in trace.target_slots], trace.result_shape, arrays)
+                    [trace.reads[i] for i in trace.target_slots], trace.result_shape)
 
 
 def _python(trace: Trace, inline: bool) -> _Variant:
@@ -328,7 +377,11 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
     levelled = levels.Levels(trace)
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
-    return _variant(trace, levelled.program(), arrays=not levelled.narrow)
+    program = levelled.program()
+    if levelled.narrow:  # the Python backend's program
+        return _variant(trace, program)
+    return _Variant([g.where for g in trace.guards], program, program.function(), levelled.reads,
+                    levelled.targets, trace.result_shape, levels.ARRAYS)
 
 
 def _array_reader(backend: str) -> Callable[[Sequence[object]], Any] | None:
@@ -435,16 +488,18 @@ class SGDStep:
     def __repr__(self) -> str:
         return f"<SGD step, lr {self.lr!r}, {len(self.params)} parameters, of {self.compiled!r}>"
 
-    def update(self, variant: _Variant, now: list[float], grads: Sequence[float]) -> None:
-        """The update from a compiled program's numbers: `now`, the numbers of
-        `variant.reads`, and `grads`, the gradients of `variant.targets`."""
+    def update(self, variant: _Variant, now: Any, grads: Any) -> None:
+        """The update from a compiled program's numbers (of the variant's kind):
+        `now`, the numbers of `variant.reads`, and `grads`, the gradients of
+        `variant.targets`."""
         plan = self._plans.get(variant)
         if plan is None:
             plan = self._plans[variant] = _Plan(variant, self._index)
+        kind = variant.numbers
         g = grads if plan.grads is None else plan.grads(grads)
         old = now if plan.old is None else plan.old(now)
-        self._write(plan.stepped, list(map(sub, old, map(mul, repeat(self.lr), g))),
-                    plan.others, [grads[i] for i in plan.other_positions])
+        others = kind.listed(plan.other_grads(grads)) if plan.others else []
+        self._write(plan.stepped, kind.descend(old, g, self.lr), plan.others, others)
 
     def update_from(self, adjoints: dict[Value, float]) -> None:
         """The update from an interpreted sweep's adjoints (`reverse_sweep`)."""
@@ -476,26 +531,18 @@ class SGDStep:
 
 class _Plan:
     """Where an `SGDStep`'s numbers are in a program's: `stepped`, the parameters
-    among the program's targets (in their order), `grads` and `old`, what picks
+    among the program's targets (in their order); `grads` and `old`, what picks
     their gradients and numbers out of the program's (None: all of them, in
-    order), and the other targets with their positions."""
+    order); `others`, the other targets, and `other_grads`, what picks theirs."""
 
     def __init__(self, variant: _Variant, params: dict[Value, int]) -> None:
-        targets = variant.targets
+        targets, reads, kind = variant.targets, variant.reads, variant.numbers
         positions = [i for i, v in enumerate(targets) if v in params]
         self.stepped = [targets[i] for i in positions]
-        first = {v: i for i, v in reversed(list(enumerate(variant.reads)))}
-        self.grads = _picker(positions, len(targets))
-        self.old = _picker([first[v] for v in self.stepped], len(variant.reads))
-        self.other_positions = [i for i, v in enumerate(targets) if v not in params]
-        self.others = [targets[i] for i in self.other_positions]
-
-
-def _picker(positions: list[int], n: int) -> Callable[[Sequence[float]], Sequence[float]] | None:
-    """What picks the numbers at `positions` out of a sequence of n: None where
-    that is all of them in order."""
-    if positions == list(range(n)):
-        return None
-    if len(positions) < 2:  # itemgetter(i) gives a number, not a tuple
-        return lambda numbers: tuple(numbers[i] for i in positions)
-    return itemgetter(*positions)
+        first = {v: i for i, v in reversed(list(enumerate(reads)))}
+        old = [first[v] for v in self.stepped]
+        self.grads = None if positions == list(range(len(targets))) else kind.picker(positions)
+        self.old = None if old == list(range(len(reads))) else kind.picker(old)
+        other_positions = [i for i, v in enumerate(targets) if v not in params]
+        self.others = [targets[i] for i in other_positions]
+        self.other_grads = kind.picker(other_positions)

@@ -52,6 +52,7 @@ import struct
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,36 @@ asked for (it costs some tens of microseconds more than the Python one); a
 narrower and longer one (a chain: an array operation per node) is written by
 the Python backend, with a warning."""
 
+
+_data = attrgetter("data")
+
+
+class _Arrays:
+    """float64 arrays: how a NumPy program takes and gives numbers
+    (`autodiff.compiler.api.Numbers`)."""
+
+    @staticmethod
+    def arguments(numbers: Any) -> Any:
+        return numbers  # a list or a float64 vector: `val[a:b] = X` takes either
+
+    @staticmethod
+    def read(values: list[Value]) -> np.ndarray:
+        return np.fromiter(map(_data, values), np.float64, len(values))
+
+    @staticmethod
+    def listed(numbers: np.ndarray) -> list[float]:
+        return numbers.tolist()
+
+    @staticmethod
+    def picker(positions: list[int]) -> Callable[[np.ndarray], np.ndarray]:
+        return itemgetter(np.array(positions, dtype=np.intp))
+
+    @staticmethod
+    def descend(old: np.ndarray, grads: np.ndarray, lr: float) -> list[float]:
+        return (old - lr * grads).tolist()
+
+
+ARRAYS = _Arrays()
 
 Shapes = tuple[tuple[int, ...], ...]
 
@@ -285,9 +316,12 @@ class Levels:
             slot[v] = self.size
             self.size += 1
         self.read_range = (self.size, self.size + len(t.reads))
-        for v in t.reads:
+        self.reads = self._read_order(members)
+        for v in self.reads:
             slot.setdefault(v, self.size)  # a Value passed twice: a second, unused slot
             self.size += 1
+        targets = {t.reads[i] for i in t.target_slots}
+        self.targets = [v for v in dict.fromkeys(self.reads) if v in targets]
         for group in self.groups:
             if not group.existing:
                 group.start = self.size
@@ -299,6 +333,34 @@ class Levels:
             group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
                               for row in members[group]]
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
+
+    def _read_order(self, members: dict[_Group, list[list[Value | float]]]) -> list[Value]:
+        """The trace's reads in the order of their slots: first as the sums of products
+        read them, the largest groups first, each group's first factors row by row,
+        then its second factors, then its leads (a layer's weights in a row, its
+        biases in another, so that the program reads and updates them as views
+        of `val` and `adj`, not gathered); then the other reads as the trace has
+        them (a Value read twice: its second place last)."""
+        reads = self.trace.reads
+        placed = dict.fromkeys(reads)  # every read, in the order of its first place
+        order: dict[Any, None] = {}  # Values (a row's numbers are not in `placed`)
+        for group in sorted((g for g in members if g.dot), key=lambda g: -len(g.nodes)):
+            rows = members[group]
+            lead = len(group.pattern)
+            for part in (slice(lead, lead + group.dot), slice(lead + group.dot, None),
+                         slice(0, lead)):
+                for row in rows:
+                    for x in row[part]:
+                        if x in placed and x not in order:
+                            order[x] = None
+        order.update(placed)
+        seen: set[Value] = set()
+        again = []
+        for v in reads:
+            if v in seen:
+                again.append(v)
+            seen.add(v)
+        return [*order, *again]
 
     @staticmethod
     def _products(terms: dict[Value, list[Value | float]],
@@ -378,10 +440,9 @@ class Levels:
         lines.append(f"    adj[{self.slot[t.loss]}] = 1.0")
         for group in reversed(self.groups):
             self._reverse(group)
-        grads = self.array([self.slot[t.reads[i]] for i in t.target_slots])
-        results = self.array([self.slot[r] for r in t.results])
-        lines.append(f"    return val[{self.slot[t.loss]}].item(), val[{results}].tolist(), "
-                     f"adj[{grads}].tolist()")
+        grads = self._copied([self.slot[v] for v in self.targets], "adj")
+        results = self._listed([self.slot[r] for r in t.results], "val")
+        lines.append(f"    return val[{self.slot[t.loss]}].item(), {results}, {grads}")
         self.namespace["buffers"] = _Buffers(self.size)
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile '
@@ -392,6 +453,18 @@ class Levels:
                 "",
                 "def run(X, P):"]
         return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name)
+
+    def _listed(self, slots: list[int], vector: str) -> str:
+        """The numbers at these slots of `vector` as a list of floats."""
+        return f"{self._copied(slots, vector)}.tolist()" if slots else "[]"
+
+    def _copied(self, slots: list[int], vector: str) -> str:
+        """The numbers at these slots of `vector`, a new array."""
+        if not slots:
+            return "empty(0)"
+        idx = np.array(slots, dtype=np.intp)
+        view = _view(idx, vector)
+        return f"{view}.copy()" if view is not None else f"{vector}[{self.array(idx)}]"
 
     def _shape(self, group: _Group) -> tuple[int, int] | None:
         """(R, U) where a Value operand repeats with period U over the group's R·U
