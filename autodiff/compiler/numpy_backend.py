@@ -144,11 +144,14 @@ def _period(idx: np.ndarray) -> int | None:
 
 def _view(idx: np.ndarray, vector: str) -> str | None:
     """`vector[idx]` as a view where idx is a run of slots (1-D: a slice; 2-D: a
-    slice reshaped, or its transpose), else None."""
+    slice reshaped, or its transpose), else None. (A slice of one slot too: NumPy
+    reads and adds into a slice faster than at an index array.)"""
     flat = idx.ravel()
+    if not len(flat):
+        return None
     b = int(flat[0])
     if idx.ndim == 1:
-        if len(idx) > 1 and np.array_equal(idx, np.arange(b, b + len(idx))):
+        if np.array_equal(idx, np.arange(b, b + len(idx))):
             return f"{vector}[{b}:{b + len(idx)}]"
         return None
     if idx.ndim != 2:
@@ -675,13 +678,28 @@ class Levels:
         for block in _blocks(matrix[rows]):
             if len(block) == 1:
                 self._add(block[0], "g", None, f"{len(group.nodes):,} sums: a term")
-            elif _view(block, "adj") is not None:
-                self.lines.append(f"    {_view(block, 'adj')}[...] += g"
-                                  f"  # {len(group.nodes):,} sums: {len(block)} terms")
+            elif (view := _view(block, "adj")) is not None:
+                self._add_into(view, "g", f"{len(group.nodes):,} sums: {len(block)} terms")
             else:
                 flat = block.ravel()
                 self.lines.append(f"    add.at(adj, {self.array(flat)}, broadcast_to(g, "
                                   f"{block.shape}).ravel())  # {len(group.nodes):,} sums")
+
+    def _add_into(self, target: str, term: str, what: str) -> None:
+        """target += term, where target is a view of `adj` (named first, so that
+        Python adds in place and does not assign the view onto itself), or adj at
+        an index array."""
+        if target.startswith("adj[I"):
+            self.lines.append(f"    {target} += {term}  # {what}")
+        else:
+            self.lines.append(f"    s = {target}\n    s += {term}  # {what}")
+
+    def _ones(self, n: int) -> str:
+        """A constant vector of n ones: ones @ x sums x's rows (a BLAS call, faster
+        than x.sum(axis=0) for a minibatch's few rows)."""
+        name = f"ones{n}"
+        self.namespace[name] = np.ones(n)
+        return name
 
     def _add(self, refs: np.ndarray, term: str, shape: tuple[int, int] | None,
              what: str) -> None:
@@ -691,11 +709,12 @@ class Levels:
         u = _period(refs)
         shaped = self._shaped(refs, shape)
         if u is not None and (shape is None or u == shape[1]):
-            summed = f"{term}.sum(axis=0)" if shape is not None \
-                else f"{term}.reshape({len(refs) // u}, {u}).sum(axis=0)"
-            self.lines.append(f"    {self.index(refs[:u], 'adj')} += {summed}  # {what}")
-        elif _view(shaped, "adj") is not None:
-            self.lines.append(f"    {_view(shaped, 'adj')}[...] += {term}  # {what}")
+            r = len(refs) // u
+            rows = term if shape is not None else f"{term}.reshape({r}, {u})"
+            summed = f"{self._ones(r)} @ {rows}"
+            self._add_into(self.index(refs[:u], "adj"), summed, what)
+        elif (view := _view(shaped, "adj")) is not None:
+            self._add_into(view, term, what)
         elif len(set(refs.tolist())) == len(refs) and len(refs) < 1000:
             self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
         else:
