@@ -186,8 +186,17 @@ class _Group:
         self.factors: tuple[np.ndarray, np.ndarray, int] | None = None  # a dot's Q, R, P
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
 
+    @property
+    def scalar(self) -> bool:
+        """One node of a primitive, made by the program: computed on NumPy scalars
+        (an operation on a one-element array costs some ten times as much)."""
+        return len(self.nodes) == 1 and self.prim is not None and not self.existing
+
     def view(self, vector: str) -> str:
-        """The group's numbers in `vector` ("val" or "adj"): a slice, in its shape."""
+        """The group's numbers in `vector` ("val" or "adj"): a slice, in its shape
+        (its number, for a `scalar` group)."""
+        if self.scalar:
+            return f"{vector}[{self.start}]"
         if self.start < 0:
             return f"{vector}[{self.out}]"
         sliced = f"{vector}[{self.start}:{self.start + len(self.nodes)}]"
@@ -505,7 +514,8 @@ class Levels:
         value, _ = self.codes.of(self.array_code(prim, len(names)))
         text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
-        self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+        self.lines.append(f"    {group.view('val')}{'' if group.scalar else '[...]'} = "
+                          f"{group.result}")
 
     def _gather(self, group: _Group) -> list[str]:
         """The group's operands, one array per position (a{gid}, b{gid}, ...:
@@ -526,12 +536,15 @@ class Levels:
             else:
                 idx = self._shaped(idx, shape)
             name = _gathered_name(i, gid)
-            self.lines.append(f"    {name} = {self.index(idx)}")
+            read = f"val[{refs[0]}]" if group.scalar else self.index(idx)
+            self.lines.append(f"    {name} = {read}")
             names.append(name)
         group.gathered = names
         return names
 
     def _size(self, group: _Group) -> tuple[int, ...]:
+        if group.scalar:
+            return ()
         return group.shape if group.shape is not None else (len(group.nodes),)
 
     @staticmethod
@@ -577,7 +590,10 @@ class Levels:
                 self.lines.append("    if not isfinite(t.sum()):\n"
                                   "        raise Unusual('not finite')")
             refs = np.array([row[i] for row in group.operands])
-            self._add(refs, "t", shape, f"{n:,} × {prim.name}")
+            if group.scalar:
+                self.lines.append(f"    adj[{refs[0]}] += t  # 1 × {prim.name}")
+            else:
+                self._add(refs, "t", shape, f"{n:,} × {prim.name}")
 
     # -- sums of products: a matrix product --------------------------------------------
 
