@@ -631,7 +631,7 @@ class Levels:
         if group.factors is not None:
             q, r, period = group.factors
             self.lines.append(f"    q{gid} = {self.index(q)}")
-            self.lines.append(f"    r{gid} = {self.index(r)}")
+            self.lines.append(f"    r{gid} = {f'q{gid}' if _same(q, r) else self.index(r)}")
             total = f"q{gid} @ r{gid}.T"
             what = f"{n // period} × {period} sums of {k} products: a matrix product"
         else:
@@ -669,8 +669,15 @@ class Levels:
         if group.pattern and group.pattern[0] and self._needs(rows[:, 0]):
             self._add(rows[:, 0], "g", group.shape, f"{n:,} sums: the lead")
         if group.factors is not None:
-            q, r, _ = group.factors
-            for refs, term in ((q, f"g @ r{gid}"), (r, f"g.T @ q{gid}")):
+            q, r, period = group.factors
+            # a product over an inner dimension of 1 is a broadcast product (the same numbers)
+            to_q = f"g {'*' if period == 1 else '@'} r{gid}"
+            to_r = f"g.T {'*' if n == period else '@'} q{gid}"
+            if _same(q, r) and self._needs(q):  # Σ x·x: both terms to the same slots, at once
+                self._add(q.ravel(), f"({to_q} + {to_r}).ravel()", None,
+                          f"{n:,} sums of {k} squares")
+                return
+            for refs, term in ((q, to_q), (r, to_r)):
                 if self._needs(refs):
                     self._add(refs.ravel(), f"({term}).ravel()", None,
                               f"{n:,} sums of {k} products")
@@ -735,6 +742,11 @@ class Levels:
             self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
         else:
             self.lines.append(f"    add.at(adj, {self.array(refs)}, {term}.ravel())  # {what}")
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Are these the same slots, in the same shape?"""
+    return a.shape == b.shape and np.array_equal(a, b)
 
 
 def _gathered_name(i: int, gid: int) -> str:
