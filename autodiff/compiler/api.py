@@ -52,12 +52,13 @@ Hessian-vector product), bit for bit as `backward()` on it would.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, attrgetter, itemgetter, mul, sub
 from typing import Any, Protocol
@@ -79,6 +80,27 @@ from autodiff.core.collector import no_full_gc
 __all__ = ["Compiled", "RetraceWarning", "SGDStep", "TraceError", "compile"]
 
 _data = attrgetter("data")
+_DATA = inspect.getattr_static(Value, "data")  # the property: Value.data
+
+
+def _reader(values: list[Value]) -> Callable[[Value], float]:
+    """What reads `v.data` of these Values: the property's own getter, called
+    directly (cheaper than looking the attribute up), where each is a Value's
+    (a subclass may define `data` anew)."""
+    return _DATA.fget if _plain(values) else _data
+
+
+def _writer(values: list[Value]) -> Callable[[Value, float], None]:
+    """What sets `v.data = x` for these Values, as `_reader` reads it."""
+    return _DATA.fset if _plain(values) else _set_data
+
+
+def _set_data(v: Value, x: float) -> None:
+    v.data = x
+
+
+def _plain(values: list[Value]) -> bool:
+    return all(inspect.getattr_static(t, "data") is _DATA for t in set(map(type, values)))
 _grad = attrgetter("grad")
 
 
@@ -95,8 +117,8 @@ class Numbers(Protocol):
         """The arguments' numbers (a list, or `Compiled._arguments`' array) as the
         program takes them."""
 
-    def read(self, values: list[Value]) -> Any:
-        """The Values' numbers, as the program takes them."""
+    def read(self, values: list[Value], data: Callable[[Value], float]) -> Any:
+        """The Values' numbers (`data(v)` of each), as the program takes them."""
 
     def listed(self, numbers: Any) -> list[float]:
         """Numbers the program gave, as a list of floats."""
@@ -116,8 +138,8 @@ class _Lists:
         return numbers if isinstance(numbers, list) else numbers.tolist()
 
     @staticmethod
-    def read(values: list[Value]) -> list[float]:
-        return list(map(_data, values))
+    def read(values: list[Value], data: Callable[[Value], float]) -> list[float]:
+        return list(map(data, values))
 
     @staticmethod
     def listed(numbers: Any) -> list[float]:
@@ -149,12 +171,16 @@ class _Variant:
     targets: list[Value]
     result_shape: Any
     numbers: Numbers = _LISTS
+    data: Callable[[Value], float] = field(init=False)  # reads `v.data` (`_reader`)
+
+    def __post_init__(self) -> None:
+        self.data = _reader(self.reads)
 
     def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
         """The step on these numbers of the arguments: the gradients added into the
         targets' `.grad`, or, with `descent`, the SGD update of its parameters."""
         kind = self.numbers
-        now = kind.read(self.reads)
+        now = kind.read(self.reads, self.data)
         loss, results, grads = self.run_program(kind.arguments(numbers), now)
         if descent is None:
             set_grads(self.targets, list(map(add, map(_grad, self.targets), kind.listed(grads))),
@@ -499,7 +525,8 @@ class SGDStep:
         g = grads if plan.grads is None else plan.grads(grads)
         old = now if plan.old is None else plan.old(now)
         others = kind.listed(plan.other_grads(grads)) if plan.others else []
-        self._write(plan.stepped, kind.descend(old, g, self.lr), plan.others, others)
+        self._write(plan.stepped, kind.descend(old, g, self.lr), plan.others, others,
+                    plan.setter)
 
     def update_from(self, adjoints: dict[Value, float]) -> None:
         """The update from an interpreted sweep's adjoints (`reverse_sweep`)."""
@@ -509,7 +536,8 @@ class SGDStep:
                     [adjoints[v] for v in others])
 
     def _write(self, stepped: list[Value], new: list[float], others: list[Value],
-               grads: list[float]) -> None:
+               grads: list[float], setter: Callable[[Value, float], None] | None = None
+               ) -> None:
         """p.data = new number for the stepped parameters and v.grad += gradient for
         the others, after checking all are finite; not cut by Ctrl-C."""
         total = sum(new)
@@ -526,7 +554,7 @@ class SGDStep:
             if others:  # checked before anything is written
                 set_grads(others, list(map(add, map(_grad, others), grads)),
                           "a compiled SGD step")
-            deque(map(setattr, stepped, repeat("data"), new), 0)
+            deque(map(_writer(stepped) if setter is None else setter, stepped, new), 0)
 
 
 class _Plan:
@@ -539,6 +567,7 @@ class _Plan:
         targets, reads, kind = variant.targets, variant.reads, variant.numbers
         positions = [i for i, v in enumerate(targets) if v in params]
         self.stepped = [targets[i] for i in positions]
+        self.setter = _writer(self.stepped)
         first = {v: i for i, v in reversed(list(enumerate(reads)))}
         old = [first[v] for v in self.stepped]
         self.grads = None if positions == list(range(len(targets))) else kind.picker(positions)

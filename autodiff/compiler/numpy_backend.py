@@ -52,7 +52,7 @@ import struct
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -83,9 +83,6 @@ narrower and longer one (a chain: an array operation per node) is written by
 the Python backend, with a warning."""
 
 
-_data = attrgetter("data")
-
-
 class _Arrays:
     """float64 arrays: how a NumPy program takes and gives numbers
     (`autodiff.compiler.api.Numbers`)."""
@@ -95,8 +92,8 @@ class _Arrays:
         return numbers  # a list or a float64 vector: `val[a:b] = X` takes either
 
     @staticmethod
-    def read(values: list[Value]) -> np.ndarray:
-        return np.fromiter(map(_data, values), np.float64, len(values))
+    def read(values: list[Value], data: Callable[[Value], float]) -> np.ndarray:
+        return np.fromiter(map(data, values), np.float64, len(values))
 
     @staticmethod
     def listed(numbers: np.ndarray) -> list[float]:

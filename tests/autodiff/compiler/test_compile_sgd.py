@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import math
 import threading
+from typing import ClassVar
 
 import pytest
 
@@ -180,3 +181,29 @@ def test_a_fused_step_sets_every_parameter_or_none_at_any_line():
         return m
 
     every_interrupt(make, lambda m: trains[id(m)](), numbers)
+
+
+class Logged(Value):
+    """A Value whose `data` property logs every read and write."""
+
+    log: ClassVar[list[str]] = []
+
+    @property
+    def data(self):
+        Logged.log.append("read")
+        return Value.data.fget(self)
+
+    @data.setter
+    def data(self, number):
+        Logged.log.append("written")
+        Value.data.fset(self, number)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_subclass_defining_data_anew_is_read_and_written_through_it(backend):
+    w = Logged(1.0)
+    step = compile(lambda xs: sum(w * x for x in xs), [2.0] * 300, backend=backend)
+    train = step.sgd([w], lr=0.5)
+    Logged.log.clear()
+    assert train([2.0] * 300) == 600.0
+    assert Logged.log == ["read", "written"] and w.data == 1.0 - 0.5 * 600.0
