@@ -7,7 +7,12 @@ The engines, all from the same weights:
 * micrograd 0.1.0 (if installed: `pip install micrograd==0.1.0`);
 * autodiff's interpreter (build the graph, `backward()`);
 * `autodiff.compile` with the Python backend (bit for bit the interpreter)
-  and with the NumPy backend;
+  and with the NumPy backend, each followed by the SGD loop over the model's
+  Values (`p.data -= lr * p.grad; p.grad = 0.0`, the user's code, as with
+  every scalar engine);
+* the NumPy backend fused with SGD (`step.sgd(params, lr)`): the same update,
+  written by the step itself, the model's Values holding the new weights
+  after every step;
 * PyTorch with one float64 scalar tensor per number (if installed);
 * the same step written by hand with NumPy matrices (what a user would pick
   instead of a scalar engine).
@@ -203,6 +208,23 @@ def agreement(interpreter: MLP, python: MLP, python_step: Any, numpy_step: Any,
     return same, diff / largest
 
 
+def fused_agreement(fused: Engine, fused_model: MLP, numpy_step: Any, numpy_model: MLP
+                    ) -> float:
+    """One step from the same weights on the same data: the fused SGD step against
+    the NumPy backend's step and the SGD loop; the largest weight difference,
+    relative to the largest weight."""
+    import numpy as np
+    xs, ys = draw(random.Random(8))
+    for p, q in zip(fused_model.parameters(), numpy_model.parameters(), strict=True):
+        p.data, p.grad, q.grad = q.data, 0.0, 0.0
+    numpy_step(xs, ys)
+    sgd(numpy_model.parameters(), LR)
+    fused.step(np.array(xs), np.array(ys))
+    new = [(p.data, q.data) for p, q in zip(fused_model.parameters(),
+                                             numpy_model.parameters(), strict=True)]
+    return max(abs(a - b) for a, b in new) / max(abs(b) for _, b in new)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -217,11 +239,12 @@ def main() -> None:
     engines.append(interpreter)
     python, python_model, python_step = compiled_engine("python")
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
-    fused = compiled_engine("numpy", fused=True)[0]
+    fused, fused_model, _ = compiled_engine("numpy", fused=True)
     engines += [python, numpy_engine, fused]
     engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
+    fused_error = fused_agreement(fused, fused_model, numpy_step, numpy_model)
     costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
 
     rng = random.Random(0)
@@ -250,7 +273,13 @@ def main() -> None:
           f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps; "
           f"NumPy backend {costs['numpy']:.2f} s")
     print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'}; NumPy "
-          f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient")
+          f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient; "
+          f"fused SGD: largest weight difference from the step and SGD loop "
+          f"{fused_error:.1e} of the largest weight")
+    if matrix:
+        print(f"goal (issue 24): the NumPy backend within 3× of the NumPy matrices: "
+              f"{median[numpy_engine.name] / matrix:.2f}× with the SGD loop over the Values, "
+              f"{median[fused.name] / matrix:.2f}× fused (step.sgd)")
 
 
 def _times(ratio: float) -> str:
