@@ -629,18 +629,22 @@ class Levels:
             q, r, period = group.factors
             self.lines.append(f"    q{gid} = {self.index(q)}")
             self.lines.append(f"    r{gid} = {f'q{gid}' if _same(q, r) else self.index(r)}")
-            total = f"q{gid} @ r{gid}.T"
             what = f"{n // period} × {period} sums of {k} products: a matrix product"
-        else:
-            offset = len(group.pattern)
-            self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
-            self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
-            total = f"einsum('nk,nk->n', x{gid}, y{gid})"
-            what = f"{n} sums of {k} products"
-        self.lines.append(f"    {group.view('val')}[...] = {total}{lead}  # {what}")
+            # into the group's slots (no temporary), then the lead: (Q @ R.T) + lead
+            self.lines.append(f"    s = {group.view('val')}\n"
+                              f"    matmul(q{gid}, r{gid}.T, out=s)  # {what}")
+            if lead:
+                self.lines.append(f"    s {lead[1]}= {lead[3:]}")
+            return
+        offset = len(group.pattern)
+        self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
+        self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
+        self.lines.append(f"    {group.view('val')}[...] = einsum('nk,nk->n', x{gid}, y{gid})"
+                          f"{lead}  # {n} sums of {k} products")
 
     def _lead(self, group: _Group, rows: np.ndarray) -> str:
-        """' + the leads' in the group's shape (empty where there is none)."""
+        """' + the leads' (or ' - a number') in the group's shape (empty where there is
+        none)."""
         if not group.pattern:
             return ""
         refs = rows[:, 0]
