@@ -45,6 +45,11 @@ What replays, and what does not:
   every `.grad` as it was. Only what the results depend on is computed: a
   value the program makes and then drops is not, nor its domain errors.
 
+Training: `train = step.sgd(params, lr)` fuses the step with plain SGD
+(`SGDStep`): `train(*args)` updates every parameter's number itself, all or
+nothing, without passing the gradients through `.grad`. With the NumPy backend,
+pass float64 NumPy arrays: their numbers are copied in at once, not walked.
+
 Higher order: a program may call `grad(..., create_graph=True)`; the compiled
 step differentiates the resulting graph once more (a gradient penalty, a
 Hessian-vector product), bit for bit as `backward()` on it would.
@@ -201,7 +206,8 @@ class Compiled:
     (at most `max_traces` per shape of the arguments), and `interpreted` how
     many calls the interpreter served (after a domain error, an overflow or an
     unusual primitive result, or where a program recorded anew for a changed
-    branch took yet another one)."""
+    branch took yet another one). `sgd(params, lr)` fuses it with SGD
+    (`SGDStep`)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
                  inline: bool = True, max_traces: int = 8) -> None:

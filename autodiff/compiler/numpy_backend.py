@@ -27,6 +27,13 @@ a layer's weights depend on (r, k) only and a minibatch's activations on (q, k)
 only, so the sums are the matrix product Q @ R.T, and the adjoint ḡ @ R and
 ḡ.T @ Q (`Levels._factors`); other sums of products are one einsum.
 
+The slots of the Values read (parameters) are laid out as the sums of products
+read them (a layer's weights in a row, then its biases), so that the program
+reads them and adds their gradients as slices of `val` and `adj`, not through
+index arrays; a group of one node is computed on NumPy scalars. The program
+takes the arguments' and the Values' numbers as float64 vectors and gives the
+gradients as one (`ARRAYS`; `autodiff.compiler.api.Numbers`).
+
 This wins where levels are wide (an MLP over a minibatch: some 40 array
 operations for 65,000 nodes) and loses where they are narrow (a chain of
 scalar operations costs one array operation per node). Where more than `FEW`
