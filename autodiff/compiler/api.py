@@ -84,29 +84,29 @@ from autodiff.core.collector import no_full_gc
 
 __all__ = ["Compiled", "RetraceWarning", "SGDStep", "TraceError", "compile"]
 
-_data = attrgetter("data")
-_DATA = inspect.getattr_static(Value, "data")  # the property: Value.data
+_DATA = inspect.getattr_static(Value, "data")  # the properties Value.data, Value.grad
+_GRAD = inspect.getattr_static(Value, "grad")
 
 
-def _reader(values: list[Value]) -> Callable[[Value], float]:
-    """What reads `v.data` of these Values: the property's own getter, called
-    directly (cheaper than looking the attribute up), where each is a Value's
-    (a subclass may define `data` anew)."""
-    return _DATA.fget if _plain(values) else _data
+def _reader(values: list[Value], name: str = "data") -> Callable[[Value], float]:
+    """What reads `v.data` (or `v.grad`) of these Values: the property's own
+    getter, called directly (cheaper than looking the attribute up), where each
+    is a Value's (a subclass may define it anew); else attrgetter."""
+    prop = _DATA if name == "data" else _GRAD
+    return prop.fget if _plain(values, name, prop) else attrgetter(name)
 
 
 def _writer(values: list[Value]) -> Callable[[Value, float], None]:
     """What sets `v.data = x` for these Values, as `_reader` reads it."""
-    return _DATA.fset if _plain(values) else _set_data
+    return _DATA.fset if _plain(values, "data", _DATA) else _set_data
 
 
 def _set_data(v: Value, x: float) -> None:
     v.data = x
 
 
-def _plain(values: list[Value]) -> bool:
-    return all(inspect.getattr_static(t, "data") is _DATA for t in set(map(type, values)))
-_grad = attrgetter("grad")
+def _plain(values: list[Value], name: str, prop: property) -> bool:
+    return all(inspect.getattr_static(t, name) is prop for t in set(map(type, values)))
 
 
 class RetraceWarning(UserWarning):
@@ -177,9 +177,11 @@ class _Variant:
     result_shape: Any
     numbers: Numbers = _LISTS
     data: Callable[[Value], float] = field(init=False)  # reads `v.data` (`_reader`)
+    grad: Callable[[Value], float] = field(init=False)  # reads `v.grad` of the targets
 
     def __post_init__(self) -> None:
         self.data = _reader(self.reads)
+        self.grad = _reader(self.targets, "grad")
 
     def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
         """The step on these numbers of the arguments: the gradients added into the
@@ -188,8 +190,8 @@ class _Variant:
         now = kind.read(self.reads, self.data)
         loss, results, grads = self.run_program(kind.arguments(numbers), now)
         if descent is None:
-            set_grads(self.targets, list(map(add, map(_grad, self.targets), kind.listed(grads))),
-                      "a compiled step")
+            new = list(map(add, map(self.grad, self.targets), kind.listed(grads)))
+            set_grads(self.targets, new, "a compiled step")
         else:
             descent.update(self, now, grads)
         if self.result_shape is None:
@@ -558,7 +560,7 @@ class SGDStep:
                         "the learning rate, or look at the gradients")
         with uninterrupted():
             if others:  # checked before anything is written
-                set_grads(others, list(map(add, map(_grad, others), grads)),
+                set_grads(others, list(map(add, map(attrgetter("grad"), others), grads)),
                           "a compiled SGD step")
             deque(map(_writer(stepped) if setter is None else setter, stepped, new), 0)
 

@@ -207,3 +207,27 @@ def test_a_subclass_defining_data_anew_is_read_and_written_through_it(backend):
     Logged.log.clear()
     assert train([2.0] * 300) == 600.0
     assert Logged.log == ["read", "written"] and w.data == 1.0 - 0.5 * 600.0
+
+
+class LoggedGrad(Value):
+    """A Value whose `grad` property logs every read."""
+
+    log: ClassVar[list[str]] = []
+
+    @property
+    def grad(self):
+        LoggedGrad.log.append("grad read")
+        return Value.grad.fget(self)
+
+    @grad.setter
+    def grad(self, number):
+        Value.grad.fset(self, number)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_compiled_step_reads_the_grad_of_a_subclass_through_its_own_property(backend):
+    w = LoggedGrad(1.0)
+    step = compile(lambda xs: sum(w * x for x in xs), [2.0] * 300, backend=backend)
+    LoggedGrad.log.clear()
+    step([2.0] * 300)
+    assert LoggedGrad.log == ["grad read"] and w.grad == 600.0
