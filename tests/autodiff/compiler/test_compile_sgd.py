@@ -171,12 +171,13 @@ def test_calls_from_several_threads_take_turns():
     assert w.data == -800.0  # no update lost
 
 
-def test_a_fused_step_sets_every_parameter_or_none_at_any_line():
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_fused_step_sets_every_parameter_or_none_at_any_line(backend):
     trains: dict[int, api.SGDStep] = {}
 
     def make():
         m = model()
-        trains[id(m)] = compile(lambda: loss_of(m)).sgd(m.parameters(), lr=0.1)
+        trains[id(m)] = compile(lambda: loss_of(m), backend=backend).sgd(m.parameters(), lr=0.1)
         trains[id(m)]()  # recorded and compiled: what follows are compiled steps
         return m
 
