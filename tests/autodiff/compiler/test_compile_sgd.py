@@ -232,3 +232,21 @@ def test_a_compiled_step_reads_the_grad_of_a_subclass_through_its_own_property(b
     LoggedGrad.log.clear()
     step([2.0] * 300)
     assert LoggedGrad.log == ["grad read"] and w.grad == 600.0
+
+
+def test_an_array_argument_reaches_a_python_program_the_numpy_backend_fell_back_to():
+    w = Value(0.5)
+
+    def chain(xs):
+        y = w
+        for x in xs:
+            y = (y * x).tanh()
+        return y
+    xs = [1.1] * 100
+    with pytest.warns(UserWarning, match="nodes per array operation"):
+        step = compile(chain, xs, backend="numpy")
+    assert "NumPy backend" not in step.source
+    expected = chain(xs)
+    expected.backward()
+    w_grad, w.grad = w.grad, 0.0
+    assert step(np.array(xs)) == expected.data and w.grad == w_grad  # bit for bit
