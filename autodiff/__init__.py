@@ -48,12 +48,12 @@ from autodiff.core import (
     Primitive,
     Value,
     no_full_gc,
-    primitive,
     primitives,
     scope,
     topological_order,
     uninterrupted,
 )
+from autodiff.functions import primitive
 from autodiff.notation import symbols as _symbols  # noqa: F401 (symbol=, notation=, formula=)
 
 _LAZY = {
