@@ -93,6 +93,7 @@ def __getattr__(name: str) -> object:
 
 MOVED = {
     "autodiff.engine": "autodiff.core", "autodiff.interrupts": "autodiff.core.interrupts",
+    "autodiff.core.ops": "autodiff.ops",
     "autodiff.functional": "autodiff.calculus.functional",
     "autodiff.forward": "autodiff.calculus.forward",
     "autodiff.transforms": "autodiff.calculus.transforms",
