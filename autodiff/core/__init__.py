@@ -18,11 +18,18 @@ up, in autodiff.functions.
 from autodiff.core import arithmetic as _arithmetic  # noqa: F401 (defines +, −, ×, ...)
 from autodiff.core.collector import no_full_gc
 from autodiff.core.interrupts import uninterrupted
-from autodiff.core.primitive import Form, Operand, Primitive, builtin_primitive, primitives
+from autodiff.core.primitive import (
+    Form,
+    Operand,
+    Primitive,
+    builtin_primitive,
+    primitives,
+    receivers,
+)
 from autodiff.core.scopes import scope
 from autodiff.core.sweep import propagate, reverse_sweep, set_grads, sweeping, topological_order
 from autodiff.core.value import Number, Value
 
 __all__ = ["Form", "Number", "Operand", "Primitive", "Value", "builtin_primitive", "no_full_gc",
-           "primitives", "propagate", "reverse_sweep", "scope", "set_grads", "sweeping",
-           "topological_order", "uninterrupted"]
+           "primitives", "propagate", "receivers", "reverse_sweep", "scope", "set_grads",
+           "sweeping", "topological_order", "uninterrupted"]

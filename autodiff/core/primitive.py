@@ -186,8 +186,7 @@ class Form:
             raise TypeError(f"{name}: partials returned {len(every)} derivative"
                             f"{'s' * (len(every) != 1)} for {len(args)} operand"
                             f"{'s' * (len(args) != 1)}")
-        positions = self.positions or [i for i, x in enumerate(args) if isinstance(x, Value)]
-        return [every[i] for i in positions]
+        return [every[i] for i in self.positions or _values_at(args)]
 
     def graph_partials(self, v: Value) -> tuple[Value | float, ...]:
         """v's local derivatives by its Value operands from `partials` evaluated with
@@ -242,6 +241,18 @@ class Forms:
     def all(self) -> list[Form]:
         return [f for f in (self.unary, self.value_value, self.value_constant,
                             self.constant_value, self.packed) if f is not None]
+
+
+def receivers(v: Value) -> tuple[int, ...]:
+    """Which operands of v receive a term x̄ += ∂v/∂x · v̄ in the walk: the positions
+    of its Value operands in `v.args`, in order (a folded number receives none).
+    The tools that print or explain the walk read it here."""
+    form = v._op
+    return () if form is None else form.positions or _values_at(v._a)
+
+
+def _values_at(args: Sequence[object]) -> tuple[int, ...]:
+    return tuple(i for i, x in enumerate(args) if isinstance(x, Value))
 
 
 # -- the local derivatives at a node, and the sweep's step -------------------------
