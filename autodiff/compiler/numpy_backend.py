@@ -77,7 +77,7 @@ from autodiff.compiler.python_backend import (
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
 from autodiff.core import Primitive, Value
-from autodiff.core.ops import ADD, MUL
+from autodiff.core.arithmetic import ADD, MUL
 from autodiff.notation import operand_name
 
 WIDE = 200

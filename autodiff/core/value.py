@@ -4,10 +4,9 @@ Every operation on Values makes a new node that remembers the primitive that
 made it and its operands, so a computation is recorded as a directed acyclic
 graph; `backward()` walks that graph once, in reverse (autodiff.core.sweep).
 
-`+`, `−` and `×`, which dominate neural networks, are written out here, each in
-a few lines; their derivatives (∂(a + b)/∂a = 1, ∂(a·b)/∂a = b, ...) are with
-their definitions in autodiff.core.ops, as are those of every other
-operator and method, which apply their primitive (`/`, `**`, `exp()`, ...).
+`+`, `−` and `×`, which dominate neural networks, are written out here; their
+derivatives (∂(a·b)/∂a = b, ...) are in autodiff.core.arithmetic. Every other
+operator and method applies its primitive (autodiff.functions.elementary).
 """
 
 from __future__ import annotations
@@ -97,8 +96,7 @@ class Value(Node):
 
     @property
     def op(self) -> str:
-        """The name of the operation that produced this node ('+', '-', 'sin', ...);
-        '' for a leaf."""
+        """The name of the operation that produced this node ('+', 'sin', ...); '' for a leaf."""
         return "" if self._op is None else self._op.primitive.name
 
     @property
@@ -263,7 +261,7 @@ class Value(Node):
     def __abs__(self) -> Value:
         return _apply("abs", self)
 
-    # -- elementary functions (see autodiff.ops) ----------------------------
+    # -- elementary functions (autodiff.functions.elementary) -------------
 
     def exp(self) -> Value:
         """e^x; derivative e^x."""
@@ -278,8 +276,7 @@ class Value(Node):
         return _apply("tanh", self)
 
     def sigmoid(self) -> Value:
-        """The logistic function σ(x) = 1/(1 + e^(−x)), stable for every x;
-        derivative σ(1 − σ)."""
+        """σ(x) = 1/(1 + e^(−x)), stable for every x; derivative σ(1 − σ)."""
         return _apply("sigmoid", self)
 
     def sqrt(self) -> Value:
@@ -297,25 +294,25 @@ class Value(Node):
     # -- comparisons of data (not differentiable) ------------------------
 
     def __lt__(self, other: Value | Number) -> bool:
-        result = self._data < _float_of(other)
+        result = self._data < number_of(other)
         if hooks.watching:
             hooks.compared(self, "<", other, result)
         return result
 
     def __le__(self, other: Value | Number) -> bool:
-        result = self._data <= _float_of(other)
+        result = self._data <= number_of(other)
         if hooks.watching:
             hooks.compared(self, "<=", other, result)
         return result
 
     def __gt__(self, other: Value | Number) -> bool:
-        result = self._data > _float_of(other)
+        result = self._data > number_of(other)
         if hooks.watching:
             hooks.compared(self, ">", other, result)
         return result
 
     def __ge__(self, other: Value | Number) -> bool:
-        result = self._data >= _float_of(other)
+        result = self._data >= number_of(other)
         if hooks.watching:
             hooks.compared(self, ">=", other, result)
         return result
@@ -360,10 +357,9 @@ _new_value = object.__new__
 
 
 def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
-    """A new operation node: `data`, computed by `form`'s primitive from the
-    operands `a`, `b` (laid out as autodiff.core.node says). The operators and
-    primitives make every node through here, without the constructor's checks:
-    `data` is already a finite float."""
+    """A new node: `data` (already a finite float), computed by `form`'s primitive
+    from the operands `a`, `b` (laid out as autodiff.core.node says). Every
+    operation makes its node here, without the constructor's checks."""
     v = _new_value(Value)
     v._data = data
     v._grad = 0.0
@@ -375,7 +371,8 @@ def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
     return v
 
 
-def _float_of(x: Value | Number) -> float:
+def number_of(x: Value | Number) -> float:
+    """A Value's number, or the number itself."""
     return x._data if isinstance(x, Value) else x
 
 
@@ -383,8 +380,8 @@ def _is_operand(x: object) -> bool:
     return isinstance(x, Value) or is_number(x)
 
 
-# -- the primitives behind the operators ------------------------------------------
-# autodiff.core.ops defines them (it needs Value) and hands them over once.
+# -- the primitives behind the operators, handed over once by the modules that define
+# them (autodiff.core.arithmetic, autodiff.functions.elementary), which need Value
 
 _BUILTINS: dict[str, Primitive] = {}
 _ADD_VV = _ADD_VC = _ADD_CV = _SUB_VV = _SUB_VC = _SUB_CV = None
@@ -395,15 +392,18 @@ def _apply(name: str, *args: Value | Number) -> Value:
     return _BUILTINS[name](*args)
 
 
-def use_builtins(builtins: Mapping[str, Primitive]) -> None:
-    """Give Value's operators and methods their primitives, by name: "+", "-", "*",
-    "neg", "relu" (their forms, for the written-out operators), "/", "**", "abs" and
-    the functions of the methods. Called once, by autodiff.core.ops."""
+def use_arithmetic(add: Primitive, sub: Primitive, mul: Primitive, neg: Primitive,
+                   relu: Primitive) -> None:
+    """Give the written-out operators their primitives' forms."""
     global _ADD_VV, _ADD_VC, _ADD_CV, _SUB_VV, _SUB_VC, _SUB_CV
     global _MUL_VV, _MUL_VC, _MUL_CV, _NEG, _RELU
+    _ADD_VV, _ADD_VC, _ADD_CV = add.forms.all()
+    _SUB_VV, _SUB_VC, _SUB_CV = sub.forms.all()
+    _MUL_VV, _MUL_VC, _MUL_CV = mul.forms.all()
+    (_NEG,) = neg.forms.all()
+    (_RELU,) = relu.forms.all()
+
+
+def use_builtins(builtins: Mapping[str, Primitive]) -> None:
+    """Give the other operators and methods their primitives ("/", "exp", ...)."""
     _BUILTINS.update(builtins)
-    _ADD_VV, _ADD_VC, _ADD_CV = builtins["+"].forms.all()
-    _SUB_VV, _SUB_VC, _SUB_CV = builtins["-"].forms.all()
-    _MUL_VV, _MUL_VC, _MUL_CV = builtins["*"].forms.all()
-    (_NEG,) = builtins["neg"].forms.all()
-    (_RELU,) = builtins["relu"].forms.all()
