@@ -131,3 +131,14 @@ def roots_of(roots: object) -> list[Any]:
             raise TypeError(f"expected Values as roots; item {i} is {type(r).__name__}: "
                             f"{short(r)}")
     return list(roots)
+
+
+def refuse_gradients(values: Sequence[Any], grads: Sequence[float], who: str) -> None:
+    """The OverflowError for the first gradient in `grads` that is not finite, naming
+    `who` and its node (`values`, in the same order); nothing if all are finite."""
+    for v, g in zip(values, grads, strict=True):
+        if g - g != 0.0:
+            raise OverflowError(
+                f"{who}: the gradient of {describe(v)} "
+                f"({v._op.primitive.name if v._op else 'a leaf'}) would be {g!r}: too "
+                "large for a float; no .grad was changed")

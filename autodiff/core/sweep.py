@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import Any
 
 from autodiff.core import hooks
-from autodiff.core.errors import describe, roots_of, seed
+from autodiff.core.errors import refuse_gradients, roots_of, seed
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.node import Node
 
@@ -63,19 +63,24 @@ def topological_order(root: Node | Sequence[Node]) -> list[Any]:
         if form is None:
             emit(v)
             continue
-        push(v)
-        push(_FINISH)
-        n = form.values
-        if n == 2:
-            if v._b not in seen:
-                push(v._b)
-        elif n == 0:
-            for x in reversed(v._a):
+        a, n = v._a, form.values
+        if n == 0:
+            push(v)
+            push(_FINISH)
+            for x in reversed(a):
                 if type(x) is not float and x not in seen:  # a packed number is a float
                     push(x)
             continue
-        if v._a not in seen:
-            push(v._a)
+        new_b = n == 2 and v._b not in seen
+        if not new_b and a in seen:  # its inputs are done: v is next (most products)
+            emit(v)
+            continue
+        push(v)
+        push(_FINISH)
+        if new_b:
+            push(v._b)
+        if a not in seen:
+            push(a)
     return order
 
 
@@ -134,12 +139,7 @@ def set_grads(values: Sequence[Any], grads: list[float], who: str) -> None:
     and the node, and no `.grad` changes), and the writes are not cut by Ctrl-C."""
     total = sum(grads)
     if total - total != 0.0:  # an inf or nan, or only a sum too large
-        for v, g in zip(values, grads, strict=True):
-            if g - g != 0.0:
-                raise OverflowError(
-                    f"{who}: the gradient of {describe(v)} "
-                    f"({v._op.primitive.name if v._op else 'a leaf'}) would be {g!r}: too "
-                    "large for a float; no .grad was changed")
+        refuse_gradients(values, grads, who)
     with uninterrupted():
         for v, g in zip(values, grads, strict=True):
             v._grad = g
