@@ -44,7 +44,6 @@ from autodiff.compiler.templates import (
     TEST,
     Expr,
     Template,
-    by_operand,
     renamed,
 )
 from autodiff.compiler.tracing import Guard, Trace, argument_names, leaves
@@ -378,7 +377,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            return op.value.fill(by_operand(parts))
+            return op.value.filled(parts, None, None)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
 
@@ -423,14 +422,14 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                named = by_operand(self._parts(v))  # again: a dict per node would be kept
-                named["out"], named["g"] = expr[v], g
+                parts = self._parts(v)  # again: a list per node would be kept
+                out, adjoints = expr[v], op.adjoints
                 for i, x in operands:
                     found = terms.get(x)
                     if found is None:
-                        terms[x] = [op.adjoints[i].fill(named)]
+                        terms[x] = [adjoints[i].filled(parts, out, g)]
                     else:
-                        found.append(op.adjoints[i].fill(named))
+                        found.append(adjoints[i].filled(parts, out, g))
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
             for _, x in operands:  # a leaf's first MAX_TERMS terms summed as soon as they are
