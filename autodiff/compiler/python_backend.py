@@ -250,18 +250,23 @@ class _Writer:
             bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
         self.args: dict[Value, tuple[Any, ...]] = {}  # Values and numbers
         self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}  # the op, its Values' places
-        patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
+        places: dict[tuple[type, ...], tuple[int, ...]] = {}  # by the operands' types
+        ops, all_args, info = self.ops, self.args, self.info
         for v in self.trace.order:
             prim = v.primitive
             if prim is not None:
-                args = self.args[v] = v.args
-                op = self.ops.get((prim, len(args)))
+                args = all_args[v] = v.args
+                op = ops.get((prim, len(args)))
                 if op is None:
-                    op = self.ops[prim, len(args)] = _Op(prim, len(args), self.codes)
+                    op = ops[prim, len(args)] = _Op(prim, len(args), self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
-                at = tuple(i for i, x in enumerate(args) if isinstance(x, Value))
-                self.info[v] = (op, patterns.setdefault(at, at))  # one tuple per pattern
+                kinds = tuple(map(type, args))
+                at = places.get(kinds)
+                if at is None:
+                    at = places[kinds] = tuple(
+                        i for i, x in enumerate(args) if isinstance(x, Value))
+                info[v] = (op, at)  # one tuple per pattern
         self.locals = _Locals([*self.globals.namespace, "X", "P"])
         self._plan()
         self._name_leaves()
@@ -404,11 +409,12 @@ class _Writer:
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
+        all_args = self.args
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
             op, at = info[v]
-            args = self.args[v]
+            args = all_args[v]
             operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
                 op.reads[i][2] for i, _ in operands)

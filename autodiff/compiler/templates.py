@@ -15,7 +15,7 @@ import ast
 import re
 import string
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from autodiff.notation import operand_names
 
@@ -82,6 +82,10 @@ def _needs(parent: ast.expr, child: ast.expr) -> int:
     return ATOM
 
 
+Filler = Callable[[Sequence[Expr], Any, Any], Expr]
+"""A template's fill as a function of the operands' parts, {out}'s and {g}'s."""
+
+
 class Template:
     """One expression of a `Code`, parsed once: its precedence, and the precedence
     each placeholder needs where it stands."""
@@ -126,7 +130,7 @@ class Template:
             return folded(text, size)
         return Expr(text, self.precedence, size)
 
-    def _filler(self) -> Callable[[Sequence[Expr], Expr | None, Expr | None], Expr]:
+    def _filler(self) -> Filler:
         """`fill` written out for this template, once: a function of the operands
         (a list, {a} first), {out} and {g}, without a dict per call; a writer
         calls it at every node."""
@@ -150,17 +154,18 @@ class Template:
             body.append(f"    if {tests}:\n        return folded(text, size)")
         body.append(f"    return Expr(text, {self.precedence}, size)")
         source = "def filled(P, out, g):\n" + "\n".join(body) + "\n"
-        namespace = {"Expr": Expr, "folded": folded, "number": _number}
+        namespace: dict[str, Any] = {"Expr": Expr, "folded": folded, "number": _number}
         exec(compile(source, "<template>", "exec"), namespace)
-        return namespace["filled"]  # type: ignore[no-any-return]
+        filler: Filler = namespace["filled"]
+        return filler
 
 
-def _pick(field: str) -> Callable[[Sequence[Expr], Expr | None, Expr | None], Expr]:
+def _pick(field: str) -> Filler:
     """The filler of the template "{field}": that part itself."""
     if field == "out":
-        return lambda P, out, g: out  # type: ignore[return-value]
+        return lambda P, out, g: out
     if field == "g":
-        return lambda P, out, g: g  # type: ignore[return-value]
+        return lambda P, out, g: g
     k = _position(field)
     return lambda P, out, g: P[k]
 
