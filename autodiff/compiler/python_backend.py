@@ -230,6 +230,7 @@ class _Op:
                    if name in t.counts),
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
+        self.reads_operands = any(positions for positions, _, _ in self.reads)
 
 
 class _Writer:
@@ -356,7 +357,7 @@ class _Writer:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
-                e = self._value(v)
+                e = self._value(v, info[v][0])
                 if v in named or e.size > MAX_INLINE:
                     n = fresh(v.label)
                     lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
@@ -371,8 +372,7 @@ class _Writer:
         expr = self.expr
         return [expr[x] if isinstance(x, Value) else _constant(x) for x in self.args[v]]
 
-    def _value(self, v: Value) -> Expr:
-        op = self.info[v][0]
+    def _value(self, v: Value, op: _Op) -> Expr:
         args = self.args[v]
         parts = self._parts(v)
         if op.check is not None:
@@ -428,7 +428,8 @@ class _Writer:
                     terms.setdefault(x, []).append(
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
-                parts = self._parts(v)  # again: a list per node would be kept
+                # the operands again (a list per node would be kept), where a term reads them
+                parts = self._parts(v) if op.reads_operands else ()
                 out, adjoints = expr[v], op.adjoints
                 for i, x in operands:
                     found = terms.get(x)
@@ -439,9 +440,10 @@ class _Writer:
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
             for _, x in operands:  # a leaf's first MAX_TERMS terms summed as soon as they are
-                pending = terms.get(x)  # there: the values they read need not live to the end
-                if pending is not None and len(pending) >= MAX_TERMS and x not in info:
-                    self._gradient(x, terms.pop(x), uses=2, final=False)
+                if x not in info:  # there: the values they read need not live to the end
+                    pending = terms.get(x)
+                    if pending is not None and len(pending) >= MAX_TERMS:
+                        self._gradient(x, terms.pop(x), uses=2, final=False)
         for v in t.reads:
             if v in terms or v in self.partial:  # an existing leaf
                 self._gradient(v, terms.pop(v, []), uses=2)
