@@ -429,7 +429,7 @@ class _Writer:
                         Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
             else:
                 # the operands again (a list per node would be kept), where a term reads them
-                parts = self._parts(v) if op.reads_operands else ()
+                parts = self._parts(v) if op.reads_operands else []
                 out, adjoints = expr[v], op.adjoints
                 for i, x in operands:
                     found = terms.get(x)
