@@ -175,8 +175,12 @@ class Program:
         """The program's function, each of its top-level functions compiled on its own
         (CPython's compiler holds a whole source's tree and instructions at once)."""
         where = f"<autodiff.compile: {self.name}>"
-        for k, piece in enumerate(self.source.split(PIECES)):
-            exec(compile(piece if k == 0 else "def " + piece, where, "exec"), self.namespace)
+        source, start = self.source, 0
+        while start < len(source):  # one piece at a time: no second copy of the whole source
+            end = source.find(PIECES, start)
+            end = len(source) if end < 0 else end + 3  # each piece from its "def "
+            exec(compile(source[start:end], where, "exec"), self.namespace)
+            start = end
         return self.namespace[self.name]
 
 
@@ -249,14 +253,17 @@ class _Writer:
         bind = self.globals.bind
         self.isfinite, self.unusual, self.changed = (
             bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
-        self.args: dict[Value, tuple[Any, ...]] = {}  # Values and numbers
-        self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}  # the op, its Values' places
+        # per node: the op and its Values' places among its operands (`v.args`, read
+        # again where needed: a tuple per node kept would be most of the writer's memory);
+        # one (op, places) pair per pattern
+        self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}
         places: dict[tuple[type, ...], tuple[int, ...]] = {}  # by the operands' types
-        ops, all_args, info = self.ops, self.args, self.info
+        pairs: dict[tuple[_Op, tuple[int, ...]], tuple[_Op, tuple[int, ...]]] = {}
+        ops, info = self.ops, self.info
         for v in self.trace.order:
             prim = v.primitive
             if prim is not None:
-                args = all_args[v] = v.args
+                args = v.args
                 op = ops.get((prim, len(args)))
                 if op is None:
                     op = ops[prim, len(args)] = _Op(prim, len(args), self.codes)
@@ -267,7 +274,8 @@ class _Writer:
                 if at is None:
                     at = places[kinds] = tuple(
                         i for i, x in enumerate(args) if isinstance(x, Value))
-                info[v] = (op, at)  # one tuple per pattern
+                pair = (op, at)
+                info[v] = pairs.setdefault(pair, pair)
         self.locals = _Locals([*self.globals.namespace, "X", "P"])
         self._plan()
         self._name_leaves()
@@ -285,7 +293,7 @@ class _Writer:
         named.update(x for g in t.guards for x in g.operands)
         add = named.add
         for v, (op, at) in info.items():
-            args = self.args[v]
+            args: tuple[Any, ...] = v.args
             values = [(i, args[i]) for i in at]
             if v not in existing:
                 if v.label:
@@ -346,7 +354,7 @@ class _Writer:
     def _forward(self) -> None:
         t = self.trace
         guards_after: dict[Value, list[int]] = {}
-        position = {v: i for i, v in enumerate(t.order)}
+        position = {v: i for i, v in enumerate(t.order)} if t.guards else {}
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
@@ -370,10 +378,10 @@ class _Writer:
     def _parts(self, v: Value) -> list[Expr]:
         """The expressions of v's operands: names, inlined values, numbers."""
         expr = self.expr
-        return [expr[x] if isinstance(x, Value) else _constant(x) for x in self.args[v]]
+        return [expr[x] if isinstance(x, Value) else _constant(x) for x in v.args]
 
     def _value(self, v: Value, op: _Op) -> Expr:
-        args = self.args[v]
+        args = v.args
         parts = self._parts(v)
         if op.check is not None:
             shown = [f"Value({p.text})" if isinstance(x, Value) else p.text
@@ -409,12 +417,11 @@ class _Writer:
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
-        all_args = self.args
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
             op, at = info[v]
-            args = all_args[v]
+            args: tuple[Any, ...] = v.args
             operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
                 op.reads[i][2] for i, _ in operands)
@@ -561,13 +568,14 @@ class _Writer:
         driver = [*head, f"    {s} = [0.0] * {len(slot)}  # the values passed between parts",
                   *(f"    {n}(X, P, {s})" for n in names[:-1]),
                   f"    return {names[-1]}(X, P, {s})"]
-        pieces = ["\n".join(driver)]
+        program = driver  # the lines themselves, joined once (the program is large)
         for name, part, load, store in zip(names, parts, loads, stores, strict=True):
-            pieces.append("\n".join([
-                f"{name}(X, P, {s}):",
-                *(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}" for n in load),
-                *part, *(f"    {s}[{slot[n]}] = {n}" for n in store)]))
-        return PIECES.join(pieces) + "\n"
+            program.append(f"{PIECES[1:]}{name}(X, P, {s}):")
+            program.extend(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}"
+                           for n in load)
+            program.extend(part)
+            program.extend(f"    {s}[{slot[n]}] = {n}" for n in store)
+        return "\n".join(program) + "\n"
 
 
 def _natural(name: str) -> tuple[int, str]:
