@@ -154,6 +154,11 @@ def function_name(prim: Primitive) -> str:
         (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")
 
 
+DROPPED = Expr("<inlined, forgotten>")
+"""What the adjoint trace sees of an inlined value (which no adjoint term reads:
+such values are named); not Python, should it ever be written."""
+
+
 def _constant(x: float) -> Expr:
     """A folded number as source: its repr (exact for floats, −0.0 included)."""
     text = repr(x)
@@ -365,7 +370,7 @@ class _Writer:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
-                e = self._value(v, info[v][0])
+                e = self._value(v, *info[v])
                 if v in named or e.size > MAX_INLINE:
                     n = fresh(v.label)
                     lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
@@ -376,13 +381,23 @@ class _Writer:
                     self._guard(k, t.guards[k])
 
     def _parts(self, v: Value) -> list[Expr]:
-        """The expressions of v's operands: names, inlined values, numbers."""
+        """The expressions of v's operands: names, inlined values, numbers (in the
+        adjoint trace, `DROPPED` for an inlined value, which no adjoint reads)."""
         expr = self.expr
-        return [expr[x] if isinstance(x, Value) else _constant(x) for x in v.args]
+        return [expr.get(x, DROPPED) if isinstance(x, Value) else _constant(x)
+                for x in v.args]
 
-    def _value(self, v: Value, op: _Op) -> Expr:
+    def _value(self, v: Value, op: _Op, at: tuple[int, ...]) -> Expr:
+        """v's value as an expression of its operands' (an inlined operation's
+        is written into it here, its only use, and forgotten: the writer's
+        memory is its named values, not every node's text)."""
         args = v.args
-        parts = self._parts(v)
+        expr, named, info = self.expr, self.named, self.info
+        parts = [expr[x] if isinstance(x, Value) else _constant(x) for x in args]
+        for i in at:
+            x = args[i]
+            if x not in named and x in info:  # (a leaf's name stays: its gradient's is made of it)
+                del expr[x]
         if op.check is not None:
             shown = [f"Value({p.text})" if isinstance(x, Value) else p.text
                      for p, x in zip(parts, args, strict=True)]
@@ -437,7 +452,7 @@ class _Writer:
             else:
                 # the operands again (a list per node would be kept), where a term reads them
                 parts = self._parts(v) if op.reads_operands else []
-                out, adjoints = expr[v], op.adjoints
+                out, adjoints = expr.get(v, DROPPED), op.adjoints
                 for i, x in operands:
                     found = terms.get(x)
                     if found is None:
