@@ -413,9 +413,39 @@ def test_a_folded_negative_zero_stays_negative():
 ])
 def test_templates_parenthesise_where_python_needs_it(template, parts, text):
     from autodiff.compiler import templates
-    filled = templates.Template(template).fill(
-        {k: templates.Expr(t, getattr(templates, p), 1) for k, (t, p) in parts.items()})
+    exprs = {k: templates.Expr(t, getattr(templates, p), 1) for k, (t, p) in parts.items()}
+    filled = templates.Template(template).fill(exprs)
     assert filled.text == text
+    operands = [exprs[k] for k in ("a", "b") if k in exprs]
+    if "b" in exprs and "a" not in exprs:
+        operands = [templates.Expr("unused"), exprs["b"]]
+    assert templates.Template(template).filled(operands, None, exprs.get("g")) == filled
+
+
+_PARTS = [("x", "ATOM", 0), ("x + y", "ARITH", 1), ("x * y", "TERM", 1), ("-x", "FACTOR", 1),
+          ("h if c else 0.0", "TEST", 2), ("2.0", "ATOM", 0), ("-0.0", "FACTOR", 0),
+          ("x ** y", "POWER", 1), ("x > y", "COMPARE", 1)]
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_a_templates_written_out_fill_is_its_fill(data):
+    """`Template.filled` (the fill written out once as a function, which the Python
+    backend calls at every node) gives the text, precedence and size `fill` gives,
+    for every template of the built-ins (their values and their printed adjoints)."""
+    from autodiff.compiler import lowering, templates
+    codes = [lowering.code_of(prim, len(code.placeholders()))
+             for prim, code in list(lowering.CODES.items()) if prim.builtin]
+    texts = sorted({t for c in codes if c is not None for t in (c.value, *(c.adjoints or ()))})
+    template = templates.Template(data.draw(st.sampled_from(texts)))
+
+    def part() -> templates.Expr:
+        text, precedence, size = data.draw(st.sampled_from(_PARTS))
+        return templates.Expr(text, getattr(templates, precedence), size)
+    operands, out, g = [part(), part()], part(), part()
+    given = {"a": operands[0], "b": operands[1], "out": out, "g": g}
+    assert template.filled(operands, out, g) == template.fill(
+        {k: part for k, part in given.items() if k in template.counts})
 
 
 def test_the_collector_is_restored_as_it_was_also_after_an_error():
