@@ -557,9 +557,13 @@ class _Writer:
             mine = {m.group(1) for line in part if (m := _ASSIGNED.match(line))}
             assigned.append(mine)
             before |= mine
-            tested = [n for n in checked if n in mine]  # each part tests its own values
-            if tested:
-                part += self._test(tested)
+        owner = {n: k for k, mine in enumerate(assigned) for n in mine.intersection(checked)}
+        tested: dict[int, list[str]] = {}
+        for n in checked:  # each part tests its own values, in the order of `checked`
+            if n in owner:
+                tested.setdefault(owner[n], []).append(n)
+        for k, names in tested.items():
+            parts[k] += self._test(names)
         rest = [n for n in checked if n not in before]  # numbers read from X and P
         end = [*(self._test(rest) if rest else []), done]
         parts[-1] += end
