@@ -240,6 +240,7 @@ class _Op:
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
         self.reads_operands = any(positions for positions, _, _ in self.reads)
+        self.g_uses = tuple(uses for _, _, uses in self.reads)
 
 
 class _Writer:
@@ -432,6 +433,7 @@ class _Writer:
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
+        full: list[Value] = []  # leaves with MAX_TERMS terms pending
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
@@ -439,7 +441,7 @@ class _Writer:
             args: tuple[Any, ...] = v.args
             operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
-                op.reads[i][2] for i, _ in operands)
+                [op.g_uses[i] for i, _ in operands])
             g = self._gradient(v, terms.pop(v), uses)
             if op.call is not None:
                 parts = self._parts(v)
@@ -447,8 +449,10 @@ class _Writer:
                 call = ", ".join(p.within(TEST) for p in [expr[v], *parts])
                 self.lines.append(f"    {d} = {op.call[1]}({call})")
                 for i, x in operands:
-                    terms.setdefault(x, []).append(
-                        Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+                    found = terms.setdefault(x, [])
+                    found.append(Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+                    if len(found) >= MAX_TERMS and x not in info:
+                        full.append(x)
             else:
                 # the operands again (a list per node would be kept), where a term reads them
                 parts = self._parts(v) if op.reads_operands else []
@@ -459,13 +463,15 @@ class _Writer:
                         terms[x] = [adjoints[i].filled(parts, out, g)]
                     else:
                         found.append(adjoints[i].filled(parts, out, g))
+                        if len(found) >= MAX_TERMS and x not in info:
+                            full.append(x)
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
-            for _, x in operands:  # a leaf's first MAX_TERMS terms summed as soon as they are
-                if x not in info:  # there: the values they read need not live to the end
-                    pending = terms.get(x)
-                    if pending is not None and len(pending) >= MAX_TERMS:
+            if full:  # a leaf's first MAX_TERMS terms summed as soon as they are there:
+                for x in full:  # the values they read need not live to the end
+                    if x in terms:
                         self._gradient(x, terms.pop(x), uses=2, final=False)
+                full.clear()
         for v in t.reads:
             if v in terms or v in self.partial:  # an existing leaf
                 self._gradient(v, terms.pop(v, []), uses=2)
