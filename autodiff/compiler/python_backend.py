@@ -449,9 +449,9 @@ class _Writer:
                 call = ", ".join(p.within(TEST) for p in [expr[v], *parts])
                 self.lines.append(f"    {d} = {op.call[1]}({call})")
                 for i, x in operands:
-                    found = terms.setdefault(x, [])
-                    found.append(Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
-                    if len(found) >= MAX_TERMS and x not in info:
+                    called = terms.setdefault(x, [])
+                    called.append(Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+                    if len(called) >= MAX_TERMS and x not in info:
                         full.append(x)
             else:
                 # the operands again (a list per node would be kept), where a term reads them
