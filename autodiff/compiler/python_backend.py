@@ -241,6 +241,8 @@ class _Op:
             for t in (self.adjoints if code is not None else ())]
         self.reads_operands = any(positions for positions, _, _ in self.reads)
         self.g_uses = tuple(uses for _, _, uses in self.reads)
+        self.branches = code is not None and all(  # ḡ read, if at all, in a branch's arm
+            t.precedence == TEST or "g" not in t.counts for t in self.adjoints)
 
 
 class _Writer:
@@ -442,7 +444,7 @@ class _Writer:
             operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
                 [op.g_uses[i] for i, _ in operands])
-            g = self._gradient(v, terms.pop(v), uses)
+            g = self._gradient(v, terms.pop(v), uses, branch=op.branches)
             if op.call is not None:
                 parts = self._parts(v)
                 d = self.locals.fresh(f"d_{expr[v].text}")
@@ -477,15 +479,24 @@ class _Writer:
                 self._gradient(v, terms.pop(v, []), uses=2)
         self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
 
-    def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True) -> Expr:
+    def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True,
+                  branch: bool = False) -> Expr:
         """v̄, the sum of the terms its consumers passed on: the term itself where it
         is a name or used once, else a named line; `final=False`: the terms so far,
-        added to the name in `partial` (left to right, as the sweep adds them)."""
+        added to the name in `partial` (left to right, as the sweep adds them).
+        `branch`: v's adjoint terms are branches that may not read v̄ (relu's): where
+        they read it once and v has no label, the sum is written into the branch."""
         own = not self.inline or v in self.existing or v in self.tested
         if len(terms) == 1 and not own and v is not self.trace.loss and (
                 (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
                 or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
             g = terms[0]
+        elif (branch and uses == 1 and not own and not v.label and v is not self.trace.loss
+              and len(terms) <= MAX_TERMS
+              and (size := len(terms) - 1 + sum(t.size for t in terms)) < MAX_INLINE):
+            # read once, by a branch (relu's "ḡ if out > 0.0 else 0.0"): written into it,
+            # the sum is computed only where the branch takes it
+            g = terms[0] if len(terms) == 1 else Expr(_sum(terms), ARITH, size)
         else:
             found = self.partial.pop(v, None)
             if found is None:

@@ -521,3 +521,31 @@ def test_threads_compile_and_replay_at_once():
         thread.join()
     assert all(all(ok) and len(ok) == 20 for ok in results.values()) and len(results) == 4
     assert gc.isenabled()
+
+
+def test_a_sum_read_only_by_relus_branch_is_computed_only_where_it_is_taken():
+    """∂E/∂z for z = relu(u) is a sum over z's consumers; relu passes it on only where
+    u > 0, so the program writes the sum into relu's branch ("... if z > 0.0 else
+    0.0"): bit for bit the interpreter's numbers with units on and off."""
+    w = [Value(0.5), Value(-1.5), Value(0.25)]
+    v = [Value(2.0), Value(-0.1), Value(-3.0)]
+
+    def loss(x):
+        hidden = [(wi * x).relu() for wi in w]
+        return sum(vj * h * hk for vj, h in zip(v, hidden, strict=True) for hk in hidden)
+
+    step = compile(loss, 1.0)
+    assert re.search(r"= \(\S+ \* \S+ \+ [^\n]* if \S+ > 0\.0 else 0\.0\)", step.source), \
+        step.source
+    for x in (1.0, -1.0, 0.0, 3.0):  # units on and off
+        params = [*w, *v]
+        for p in params:
+            p.grad = 0.0
+        got = step(x)
+        compiled = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        out = loss(Value(x))
+        out.backward()
+        assert_same(got, out.data)
+        assert list(map(bits, compiled)) == [bits(p.grad) for p in params]

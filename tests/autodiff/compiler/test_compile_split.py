@@ -102,10 +102,12 @@ def test_split_expressions_are_the_interpreter_bit_for_bit(expr):
         assert step.interpreted == 0, step.source
 
 
-def test_a_split_program_fails_and_branches_as_the_interpreter_does(tiny_parts):
+def test_a_split_program_fails_and_branches_as_the_interpreter_does(tiny_parts, monkeypatch):
     """A comparison in one part, a value that is not finite in another: the step
     replays; where the comparison comes out otherwise, the error is the
     interpreter's and no gradient changes."""
+    monkeypatch.setattr(python_backend, "SPLIT_LINES", 5)
+    monkeypatch.setattr(python_backend, "CHUNK_LINES", 4)
     def fn(w, x):
         u = w * x
         v = u * 1e300 * 1e300 if u > 0 else u * u  # u > 0: an overflow
