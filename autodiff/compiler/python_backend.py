@@ -54,10 +54,13 @@ MAX_INLINE = 64
 """At most this many primitives are written into one expression."""
 MAX_TERMS = 100
 """At most this many terms are summed in one statement (CPython's compiler recurses)."""
-SPLIT_LINES = 20_000
-"""A program of more lines is split into functions (`_split`)..."""
-CHUNK_LINES = 2000
-"""... of at most this many statements (and the loads, stores and tests they need)."""
+SPLIT_CHARS = 2_000_000
+"""A program of more characters is split into functions (`_split`): CPython's
+compile of one function holds about 75 bytes per character of its source at once
+(150 MB here), whatever its number of lines..."""
+CHUNK_CHARS = 200_000
+"""... of statements of about this many characters (and the loads, stores and
+tests they need)."""
 _DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
 _ASSIGNED = re.compile(r"    (\S+) = ")
 
@@ -190,7 +193,7 @@ class Program:
 
 
 PIECES = "\n\n\ndef "
-"""What separates the top-level functions of a program that is split (`CHUNK_LINES`)."""
+"""What separates the top-level functions of a program that is split (`CHUNK_CHARS`)."""
 
 
 def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
@@ -533,7 +536,7 @@ class _Writer:
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
-        if len(body) + len(checked) // 8 > SPLIT_LINES:
+        if sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
             return Program(self._split(head, checked, done), self.globals.namespace,
                            self.name)
         body.extend(self._test(checked))
@@ -555,13 +558,19 @@ class _Writer:
                 f"    ))):\n        raise {self.unusual}('a number is not finite')"]
 
     def _split(self, head: list[str], checked: list[str], done: str) -> str:
-        """A long program as functions of about `CHUNK_LINES` statements, which
+        """A long program as functions of about `CHUNK_CHARS` characters, which
         `name(X, P)` calls in turn (CPython compiles a long function in time and
         memory that grow faster than its length). Each reads the numbers it uses
         from X and P; a value that one computes and a later one reads is passed in
         the list S (stored at the end of the one, read at the start of the other)."""
-        body = self.lines
-        parts = [body[k:k + CHUNK_LINES] for k in range(0, len(body), CHUNK_LINES)]
+        parts: list[list[str]] = [[]]
+        size = 0
+        for line in self.lines:
+            if size >= CHUNK_CHARS:
+                parts.append([])
+                size = 0
+            parts[-1].append(line)
+            size += len(line)
         given = {n: f"X[{i}]" for i, n in enumerate(self.input_names)}
         given.update((n, f"P[{i}]") for i, n in enumerate(self.read_names) if n != "_")
         assigned: list[set[str]] = []
