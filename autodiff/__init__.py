@@ -48,12 +48,12 @@ from autodiff.core import (
     Primitive,
     Value,
     no_full_gc,
-    primitive,
     primitives,
     scope,
     topological_order,
     uninterrupted,
 )
+from autodiff.functions import primitive
 from autodiff.notation import symbols as _symbols  # noqa: F401 (symbol=, notation=, formula=)
 
 _LAZY = {
@@ -93,6 +93,7 @@ def __getattr__(name: str) -> object:
 
 MOVED = {
     "autodiff.engine": "autodiff.core", "autodiff.interrupts": "autodiff.core.interrupts",
+    "autodiff.core.ops": "autodiff.ops",
     "autodiff.functional": "autodiff.calculus.functional",
     "autodiff.forward": "autodiff.calculus.forward",
     "autodiff.transforms": "autodiff.calculus.transforms",

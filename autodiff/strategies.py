@@ -52,16 +52,24 @@ except ImportError as exc:  # pragma: no cover - exercised without Hypothesis on
 
 from autodiff.checking.singular import singular_distance
 from autodiff.core import Primitive, Value, primitives
-from autodiff.core.ops import ADD
+from autodiff.core.arithmetic import ADD
 from autodiff.notation import write
 from autodiff.ops import tanh
 
 __all__ = ["Expression", "Step", "builtin_operations", "expressions", "values"]
 
 
+OPERATORS_FIRST = ("+", "-", "*", "/", "neg", "**", "relu")
+"""Python's operators and relu come before the functions: generated expressions
+shrink toward the first operations (toward `+`)."""
+
+
 def builtin_operations() -> tuple[Primitive, ...]:
-    """Every built-in primitive, in the table's order: the default `operations`."""
-    return tuple(p for p in primitives.values() if p.builtin)
+    """Every built-in primitive, the operators first (`OPERATORS_FIRST`), then the
+    functions in the order they are defined: the default `operations`."""
+    rank = {name: i for i, name in enumerate(OPERATORS_FIRST)}
+    return tuple(sorted((p for p in primitives.values() if p.builtin),
+                        key=lambda p: rank.get(p.name, len(rank))))
 
 
 def check_number(name: str, x: object) -> float:

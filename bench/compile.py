@@ -7,7 +7,12 @@ The engines, all from the same weights:
 * micrograd 0.1.0 (if installed: `pip install micrograd==0.1.0`);
 * autodiff's interpreter (build the graph, `backward()`);
 * `autodiff.compile` with the Python backend (bit for bit the interpreter)
-  and with the NumPy backend;
+  and with the NumPy backend, each followed by the SGD loop over the model's
+  Values (`p.data -= lr * p.grad; p.grad = 0.0`, the user's code, as with
+  every scalar engine);
+* the NumPy backend fused with SGD (`step.sgd(params, lr)`): the same update,
+  written by the step itself, the model's Values holding the new weights
+  after every step;
 * PyTorch with one float64 scalar tensor per number (if installed);
 * the same step written by hand with NumPy matrices (what a user would pick
   instead of a scalar engine).
@@ -85,14 +90,21 @@ def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any],
     return Engine(name, step, draw)
 
 
-def compiled_engine(backend: str) -> tuple[Engine, MLP, Any]:
+def compiled_engine(backend: str, fused: bool = False) -> tuple[Engine, MLP, Any]:
+    """A compiled step and the user's SGD loop over the model's Values, or (fused)
+    the step fused with SGD (`step.sgd(params, lr)`): the same update, the model's
+    Values hold the new weights after every step either way."""
     model = new_model(Value)
     step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend)
+    train = step_fn.sgd(model.parameters(), LR)
 
     def step(xs: Any, ys: Any) -> float:
         loss = step_fn(xs, ys)
         sgd(model.parameters(), LR)
         return float(loss)
+
+    def fused_step(xs: Any, ys: Any) -> float:
+        return float(train(xs, ys))
 
     def arrays(rng: random.Random) -> Any:
         import numpy as np
@@ -100,7 +112,9 @@ def compiled_engine(backend: str) -> tuple[Engine, MLP, Any]:
         return np.array(xs), np.array(ys)
 
     name = f"autodiff.compile, {'Python' if backend == 'python' else 'NumPy'} backend"
-    return (Engine(name, step, draw if backend == "python" else arrays,
+    if fused:
+        name += ", fused SGD (step.sgd)"
+    return (Engine(name, fused_step if fused else step, draw if backend == "python" else arrays,
                    steps_per_round=10 if backend == "python" else 40), model, step_fn)
 
 
@@ -194,6 +208,23 @@ def agreement(interpreter: MLP, python: MLP, python_step: Any, numpy_step: Any,
     return same, diff / largest
 
 
+def fused_agreement(fused: Engine, fused_model: MLP, numpy_step: Any, numpy_model: MLP
+                    ) -> float:
+    """One step from the same weights on the same data: the fused SGD step against
+    the NumPy backend's step and the SGD loop; the largest weight difference,
+    relative to the largest weight."""
+    import numpy as np
+    xs, ys = draw(random.Random(8))
+    for p, q in zip(fused_model.parameters(), numpy_model.parameters(), strict=True):
+        p.data, p.grad, q.grad = q.data, 0.0, 0.0
+    numpy_step(xs, ys)
+    sgd(numpy_model.parameters(), LR)
+    fused.step(np.array(xs), np.array(ys))
+    new = [(p.data, q.data) for p, q in zip(fused_model.parameters(),
+                                             numpy_model.parameters(), strict=True)]
+    return max(abs(a - b) for a, b in new) / max(abs(b) for _, b in new)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -208,10 +239,12 @@ def main() -> None:
     engines.append(interpreter)
     python, python_model, python_step = compiled_engine("python")
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
-    engines += [python, numpy_engine]
+    fused, fused_model, _ = compiled_engine("numpy", fused=True)
+    engines += [python, numpy_engine, fused]
     engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
+    fused_error = fused_agreement(fused, fused_model, numpy_step, numpy_model)
     costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
 
     rng = random.Random(0)
@@ -240,7 +273,13 @@ def main() -> None:
           f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps; "
           f"NumPy backend {costs['numpy']:.2f} s")
     print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'}; NumPy "
-          f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient")
+          f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient; "
+          f"fused SGD: largest weight difference from the step and SGD loop "
+          f"{fused_error:.1e} of the largest weight")
+    if matrix:
+        print(f"goal (issue 24): the NumPy backend within 3× of the NumPy matrices: "
+              f"{median[numpy_engine.name] / matrix:.2f}× with the SGD loop over the Values, "
+              f"{median[fused.name] / matrix:.2f}× fused (step.sgd)")
 
 
 def _times(ratio: float) -> str:

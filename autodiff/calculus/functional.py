@@ -8,7 +8,14 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Literal, overload
 
-from autodiff.core import Value, no_full_gc, reverse_sweep, topological_order, uninterrupted
+from autodiff.core import (
+    Value,
+    no_full_gc,
+    receivers,
+    reverse_sweep,
+    topological_order,
+    uninterrupted,
+)
 from autodiff.core.errors import operands
 
 
@@ -107,7 +114,7 @@ def _agree(v: Value, floats: Sequence[float], locals_: Sequence[Value | float]) 
         if d != e and not math.isclose(d, e, rel_tol=_PARTIALS_TOLERANCE,
                                         abs_tol=_PARTIALS_TOLERANCE):
             args = v.args
-            position = [k for k, x in enumerate(args) if isinstance(x, Value)][i]
+            position = receivers(v)[i]
             raise ValueError(
                 f"{v.op}: its partials give the derivative by operand {position + 1} as "
                 f"{d!r} with floats (backward) but {e!r} with Values "

@@ -13,13 +13,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from autodiff.core import Primitive, Rule, rule_keyword
-from autodiff.core import ops as p
+from autodiff import functions as p
+from autodiff.core import Primitive
+from autodiff.functions import Rule, rule_keyword
 
 SINGULAR_DISTANCES: dict[Primitive, Callable[..., float]] = {
-    p.DIV: lambda a, b: abs(b),
-    p.POW: lambda a, b: a,
-    p.RELU: abs,
+    p.div: lambda a, b: abs(b),
+    p.pow: lambda a, b: a,
+    p.relu: abs,
     p.log: lambda a: a,
     p.sqrt: lambda a: a,
     p.tan: lambda a: math.fabs(math.cos(a)),

@@ -45,6 +45,11 @@ What replays, and what does not:
   every `.grad` as it was. Only what the results depend on is computed: a
   value the program makes and then drops is not, nor its domain errors.
 
+Training: `train = step.sgd(params, lr)` fuses the step with plain SGD
+(`SGDStep`): `train(*args)` updates every parameter's number itself, all or
+nothing, without passing the gradients through `.grad`. With the NumPy backend,
+pass float64 NumPy arrays: their numbers are copied in at once, not walked.
+
 Higher order: a program may call `grad(..., create_graph=True)`; the compiled
 step differentiates the resulting graph once more (a gradient penalty, a
 Hessian-vector product), bit for bit as `backward()` on it would.
@@ -52,13 +57,17 @@ Hessian-vector product), bit for bit as `backward()` on it would.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, attrgetter, itemgetter, mul, sub
+from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from autodiff.compiler.python_backend import Changed, Program, write
 from autodiff.compiler.tracing import (
@@ -70,12 +79,34 @@ from autodiff.compiler.tracing import (
     split_result,
     with_leaves,
 )
-from autodiff.core import Value, set_grads
+from autodiff.core import Value, reverse_sweep, set_grads, uninterrupted
 from autodiff.core.collector import no_full_gc
 
-__all__ = ["Compiled", "RetraceWarning", "TraceError", "compile"]
+__all__ = ["Compiled", "RetraceWarning", "SGDStep", "TraceError", "compile"]
 
-_data = attrgetter("data")
+_DATA = inspect.getattr_static(Value, "data")  # the properties Value.data, Value.grad
+_GRAD = inspect.getattr_static(Value, "grad")
+
+
+def _reader(values: list[Value], name: str = "data") -> Callable[[Value], float]:
+    """What reads `v.data` (or `v.grad`) of these Values: the property's own
+    getter, called directly (cheaper than looking the attribute up), where each
+    is a Value's (a subclass may define it anew); else attrgetter."""
+    prop = _DATA if name == "data" else _GRAD
+    return prop.fget if _plain(values, name, prop) else attrgetter(name)
+
+
+def _writer(values: list[Value]) -> Callable[[Value, float], None]:
+    """What sets `v.data = x` for these Values, as `_reader` reads it."""
+    return _DATA.fset if _plain(values, "data", _DATA) else _set_data
+
+
+def _set_data(v: Value, x: float) -> None:
+    v.data = x
+
+
+def _plain(values: list[Value], name: str, prop: property) -> bool:
+    return all(inspect.getattr_static(t, name) is prop for t in set(map(type, values)))
 
 
 class RetraceWarning(UserWarning):
@@ -83,21 +114,86 @@ class RetraceWarning(UserWarning):
     with new Value objects as arguments: slower than the interpreter."""
 
 
-@dataclass
+class Numbers(Protocol):
+    """How a program takes and gives numbers (`_LISTS`: lists of floats, the Python
+    backend's; `numpy_backend.ARRAYS`: float64 arrays, the NumPy backend's)."""
+
+    def arguments(self, numbers: Any) -> Any:
+        """The arguments' numbers (a list, or `Compiled._arguments`' array) as the
+        program takes them."""
+
+    def read(self, values: list[Value], data: Callable[[Value], float]) -> Any:
+        """The Values' numbers (`data(v)` of each), as the program takes them."""
+
+    def listed(self, numbers: Any) -> list[float]:
+        """Numbers the program gave, as a list of floats."""
+
+    def picker(self, positions: list[int]) -> Callable[[Any], Any]:
+        """What picks the numbers at these positions out of the program's."""
+
+    def descend(self, old: Any, grads: Any, lr: float) -> list[float]:
+        """old − lr·grads, number by number, as a list of floats."""
+
+
+class _Lists:
+    """Lists of floats: the Python backend's programs."""
+
+    @staticmethod
+    def arguments(numbers: Any) -> list[float]:
+        return numbers if isinstance(numbers, list) else numbers.tolist()
+
+    @staticmethod
+    def read(values: list[Value], data: Callable[[Value], float]) -> list[float]:
+        return list(map(data, values))
+
+    @staticmethod
+    def listed(numbers: Any) -> list[float]:
+        return numbers
+
+    @staticmethod
+    def picker(positions: list[int]) -> Callable[[Any], Any]:
+        if len(positions) < 2:  # itemgetter(i) gives a number, not a tuple
+            return lambda numbers: [numbers[i] for i in positions]
+        return itemgetter(*positions)
+
+    @staticmethod
+    def descend(old: Any, grads: Any, lr: float) -> list[float]:
+        return list(map(sub, old, map(mul, repeat(lr), grads)))
+
+
+_LISTS = _Lists()
+
+
+@dataclass(eq=False)
 class _Variant:
-    """One recorded program, ready to run."""
+    """One recorded program, ready to run; `numbers`, the kind of numbers it takes
+    and gives."""
 
     trace_guards: list[str]
     program: Program
-    run_program: Callable[[Sequence[float], Sequence[float]], Any]
+    run_program: Callable[[Any, Any], Any]
     reads: list[Value]
     targets: list[Value]
     result_shape: Any
+    numbers: Numbers = _LISTS
+    data: Callable[[Value], float] = field(init=False)  # reads `v.data` (`_reader`)
+    grad: Callable[[Value], float] = field(init=False)  # reads `v.grad` of the targets
 
-    def run(self, numbers: list[float]) -> Any:
-        loss, results, grads = self.run_program(numbers, list(map(_data, self.reads)))
-        set_grads(self.targets, [v.grad + g for v, g in zip(self.targets, grads, strict=True)],
-                  "a compiled step")
+    def __post_init__(self) -> None:
+        self.data = _reader(self.reads)
+        self.grad = _reader(self.targets, "grad")
+
+    def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
+        """The step on these numbers of the arguments: the gradients added into the
+        targets' `.grad`, or, with `descent`, the SGD update of its parameters."""
+        kind = self.numbers
+        now = kind.read(self.reads, self.data)
+        loss, results, grads = self.run_program(kind.arguments(numbers), now)
+        if descent is None:
+            new = list(map(add, map(self.grad, self.targets), kind.listed(grads)))
+            set_grads(self.targets, new, "a compiled step")
+        else:
+            descent.update(self, now, grads)
         if self.result_shape is None:
             return loss
         return loss, rebuild(self.result_shape, results)[0]
@@ -112,7 +208,8 @@ class Compiled:
     (at most `max_traces` per shape of the arguments), and `interpreted` how
     many calls the interpreter served (after a domain error, an overflow or an
     unusual primitive result, or where a program recorded anew for a changed
-    branch took yet another one)."""
+    branch took yet another one). `sgd(params, lr)` fuses it with SGD
+    (`SGDStep`)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
                  inline: bool = True, max_traces: int = 8) -> None:
@@ -136,13 +233,21 @@ class Compiled:
         self._variants: dict[Any, list[_Variant]] = {}
         self._latest: _Variant | None = None
         self._lock = threading.Lock()
+        self._arrays = _array_reader(backend)
+        self._array_keys: dict[Any, Any] = {}  # the arrays' shapes: the call's key
 
     # -- calling ---------------------------------------------------------------------
 
     def __call__(self, *args: object) -> Any:
+        return self._call(args, None)
+
+    def sgd(self, params: Iterable[Value], lr: float) -> SGDStep:
+        """This step fused with plain SGD on `params`: see `SGDStep`."""
+        return SGDStep(self, params, lr)
+
+    def _call(self, args: Sequence[object], descent: SGDStep | None) -> Any:
         self.calls += 1
-        numbers: list[float] = []
-        key = _key(args, numbers)
+        key, numbers = self._arguments(args)
         variants = self._variants.get(key)
         if variants is None:
             variants = self._trace(key, args)
@@ -150,28 +255,51 @@ class Compiled:
             try:
                 if variant is None:  # every recorded program took other branches
                     variant = self._retrace(key, args, variants)
-                return variant.run(numbers)
+                return variant.run(numbers, descent)
             except Changed:
                 continue
             except TraceError:
                 raise
             except Exception:
-                return self._interpret(args)
-        return self._interpret(args)  # recorded just now, and yet another branch
+                return self._interpret(args, descent)
+        return self._interpret(args, descent)  # recorded just now, and yet another branch
 
-    def _interpret(self, args: Sequence[object]) -> Any:
+    def _arguments(self, args: Sequence[object]) -> tuple[Any, Sequence[float]]:
+        """The call's key (`_key`) and the arguments' numbers: a list, or, where every
+        argument is a float64 NumPy array and the backend NumPy's, one such array
+        (`numpy_backend.array_arguments`), with the key of the arrays' shapes looked up
+        rather than walked."""
+        arrays = self._arrays(args) if self._arrays is not None else None
+        if arrays is None:
+            numbers: list[float] = []
+            return _key(args, numbers), numbers
+        shapes, vector = arrays
+        key = self._array_keys.get(shapes)
+        if key is None:
+            key = self._array_keys[shapes] = _key(args, [])
+        return key, vector
+
+    def _interpret(self, args: Sequence[object], descent: SGDStep | None = None) -> Any:
         """The step as the interpreter runs it, with a leaf Value for every number
         of the arguments as when recorded: its numbers, or its error."""
         self.interpreted += 1
         call_args = with_leaves(self.fn, args)[1]
         with no_full_gc():  # a graph of Values has no cycles: no full collections
             loss, results, shape = split_result(self.fn(*call_args))
-            loss.backward()
+            if descent is None:
+                loss.backward()
+            else:
+                descent.update_from(reverse_sweep(loss))
         if shape is None:
             return loss.data
         return loss.data, rebuild(shape, [r.data for r in results])[0]
 
     # -- recording -------------------------------------------------------------------
+
+    def _record_now(self, args: Sequence[object]) -> None:
+        """Record for these arguments (`compile` with example arguments), as a call
+        would, as deep in the stack (a warning names the caller of `compile`)."""
+        self._trace(_key(args, []), args)
 
     def _trace(self, key: Any, args: Sequence[object]) -> list[_Variant]:
         with self._lock:
@@ -220,7 +348,7 @@ class Compiled:
                 "of the arguments are kept, and recording is slower than the "
                 "interpreter. Pass what changes per step as numbers (floats, lists), and "
                 "parameters as the same Values each call or from the function's closure.",
-                RetraceWarning, stacklevel=4)
+                RetraceWarning, stacklevel=5)  # the caller of the compiled function
 
     @property
     def programs(self) -> int:
@@ -283,7 +411,23 @@ def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Var
     levelled = levels.Levels(trace)
     if only_where_it_wins and not levelled.wins:
         return _python(trace, inline)
-    return _variant(trace, levelled.program())
+    program = levelled.program()
+    if levelled.narrow:  # the Python backend's program
+        return _variant(trace, program)
+    return _Variant([g.where for g in trace.guards], program, program.function(), levelled.reads,
+                    levelled.targets, trace.result_shape, levels.ARRAYS)
+
+
+def _array_reader(backend: str) -> Callable[[Sequence[object]], Any] | None:
+    """`numpy_backend.array_arguments` where the backend may write NumPy programs and
+    NumPy is installed, else None (every call's numbers are then a list)."""
+    if backend == "python":
+        return None
+    try:
+        from autodiff.compiler import numpy_backend
+    except ImportError:
+        return None
+    return numpy_backend.array_arguments
 
 
 def _auto(trace: Trace, inline: bool) -> _Variant:
@@ -307,6 +451,135 @@ def compile(fn: Callable[..., object], *example_args: object, backend: str = "py
     """
     compiled = Compiled(fn, backend=backend, inline=inline, max_traces=max_traces)
     if example_args:
-        compiled._trace(_key(example_args, []), example_args)
+        compiled._record_now(example_args)
     return compiled
 
+
+
+class SGDStep:
+    """A compiled step fused with plain SGD: `train = step.sgd(params, lr)`, then
+    `train(*args)` does what `step(*args)` followed by w ← w − ε ∂E/∂w for every
+    parameter w does, without the gradient passing through `w.grad`.
+
+        >>> from autodiff import Value, compile
+        >>> w = Value(1.0, "w")
+        >>> step = compile(lambda x: (w * x - 3.0) ** 2, 2.0)
+        >>> train = step.sgd([w], lr=0.1)
+        >>> train(2.0), w.data, w.grad    # E = (2w − 3)² = 1 at w = 1; ∂E/∂w = −4
+        (1.0, 1.4, 0.0)
+
+    `train(*args)` returns what `step(*args)` returns (the loss). The rules:
+
+    * Every parameter the loss depends on gets w.data ← w.data − lr · ∂E/∂w, with
+      this call's gradient alone: the parameters' `.grad` are neither read nor
+      written (zero them, or not, as you like; they stay as they are). A Value
+      that gets a gradient and is not among `params` has it added into its
+      `.grad`, as `step(*args)` does.
+    * The parameters' numbers are read at the start of every call and written at
+      its end: nothing is kept between calls, so a `w.data = ...` between two
+      calls is what the next one starts from, and after a call every
+      parameter holds its new number.
+    * All or nothing: a new number or gradient that is not finite raises
+      OverflowError naming the parameter (its position in `params` and label)
+      and changes nothing; a Ctrl-C during the writes is held until they are
+      done. Calls of one `SGDStep` from several threads take turns.
+    * Errors and replays are `step`'s: a domain error or an overflow reruns the
+      call in the interpreter (`reverse_sweep`, then the same update), which
+      raises its own error and changes nothing.
+
+    With the NumPy backend and NumPy arrays as arguments this is the fast way to
+    train (bench/compile.py): the parameters' gradients are never written to
+    and read back from their `.grad`.
+    """
+
+    def __init__(self, compiled: Compiled, params: Iterable[Value], lr: float) -> None:
+        if isinstance(lr, bool) or not isinstance(lr, int | float) or not lr > 0 \
+                or lr == float("inf"):
+            raise ValueError(f"sgd(): lr must be a positive finite number, got {lr!r}")
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            raise TypeError(f"sgd(): params must be a list of Values, got "
+                            f"{type(params).__name__}")
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("sgd(): params is empty: there is nothing to step")
+        self._index: dict[Value, int] = {}
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"sgd(): params[{i}] is a {type(p).__name__}, not a Value")
+            if p in self._index:
+                raise ValueError(f"sgd(): params[{i}] is params[{self._index[p]}] again; "
+                                 "each parameter is stepped once")
+            self._index[p] = i
+        self.compiled = compiled
+        self.lr = float(lr)
+        self._plans: WeakKeyDictionary[_Variant, _Plan] = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: object) -> Any:
+        with self._lock:
+            return self.compiled._call(args, self)
+
+    def __repr__(self) -> str:
+        return f"<SGD step, lr {self.lr!r}, {len(self.params)} parameters, of {self.compiled!r}>"
+
+    def update(self, variant: _Variant, now: Any, grads: Any) -> None:
+        """The update from a compiled program's numbers (of the variant's kind):
+        `now`, the numbers of `variant.reads`, and `grads`, the gradients of
+        `variant.targets`."""
+        plan = self._plans.get(variant)
+        if plan is None:
+            plan = self._plans[variant] = _Plan(variant, self._index)
+        kind = variant.numbers
+        g = grads if plan.grads is None else plan.grads(grads)
+        old = now if plan.old is None else plan.old(now)
+        others = kind.listed(plan.other_grads(grads)) if plan.others else []
+        self._write(plan.stepped, kind.descend(old, g, self.lr), plan.others, others,
+                    plan.setter)
+
+    def update_from(self, adjoints: dict[Value, float]) -> None:
+        """The update from an interpreted sweep's adjoints (`reverse_sweep`)."""
+        stepped = [p for p in self.params if p in adjoints]
+        others = [v for v in adjoints if v not in self._index]
+        self._write(stepped, [p.data - self.lr * adjoints[p] for p in stepped], others,
+                    [adjoints[v] for v in others])
+
+    def _write(self, stepped: list[Value], new: list[float], others: list[Value],
+               grads: list[float], setter: Callable[[Value, float], None] | None = None
+               ) -> None:
+        """p.data = new number for the stepped parameters and v.grad += gradient for
+        the others, after checking all are finite; not cut by Ctrl-C."""
+        total = sum(new)
+        if total - total != 0.0:  # an inf or a nan, or only a sum too large
+            for p, x in zip(stepped, new, strict=True):
+                if x - x != 0.0:
+                    i = self._index[p]
+                    name = f"params[{i}]" + (f" ({p.label})" if p.label else "")
+                    raise OverflowError(
+                        f"a compiled SGD step: the new value of {name} would be {x!r} "
+                        f"(value {p.data!r}, lr {self.lr!r}); nothing was changed. Lower "
+                        "the learning rate, or look at the gradients")
+        with uninterrupted():
+            if others:  # checked before anything is written
+                set_grads(others, list(map(add, map(attrgetter("grad"), others), grads)),
+                          "a compiled SGD step")
+            deque(map(_writer(stepped) if setter is None else setter, stepped, new), 0)
+
+
+class _Plan:
+    """Where an `SGDStep`'s numbers are in a program's: `stepped`, the parameters
+    among the program's targets (in their order); `grads` and `old`, what picks
+    their gradients and numbers out of the program's (None: all of them, in
+    order); `others`, the other targets, and `other_grads`, what picks theirs."""
+
+    def __init__(self, variant: _Variant, params: dict[Value, int]) -> None:
+        targets, reads, kind = variant.targets, variant.reads, variant.numbers
+        positions = [i for i, v in enumerate(targets) if v in params]
+        self.stepped = [targets[i] for i in positions]
+        self.setter = _writer(self.stepped)
+        first = {v: i for i, v in reversed(list(enumerate(reads)))}
+        old = [first[v] for v in self.stepped]
+        self.grads = None if positions == list(range(len(targets))) else kind.picker(positions)
+        self.old = None if old == list(range(len(reads))) else kind.picker(old)
+        other_positions = [i for i, v in enumerate(targets) if v not in params]
+        self.others = [targets[i] for i in other_positions]
+        self.other_grads = kind.picker(other_positions)

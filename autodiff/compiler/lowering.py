@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from autodiff import functions as p
 from autodiff.calculus.symbolic import Symbol, Term, derive
 from autodiff.compiler.templates import (
     ARITH,
@@ -38,8 +39,8 @@ from autodiff.compiler.templates import (
     Template,
     by_operand,
 )
-from autodiff.core import Primitive, Rule, rule_keyword
-from autodiff.core import ops as p
+from autodiff.core import Primitive
+from autodiff.functions import Rule, rule_keyword
 from autodiff.notation import operand_names
 
 
@@ -366,13 +367,13 @@ does not raise: inside a compiled partial they are called as they are."""
 _SIN_COS = {"sin": math.sin, "cos": math.cos}
 
 CODES.update({
-    p.ADD: Code("{a} + {b}", propagates=True, finite_partials=True),
-    p.SUB: Code("{a} - {b}", propagates=True, finite_partials=True),
-    p.MUL: Code("{a} * {b}", propagates=True, finite_partials=True),
-    p.DIV: Code("{a} / {b}"),
-    p.NEG: Code("-{a}", propagates=True, finite_partials=True),
-    p.POW: Code("{a} ** {b}"),
-    p.RELU: Code("{a} if {a} > 0.0 else 0.0", ("{g} if {out} > 0.0 else 0.0",),
+    p.add: Code("{a} + {b}", propagates=True, finite_partials=True),
+    p.sub: Code("{a} - {b}", propagates=True, finite_partials=True),
+    p.mul: Code("{a} * {b}", propagates=True, finite_partials=True),
+    p.div: Code("{a} / {b}"),
+    p.neg: Code("-{a}", propagates=True, finite_partials=True),
+    p.pow: Code("{a} ** {b}"),
+    p.relu: Code("{a} if {a} > 0.0 else 0.0", ("{g} if {out} > 0.0 else 0.0",),
                  finite_partials=True),
     p.exp: Code("exp({a})", names={"exp": math.exp}, finite_partials=True),
     p.log: Code("log({a})", names={"log": math.log}, propagates=True),
@@ -389,20 +390,20 @@ CODES.update({
     p.maximum: Code("max({a}, {b})", names={"max": max}, finite_partials=True),
     p.minimum: Code("min({a}, {b})", names={"min": min}, finite_partials=True),
 })
-ROUNDED_AS_FLOATS = frozenset({p.ADD, p.SUB, p.MUL, p.DIV, p.NEG, p.RELU, p.sqrt, p.abs,
+ROUNDED_AS_FLOATS = frozenset({p.add, p.sub, p.mul, p.div, p.neg, p.relu, p.sqrt, p.abs,
                                p.maximum, p.minimum})
 """Built-ins whose array value is their forward's float, bit for bit (IEEE
 arithmetic and square root, choices): NumPy's exp, log, sin, ... may differ
 from the math module's in the last bit."""
 
 ARRAY_CODES.update({  # the values over arrays; the adjoints are printed from the partials
-    p.ADD: Code("{a} + {b}"),
-    p.SUB: Code("{a} - {b}"),
-    p.MUL: Code("{a} * {b}"),
-    p.DIV: Code("{a} / {b}"),
-    p.NEG: Code("-{a}"),
-    p.POW: Code("{a} ** {b}"),
-    p.RELU: Code("where({a} > 0.0, {a}, 0.0)"),
+    p.add: Code("{a} + {b}"),
+    p.sub: Code("{a} - {b}"),
+    p.mul: Code("{a} * {b}"),
+    p.div: Code("{a} / {b}"),
+    p.neg: Code("-{a}"),
+    p.pow: Code("{a} ** {b}"),
+    p.relu: Code("where({a} > 0.0, {a}, 0.0)"),
     p.exp: Code("exp({a})"),
     p.log: Code("log({a})"),
     p.sqrt: Code("sqrt({a})"),

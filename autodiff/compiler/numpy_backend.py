@@ -27,6 +27,13 @@ a layer's weights depend on (r, k) only and a minibatch's activations on (q, k)
 only, so the sums are the matrix product Q @ R.T, and the adjoint ḡ @ R and
 ḡ.T @ Q (`Levels._factors`); other sums of products are one einsum.
 
+The slots of the Values read (parameters) are laid out as the sums of products
+read them (a layer's weights in a row, then its biases), so that the program
+reads them and adds their gradients as slices of `val` and `adj`, not through
+index arrays; a group of one node is computed on NumPy scalars. The program
+takes the arguments' and the Values' numbers as float64 vectors and gives the
+gradients as one (`ARRAYS`; `autodiff.compiler.api.Numbers`).
+
 This wins where levels are wide (an MLP over a minibatch: some 40 array
 operations for 65,000 nodes) and loses where they are narrow (a chain of
 scalar operations costs one array operation per node). Where more than `FEW`
@@ -52,6 +59,7 @@ import struct
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -69,7 +77,7 @@ from autodiff.compiler.python_backend import (
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
 from autodiff.core import Primitive, Value
-from autodiff.core.ops import ADD, MUL
+from autodiff.core.arithmetic import ADD, MUL
 from autodiff.notation import operand_name
 
 WIDE = 200
@@ -80,6 +88,49 @@ FEW = 64
 asked for (it costs some tens of microseconds more than the Python one); a
 narrower and longer one (a chain: an array operation per node) is written by
 the Python backend, with a warning."""
+
+
+class _Arrays:
+    """float64 arrays: how a NumPy program takes and gives numbers
+    (`autodiff.compiler.api.Numbers`)."""
+
+    @staticmethod
+    def arguments(numbers: Any) -> Any:
+        return numbers  # a list or a float64 vector: `val[a:b] = X` takes either
+
+    @staticmethod
+    def read(values: list[Value], data: Callable[[Value], float]) -> np.ndarray:
+        return np.fromiter(map(data, values), np.float64, len(values))
+
+    @staticmethod
+    def listed(numbers: np.ndarray) -> list[float]:
+        return numbers.tolist()
+
+    @staticmethod
+    def picker(positions: list[int]) -> Callable[[np.ndarray], np.ndarray]:
+        return itemgetter(np.array(positions, dtype=np.intp))
+
+    @staticmethod
+    def descend(old: np.ndarray, grads: np.ndarray, lr: float) -> list[float]:
+        return (old - lr * grads).tolist()
+
+
+ARRAYS = _Arrays()
+
+Shapes = tuple[tuple[int, ...], ...]
+
+
+def array_arguments(args: Sequence[object]) -> tuple[Shapes, np.ndarray] | None:
+    """(the arrays' shapes, their numbers in one float64 vector, each array's
+    row-major, one after the other) where every argument is a float64 NumPy array,
+    else None: a NumPy program's arguments without walking them number by number."""
+    if not args or any(type(a) is not np.ndarray or a.dtype != np.float64 for a in args):
+        return None
+    arrays: Sequence[np.ndarray] = args  # type: ignore[assignment]
+    shapes = tuple(a.shape for a in arrays)
+    if len(arrays) == 1:
+        return shapes, arrays[0].ravel()
+    return shapes, np.concatenate([a.ravel() for a in arrays])
 
 
 def _period(idx: np.ndarray) -> int | None:
@@ -97,11 +148,14 @@ def _period(idx: np.ndarray) -> int | None:
 
 def _view(idx: np.ndarray, vector: str) -> str | None:
     """`vector[idx]` as a view where idx is a run of slots (1-D: a slice; 2-D: a
-    slice reshaped, or its transpose), else None."""
+    slice reshaped, or its transpose), else None. (A slice of one slot too: NumPy
+    reads and adds into a slice faster than at an index array.)"""
     flat = idx.ravel()
+    if not len(flat):
+        return None
     b = int(flat[0])
     if idx.ndim == 1:
-        if len(idx) > 1 and np.array_equal(idx, np.arange(b, b + len(idx))):
+        if np.array_equal(idx, np.arange(b, b + len(idx))):
             return f"{vector}[{b}:{b + len(idx)}]"
         return None
     if idx.ndim != 2:
@@ -136,8 +190,17 @@ class _Group:
         self.factors: tuple[np.ndarray, np.ndarray, int] | None = None  # a dot's Q, R, P
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
 
+    @property
+    def scalar(self) -> bool:
+        """One node of a primitive, made by the program: computed on NumPy scalars
+        (an operation on a one-element array costs some ten times as much)."""
+        return len(self.nodes) == 1 and self.prim is not None and not self.existing
+
     def view(self, vector: str) -> str:
-        """The group's numbers in `vector` ("val" or "adj"): a slice, in its shape."""
+        """The group's numbers in `vector` ("val" or "adj"): a slice, in its shape
+        (its number, for a `scalar` group)."""
+        if self.scalar:
+            return f"{vector}[{self.start}]"
         if self.start < 0:
             return f"{vector}[{self.out}]"
         sliced = f"{vector}[{self.start}:{self.start + len(self.nodes)}]"
@@ -269,9 +332,12 @@ class Levels:
             slot[v] = self.size
             self.size += 1
         self.read_range = (self.size, self.size + len(t.reads))
-        for v in t.reads:
+        self.reads = self._read_order(members)
+        for v in self.reads:
             slot.setdefault(v, self.size)  # a Value passed twice: a second, unused slot
             self.size += 1
+        targets = {t.reads[i] for i in t.target_slots}
+        self.targets = [v for v in dict.fromkeys(self.reads) if v in targets]
         for group in self.groups:
             if not group.existing:
                 group.start = self.size
@@ -283,6 +349,34 @@ class Levels:
             group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
                               for row in members[group]]
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
+
+    def _read_order(self, members: dict[_Group, list[list[Value | float]]]) -> list[Value]:
+        """The trace's reads in the order of their slots: first as the sums of products
+        read them, the largest groups first, each group's first factors row by row,
+        then its second factors, then its leads (a layer's weights in a row, its
+        biases in another, so that the program reads and updates them as views
+        of `val` and `adj`, not gathered); then the other reads as the trace has
+        them (a Value read twice: its second place last)."""
+        reads = self.trace.reads
+        placed = dict.fromkeys(reads)  # every read, in the order of its first place
+        order: dict[Any, None] = {}  # Values (a row's numbers are not in `placed`)
+        for group in sorted((g for g in members if g.dot), key=lambda g: -len(g.nodes)):
+            rows = members[group]
+            lead = len(group.pattern)
+            for part in (slice(lead, lead + group.dot), slice(lead + group.dot, None),
+                         slice(0, lead)):
+                for row in rows:
+                    for x in row[part]:
+                        if x in placed and x not in order:
+                            order[x] = None
+        order.update(placed)
+        seen: set[Value] = set()
+        again = []
+        for v in reads:
+            if v in seen:
+                again.append(v)
+            seen.add(v)
+        return [*order, *again]
 
     @staticmethod
     def _products(terms: dict[Value, list[Value | float]],
@@ -334,7 +428,7 @@ class Levels:
                 f"program wins from about {WIDE}): it would run slower than the Python "
                 "backend's, so that one is used. A NumPy program pays where many nodes "
                 "do the same thing at once (a layer over a minibatch).",
-                stacklevel=6)  # the caller of compile() or of the compiled function
+                stacklevel=7)  # the caller of compile() or of the compiled function
             return write(t, name=self.name)
         lines = self.lines
         lines.append("    val, adj = buffers()  # this thread's, reused")
@@ -362,10 +456,9 @@ class Levels:
         lines.append(f"    adj[{self.slot[t.loss]}] = 1.0")
         for group in reversed(self.groups):
             self._reverse(group)
-        grads = self.array([self.slot[t.reads[i]] for i in t.target_slots])
-        results = self.array([self.slot[r] for r in t.results])
-        lines.append(f"    return val[{self.slot[t.loss]}].item(), val[{results}].tolist(), "
-                     f"adj[{grads}].tolist()")
+        grads = self._copied([self.slot[v] for v in self.targets], "adj")
+        results = self._listed([self.slot[r] for r in t.results], "val")
+        lines.append(f"    return val[{self.slot[t.loss]}].item(), {results}, {grads}")
         self.namespace["buffers"] = _Buffers(self.size)
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile '
@@ -376,6 +469,18 @@ class Levels:
                 "",
                 "def run(X, P):"]
         return Program("\n".join([*head, *lines]) + "\n", self.namespace, self.name)
+
+    def _listed(self, slots: list[int], vector: str) -> str:
+        """The numbers at these slots of `vector` as a list of floats."""
+        return f"{self._copied(slots, vector)}.tolist()" if slots else "[]"
+
+    def _copied(self, slots: list[int], vector: str) -> str:
+        """The numbers at these slots of `vector`, a new array."""
+        if not slots:
+            return "empty(0)"
+        idx = np.array(slots, dtype=np.intp)
+        view = _view(idx, vector)
+        return f"{view}.copy()" if view is not None else f"{vector}[{self.array(idx)}]"
 
     def _shape(self, group: _Group) -> tuple[int, int] | None:
         """(R, U) where a Value operand repeats with period U over the group's R·U
@@ -413,7 +518,8 @@ class Levels:
         value, _ = self.codes.of(self.array_code(prim, len(names)))
         text = value.fill(by_operand([Expr(o, ATOM) for o in names])).text
         self.lines.append(f"    {group.result} = {text}  # {n:,} × {prim.name}")
-        self.lines.append(f"    {group.view('val')}[...] = {group.result}")
+        self.lines.append(f"    {group.view('val')}{'' if group.scalar else '[...]'} = "
+                          f"{group.result}")
 
     def _gather(self, group: _Group) -> list[str]:
         """The group's operands, one array per position (a{gid}, b{gid}, ...:
@@ -434,12 +540,15 @@ class Levels:
             else:
                 idx = self._shaped(idx, shape)
             name = _gathered_name(i, gid)
-            self.lines.append(f"    {name} = {self.index(idx)}")
+            read = f"val[{refs[0]}]" if group.scalar else self.index(idx)
+            self.lines.append(f"    {name} = {read}")
             names.append(name)
         group.gathered = names
         return names
 
     def _size(self, group: _Group) -> tuple[int, ...]:
+        if group.scalar:
+            return ()
         return group.shape if group.shape is not None else (len(group.nodes),)
 
     @staticmethod
@@ -485,7 +594,10 @@ class Levels:
                 self.lines.append("    if not isfinite(t.sum()):\n"
                                   "        raise Unusual('not finite')")
             refs = np.array([row[i] for row in group.operands])
-            self._add(refs, "t", shape, f"{n:,} × {prim.name}")
+            if group.scalar:
+                self.lines.append(f"    adj[{refs[0]}] += t  # 1 × {prim.name}")
+            else:
+                self._add(refs, "t", shape, f"{n:,} × {prim.name}")
 
     # -- sums of products: a matrix product --------------------------------------------
 
@@ -523,19 +635,23 @@ class Levels:
         if group.factors is not None:
             q, r, period = group.factors
             self.lines.append(f"    q{gid} = {self.index(q)}")
-            self.lines.append(f"    r{gid} = {self.index(r)}")
-            total = f"q{gid} @ r{gid}.T"
+            self.lines.append(f"    r{gid} = {f'q{gid}' if _same(q, r) else self.index(r)}")
             what = f"{n // period} × {period} sums of {k} products: a matrix product"
-        else:
-            offset = len(group.pattern)
-            self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
-            self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
-            total = f"einsum('nk,nk->n', x{gid}, y{gid})"
-            what = f"{n} sums of {k} products"
-        self.lines.append(f"    {group.view('val')}[...] = {total}{lead}  # {what}")
+            # into the group's slots (no temporary), then the lead: (Q @ R.T) + lead
+            self.lines.append(f"    s = {group.view('val')}\n"
+                              f"    matmul(q{gid}, r{gid}.T, out=s)  # {what}")
+            if lead:
+                self.lines.append(f"    s {lead[1]}= {lead[3:]}")
+            return
+        offset = len(group.pattern)
+        self.lines.append(f"    x{gid} = {self.index(rows[:, offset:offset + k])}")
+        self.lines.append(f"    y{gid} = {self.index(rows[:, offset + k:])}")
+        self.lines.append(f"    {group.view('val')}[...] = einsum('nk,nk->n', x{gid}, y{gid})"
+                          f"{lead}  # {n} sums of {k} products")
 
     def _lead(self, group: _Group, rows: np.ndarray) -> str:
-        """' + the leads' in the group's shape (empty where there is none)."""
+        """' + the leads' (or ' - a number') in the group's shape (empty where there is
+        none)."""
         if not group.pattern:
             return ""
         refs = rows[:, 0]
@@ -561,8 +677,15 @@ class Levels:
         if group.pattern and group.pattern[0] and self._needs(rows[:, 0]):
             self._add(rows[:, 0], "g", group.shape, f"{n:,} sums: the lead")
         if group.factors is not None:
-            q, r, _ = group.factors
-            for refs, term in ((q, f"g @ r{gid}"), (r, f"g.T @ q{gid}")):
+            q, r, period = group.factors
+            # a product over an inner dimension of 1 is a broadcast product (the same numbers)
+            to_q = f"g {'*' if period == 1 else '@'} r{gid}"
+            to_r = f"g.T {'*' if n == period else '@'} q{gid}"
+            if _same(q, r) and self._needs(q):  # Σ x·x: both terms to the same slots, at once
+                self._add(q.ravel(), f"({to_q} + {to_r}).ravel()", None,
+                          f"{n:,} sums of {k} squares")
+                return
+            for refs, term in ((q, to_q), (r, to_r)):
                 if self._needs(refs):
                     self._add(refs.ravel(), f"({term}).ravel()", None,
                               f"{n:,} sums of {k} products")
@@ -586,13 +709,28 @@ class Levels:
         for block in _blocks(matrix[rows]):
             if len(block) == 1:
                 self._add(block[0], "g", None, f"{len(group.nodes):,} sums: a term")
-            elif _view(block, "adj") is not None:
-                self.lines.append(f"    {_view(block, 'adj')}[...] += g"
-                                  f"  # {len(group.nodes):,} sums: {len(block)} terms")
+            elif (view := _view(block, "adj")) is not None:
+                self._add_into(view, "g", f"{len(group.nodes):,} sums: {len(block)} terms")
             else:
                 flat = block.ravel()
                 self.lines.append(f"    add.at(adj, {self.array(flat)}, broadcast_to(g, "
                                   f"{block.shape}).ravel())  # {len(group.nodes):,} sums")
+
+    def _add_into(self, target: str, term: str, what: str) -> None:
+        """target += term, where target is a view of `adj` (named first, so that
+        Python adds in place and does not assign the view onto itself), or adj at
+        an index array."""
+        if target.startswith("adj[I"):
+            self.lines.append(f"    {target} += {term}  # {what}")
+        else:
+            self.lines.append(f"    s = {target}\n    s += {term}  # {what}")
+
+    def _ones(self, n: int) -> str:
+        """A constant vector of n ones: ones @ x sums x's rows (a BLAS call, faster
+        than x.sum(axis=0) for a minibatch's few rows)."""
+        name = f"ones{n}"
+        self.namespace[name] = np.ones(n)
+        return name
 
     def _add(self, refs: np.ndarray, term: str, shape: tuple[int, int] | None,
              what: str) -> None:
@@ -602,15 +740,21 @@ class Levels:
         u = _period(refs)
         shaped = self._shaped(refs, shape)
         if u is not None and (shape is None or u == shape[1]):
-            summed = f"{term}.sum(axis=0)" if shape is not None \
-                else f"{term}.reshape({len(refs) // u}, {u}).sum(axis=0)"
-            self.lines.append(f"    {self.index(refs[:u], 'adj')} += {summed}  # {what}")
-        elif _view(shaped, "adj") is not None:
-            self.lines.append(f"    {_view(shaped, 'adj')}[...] += {term}  # {what}")
+            r = len(refs) // u
+            rows = term if shape is not None else f"{term}.reshape({r}, {u})"
+            summed = f"{self._ones(r)} @ {rows}"
+            self._add_into(self.index(refs[:u], "adj"), summed, what)
+        elif (view := _view(shaped, "adj")) is not None:
+            self._add_into(view, term, what)
         elif len(set(refs.tolist())) == len(refs) and len(refs) < 1000:
             self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
         else:
             self.lines.append(f"    add.at(adj, {self.array(refs)}, {term}.ravel())  # {what}")
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Are these the same slots, in the same shape?"""
+    return a.shape == b.shape and np.array_equal(a, b)
 
 
 def _gathered_name(i: int, gid: int) -> str:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from autodiff import functions
 from autodiff.compiler.lowering import Code, Unusual, checked_forward, code_of
 from autodiff.compiler.templates import (
     ARITH,
@@ -47,7 +48,7 @@ from autodiff.compiler.templates import (
     renamed,
 )
 from autodiff.compiler.tracing import Guard, Trace, argument_names, leaves
-from autodiff.core import Primitive, Value, ops
+from autodiff.core import Primitive, Value
 from autodiff.notation import operand_name, operand_names
 
 MAX_INLINE = 64
@@ -154,7 +155,7 @@ def function_name(prim: Primitive) -> str:
     """The name a program gives a primitive's functions: its own name where that can
     be one ("c_softsign"), else its name in autodiff.ops ("**": pow)."""
     return _identifier(prim.name) or next(
-        (n for n in ops.__all__ if getattr(ops, n) is prim), "primitive")
+        (n for n in functions.__all__ if getattr(functions, n) is prim), "primitive")
 
 
 DROPPED = Expr("<inlined, forgotten>")

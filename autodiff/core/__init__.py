@@ -3,33 +3,33 @@
 A learner's reading path: `value.py` (a number that records how it was
 computed; `+`, `−`, `×`; `backward()`), then `sweep.py` (the walk: topological
 order, the chain rule at every node, the rules for `.grad`), then
-`ops.py` (each built-in operation's value and derivatives side by side).
-`primitive.py` is the record and the registry; `node.py` the slots of a node;
+`primitive.py` (an operation as its value and its local derivatives) and
+`arithmetic.py` (+, −, × and relu, each defined that way). `primitive.py` also
+holds the registry; `node.py` the slots of a node;
 `errors.py` the numeric policy's messages; `hooks.py` the one watch point for
 tools; `scopes.py`, `collector.py` and `interrupts.py` what the engine needs
 from Python (names for parts of a graph, garbage collection, Ctrl-C).
 
 Nothing here imports the rest of the package; every tool imports from here.
+The other built-in operations, and `primitive()` for a user's own, are one layer
+up, in autodiff.functions.
 """
 
-from autodiff.core import ops as _ops  # noqa: F401 (defines the built-ins)
+from autodiff.core import arithmetic as _arithmetic  # noqa: F401 (defines +, −, ×, ...)
 from autodiff.core.collector import no_full_gc
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.primitive import (
     Form,
     Operand,
     Primitive,
-    Rule,
     builtin_primitive,
-    primitive,
     primitives,
-    rule_keyword,
+    receivers,
 )
 from autodiff.core.scopes import scope
 from autodiff.core.sweep import propagate, reverse_sweep, set_grads, sweeping, topological_order
 from autodiff.core.value import Number, Value
 
-__all__ = ["Form", "Number", "Operand", "Primitive", "Rule", "Value", "builtin_primitive",
-           "no_full_gc", "primitive", "primitives", "propagate", "reverse_sweep",
-           "rule_keyword", "scope", "set_grads", "sweeping", "topological_order",
-           "uninterrupted"]
+__all__ = ["Form", "Number", "Operand", "Primitive", "Value", "builtin_primitive", "no_full_gc",
+           "primitives", "propagate", "receivers", "reverse_sweep", "scope", "set_grads",
+           "sweeping", "topological_order", "uninterrupted"]

@@ -120,3 +120,14 @@ def derivative_error(op: str, args: Sequence[Any], cause: BaseException | None,
         return OverflowError(f"{op}: a local derivative is not finite{shown} at {at}, "
                              "so the gradient would be infinite")
     return restated(cause, f"{op}: its local derivative fails at {at}: {cause}")
+
+
+def roots_of(roots: object) -> list[Any]:
+    """A sequence of roots as a list, each checked to be a Value."""
+    if not isinstance(roots, Sequence) or isinstance(roots, str):
+        raise TypeError(f"expected a Value or a sequence of Values, got {type(roots).__name__}")
+    for i, r in enumerate(roots):
+        if not isinstance(r, Node):
+            raise TypeError(f"expected Values as roots; item {i} is {type(r).__name__}: "
+                            f"{short(r)}")
+    return list(roots)

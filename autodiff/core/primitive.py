@@ -17,14 +17,11 @@ layout, so that a node holds no closure and the sweep does no dispatch.
 
 from __future__ import annotations
 
-import inspect
-import keyword
 import math
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from autodiff.core.errors import (
     constant,
@@ -189,8 +186,7 @@ class Form:
             raise TypeError(f"{name}: partials returned {len(every)} derivative"
                             f"{'s' * (len(every) != 1)} for {len(args)} operand"
                             f"{'s' * (len(args) != 1)}")
-        positions = self.positions or [i for i, x in enumerate(args) if isinstance(x, Value)]
-        return [every[i] for i in positions]
+        return [every[i] for i in self.positions or _values_at(args)]
 
     def graph_partials(self, v: Value) -> tuple[Value | float, ...]:
         """v's local derivatives by its Value operands from `partials` evaluated with
@@ -245,6 +241,18 @@ class Forms:
     def all(self) -> list[Form]:
         return [f for f in (self.unary, self.value_value, self.value_constant,
                             self.constant_value, self.packed) if f is not None]
+
+
+def receivers(v: Value) -> tuple[int, ...]:
+    """Which operands of v receive a term x̄ += ∂v/∂x · v̄ in the walk: the positions
+    of its Value operands in `v.args`, in order (a folded number receives none).
+    The tools that print or explain the walk read it here."""
+    form = v._op
+    return () if form is None else form.positions or _values_at(v._a)
+
+
+def _values_at(args: Sequence[object]) -> tuple[int, ...]:
+    return tuple(i for i, x in enumerate(args) if isinstance(x, Value))
 
 
 # -- the local derivatives at a node, and the sweep's step -------------------------
@@ -334,113 +342,26 @@ def _accumulate_second(v: Value) -> None:
     v._a._adjoint += d * v._adjoint
 
 
-# -- the registry, and defining a primitive ------------------------------------------
+# -- the registry ----------------------------------------------------------------------
 
 _REGISTRY: dict[str, Primitive] = {}
 primitives: Mapping[str, Primitive] = MappingProxyType(_REGISTRY)
 """Every primitive by name, built-in and user-defined (read-only, live)."""
-_REGISTRY_LOCK = threading.Lock()
 
 
-class Rule(NamedTuple):
-    """A tool's keyword of `primitive(...)`: `check(name, arity, value)` refuses a bad
-    value (TypeError or ValueError) before anything is defined; `record(primitive,
-    value)` keeps it in the tool's own table."""
-
-    check: Callable[[str, int | None, Any], None]
-    record: Callable[[Primitive, Any], None]
-
-
-_RULES: dict[str, Rule] = {}
-
-
-def rule_keyword(key: str, rule: Rule) -> None:
-    """Let `primitive(..., key=value)` hand `value` to a tool (see `Rule`)."""
-    _RULES[key] = rule
-
-
-def primitive(name: str, forward: Callable[..., float], partials: Callable[..., Sequence[Any]],
-              *, check_operands: Callable[..., None] | None = None,
-              **rules: Any) -> Primitive:
-    """Define and register a primitive operation; return it (a callable).
-
-        >>> from autodiff import Value, grad, ops, primitive
-        >>> softsign = primitive(
-        ...     "softsign", lambda a: a / (1 + abs(a)),
-        ...     lambda out, a: (1 / (1 + ops.abs(a)) ** 2,))
-        >>> x = Value(1.0, "x")
-        >>> y = softsign(x)
-        >>> y.backward()
-        >>> x.grad
-        0.25
-        >>> (dx,) = grad(softsign(x), [x], create_graph=True)
-        >>> grad(dx, [x])      # the second derivative: from partials in Value mode
-        [-0.25]
-
-    `name` must be an identifier (it is how the expression language, `nn`
-    activations and saved models name the operation) and must not be a
-    built-in's; defining a user primitive under a name again replaces it (as
-    re-running a notebook cell does). The number of operands is `forward`'s
-    number of positional parameters (any number for `*args`), and `partials`
-    must take one more (`out` first); see `Primitive`.
-
-    The tools take further keywords, each kept by the tool that uses it:
-    `symbol`, `notation`, `formula` (how diagrams, the Stepper and formulas
-    write it; autodiff.notation), `code`, `array_code` (hand-written compiled
-    code, autodiff.compiler), `singular_distance` (for autodiff.strategies).
-    Formulas and compiled code are derived from `partials` where not given.
-    """
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ValueError(f"primitive() needs an identifier as name, got {name!r}")
-    existing = _REGISTRY.get(name)
-    if existing is not None and existing.builtin:
-        raise ValueError(f"primitive(): {name!r} is a built-in primitive; choose another name")
-    for role, fn in (("forward", forward), ("partials", partials)):
-        if not callable(fn):
-            raise TypeError(f"primitive({name!r}): {role} must be callable, got "
-                            f"{type(fn).__name__}")
-    if check_operands is not None and not callable(check_operands):
-        raise TypeError(f"primitive({name!r}): check_operands must be callable or None")
-    arity = _positional_count(forward)
-    if arity == 0:
-        raise TypeError(f"primitive({name!r}): forward must take at least one operand")
-    takes = _positional_count(partials)
-    if takes is not None and arity is not None and takes != arity + 1 and takes != -1:
-        raise TypeError(f"primitive({name!r}): forward takes {arity} operand"
-                        f"{'s' * (arity != 1)}, so partials must take {arity + 1} "
-                        f"(out first), not {takes}")
-    for key, value in rules.items():
-        if key not in _RULES:
-            raise TypeError(f"primitive({name!r}): unknown keyword {key}=; the keywords are "
-                            f"check_operands, {', '.join(sorted(_RULES))}")
-        if value is not None:
-            _RULES[key].check(name, arity, value)
-    made = Primitive(name, forward, partials, arity, check_operands=check_operands)
-    with _REGISTRY_LOCK:
-        for key, value in rules.items():
-            if value is not None:
-                _RULES[key].record(made, value)
-        _REGISTRY[name] = made
+def register(made: Primitive) -> Primitive:
+    """Make `made` the primitive of its name in `primitives`, and return it. A user's
+    primitive replaces one of the same name (`autodiff.functions.primitive` refuses
+    a built-in's name before it gets here)."""
+    _REGISTRY[made.name] = made
     return made
 
 
 def builtin_primitive(name: str, forward: Callable[..., float],
                       partials: Callable[..., Sequence[Any]], arity: int | None, *,
                       check_operands: Callable[..., None] | None = None) -> Primitive:
-    """Define a built-in primitive (for `autodiff.ops`; users call `primitive`).
-    Built-in names such as "+" need not be identifiers, and cannot be redefined."""
-    made = Primitive(name, forward, partials, arity, check_operands=check_operands,
-                     builtin=True)
-    _REGISTRY[name] = made
-    return made
-
-
-def _positional_count(fn: Callable[..., object]) -> int | None:
-    """How many positional parameters fn takes: None for *args, -1 if unknown."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return -1
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    """Define a built-in primitive (for the library's own operations; users call
+    `autodiff.primitive`). Built-in names such as "+" need not be identifiers, and
+    cannot be redefined."""
+    return register(Primitive(name, forward, partials, arity, check_operands=check_operands,
+                              builtin=True))

@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import Any
 
 from autodiff.core import hooks
-from autodiff.core.errors import describe, seed, short
+from autodiff.core.errors import describe, roots_of, seed
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.node import Node
 
@@ -77,17 +77,6 @@ def topological_order(root: Node | Sequence[Node]) -> list[Any]:
         if v._a not in seen:
             push(v._a)
     return order
-
-
-def roots_of(roots: object) -> list[Any]:
-    """A sequence of roots as a list, each checked to be a Value."""
-    if not isinstance(roots, Sequence) or isinstance(roots, str):
-        raise TypeError(f"expected a Value or a sequence of Values, got {type(roots).__name__}")
-    for i, r in enumerate(roots):
-        if not isinstance(r, Node):
-            raise TypeError(f"expected Values as roots; item {i} is {type(r).__name__}: "
-                            f"{short(r)}")
-    return list(roots)
 
 
 _SWEEP_LOCK = threading.RLock()

@@ -4,10 +4,9 @@ Every operation on Values makes a new node that remembers the primitive that
 made it and its operands, so a computation is recorded as a directed acyclic
 graph; `backward()` walks that graph once, in reverse (autodiff.core.sweep).
 
-`+`, `−` and `×`, which dominate neural networks, are written out here, each in
-a few lines; their derivatives (∂(a + b)/∂a = 1, ∂(a·b)/∂a = b, ...) are with
-their definitions in autodiff.core.ops, as are those of every other
-operator and method, which apply their primitive (`/`, `**`, `exp()`, ...).
+`+`, `−` and `×`, which dominate neural networks, are written out here; their
+derivatives (∂(a·b)/∂a = b, ...) are in autodiff.core.arithmetic. Every other
+operator and method applies its primitive (autodiff.functions.elementary).
 """
 
 from __future__ import annotations
@@ -97,8 +96,7 @@ class Value(Node):
 
     @property
     def op(self) -> str:
-        """The name of the operation that produced this node ('+', '-', 'sin', ...);
-        '' for a leaf."""
+        """The name of the operation that produced this node ('+', 'sin', ...); '' for a leaf."""
         return "" if self._op is None else self._op.primitive.name
 
     @property
@@ -171,7 +169,15 @@ class Value(Node):
             r = self._data + other._data
             if r - r != 0.0:  # inf or nan: cheaper than a call to math.isfinite
                 not_finite("+", (self, other), (self._data, other._data), r)
-            return _node(r, _ADD_VV, self, other)
+            v = _new_value(Value)  # _node(r, _ADD_VV, self, other), written out: the
+            v._data = r  # call would cost 4% of a network's training step
+            v._grad = 0.0
+            v.label = ""
+            v.scope = current.get() if open_scopes else ""
+            v._op = _ADD_VV
+            v._a = self
+            v._b = other
+            return v
         c = constant(other, "+")
         if c is None:
             return NotImplemented
@@ -221,7 +227,15 @@ class Value(Node):
             r = self._data * other._data
             if r - r != 0.0:
                 not_finite("*", (self, other), (self._data, other._data), r)
-            return _node(r, _MUL_VV, self, other)
+            v = _new_value(Value)  # _node(r, _MUL_VV, self, other), written out: the
+            v._data = r  # call would cost 4% of a network's training step
+            v._grad = 0.0
+            v.label = ""
+            v.scope = current.get() if open_scopes else ""
+            v._op = _MUL_VV
+            v._a = self
+            v._b = other
+            return v
         c = constant(other, "*")
         if c is None:
             return NotImplemented
@@ -263,7 +277,7 @@ class Value(Node):
     def __abs__(self) -> Value:
         return _apply("abs", self)
 
-    # -- elementary functions (see autodiff.ops) ----------------------------
+    # -- elementary functions (autodiff.functions.elementary) -------------
 
     def exp(self) -> Value:
         """e^x; derivative e^x."""
@@ -278,8 +292,7 @@ class Value(Node):
         return _apply("tanh", self)
 
     def sigmoid(self) -> Value:
-        """The logistic function σ(x) = 1/(1 + e^(−x)), stable for every x;
-        derivative σ(1 − σ)."""
+        """σ(x) = 1/(1 + e^(−x)), stable for every x; derivative σ(1 − σ)."""
         return _apply("sigmoid", self)
 
     def sqrt(self) -> Value:
@@ -297,28 +310,16 @@ class Value(Node):
     # -- comparisons of data (not differentiable) ------------------------
 
     def __lt__(self, other: Value | Number) -> bool:
-        result = self._data < _float_of(other)
-        if hooks.watching:
-            hooks.compared(self, "<", other, result)
-        return result
+        return _compared(self, "<", other, self._data < number_of(other))
 
     def __le__(self, other: Value | Number) -> bool:
-        result = self._data <= _float_of(other)
-        if hooks.watching:
-            hooks.compared(self, "<=", other, result)
-        return result
+        return _compared(self, "<=", other, self._data <= number_of(other))
 
     def __gt__(self, other: Value | Number) -> bool:
-        result = self._data > _float_of(other)
-        if hooks.watching:
-            hooks.compared(self, ">", other, result)
-        return result
+        return _compared(self, ">", other, self._data > number_of(other))
 
     def __ge__(self, other: Value | Number) -> bool:
-        result = self._data >= _float_of(other)
-        if hooks.watching:
-            hooks.compared(self, ">=", other, result)
-        return result
+        return _compared(self, ">=", other, self._data >= number_of(other))
 
     __hash__ = object.__hash__
 
@@ -360,10 +361,9 @@ _new_value = object.__new__
 
 
 def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
-    """A new operation node: `data`, computed by `form`'s primitive from the
-    operands `a`, `b` (laid out as autodiff.core.node says). The operators and
-    primitives make every node through here, without the constructor's checks:
-    `data` is already a finite float."""
+    """A new node: `data` (already a finite float), computed by `form`'s primitive
+    from the operands `a`, `b` (laid out as autodiff.core.node says). Every
+    operation makes its node here, without the constructor's checks."""
     v = _new_value(Value)
     v._data = data
     v._grad = 0.0
@@ -375,16 +375,23 @@ def _node(data: float, form: Form | None, a: Any, b: Any = None) -> Value:
     return v
 
 
-def _float_of(x: Value | Number) -> float:
+def number_of(x: Value | Number) -> float:
+    """A Value's number, or the number itself."""
     return x._data if isinstance(x, Value) else x
+
+
+def _compared(a: Value, op: str, b: Value | Number, result: bool) -> bool:
+    if hooks.watching:  # the one watch point: a program that branches on its numbers
+        hooks.compared(a, op, b, result)
+    return result
 
 
 def _is_operand(x: object) -> bool:
     return isinstance(x, Value) or is_number(x)
 
 
-# -- the primitives behind the operators ------------------------------------------
-# autodiff.core.ops defines them (it needs Value) and hands them over once.
+# -- the primitives behind the operators, handed over once by the modules that define
+# them (autodiff.core.arithmetic, autodiff.functions.elementary), which need Value
 
 _BUILTINS: dict[str, Primitive] = {}
 _ADD_VV = _ADD_VC = _ADD_CV = _SUB_VV = _SUB_VC = _SUB_CV = None
@@ -395,15 +402,18 @@ def _apply(name: str, *args: Value | Number) -> Value:
     return _BUILTINS[name](*args)
 
 
-def use_builtins(builtins: Mapping[str, Primitive]) -> None:
-    """Give Value's operators and methods their primitives, by name: "+", "-", "*",
-    "neg", "relu" (their forms, for the written-out operators), "/", "**", "abs" and
-    the functions of the methods. Called once, by autodiff.core.ops."""
+def use_arithmetic(add: Primitive, sub: Primitive, mul: Primitive, neg: Primitive,
+                   relu: Primitive) -> None:
+    """Give the written-out operators their primitives' forms."""
     global _ADD_VV, _ADD_VC, _ADD_CV, _SUB_VV, _SUB_VC, _SUB_CV
     global _MUL_VV, _MUL_VC, _MUL_CV, _NEG, _RELU
+    _ADD_VV, _ADD_VC, _ADD_CV = add.forms.all()
+    _SUB_VV, _SUB_VC, _SUB_CV = sub.forms.all()
+    _MUL_VV, _MUL_VC, _MUL_CV = mul.forms.all()
+    (_NEG,) = neg.forms.all()
+    (_RELU,) = relu.forms.all()
+
+
+def use_builtins(builtins: Mapping[str, Primitive]) -> None:
+    """Give the other operators and methods their primitives ("/", "exp", ...)."""
     _BUILTINS.update(builtins)
-    _ADD_VV, _ADD_VC, _ADD_CV = builtins["+"].forms.all()
-    _SUB_VV, _SUB_VC, _SUB_CV = builtins["-"].forms.all()
-    _MUL_VV, _MUL_VC, _MUL_CV = builtins["*"].forms.all()
-    (_NEG,) = builtins["neg"].forms.all()
-    (_RELU,) = builtins["relu"].forms.all()

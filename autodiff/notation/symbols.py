@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Self
 
+from autodiff import functions as p
 from autodiff.calculus.symbolic import derive
-from autodiff.core import Primitive, Rule, rule_keyword
-from autodiff.core import ops as p
+from autodiff.core import Primitive
+from autodiff.functions import Rule, rule_keyword
 from autodiff.notation.derived import formula_text
 
 
@@ -155,13 +156,13 @@ def _power_formula(a: Shown, b: Shown, out: Shown) -> tuple[str, str]:
 
 
 for prim, sym, written, formula in (
-        (p.ADD, "+", "{a} + {b}", None),
-        (p.SUB, "−", "{a} − {b}", None),
-        (p.MUL, "×", "{a} × {b}", None),
-        (p.DIV, "÷", "{a} / {b}", None),
-        (p.NEG, "−", "−{a}", None),
-        (p.POW, "^", "{a}^{b}", _power_formula),
-        (p.RELU, "ReLU", None, None),
+        (p.add, "+", "{a} + {b}", None),
+        (p.sub, "−", "{a} − {b}", None),
+        (p.mul, "×", "{a} × {b}", None),
+        (p.div, "÷", "{a} / {b}", None),
+        (p.neg, "−", "−{a}", None),
+        (p.pow, "^", "{a}^{b}", _power_formula),
+        (p.relu, "ReLU", None, None),
         (p.exp, None, "exp({a})", ("exp({a})",)),
         (p.log, None, "log({a})", None),
         (p.sqrt, "√", "√{a}", ("1/(2√{a})",)),

@@ -457,3 +457,15 @@ def test_a_graph_is_freed_by_reference_counting_alone():
         assert gc.collect() == 0  # nothing was left for the cycle collector
     finally:
         gc.enable()
+
+
+def test_receivers_are_the_positions_of_the_value_operands_in_args():
+    """The walk's "which operand gets a term", read by every tool that prints or explains it."""
+    from autodiff import ops
+    from autodiff.core import receivers
+    x, y = Value(0.5, "x"), Value(2.0, "y")
+    cases = [(x, ()), (x * y, (0, 1)), (x * 2, (0,)), (2 / x, (1,)), (x - 1, (0,)),
+             (-x, (0,)), (ops.log_sum_exp(x, 1.0, y, x), (0, 2, 3)), (x * x, (0, 1))]
+    for v, expected in cases:
+        assert receivers(v) == expected, v
+        assert tuple(v.args[i] for i in receivers(v)) == v.inputs

@@ -77,7 +77,7 @@ def test_common_notations_get_a_hint(text, position, hint):
 def test_the_hints_come_from_the_primitive_records():
     """A symbol is named by its primitive's record, not by a table of the language's own."""
     from autodiff import ops
-    from autodiff.core.ops import MUL
+    from autodiff.core.arithmetic import MUL
 
     for sym, spelling in ((symbol(MUL), "*"), (symbol(ops.sigmoid), "sigmoid(...)")):
         with pytest.raises(ExpressionError, match=re.escape(f"write {spelling} instead")):

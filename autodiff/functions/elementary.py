@@ -1,17 +1,18 @@
-"""The built-in primitives: each operation's value and its local derivatives, side by side.
+"""The other built-in operations: each one's value and local derivatives, side by side.
 
-Each is a `Primitive` (autodiff.core.primitive) and a dual-mode function: on
-numbers it returns a float, on Values a new node, so a derivative is written
-once, for both modes (`partials` of sin is `(cos(a),)`, whatever a is). The
-arithmetic ones are also Python's operators on Values; `autodiff.ops` is their
-public face. How tools write them (symbols, formulas, compiled code) lives in the
-tools, keyed by these primitives.
+`/` and `**` (Python's operators on Values), and the elementary functions: exp,
+log, sqrt, the trigonometric and hyperbolic functions and their inverses,
+sigmoid, softplus, abs, maximum, minimum and log_sum_exp. Each is a `Primitive`
+(autodiff.core.primitive) and a dual-mode function: on numbers it returns a
+float, on Values a new node, so a derivative is written once, for both modes
+(`partials` of sin is `(cos(a),)`, whatever a is). `autodiff.ops` is their
+public face.
 
-`abs` and `relu` have a kink at 0 and `maximum`, `minimum` at a = b. Their
-derivative there is PyTorch's convention: relu′(0) = 0, abs′(0) = 0, and on a
-tie `maximum` and `minimum` split the gradient evenly between the two operands
-(½ each, which is also what a central difference gives); `gradcheck` reports
-such points as not differentiable.
+`abs` has a kink at 0 and `maximum`, `minimum` at a = b. Their derivative there
+is PyTorch's convention: abs′(0) = 0, and on a tie `maximum` and `minimum` split
+the gradient evenly between the two operands (½ each, which is also what a
+central difference gives); `gradcheck` reports such points as not
+differentiable.
 """
 
 from __future__ import annotations
@@ -19,42 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from autodiff.core import Operand, Primitive, Value, builtin_primitive
+from autodiff.core.arithmetic import equal, where
 from autodiff.core.errors import describe
-from autodiff.core.primitive import Operand, Primitive, builtin_primitive
-from autodiff.core.value import Number, Value, use_builtins
+from autodiff.core.value import Number, number_of, use_builtins
 
-
-def _float_of(x: Value | Number) -> float:
-    return x._data if isinstance(x, Value) else x
-
-
-# -- branches on the data, written once for floats, Values and symbols -------------
-
-
-def where(condition: object, then: object, otherwise: object) -> Operand:
-    """`then` if condition else `otherwise`, for partials that branch on the data
-    (relu′ is `where(a > 0.0, 1.0, 0.0)`). `then` and `otherwise` are numbers,
-    Values or functions of no arguments, called only when chosen (a branch that
-    fails where it is not taken, 1/a at a = 0, is written `lambda: 1.0 / a`).
-    With a symbolic condition (autodiff.calculus.symbolic) both are kept, so
-    tools print the branch as `x if c else y` or `where(c, x, y)`."""
-    if condition is True or condition is False:
-        chosen = then if condition else otherwise
-        return chosen() if callable(chosen) else chosen
-    return condition.where(then, otherwise)  # type: ignore[attr-defined]
-
-
-def equal(a: Operand, b: Operand) -> Operand:
-    """a = b for numbers and Values (their numbers; a Value's == is identity), a
-    condition for `where` with a symbol."""
-    for x in (a, b):
-        if hasattr(type(x), "apply_primitive"):
-            return type(x).equal(a, b)
-    return _float_of(a) == _float_of(b)
-
-
-# -- arithmetic ------------------------------------------------------------------
-
+# -- division and powers -------------------------------------------------------------
 
 def _divide(a: float, b: float) -> float:
     if b == 0.0:
@@ -113,7 +84,7 @@ def _power_slope(a: Operand, p: Operand) -> Operand:
 
 def _power_graph_partials(out: Operand, a: Operand, p: Operand) -> tuple[Operand, Operand]:
     """`_power_partials` with a Value operand (see there), for create_graph."""
-    base, exponent = _float_of(a), _float_of(p)
+    base, exponent = number_of(a), number_of(p)
     if not isinstance(a, Value) or (not isinstance(p, Value) and p == 0.0):
         da: Operand = 0.0  # a number base (∂/∂a is not used), or a number p = 0
     elif base == 0.0 and exponent < 1.0:
@@ -133,7 +104,7 @@ def _power_operands(a: Value | Number, p: Value | Number) -> None:
     """A Value exponent needs ln a for ∂(a^p)/∂p: a ≥ 0, and a > 0 unless p > 0."""
     if not isinstance(p, Value):
         return
-    base = _float_of(a)
+    base = number_of(a)
     if base < 0.0:
         raise ValueError(f"**: base {describe(a)} is negative with a Value exponent "
                          f"{describe(p)}; ∂(a^b)/∂b = a^b·ln a needs a ≥ 0 "
@@ -143,14 +114,8 @@ def _power_operands(a: Value | Number, p: Value | Number) -> None:
                                 "or derivative")
 
 
-ADD = builtin_primitive("+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), 2)
-SUB = builtin_primitive("-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), 2)
-MUL = builtin_primitive("*", lambda a, b: a * b, lambda out, a, b: (b, a), 2)
 DIV = builtin_primitive("/", _divide, _divide_partials, 2)
-NEG = builtin_primitive("neg", lambda a: -a, lambda out, a: (-1.0,), 1)
 POW = builtin_primitive("**", _power, _power_partials, 2, check_operands=_power_operands)
-RELU = builtin_primitive("relu", lambda a: a if a > 0.0 else 0.0,
-                         lambda out, a: (where(a > 0.0, 1.0, 0.0),), 1)
 
 
 # -- elementary functions ------------------------------------------------------------
@@ -261,77 +226,7 @@ log_sum_exp: Primitive = builtin_primitive("log_sum_exp", _log_sum_exp,
 """log Σ_k exp(u_k) of any number of operands, stable for any logits; ∂/∂u_k =
 exp(u_k − out), the softmax. One node, with no branch on the data."""
 
+div, pow = DIV, POW
 
-# -- the sweep's steps of +, −, ×, neg and relu, written out ------------------------
-# Each is partials' derivative times the adjoint, x̄ += ∂v/∂x · v̄, without the call:
-# the tests check every one against `partials`.
-
-
-def _accumulate_add(v: Value) -> None:
-    g = v._adjoint
-    v._a._adjoint += g
-    v._b._adjoint += g
-
-
-def _accumulate_pass(v: Value) -> None:  # x + c, c + x, x − c: ∂/∂x = 1
-    v._a._adjoint += v._adjoint
-
-
-def _accumulate_sub(v: Value) -> None:
-    g = v._adjoint
-    v._a._adjoint += g
-    v._b._adjoint -= g
-
-
-def _accumulate_negate(v: Value) -> None:  # −x, c − x: ∂/∂x = −1
-    v._a._adjoint -= v._adjoint
-
-
-def _accumulate_mul(v: Value) -> None:
-    a, b, g = v._a, v._b, v._adjoint
-    a._adjoint += b._data * g
-    b._adjoint += a._data * g
-
-
-def _accumulate_mul_constant(v: Value) -> None:  # x × c, c × x: ∂/∂x = c
-    v._a._adjoint += v._b * v._adjoint
-
-
-def _accumulate_relu(v: Value) -> None:  # ∂/∂x = [x > 0], and x > 0 exactly when out > 0
-    if v._data > 0.0:
-        v._a._adjoint += v._adjoint
-
-
-_ONES, _ONE, _ONE_MINUS_ONE, _MINUS_ONE, _ZERO = (1.0, 1.0), (1.0,), (1.0, -1.0), (-1.0,), (0.0,)
-
-
-def _written_out(primitive: Primitive,
-                 *steps: tuple[Callable[[Value], None], Callable[[Value], tuple[float, ...]]]
-                 ) -> None:
-    """Give each form of `primitive` (in `Forms.all()` order) its written-out sweep
-    step and float local derivatives."""
-    for form, (accumulate, local) in zip(primitive.forms.all(), steps, strict=True):
-        form.accumulate, form.local = accumulate, local
-
-
-_written_out(ADD, (_accumulate_add, lambda v: _ONES), (_accumulate_pass, lambda v: _ONE),
-             (_accumulate_pass, lambda v: _ONE))
-_written_out(SUB, (_accumulate_sub, lambda v: _ONE_MINUS_ONE),
-             (_accumulate_pass, lambda v: _ONE), (_accumulate_negate, lambda v: _MINUS_ONE))
-_written_out(MUL, (_accumulate_mul, lambda v: (v._b._data, v._a._data)),
-             (_accumulate_mul_constant, lambda v: (v._b,)),
-             (_accumulate_mul_constant, lambda v: (v._b,)))
-_written_out(NEG, (_accumulate_negate, lambda v: _MINUS_ONE))
-_written_out(RELU, (_accumulate_relu, lambda v: _ONE if v._data > 0.0 else _ZERO))
-
-add, sub, mul, div, neg, pow, relu = ADD, SUB, MUL, DIV, NEG, POW, RELU
-
-__all__ = [
-    "abs", "acos", "add", "asin", "atan", "cos", "cosh", "div", "equal", "exp", "log",
-    "log_sum_exp", "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh",
-    "softplus", "sqrt", "sub", "tan", "tanh", "where",
-]
-
-use_builtins({"+": ADD, "-": SUB, "*": MUL, "/": DIV, "neg": NEG, "**": POW, "relu": RELU,
-              "abs": abs, "exp": exp, "log": log, "tanh": tanh, "sigmoid": sigmoid,
-              "sqrt": sqrt, "sin": sin, "cos": cos})
+use_builtins({"/": DIV, "**": POW, "abs": abs, "exp": exp, "log": log, "tanh": tanh,
+              "sigmoid": sigmoid, "sqrt": sqrt, "sin": sin, "cos": cos})
