@@ -10,9 +10,9 @@ The engines, all from the same weights:
   and with the NumPy backend, each followed by the SGD loop over the model's
   Values (`p.data -= lr * p.grad; p.grad = 0.0`, the user's code, as with
   every scalar engine);
-* the NumPy backend fused with SGD (`step.sgd(params, lr)`): the same update,
+* each backend fused with SGD (`step.sgd(params, lr)`): the same update,
   written by the step itself, the model's Values holding the new weights
-  after every step;
+  after every step (the Python backend's bit for bit the SGD loop's);
 * PyTorch with one float64 scalar tensor per number (if installed);
 * the same step written by hand with NumPy matrices (what a user would pick
   instead of a scalar engine).
@@ -225,6 +225,20 @@ def fused_agreement(fused: Engine, fused_model: MLP, numpy_step: Any, numpy_mode
     return max(abs(a - b) for a, b in new) / max(abs(b) for _, b in new)
 
 
+def python_fused_agreement(fused: Engine, fused_model: MLP, python_step: Any,
+                           python_model: MLP) -> bool:
+    """One step from the same weights on the same data: the Python backend fused
+    with SGD against its step and the SGD loop; every new weight bit for bit?"""
+    xs, ys = draw(random.Random(9))
+    for p, q in zip(fused_model.parameters(), python_model.parameters(), strict=True):
+        p.data, p.grad, q.grad = q.data, 0.0, 0.0
+    python_step(xs, ys)
+    sgd(python_model.parameters(), LR)
+    fused.step(xs, ys)
+    return all(bits(p.data) == bits(q.data) for p, q in zip(
+        fused_model.parameters(), python_model.parameters(), strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -240,11 +254,14 @@ def main() -> None:
     python, python_model, python_step = compiled_engine("python")
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
     fused, fused_model, _ = compiled_engine("numpy", fused=True)
-    engines += [python, numpy_engine, fused]
+    python_fused, python_fused_model, _ = compiled_engine("python", fused=True)
+    engines += [python, python_fused, numpy_engine, fused]
     engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
     fused_error = fused_agreement(fused, fused_model, numpy_step, numpy_model)
+    python_fused_same = python_fused_agreement(python_fused, python_fused_model, python_step,
+                                               python_model)
     costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
 
     rng = random.Random(0)
@@ -276,6 +293,13 @@ def main() -> None:
           f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient; "
           f"fused SGD: largest weight difference from the step and SGD loop "
           f"{fused_error:.1e} of the largest weight")
+    print(f"Python backend fused with SGD: new weights bit for bit the step and SGD loop's: "
+          f"{'yes' if python_fused_same else 'NO'}")
+    if micro:
+        print(f"goal (issue 24): the Python backend ≥ 500× micrograd: "
+              f"{micro / median[python.name]:,.0f}× with the SGD loop over the Values, "
+              f"{micro / median[python_fused.name]:,.0f}× fused (step.sgd); compile paid "
+              f"back within 20 steps: {costs['python'] / saved:.0f}")
     if matrix:
         print(f"goal (issue 24): the NumPy backend within 3× of the NumPy matrices: "
               f"{median[numpy_engine.name] / matrix:.2f}× with the SGD loop over the Values, "

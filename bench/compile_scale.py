@@ -6,7 +6,8 @@ max-margin loss + 1e-4·Σp²) over 152 and 1,528 points: about 100,000 and
 inherits another's heap:
 
 * seconds: `compile(loss, xs, ys)` (record, write, CPython's compile), timed
-  alone, best of REPEAT processes;
+  alone, best of REPEAT processes; and in one more process the three apart
+  (`tracing.record`, `python_backend.write`, `Program.function`);
 * the graph's own bytes: tracemalloc over building the loss with the
   interpreter (what the recording keeps alive in any case);
 * peak above the graph: tracemalloc's peak during `compile` minus what was
@@ -48,6 +49,19 @@ def child(points: int, what: str) -> dict[str, float]:
         start = time.perf_counter()
         compile(loss, xs, ys)
         return {"seconds": time.perf_counter() - start}
+    if what == "phases":
+        from autodiff import no_full_gc
+        from autodiff.compiler import python_backend, tracing
+        with no_full_gc():  # as compile() runs them
+            start = time.perf_counter()
+            trace = tracing.record(loss, (xs, ys))
+            recorded = time.perf_counter()
+            program = python_backend.write(trace)
+            written = time.perf_counter()
+            program.function()
+            done = time.perf_counter()
+        return {"record": recorded - start, "write": written - recorded,
+                "compile": done - written}
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     if what == "graph":
@@ -70,15 +84,20 @@ def main() -> None:
     rows = {}
     for name, points in POINTS.items():
         seconds = min(run(points, "time")["seconds"] for _ in range(REPEAT))
+        phases = run(points, "phases")
         graph = run(points, "graph")
         peak = run(points, "peak")["peak"]
         nodes = int(graph["nodes"])
-        rows[name] = (nodes, seconds, graph["graph"] / nodes, (peak - graph["graph"]) / nodes)
-    print("| graph | nodes | compile | µs per node | graph B/node | peak above graph B/node |")
-    print("|---|---|---|---|---|---|")
-    for name, (nodes, seconds, graph_b, above) in rows.items():
+        rows[name] = (nodes, seconds, graph["graph"] / nodes, (peak - graph["graph"]) / nodes,
+                      phases)
+    print("| graph | nodes | compile | µs per node | of which record / write / CPython's "
+          "compile, µs per node | graph B/node | peak above graph B/node |")
+    print("|---|---|---|---|---|---|---|")
+    for name, (nodes, seconds, graph_b, above, phases) in rows.items():
+        split = " / ".join(f"{phases[k] / nodes * 1e6:.1f}" for k in ("record", "write",
+                                                                       "compile"))
         print(f"| MLP step, {POINTS[name]:,} points | {nodes:,} | {seconds:.2f} s | "
-              f"{seconds / nodes * 1e6:.2f} | {graph_b:.0f} | {above:.0f} |")
+              f"{seconds / nodes * 1e6:.2f} | {split} | {graph_b:.0f} | {above:.0f} |")
     small, big = rows["1e5"], rows["1e6"]
     ratio = (big[1] / big[0]) / (small[1] / small[0])
     print(f"\n10⁶ nodes: {big[1]:.1f} s (goal ≤ {GOAL_SECONDS:.0f} s: "

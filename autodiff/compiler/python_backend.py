@@ -45,7 +45,6 @@ from autodiff.compiler.templates import (
     TEST,
     Expr,
     Template,
-    by_operand,
     renamed,
 )
 from autodiff.compiler.tracing import Guard, Trace, argument_names, leaves
@@ -56,10 +55,13 @@ MAX_INLINE = 64
 """At most this many primitives are written into one expression."""
 MAX_TERMS = 100
 """At most this many terms are summed in one statement (CPython's compiler recurses)."""
-SPLIT_LINES = 20_000
-"""A program of more lines is split into functions (`_split`)..."""
-CHUNK_LINES = 2000
-"""... of at most this many statements (and the loads, stores and tests they need)."""
+SPLIT_CHARS = 2_000_000
+"""A program of more characters is split into functions (`_split`): CPython's
+compile of one function holds about 75 bytes per character of its source at once
+(150 MB here), whatever its number of lines..."""
+CHUNK_CHARS = 200_000
+"""... of statements of about this many characters (and the loads, stores and
+tests they need)."""
 _DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
 _ASSIGNED = re.compile(r"    (\S+) = ")
 
@@ -156,6 +158,11 @@ def function_name(prim: Primitive) -> str:
         (n for n in functions.__all__ if getattr(functions, n) is prim), "primitive")
 
 
+DROPPED = Expr("<inlined, forgotten>")
+"""What the adjoint trace sees of an inlined value (which no adjoint term reads:
+such values are named); not Python, should it ever be written."""
+
+
 def _constant(x: float) -> Expr:
     """A folded number as source: its repr (exact for floats, −0.0 included)."""
     text = repr(x)
@@ -177,13 +184,17 @@ class Program:
         """The program's function, each of its top-level functions compiled on its own
         (CPython's compiler holds a whole source's tree and instructions at once)."""
         where = f"<autodiff.compile: {self.name}>"
-        for k, piece in enumerate(self.source.split(PIECES)):
-            exec(compile(piece if k == 0 else "def " + piece, where, "exec"), self.namespace)
+        source, start = self.source, 0
+        while start < len(source):  # one piece at a time: no second copy of the whole source
+            end = source.find(PIECES, start)
+            end = len(source) if end < 0 else end + 3  # each piece from its "def "
+            exec(compile(source[start:end], where, "exec"), self.namespace)
+            start = end
         return self.namespace[self.name]
 
 
 PIECES = "\n\n\ndef "
-"""What separates the top-level functions of a program that is split (`CHUNK_LINES`)."""
+"""What separates the top-level functions of a program that is split (`CHUNK_CHARS`)."""
 
 
 def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
@@ -232,6 +243,10 @@ class _Op:
                    if name in t.counts),
              "out" in t.counts, t.counts.get("g", 0))
             for t in (self.adjoints if code is not None else ())]
+        self.reads_operands = any(positions for positions, _, _ in self.reads)
+        self.g_uses = tuple(uses for _, _, uses in self.reads)
+        self.branches = code is not None and all(  # ḡ read, if at all, in a branch's arm
+            t.precedence == TEST or "g" not in t.counts for t in self.adjoints)
 
 
 class _Writer:
@@ -250,20 +265,29 @@ class _Writer:
         bind = self.globals.bind
         self.isfinite, self.unusual, self.changed = (
             bind("isfinite", math.isfinite), bind("Unusual", Unusual), bind("Changed", Changed))
-        self.args: dict[Value, tuple[Any, ...]] = {}  # Values and numbers
-        self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}  # the op, its Values' places
-        patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
+        # per node: the op and its Values' places among its operands (`v.args`, read
+        # again where needed: a tuple per node kept would be most of the writer's memory);
+        # one (op, places) pair per pattern
+        self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}
+        places: dict[tuple[type, ...], tuple[int, ...]] = {}  # by the operands' types
+        pairs: dict[tuple[_Op, tuple[int, ...]], tuple[_Op, tuple[int, ...]]] = {}
+        ops, info = self.ops, self.info
         for v in self.trace.order:
             prim = v.primitive
             if prim is not None:
-                args = self.args[v] = v.args
-                op = self.ops.get((prim, len(args)))
+                args = v.args
+                op = ops.get((prim, len(args)))
                 if op is None:
-                    op = self.ops[prim, len(args)] = _Op(prim, len(args), self.codes)
+                    op = ops[prim, len(args)] = _Op(prim, len(args), self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
-                at = tuple(i for i, x in enumerate(args) if isinstance(x, Value))
-                self.info[v] = (op, patterns.setdefault(at, at))  # one tuple per pattern
+                kinds = tuple(map(type, args))
+                at = places.get(kinds)
+                if at is None:
+                    at = places[kinds] = tuple(
+                        i for i, x in enumerate(args) if isinstance(x, Value))
+                pair = (op, at)
+                info[v] = pairs.setdefault(pair, pair)
         self.locals = _Locals([*self.globals.namespace, "X", "P"])
         self._plan()
         self._name_leaves()
@@ -281,7 +305,7 @@ class _Writer:
         named.update(x for g in t.guards for x in g.operands)
         add = named.add
         for v, (op, at) in info.items():
-            args = self.args[v]
+            args: tuple[Any, ...] = v.args
             values = [(i, args[i]) for i in at]
             if v not in existing:
                 if v.label:
@@ -342,7 +366,7 @@ class _Writer:
     def _forward(self) -> None:
         t = self.trace
         guards_after: dict[Value, list[int]] = {}
-        position = {v: i for i, v in enumerate(t.order)}
+        position = {v: i for i, v in enumerate(t.order)} if t.guards else {}
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
@@ -353,7 +377,7 @@ class _Writer:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
-                e = self._value(v)
+                e = self._value(v, *info[v])
                 if v in named or e.size > MAX_INLINE:
                     n = fresh(v.label)
                     lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
@@ -364,14 +388,23 @@ class _Writer:
                     self._guard(k, t.guards[k])
 
     def _parts(self, v: Value) -> list[Expr]:
-        """The expressions of v's operands: names, inlined values, numbers."""
+        """The expressions of v's operands: names, inlined values, numbers (in the
+        adjoint trace, `DROPPED` for an inlined value, which no adjoint reads)."""
         expr = self.expr
-        return [expr[x] if isinstance(x, Value) else _constant(x) for x in self.args[v]]
+        return [expr.get(x, DROPPED) if isinstance(x, Value) else _constant(x)
+                for x in v.args]
 
-    def _value(self, v: Value) -> Expr:
-        op = self.info[v][0]
-        args = self.args[v]
-        parts = self._parts(v)
+    def _value(self, v: Value, op: _Op, at: tuple[int, ...]) -> Expr:
+        """v's value as an expression of its operands' (an inlined operation's
+        is written into it here, its only use, and forgotten: the writer's
+        memory is its named values, not every node's text)."""
+        args = v.args
+        expr, named, info = self.expr, self.named, self.info
+        parts = [expr[x] if isinstance(x, Value) else _constant(x) for x in args]
+        for i in at:
+            x = args[i]
+            if x not in named and x in info:  # (a leaf's name stays: its gradient's is made of it)
+                del expr[x]
         if op.check is not None:
             shown = [f"Value({p.text})" if isinstance(x, Value) else p.text
                      for p, x in zip(parts, args, strict=True)]
@@ -379,7 +412,7 @@ class _Writer:
         if op.tests_operands:
             self.checks.extend(p.text for p in parts if p.size == 0 and p.text.isidentifier())
         if op.call is None:
-            return op.value.fill(by_operand(parts))
+            return op.value.filled(parts, None, None)
         return Expr(f"{op.call[0]}({', '.join(p.within(TEST) for p in parts)})", ATOM,
                     1 + sum(p.size for p in parts))
 
@@ -406,52 +439,68 @@ class _Writer:
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
         needs_grad, expr, info = t.needs_grad, self.expr, self.info
+        full: list[Value] = []  # leaves with MAX_TERMS terms pending
         for v in reversed(t.loss_order):
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
             op, at = info[v]
-            args = self.args[v]
+            args: tuple[Any, ...] = v.args
             operands = [(i, args[i]) for i in at if needs_grad[args[i]]]
             uses = len(operands) if op.call is not None else sum(
-                op.reads[i][2] for i, _ in operands)
-            g = self._gradient(v, terms.pop(v), uses)
+                [op.g_uses[i] for i, _ in operands])
+            g = self._gradient(v, terms.pop(v), uses, branch=op.branches)
             if op.call is not None:
                 parts = self._parts(v)
                 d = self.locals.fresh(f"d_{expr[v].text}")
                 call = ", ".join(p.within(TEST) for p in [expr[v], *parts])
                 self.lines.append(f"    {d} = {op.call[1]}({call})")
                 for i, x in operands:
-                    terms.setdefault(x, []).append(
-                        Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+                    called = terms.setdefault(x, [])
+                    called.append(Expr(f"{d}[{i}] * {g.within(TERM + 1)}", TERM, 1 + g.size))
+                    if len(called) >= MAX_TERMS and x not in info:
+                        full.append(x)
             else:
-                named = by_operand(self._parts(v))  # again: a dict per node would be kept
-                named["out"], named["g"] = expr[v], g
+                # the operands again (a list per node would be kept), where a term reads them
+                parts = self._parts(v) if op.reads_operands else []
+                out, adjoints = expr.get(v, DROPPED), op.adjoints
                 for i, x in operands:
                     found = terms.get(x)
                     if found is None:
-                        terms[x] = [op.adjoints[i].fill(named)]
+                        terms[x] = [adjoints[i].filled(parts, out, g)]
                     else:
-                        found.append(op.adjoints[i].fill(named))
+                        found.append(adjoints[i].filled(parts, out, g))
+                        if len(found) >= MAX_TERMS and x not in info:
+                            full.append(x)
             if op.tests_terms:  # a term may not be finite: the gradients it goes to are tested
                 self.tested.update(x for _, x in operands)
-            for _, x in operands:  # a leaf's first MAX_TERMS terms summed as soon as they are
-                pending = terms.get(x)  # there: the values they read need not live to the end
-                if pending is not None and len(pending) >= MAX_TERMS and x not in info:
-                    self._gradient(x, terms.pop(x), uses=2, final=False)
+            if full:  # a leaf's first MAX_TERMS terms summed as soon as they are there:
+                for x in full:  # the values they read need not live to the end
+                    if x in terms:
+                        self._gradient(x, terms.pop(x), uses=2, final=False)
+                full.clear()
         for v in t.reads:
             if v in terms or v in self.partial:  # an existing leaf
                 self._gradient(v, terms.pop(v, []), uses=2)
         self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
 
-    def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True) -> Expr:
+    def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True,
+                  branch: bool = False) -> Expr:
         """v̄, the sum of the terms its consumers passed on: the term itself where it
         is a name or used once, else a named line; `final=False`: the terms so far,
-        added to the name in `partial` (left to right, as the sweep adds them)."""
+        added to the name in `partial` (left to right, as the sweep adds them).
+        `branch`: v's adjoint terms are branches that may not read v̄ (relu's): where
+        they read it once and v has no label, the sum is written into the branch."""
         own = not self.inline or v in self.existing or v in self.tested
         if len(terms) == 1 and not own and v is not self.trace.loss and (
                 (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
                 or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
             g = terms[0]
+        elif (branch and uses == 1 and not own and not v.label and v is not self.trace.loss
+              and len(terms) <= MAX_TERMS
+              and (size := len(terms) - 1 + sum(t.size for t in terms)) < MAX_INLINE):
+            # read once, by a branch (relu's "ḡ if out > 0.0 else 0.0"): written into it,
+            # the sum is computed only where the branch takes it
+            g = terms[0] if len(terms) == 1 else Expr(_sum(terms), ARITH, size)
         else:
             found = self.partial.pop(v, None)
             if found is None:
@@ -488,7 +537,7 @@ class _Writer:
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
-        if len(body) + len(checked) // 8 > SPLIT_LINES:
+        if sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
             return Program(self._split(head, checked, done), self.globals.namespace,
                            self.name)
         body.extend(self._test(checked))
@@ -510,13 +559,19 @@ class _Writer:
                 f"    ))):\n        raise {self.unusual}('a number is not finite')"]
 
     def _split(self, head: list[str], checked: list[str], done: str) -> str:
-        """A long program as functions of about `CHUNK_LINES` statements, which
+        """A long program as functions of about `CHUNK_CHARS` characters, which
         `name(X, P)` calls in turn (CPython compiles a long function in time and
         memory that grow faster than its length). Each reads the numbers it uses
         from X and P; a value that one computes and a later one reads is passed in
         the list S (stored at the end of the one, read at the start of the other)."""
-        body = self.lines
-        parts = [body[k:k + CHUNK_LINES] for k in range(0, len(body), CHUNK_LINES)]
+        parts: list[list[str]] = [[]]
+        size = 0
+        for line in self.lines:
+            if size >= CHUNK_CHARS:
+                parts.append([])
+                size = 0
+            parts[-1].append(line)
+            size += len(line)
         given = {n: f"X[{i}]" for i, n in enumerate(self.input_names)}
         given.update((n, f"P[{i}]") for i, n in enumerate(self.read_names) if n != "_")
         assigned: list[set[str]] = []
@@ -529,9 +584,13 @@ class _Writer:
             mine = {m.group(1) for line in part if (m := _ASSIGNED.match(line))}
             assigned.append(mine)
             before |= mine
-            tested = [n for n in checked if n in mine]  # each part tests its own values
-            if tested:
-                part += self._test(tested)
+        owner = {n: k for k, mine in enumerate(assigned) for n in mine.intersection(checked)}
+        tested: dict[int, list[str]] = {}
+        for n in checked:  # each part tests its own values, in the order of `checked`
+            if n in owner:
+                tested.setdefault(owner[n], []).append(n)
+        for k, names in tested.items():
+            parts[k] += self._test(names)
         rest = [n for n in checked if n not in before]  # numbers read from X and P
         end = [*(self._test(rest) if rest else []), done]
         parts[-1] += end
@@ -555,13 +614,14 @@ class _Writer:
         driver = [*head, f"    {s} = [0.0] * {len(slot)}  # the values passed between parts",
                   *(f"    {n}(X, P, {s})" for n in names[:-1]),
                   f"    return {names[-1]}(X, P, {s})"]
-        pieces = ["\n".join(driver)]
+        program = driver  # the lines themselves, joined once (the program is large)
         for name, part, load, store in zip(names, parts, loads, stores, strict=True):
-            pieces.append("\n".join([
-                f"{name}(X, P, {s}):",
-                *(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}" for n in load),
-                *part, *(f"    {s}[{slot[n]}] = {n}" for n in store)]))
-        return PIECES.join(pieces) + "\n"
+            program.append(f"{PIECES[1:]}{name}(X, P, {s}):")
+            program.extend(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}"
+                           for n in load)
+            program.extend(part)
+            program.extend(f"    {s}[{slot[n]}] = {n}" for n in store)
+        return "\n".join(program) + "\n"
 
 
 def _natural(name: str) -> tuple[int, str]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import re
 import string
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from autodiff.notation import operand_names
 
@@ -82,6 +82,10 @@ def _needs(parent: ast.expr, child: ast.expr) -> int:
     return ATOM
 
 
+Filler = Callable[[Sequence[Expr], Any, Any], Expr]
+"""A template's fill as a function of the operands' parts, {out}'s and {g}'s."""
+
+
 class Template:
     """One expression of a `Code`, parsed once: its precedence, and the precedence
     each placeholder needs where it stands."""
@@ -109,6 +113,7 @@ class Template:
         literals = [literal for literal, _, _, _ in pieces[1:]] + [""]
         self.rest: list[tuple[str, int, str]] = [  # (placeholder, precedence needed, text after)
             (f, needs[k] if k < len(needs) else ATOM, literals[k]) for k, f in enumerate(fields)]
+        self.filled = self._filler()
 
     def fill(self, parts: dict[str, Expr]) -> Expr:
         if self.identity is not None:
@@ -124,6 +129,52 @@ class Template:
         if self.foldable and any(_number(part.text) for part in parts.values()):
             return folded(text, size)
         return Expr(text, self.precedence, size)
+
+    def _filler(self) -> Filler:
+        """`fill` written out for this template, once: a function of the operands
+        (a list, {a} first), {out} and {g}, without a dict per call; a writer
+        calls it at every node."""
+        if self.identity is not None:
+            return _pick(self.identity)
+        names = {f: (f"P[{_position(f)}]" if f not in ("out", "g") else f)
+                 for f in self.counts}
+        local = {f: f"_{k}" for k, f in enumerate(self.counts)}
+        pieces = [repr(self.head)] if self.head else []
+        for f, needed, after in self.rest:
+            x = local[f]
+            pieces.append(f"({x}.text if {x}.precedence >= {needed} else '(' + {x}.text + ')')")
+            if after:
+                pieces.append(repr(after))
+        sizes = " + ".join(f"{local[f]}.size" for f, _, _ in self.rest)
+        body = [*(f"    {local[f]} = {names[f]}" for f in self.counts),
+                f"    text = {' + '.join(pieces) or repr('')}",
+                f"    size = 1 + {sizes or '0'}"]
+        if self.foldable:
+            tests = " or ".join(f"number({local[f]}.text)" for f in self.counts)
+            body.append(f"    if {tests}:\n        return folded(text, size)")
+        body.append(f"    return Expr(text, {self.precedence}, size)")
+        source = "def filled(P, out, g):\n" + "\n".join(body) + "\n"
+        namespace: dict[str, Any] = {"Expr": Expr, "folded": folded, "number": _number}
+        exec(compile(source, "<template>", "exec"), namespace)
+        filler: Filler = namespace["filled"]
+        return filler
+
+
+def _pick(field: str) -> Filler:
+    """The filler of the template "{field}": that part itself."""
+    if field == "out":
+        return lambda P, out, g: out
+    if field == "g":
+        return lambda P, out, g: g
+    k = _position(field)
+    return lambda P, out, g: P[k]
+
+
+def _position(field: str) -> int:
+    """The operand position of a placeholder ({a}: 0, {b}: 1, ..., {x_26}: 25)."""
+    if field.startswith("x_") and field[2:].isdigit():
+        return int(field[2:]) - 1
+    return operand_names(25).index(field)
 
 
 _NUMBER = re.compile(r"-?\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?")  # a float's repr, maybe in ( )

@@ -413,9 +413,39 @@ def test_a_folded_negative_zero_stays_negative():
 ])
 def test_templates_parenthesise_where_python_needs_it(template, parts, text):
     from autodiff.compiler import templates
-    filled = templates.Template(template).fill(
-        {k: templates.Expr(t, getattr(templates, p), 1) for k, (t, p) in parts.items()})
+    exprs = {k: templates.Expr(t, getattr(templates, p), 1) for k, (t, p) in parts.items()}
+    filled = templates.Template(template).fill(exprs)
     assert filled.text == text
+    operands = [exprs[k] for k in ("a", "b") if k in exprs]
+    if "b" in exprs and "a" not in exprs:
+        operands = [templates.Expr("unused"), exprs["b"]]
+    assert templates.Template(template).filled(operands, None, exprs.get("g")) == filled
+
+
+_PARTS = [("x", "ATOM", 0), ("x + y", "ARITH", 1), ("x * y", "TERM", 1), ("-x", "FACTOR", 1),
+          ("h if c else 0.0", "TEST", 2), ("2.0", "ATOM", 0), ("-0.0", "FACTOR", 0),
+          ("x ** y", "POWER", 1), ("x > y", "COMPARE", 1)]
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_a_templates_written_out_fill_is_its_fill(data):
+    """`Template.filled` (the fill written out once as a function, which the Python
+    backend calls at every node) gives the text, precedence and size `fill` gives,
+    for every template of the built-ins (their values and their printed adjoints)."""
+    from autodiff.compiler import lowering, templates
+    codes = [lowering.code_of(prim, len(code.placeholders()))
+             for prim, code in list(lowering.CODES.items()) if prim.builtin]
+    texts = sorted({t for c in codes if c is not None for t in (c.value, *(c.adjoints or ()))})
+    template = templates.Template(data.draw(st.sampled_from(texts)))
+
+    def part() -> templates.Expr:
+        text, precedence, size = data.draw(st.sampled_from(_PARTS))
+        return templates.Expr(text, getattr(templates, precedence), size)
+    operands, out, g = [part(), part()], part(), part()
+    given = {"a": operands[0], "b": operands[1], "out": out, "g": g}
+    assert template.filled(operands, out, g) == template.fill(
+        {k: part for k, part in given.items() if k in template.counts})
 
 
 def test_the_collector_is_restored_as_it_was_also_after_an_error():
@@ -491,3 +521,31 @@ def test_threads_compile_and_replay_at_once():
         thread.join()
     assert all(all(ok) and len(ok) == 20 for ok in results.values()) and len(results) == 4
     assert gc.isenabled()
+
+
+def test_a_sum_read_only_by_relus_branch_is_computed_only_where_it_is_taken():
+    """∂E/∂z for z = relu(u) is a sum over z's consumers; relu passes it on only where
+    u > 0, so the program writes the sum into relu's branch ("... if z > 0.0 else
+    0.0"): bit for bit the interpreter's numbers with units on and off."""
+    w = [Value(0.5), Value(-1.5), Value(0.25)]
+    v = [Value(2.0), Value(-0.1), Value(-3.0)]
+
+    def loss(x):
+        hidden = [(wi * x).relu() for wi in w]
+        return sum(vj * h * hk for vj, h in zip(v, hidden, strict=True) for hk in hidden)
+
+    step = compile(loss, 1.0)
+    assert re.search(r"= \(\S+ \* \S+ \+ [^\n]* if \S+ > 0\.0 else 0\.0\)", step.source), \
+        step.source
+    for x in (1.0, -1.0, 0.0, 3.0):  # units on and off
+        params = [*w, *v]
+        for p in params:
+            p.grad = 0.0
+        got = step(x)
+        compiled = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        out = loss(Value(x))
+        out.backward()
+        assert_same(got, out.data)
+        assert list(map(bits, compiled)) == [bits(p.grad) for p in params]

@@ -1,5 +1,5 @@
-"""A long program is written as several functions (python_backend.SPLIT_LINES,
-CHUNK_LINES); here the limits are made tiny, so that small graphs are split
+"""A long program is written as several functions (python_backend.SPLIT_CHARS,
+CHUNK_CHARS); here the limits are made tiny, so that small graphs are split
 into many parts, and every result must still be the interpreter's, bit for bit."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ def bits(x: float) -> bytes:
 
 @pytest.fixture
 def tiny_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(python_backend, "SPLIT_LINES", 10)
-    monkeypatch.setattr(python_backend, "CHUNK_LINES", 7)
+    monkeypatch.setattr(python_backend, "SPLIT_CHARS", 300)
+    monkeypatch.setattr(python_backend, "CHUNK_CHARS", 150)
 
 
 def mlp_loss(points: int):
@@ -90,8 +90,8 @@ def test_many_terms_are_summed_as_they_come_in_the_sweeps_order():
 @given(expressions(max_steps=8))
 def test_split_expressions_are_the_interpreter_bit_for_bit(expr):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(python_backend, "SPLIT_LINES", 2)
-        patch.setattr(python_backend, "CHUNK_LINES", 2)
+        patch.setattr(python_backend, "SPLIT_CHARS", 60)
+        patch.setattr(python_backend, "CHUNK_CHARS", 40)
         xs = [Value(x) for x in expr.inputs]
         step = compile(expr, *xs)
         ys = [Value(x) for x in expr.inputs]
@@ -102,10 +102,12 @@ def test_split_expressions_are_the_interpreter_bit_for_bit(expr):
         assert step.interpreted == 0, step.source
 
 
-def test_a_split_program_fails_and_branches_as_the_interpreter_does(tiny_parts):
+def test_a_split_program_fails_and_branches_as_the_interpreter_does(tiny_parts, monkeypatch):
     """A comparison in one part, a value that is not finite in another: the step
     replays; where the comparison comes out otherwise, the error is the
     interpreter's and no gradient changes."""
+    monkeypatch.setattr(python_backend, "SPLIT_CHARS", 100)
+    monkeypatch.setattr(python_backend, "CHUNK_CHARS", 80)
     def fn(w, x):
         u = w * x
         v = u * 1e300 * 1e300 if u > 0 else u * u  # u > 0: an overflow
