@@ -48,7 +48,7 @@ from autodiff.compiler.templates import (
     renamed,
 )
 from autodiff.compiler.tracing import Guard, Trace, argument_names, leaves
-from autodiff.core import Primitive, Value
+from autodiff.core import Primitive, Value, receivers
 from autodiff.notation import operand_name, operand_names
 
 MAX_INLINE = 64
@@ -269,7 +269,6 @@ class _Writer:
         # again where needed: a tuple per node kept would be most of the writer's memory);
         # one (op, places) pair per pattern
         self.info: dict[Value, tuple[_Op, tuple[int, ...]]] = {}
-        places: dict[tuple[type, ...], tuple[int, ...]] = {}  # by the operands' types
         pairs: dict[tuple[_Op, tuple[int, ...]], tuple[_Op, tuple[int, ...]]] = {}
         ops, info = self.ops, self.info
         for v in self.trace.order:
@@ -281,12 +280,7 @@ class _Writer:
                     op = ops[prim, len(args)] = _Op(prim, len(args), self.codes)
                     if prim.check_operands is not None:
                         bind("Value", Value)
-                kinds = tuple(map(type, args))
-                at = places.get(kinds)
-                if at is None:
-                    at = places[kinds] = tuple(
-                        i for i, x in enumerate(args) if isinstance(x, Value))
-                pair = (op, at)
+                pair = (op, receivers(v))  # the operands that receive a term
                 info[v] = pairs.setdefault(pair, pair)
         self.locals = _Locals([*self.globals.namespace, "X", "P"])
         self._plan()
