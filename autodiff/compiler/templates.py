@@ -136,6 +136,8 @@ class Template:
         calls it at every node."""
         if self.identity is not None:
             return _pick(self.identity)
+        if len(self.rest) > WRITTEN_OUT:  # log_sum_exp of 1,000 operands: `fill` itself
+            return self._by_fill
         names = {f: (f"P[{_position(f)}]" if f not in ("out", "g") else f)
                  for f in self.counts}
         local = {f: f"_{k}" for k, f in enumerate(self.counts)}
@@ -158,6 +160,15 @@ class Template:
         exec(compile(source, "<template>", "exec"), namespace)
         filler: Filler = namespace["filled"]
         return filler
+
+    def _by_fill(self, P: Sequence[Expr], out: Expr, g: Expr) -> Expr:
+        return self.fill({f: out if f == "out" else g if f == "g" else P[_position(f)]
+                          for f in self.counts})
+
+
+WRITTEN_OUT = 64
+"""The most placeholders a template's filler is written out for (CPython's compiler
+recurses once per operator of an expression)."""
 
 
 def _pick(field: str) -> Filler:

@@ -448,6 +448,22 @@ def test_a_templates_written_out_fill_is_its_fill(data):
         {k: part for k, part in given.items() if k in template.counts})
 
 
+@pytest.mark.parametrize("n", [64, 65, 1000])
+def test_a_wide_templates_filler_is_its_fill(n):
+    """Beyond `WRITTEN_OUT` placeholders the filler is `fill` itself (a written-out
+    expression of 1,000 terms is too deep for CPython's compiler)."""
+    from autodiff.compiler import lowering, templates
+    from autodiff.notation import operand_names
+    code = lowering.code_of(ops.log_sum_exp, n)
+    template = templates.Template(code.value)  # log_sum_exp({a}, {b}, ..., one per operand)
+    names = operand_names(n)
+    operands = [templates.Expr(f"u{k}", templates.ATOM, 0) for k in range(n)]
+    out, g = templates.Expr("o", templates.ATOM, 0), templates.Expr("g", templates.ATOM, 0)
+    given = {**dict(zip(names, operands, strict=True)), "out": out, "g": g}
+    assert template.filled(operands, out, g) == template.fill(
+        {k: part for k, part in given.items() if k in template.counts})
+
+
 def test_the_collector_is_restored_as_it_was_also_after_an_error():
     assert gc.isenabled()
     compile(lambda x: x * 2, 1.0)
