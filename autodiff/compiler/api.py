@@ -61,7 +61,6 @@ import inspect
 import threading
 import time
 import warnings
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -79,7 +78,7 @@ from autodiff.compiler.tracing import (
     split_result,
     with_leaves,
 )
-from autodiff.core import Value, reverse_sweep, set_grads, uninterrupted
+from autodiff.core import Value, numbers_of, reverse_sweep, set_grads, set_numbers, uninterrupted
 from autodiff.core.collector import no_full_gc
 
 __all__ = ["Compiled", "RetraceWarning", "SGDStep", "TraceError", "compile"]
@@ -96,13 +95,25 @@ def _reader(values: list[Value], name: str = "data") -> Callable[[Value], float]
     return prop.fget if _plain(values, name, prop) else attrgetter(name)
 
 
-def _writer(values: list[Value]) -> Callable[[Value, float], None]:
-    """What sets `v.data = x` for these Values, as `_reader` reads it."""
-    return _DATA.fset if _plain(values, "data", _DATA) else _set_data
+def _numbers_reader(values: list[Value]) -> Callable[[list[Value]], list[float]]:
+    """What reads the `.data` of these Values at once: `numbers_of`, where each is
+    a Value's own property (a subclass may define it anew: then through it)."""
+    if _plain(values, "data", _DATA):
+        return numbers_of
+    return lambda vs: [v.data for v in vs]
 
 
-def _set_data(v: Value, x: float) -> None:
-    v.data = x
+def _numbers_writer(values: list[Value]) -> Callable[[list[Value], list[float]], None]:
+    """What sets the `.data` of these Values at once, all or none, as
+    `_numbers_reader` reads them."""
+    if _plain(values, "data", _DATA):
+        return lambda vs, xs: set_numbers(vs, xs, "a compiled SGD step")
+    return _set_each
+
+
+def _set_each(values: list[Value], numbers: list[float]) -> None:
+    for v, x in zip(values, numbers, strict=True):
+        v.data = x
 
 
 def _plain(values: list[Value], name: str, prop: property) -> bool:
@@ -122,8 +133,8 @@ class Numbers(Protocol):
         """The arguments' numbers (a list, or `Compiled._arguments`' array) as the
         program takes them."""
 
-    def read(self, values: list[Value], data: Callable[[Value], float]) -> Any:
-        """The Values' numbers (`data(v)` of each), as the program takes them."""
+    def read(self, numbers: list[float]) -> Any:
+        """The Values' numbers (a list), as the program takes them."""
 
     def listed(self, numbers: Any) -> list[float]:
         """Numbers the program gave, as a list of floats."""
@@ -143,8 +154,8 @@ class _Lists:
         return numbers if isinstance(numbers, list) else numbers.tolist()
 
     @staticmethod
-    def read(values: list[Value], data: Callable[[Value], float]) -> list[float]:
-        return list(map(data, values))
+    def read(numbers: list[float]) -> list[float]:
+        return numbers
 
     @staticmethod
     def listed(numbers: Any) -> list[float]:
@@ -176,18 +187,18 @@ class _Variant:
     targets: list[Value]
     result_shape: Any
     numbers: Numbers = _LISTS
-    data: Callable[[Value], float] = field(init=False)  # reads `v.data` (`_reader`)
+    data: Callable[[list[Value]], list[float]] = field(init=False)  # `_numbers_reader`
     grad: Callable[[Value], float] = field(init=False)  # reads `v.grad` of the targets
 
     def __post_init__(self) -> None:
-        self.data = _reader(self.reads)
+        self.data = _numbers_reader(self.reads)
         self.grad = _reader(self.targets, "grad")
 
     def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
         """The step on these numbers of the arguments: the gradients added into the
         targets' `.grad`, or, with `descent`, the SGD update of its parameters."""
         kind = self.numbers
-        now = kind.read(self.reads, self.data)
+        now = kind.read(self.data(self.reads))
         loss, results, grads = self.run_program(kind.arguments(numbers), now)
         if descent is None:
             new = list(map(add, map(self.grad, self.targets), kind.listed(grads)))
@@ -544,7 +555,8 @@ class SGDStep:
                     [adjoints[v] for v in others])
 
     def _write(self, stepped: list[Value], new: list[float], others: list[Value],
-               grads: list[float], setter: Callable[[Value, float], None] | None = None
+               grads: list[float],
+               setter: Callable[[list[Value], list[float]], None] | None = None
                ) -> None:
         """p.data = new number for the stepped parameters and v.grad += gradient for
         the others, after checking all are finite; not cut by Ctrl-C."""
@@ -562,7 +574,7 @@ class SGDStep:
             if others:  # checked before anything is written
                 set_grads(others, list(map(add, map(attrgetter("grad"), others), grads)),
                           "a compiled SGD step")
-            deque(map(_writer(stepped) if setter is None else setter, stepped, new), 0)
+            (_numbers_writer(stepped) if setter is None else setter)(stepped, new)
 
 
 class _Plan:
@@ -575,7 +587,7 @@ class _Plan:
         targets, reads, kind = variant.targets, variant.reads, variant.numbers
         positions = [i for i, v in enumerate(targets) if v in params]
         self.stepped = [targets[i] for i in positions]
-        self.setter = _writer(self.stepped)
+        self.setter = _numbers_writer(self.stepped)
         first = {v: i for i, v in reversed(list(enumerate(reads)))}
         old = [first[v] for v in self.stepped]
         self.grads = None if positions == list(range(len(targets))) else kind.picker(positions)

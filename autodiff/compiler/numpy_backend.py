@@ -99,8 +99,8 @@ class _Arrays:
         return numbers  # a list or a float64 vector: `val[a:b] = X` takes either
 
     @staticmethod
-    def read(values: list[Value], data: Callable[[Value], float]) -> np.ndarray:
-        return np.fromiter(map(data, values), np.float64, len(values))
+    def read(numbers: list[float]) -> np.ndarray:
+        return np.array(numbers, np.float64)
 
     @staticmethod
     def listed(numbers: np.ndarray) -> list[float]:

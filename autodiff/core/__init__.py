@@ -18,6 +18,7 @@ up, in autodiff.functions.
 from autodiff.core import arithmetic as _arithmetic  # noqa: F401 (defines +, −, ×, ...)
 from autodiff.core.collector import no_full_gc
 from autodiff.core.interrupts import uninterrupted
+from autodiff.core.numbers import numbers_of, set_numbers
 from autodiff.core.primitive import (
     Form,
     Operand,
@@ -31,5 +32,5 @@ from autodiff.core.sweep import propagate, reverse_sweep, set_grads, sweeping, t
 from autodiff.core.value import Number, Value
 
 __all__ = ["Form", "Number", "Operand", "Primitive", "Value", "builtin_primitive", "no_full_gc",
-           "primitives", "propagate", "receivers", "reverse_sweep", "scope", "set_grads",
-           "sweeping", "topological_order", "uninterrupted"]
+           "numbers_of", "primitives", "propagate", "receivers", "reverse_sweep", "scope",
+           "set_grads", "set_numbers", "sweeping", "topological_order", "uninterrupted"]

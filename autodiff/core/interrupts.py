@@ -39,7 +39,8 @@ class uninterrupted:
     def __enter__(self) -> uninterrupted:
         if threading.current_thread() is threading.main_thread():
             handler = signal.getsignal(signal.SIGINT)
-            if callable(handler):
+            if callable(handler) and not isinstance(getattr(handler, "__self__", None),
+                                                    uninterrupted):  # not held already
                 self._held = None
                 self._previous = handler
                 signal.signal(signal.SIGINT, self._hold)
