@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autodiff.calculus.forward import Linearization
-from autodiff.core import Value, receivers, reverse_sweep, topological_order
+from autodiff.core import Value, reverse_sweep, topological_order
+from autodiff.core import receivers as receiving  # not Stepper.receivers: other nodes
 from autodiff.drawing.networks import samples
 from autodiff.notation import Shown, derivative_texts, write
 from autodiff.notation.messages import check_lang, say
@@ -226,7 +227,7 @@ class Stepper:
         differ ("2·t2 = -0.7551", but "1")."""
         name = self.names[v]
         texts = derivative_texts(v.primitive, name, *self._shown(v))  # type: ignore[arg-type]
-        formulas = [texts[i] for i in receivers(v)]
+        formulas = [texts[i] for i in receiving(v)]  # the Value operands' texts
         return [(x, d, f if f.replace("−", "-") == self._n(d) else f"{f} = {self._n(d)}")
                 for x, d, f in zip(v.inputs, v.partials(), formulas, strict=True)]
 
