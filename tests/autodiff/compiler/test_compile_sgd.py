@@ -18,7 +18,13 @@ import pytest
 import nn
 from autodiff import Value, compile, ops
 from autodiff.compiler import api
-from tests.autodiff.core.test_interrupts import every_interrupt, loss_of, model, numbers
+from tests.autodiff.core.test_interrupts import (
+    every_interrupt,
+    loss_of,
+    model,
+    numbers,
+    python_handles_sigint,  # noqa: F401 (the fixture, used below)
+)
 
 np = pytest.importorskip("numpy")
 
@@ -171,6 +177,7 @@ def test_calls_from_several_threads_take_turns():
     assert w.data == -800.0  # no update lost
 
 
+@pytest.mark.usefixtures("python_handles_sigint")  # SIGINT may be ignored (a background job)
 @pytest.mark.parametrize("backend", ["python", "numpy"])
 def test_a_fused_step_sets_every_parameter_or_none_at_any_line(backend):
     trains: dict[int, api.SGDStep] = {}
