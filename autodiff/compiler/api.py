@@ -87,12 +87,11 @@ _DATA = inspect.getattr_static(Value, "data")  # the properties Value.data, Valu
 _GRAD = inspect.getattr_static(Value, "grad")
 
 
-def _reader(values: list[Value], name: str = "data") -> Callable[[Value], float]:
-    """What reads `v.data` (or `v.grad`) of these Values: the property's own
-    getter, called directly (cheaper than looking the attribute up), where each
-    is a Value's (a subclass may define it anew); else attrgetter."""
-    prop = _DATA if name == "data" else _GRAD
-    return prop.fget if _plain(values, name, prop) else attrgetter(name)
+def _grad_reader(values: list[Value]) -> Callable[[Value], float]:
+    """What reads `v.grad` of these Values: the property's own getter, called
+    directly (cheaper than looking the attribute up), where each is a Value's (a
+    subclass may define it anew); else attrgetter."""
+    return _GRAD.fget if _plain(values, "grad", _GRAD) else attrgetter("grad")
 
 
 def _numbers_reader(values: list[Value]) -> Callable[[list[Value]], list[float]]:
@@ -188,11 +187,11 @@ class _Variant:
     result_shape: Any
     numbers: Numbers = _LISTS
     data: Callable[[list[Value]], list[float]] = field(init=False)  # `_numbers_reader`
-    grad: Callable[[Value], float] = field(init=False)  # reads `v.grad` of the targets
+    grad: Callable[[Value], float] = field(init=False)  # `_grad_reader`
 
     def __post_init__(self) -> None:
         self.data = _numbers_reader(self.reads)
-        self.grad = _reader(self.targets, "grad")
+        self.grad = _grad_reader(self.targets)
 
     def run(self, numbers: Any, descent: SGDStep | None = None) -> Any:
         """The step on these numbers of the arguments: the gradients added into the
