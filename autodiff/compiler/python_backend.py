@@ -555,9 +555,11 @@ class _Writer:
     def _split(self, head: list[str], checked: list[str], done: str) -> str:
         """A long program as functions of about `CHUNK_CHARS` characters, which
         `name(X, P)` calls in turn (CPython compiles a long function in time and
-        memory that grow faster than its length). Each reads the numbers it uses
-        from X and P; a value that one computes and a later one reads is passed in
-        the list S (stored at the end of the one, read at the start of the other)."""
+        memory that grow faster than its length). A value that one computes and a
+        later one reads is passed in the list S: each part starts by reading what it
+        needs from X, P and S, one statement per number (a subscript CPython
+        specialises, faster than unpacking a tuple), and ends by storing in one
+        slice of S, its own, the values later parts read."""
         parts: list[list[str]] = [[]]
         size = 0
         for line in self.lines:
@@ -566,62 +568,62 @@ class _Writer:
                 size = 0
             parts[-1].append(line)
             size += len(line)
-        given = {n: f"X[{i}]" for i, n in enumerate(self.input_names)}
-        given.update((n, f"P[{i}]") for i, n in enumerate(self.read_names) if n != "_")
-        assigned: list[set[str]] = []
-        loads: list[list[str]] = []
-        before: set[str] = set()
-        for part in parts:
-            words = set(_DELIMITERS.split("\n".join(part)))
-            loads.append(sorted(words & before, key=_natural))
-            loads[-1] += sorted(words & given.keys(), key=_natural)
-            mine = {m.group(1) for line in part if (m := _ASSIGNED.match(line))}
-            assigned.append(mine)
-            before |= mine
-        owner = {n: k for k, mine in enumerate(assigned) for n in mine.intersection(checked)}
+        assigned = [list(dict.fromkeys(m.group(1) for line in part
+                                       if (m := _ASSIGNED.match(line)))) for part in parts]
+        owner = {n: k for k, mine in enumerate(assigned) for n in mine}  # the last to assign
         tested: dict[int, list[str]] = {}
         for n in checked:  # each part tests its own values, in the order of `checked`
-            if n in owner:
-                tested.setdefault(owner[n], []).append(n)
+            tested.setdefault(owner.get(n, len(parts) - 1), []).append(n)  # X, P's: at the end
         for k, names in tested.items():
             parts[k] += self._test(names)
-        rest = [n for n in checked if n not in before]  # numbers read from X and P
-        end = [*(self._test(rest) if rest else []), done]
-        parts[-1] += end
-        words = set(_DELIMITERS.split("\n".join(end)))  # the values these read
-        earlier = set().union(*assigned[:-1])
-        loads[-1] += [n for n in sorted(words & earlier, key=_natural) if n not in loads[-1]]
-        loads[-1] += [n for n in sorted(words & given.keys(), key=_natural)
-                      if n not in loads[-1]]
-        slot: dict[str, int] = {}
-        later: set[str] = set()
-        stores: list[list[str]] = []
-        for k in reversed(range(len(parts))):
-            stores.append(sorted(assigned[k] & later, key=_natural))
-            later.update(n for n in loads[k] if n not in given)
-        stores.reverse()
+        parts[-1].append(done)
+        given = {n: ("X", i) for i, n in enumerate(self.input_names)}
+        given.update((n, ("P", i)) for i, n in enumerate(self.read_names) if n != "_")
+        latest: dict[str, int] = {}  # a name: the last part so far to assign it
+        takes: list[dict[str, tuple[str, int]]] = []  # per part: name -> (vector, position)
+        for k, part in enumerate(parts):
+            words = set(_DELIMITERS.split("\n".join(part)))
+            takes.append({n: given[n] for n in words if n in given})
+            takes[k].update((n, ("S", latest[n])) for n in words if n in latest)
+            latest.update(dict.fromkeys(assigned[k], k))
+        wanted = [set[str]() for _ in parts]  # per part: its values a later part reads
+        for take in takes:
+            for n, (vector, k) in take.items():
+                if vector == "S":
+                    wanted[k].add(n)
+        stores = [[n for n in mine if n in want] for mine, want in zip(assigned, wanted,
+                                                                      strict=True)]
+        start = [0]  # each part's values in S: a slice from its start
         for names in stores:
-            for n in names:
-                slot.setdefault(n, len(slot))
+            start.append(start[-1] + len(names))
+        slot = {(k, n): start[k] + i for k, names in enumerate(stores)
+                for i, n in enumerate(names)}
         s = self.locals.fresh("S")
         names = [self.globals.bind(f"{self.name}_{k + 1}", None) for k in range(len(parts))]
-        driver = [*head, f"    {s} = [0.0] * {len(slot)}  # the values passed between parts",
+        driver = [*head, f"    {s} = [0.0] * {start[-1]}  # the values passed between parts",
                   *(f"    {n}(X, P, {s})" for n in names[:-1]),
                   f"    return {names[-1]}(X, P, {s})"]
         program = driver  # the lines themselves, joined once (the program is large)
-        for name, part, load, store in zip(names, parts, loads, stores, strict=True):
+        for k, (name, part, take) in enumerate(zip(names, parts, takes, strict=True)):
             program.append(f"{PIECES[1:]}{name}(X, P, {s}):")
-            program.extend(f"    {n} = {given[n] if n in given else f'{s}[{slot[n]}]'}"
-                           for n in load)
+            taken = sorted((vector, slot[where, n] if vector == "S" else where, n)
+                           for n, (vector, where) in take.items())  # P's, S's, X's
+            program.extend(f"    {n} = {s if vector == 'S' else vector}[{i}]"
+                           for vector, i, n in taken)
             program.extend(part)
-            program.extend(f"    {s}[{slot[n]}] = {n}" for n in store)
+            if stores[k]:
+                program.append(f"    {s}[{start[k]}:{start[k + 1]}] = "
+                               f"{_display(stores[k])}")
         return "\n".join(program) + "\n"
 
 
-def _natural(name: str) -> tuple[int, str]:
-    """v9 before v10: the order in which a program's names were made, roughly."""
-    digits = len(name) - len(name.rstrip("0123456789"))
-    return (int(name[-digits:]) if digits else -1, name)
+def _display(names: list[str]) -> str:
+    """The tuple (a, b, ...), eight names a row."""
+    rows = [", ".join(names[i:i + 8]) for i in range(0, len(names), 8)]
+    return f"({_ROW_BREAK.join(rows)},)"
+
+
+_ROW_BREAK = ",\n        "
 
 
 def _sum(terms: list[Expr]) -> str:
