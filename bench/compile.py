@@ -15,7 +15,10 @@ The engines, all from the same weights:
   after every step (the Python backend's bit for bit the SGD loop's);
 * PyTorch with one float64 scalar tensor per number (if installed);
 * the same step written by hand with NumPy matrices (what a user would pick
-  instead of a scalar engine).
+  instead of a scalar engine), and its peers with matrices, where installed:
+  PyTorch (float64 tensors, one thread, autograd) and JAX (float64, CPU, the
+  step `jax.jit`-compiled before timing, every step waiting for its result);
+  each checked against the NumPy one (new weights after one step).
 
 Method (bench/_timing.py): the heap that exists before timing is frozen
 (`gc.freeze()`), and every timed step ends with `gc.collect()`, inside its
@@ -26,7 +29,9 @@ table gives the median step and the best. Compile time is recording +
 writing + CPython's compile, best of three; "pays back after" is that time
 over the time one compiled step saves against the interpreter.
 
-Run: `./run bench` or `python bench/compile.py` (`--rounds N`).
+Run: `./run bench` or `python bench/compile.py` (`--rounds N`); `BENCH_TORCH=1`
+and `BENCH_JAX=1 ./run bench` install PyTorch and JAX (the extras `bench-torch`
+and `bench-jax`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import statistics
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -75,6 +80,8 @@ class Engine:
     data: Callable[[random.Random], Any]      # a new draw in the engine's own format
     steps_per_round: int = 1
     times: list[float] = field(default_factory=list)
+    # the engines written with matrices: their weights now (arrays with .tolist())
+    weights: Callable[[], Sequence[Any]] | None = None
 
 
 def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any], Any],
@@ -125,27 +132,44 @@ def interpreted_loss(model: MLP) -> Callable[[Any, Any], Value]:
     return loss
 
 
+def matrix_weights() -> list[list[Any]]:
+    """new_model's weights as matrices and vectors (nested lists): W1, b1, W2, b2, W3, b3,
+    W of shape (inputs, outputs), so that a layer is X·W + b."""
+    return [m for layer in new_model(float).layers
+            for m in ([list(col) for col in zip(*(ws for ws, _ in layer), strict=True)],
+                      [b for _, b in layer])]
+
+
+def matrix_forward(params: Any, X: Any, y: Any, relu: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The demo loss with matrices (NumPy, PyTorch or JAX arrays alike) on a batch X (n×2)
+    with labels y (n): u1 = X·W1 + b1, z1 = relu(u1), u2 = z1·W2 + b2, z2 = relu(u2),
+    s = z2·W3 + b3, margin = 1 − y·s, loss = Σ relu(margin) / n + α·Σp². Returns
+    (loss, u1, z1, u2, z2, margin): the loss and what a backward by hand needs."""
+    W1, b1, W2, b2, W3, b3 = params
+    u1 = X @ W1 + b1
+    z1 = relu(u1)
+    u2 = z1 @ W2 + b2
+    z2 = relu(u2)
+    margin = 1.0 - y * (z2 @ W3 + b3)[:, 0]
+    loss = relu(margin).sum() / len(y) + ALPHA * sum((p * p).sum() for p in params)
+    return loss, u1, z1, u2, z2, margin
+
+
 def numpy_matrix_engine() -> Engine | None:
-    """The demo step by hand: forward and backward with matrices."""
+    """The demo step by hand: matrix_forward, its backward with matrices, SGD."""
     try:
         import numpy as np
     except ImportError:
         return None
-    layers = [(np.array([ws for ws, _ in layer]).T.copy(), np.array([b for _, b in layer]))
-              for layer in new_model(float).layers]
-    (W1, b1), (W2, b2), (W3, b3) = layers
-    params = [W1, b1, W2, b2, W3, b3]
+    params = [np.array(w) for w in matrix_weights()]
+    _, _, W2, _, W3, _ = params
+
+    def relu(u: Any) -> Any:
+        return np.maximum(u, 0.0)
 
     def step(X: Any, y: Any) -> float:
-        u1 = X @ W1 + b1
-        z1 = np.maximum(u1, 0.0)
-        u2 = z1 @ W2 + b2
-        z2 = np.maximum(u2, 0.0)
-        s = (z2 @ W3 + b3)[:, 0]
-        margin = 1.0 - y * s
-        n = len(y)
-        loss = np.maximum(margin, 0.0).sum() / n + ALPHA * sum((p * p).sum() for p in params)
-        ds = -y * (margin > 0.0) / n
+        loss, u1, z1, u2, z2, margin = matrix_forward(params, X, y, relu)
+        ds = -y * (margin > 0.0) / len(y)
         du2 = (ds[:, None] @ W3.T) * (u2 > 0.0)
         du1 = (du2 @ W2.T) * (u1 > 0.0)
         grads = [X.T @ du1, du1.sum(0), z1.T @ du2, du2.sum(0), z2.T @ ds[:, None],
@@ -157,7 +181,73 @@ def numpy_matrix_engine() -> Engine | None:
     def arrays(rng: random.Random) -> Any:
         xs, ys = draw(rng)
         return np.array(xs), np.array(ys)
-    return Engine("NumPy matrices, by hand", step, arrays, steps_per_round=400)
+    return Engine("NumPy matrices, by hand", step, arrays, steps_per_round=400,
+                  weights=lambda: params)
+
+
+def torch_matrix_engine() -> Engine | None:
+    """The demo step with float64 torch tensors on one thread: the loss from
+    matrix_forward, its gradient from autograd (`loss.backward()`), SGD under no_grad."""
+    try:
+        torch = importlib.import_module("torch")
+    except ImportError:
+        print("(PyTorch not installed: BENCH_TORCH=1 ./run bench)", file=sys.stderr)
+        return None
+    torch.set_num_threads(1)
+    params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in matrix_weights()]
+
+    def step(X: Any, y: Any) -> float:
+        loss = matrix_forward(params, X, y, torch.relu)[0]
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss.item()
+
+    def tensors(rng: random.Random) -> Any:
+        xs, ys = draw(rng)
+        return torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    return Engine(f"PyTorch {torch.__version__}, matrices", step, tensors, steps_per_round=200,
+                  weights=lambda: params)
+
+
+def jax_engine() -> Engine | None:
+    """The demo step with JAX in float64 on the CPU: the loss from matrix_forward as a pure
+    function of (params, X, y), one SGD step `jax.jit`-compiled with `jax.value_and_grad`,
+    the parameters a tuple of arrays from step to step. Compiled before timing; every step
+    waits for its results (`block_until_ready`)."""
+    try:
+        jax = importlib.import_module("jax")
+    except ImportError:
+        print("(JAX not installed: BENCH_JAX=1 ./run bench, or pip install 'jax[cpu]==0.10.2')",
+              file=sys.stderr)
+        return None
+    jax.config.update("jax_platforms", "cpu")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+
+    def loss_of(params: Any, X: Any, y: Any) -> Any:
+        return matrix_forward(params, X, y, jax.nn.relu)[0]
+
+    @jax.jit
+    def sgd_step(params: Any, X: Any, y: Any) -> Any:
+        loss, grads = jax.value_and_grad(loss_of)(params, X, y)
+        return loss, tuple(p - LR * g for p, g in zip(params, grads, strict=True))
+
+    def arrays(rng: random.Random) -> Any:
+        xs, ys = draw(rng)
+        return jnp.array(xs, dtype=jnp.float64), jnp.array(ys, dtype=jnp.float64)
+
+    params = tuple(jnp.array(w, dtype=jnp.float64) for w in matrix_weights())
+    jax.block_until_ready(sgd_step(params, *arrays(random.Random(99))))  # compile; keep params
+
+    def step(X: Any, y: Any) -> float:
+        nonlocal params
+        loss, params = jax.block_until_ready(sgd_step(params, X, y))
+        return float(loss)
+    return Engine(f"JAX {jax.__version__}, jit", step, arrays, steps_per_round=400,
+                  weights=lambda: params)
 
 
 def torch_engine() -> Engine | None:
@@ -239,6 +329,21 @@ def python_fused_agreement(fused: Engine, fused_model: MLP, python_step: Any,
         fused_model.parameters(), python_model.parameters(), strict=True))
 
 
+def matrix_agreement(reference: Engine, peers: list[Engine]) -> dict[str, float]:
+    """One step from new_model's weights on the same data: for each peer written with
+    matrices, the largest difference of its new weights from the reference's (the NumPy
+    matrices engine), relative to the largest weight. The engines must not have stepped yet."""
+    def numbers(engine: Engine) -> list[float]:
+        assert engine.weights is not None
+        engine.step(*engine.data(random.Random(10)))
+        return [x for w in engine.weights() for row in w.tolist()
+                for x in (row if isinstance(row, list) else [row])]
+    new = numbers(reference)
+    largest = max(abs(x) for x in new)
+    return {peer.name: max(abs(a - b) for a, b in zip(numbers(peer), new, strict=True)) / largest
+            for peer in peers}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -256,7 +361,11 @@ def main() -> None:
     fused, fused_model, _ = compiled_engine("numpy", fused=True)
     python_fused, python_fused_model, _ = compiled_engine("python", fused=True)
     engines += [python, python_fused, numpy_engine, fused]
-    engines += [e for e in (torch_engine(), numpy_matrix_engine()) if e is not None]
+    matrices = numpy_matrix_engine()
+    peers = {label: e for label, e in (("PyTorch matrices", torch_matrix_engine()),
+                                       ("JAX jit", jax_engine())) if e is not None}
+    engines += [e for e in (torch_engine(), *peers.values(), matrices) if e is not None]
+    peer_errors = matrix_agreement(matrices, list(peers.values())) if matrices else {}
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
     fused_error = fused_agreement(fused, fused_model, numpy_step, numpy_model)
@@ -282,8 +391,7 @@ def main() -> None:
     for e in engines:
         m = median[e.name]
         vs_micro = _times(micro / m) if micro else "-"
-        vs_matrix = f"{m / matrix:,.1f}× slower" if matrix and e.name != \
-            "NumPy matrices, by hand" else "-"
+        vs_matrix = _slower(m / matrix) if matrix and e is not matrices else "-"
         print(f"| {e.name} | {_ms(m)} | {_ms(min(e.times))} | {vs_micro} | {vs_matrix} |")
     saved = median[interpreter.name] - median[python.name]
     print(f"\ncompile (record, write, CPython's compile), best of 3: Python backend "
@@ -295,6 +403,9 @@ def main() -> None:
           f"{fused_error:.1e} of the largest weight")
     print(f"Python backend fused with SGD: new weights bit for bit the step and SGD loop's: "
           f"{'yes' if python_fused_same else 'NO'}")
+    for name, error in peer_errors.items():
+        print(f"{name}: largest weight difference from the NumPy matrices after one step "
+              f"{error:.1e} of the largest weight")
     if micro:
         print(f"goal (issue 24): the Python backend ≥ 500× micrograd: "
               f"{micro / median[python.name]:,.0f}× with the SGD loop over the Values, "
@@ -304,10 +415,16 @@ def main() -> None:
         print(f"goal (issue 24): the NumPy backend within 3× of the NumPy matrices: "
               f"{median[numpy_engine.name] / matrix:.2f}× with the SGD loop over the Values, "
               f"{median[fused.name] / matrix:.2f}× fused (step.sgd)")
+        for label, peer in peers.items():
+            print(f"{label}: {median[peer.name] / matrix:.2f}× the NumPy matrices")
 
 
 def _times(ratio: float) -> str:
     return f"{ratio:,.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
+def _slower(ratio: float) -> str:
+    return f"{ratio:,.1f}× slower" if ratio >= 1 else f"{1 / ratio:,.1f}× faster"
 
 
 def _ms(seconds: float) -> str:
