@@ -27,6 +27,13 @@ a layer's weights depend on (r, k) only and a minibatch's activations on (q, k)
 only, so the sums are the matrix product Q @ R.T, and the adjoint ḡ @ R and
 ḡ.T @ Q (`Levels._factors`); other sums of products are one einsum.
 
+Which operands receive a term ∂out/∂operand · ḡ is the walk's own
+(`autodiff.core.receivers`: the Values; a number folded in receives none and is
+a constant of the pool), and a group's nodes receive at the same positions. A
+chain's terms take it from the link that contributed them (the first link's
+two operands, each later link's right one); a sum of products' lead likewise,
+its factors from their × nodes.
+
 The slots of the Values read (parameters) are laid out as the sums of products
 read them (a layer's weights in a row, then its biases), so that the program
 reads them and adds their gradients as slices of `val` and `adj`, not through
@@ -54,6 +61,7 @@ Use the Python backend where bit-identical results matter.
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import threading
@@ -76,7 +84,7 @@ from autodiff.compiler.python_backend import (
 )
 from autodiff.compiler.templates import ATOM, Expr, by_operand
 from autodiff.compiler.tracing import Trace
-from autodiff.core import Primitive, Value
+from autodiff.core import Primitive, Value, receivers
 from autodiff.core.arithmetic import ADD, MUL
 from autodiff.notation import operand_name
 
@@ -170,14 +178,14 @@ def _view(idx: np.ndarray, vector: str) -> str | None:
 
 
 class _Group:
-    """Nodes of one level and one primitive, with Values at the same operand
-    positions; or chains of additions with the same number of terms."""
+    """Nodes of one level and one primitive whose operands receive a term at the same
+    positions (`pattern`); or chains of additions whose terms do."""
 
     def __init__(self, level: int, prim: Primitive | None, pattern: tuple[bool, ...],
                  existing: bool) -> None:
         self.level = level
         self.prim = prim  # None: chains of additions
-        self.pattern = pattern  # a dot: (is the leading term a Value,), or () for none
+        self.pattern = pattern  # per operand (a chain: term; a dot: its lead): receives a term?
         self.dot = 0  # > 0: chains lead + Σ_k x_k·y_k of this many products (`Levels._dot`)
         self.gid = 0  # its number in the program, from 1
         self.existing = existing
@@ -189,6 +197,13 @@ class _Group:
         self.shape: tuple[int, int] | None = None  # (R, U): R repeats of a period U
         self.factors: tuple[np.ndarray, np.ndarray, int] | None = None  # a dot's Q, R, P
         self.start = -1  # its nodes' slots are start, start + 1, ... (not for existing nodes)
+
+    @property
+    def receiving(self) -> tuple[bool, ...]:
+        """Per operand of a node's row: does it receive a term (a Value, with a slot;
+        else a number folded in, a constant): `pattern`, and a dot's factors, which all
+        do (`Levels._products`)."""
+        return (*self.pattern, *(True,) * (2 * self.dot))
 
     @property
     def scalar(self) -> bool:
@@ -258,36 +273,51 @@ class Levels:
                 pool.append(x)
             return constants[key]
 
-        args = {v: v.args for v in t.order if v.primitive is not None}
+        # per node its operands, and the positions of those that receive a term (the
+        # walk's `receivers`: the Values; the others are numbers folded in)
+        args: dict[Value, tuple[Any, ...]] = {v: v.args for v in t.order
+                                              if v.primitive is not None}
+        receive: dict[Value, tuple[int, ...]] = {}
         uses: dict[Value, int] = {}
         for v in t.order:
-            if v.primitive is None and v not in existing and v not in inputs:
-                slot[v] = constant(v.data)  # a leaf made by the program: a constant
-            for x in args.get(v, ()):
-                if isinstance(x, Value):
-                    uses[x] = uses.get(x, 0) + 1
-                else:
-                    constant(x)
+            given = args.get(v)
+            if given is None:
+                if v not in existing and v not in inputs:
+                    slot[v] = constant(v.data)  # a leaf made by the program: a constant
+                continue
+            at = receive[v] = receivers(v)
+            for i in at:
+                uses[given[i]] = uses.get(given[i], 0) + 1
+            if len(at) < len(given):  # numbers folded in: constants of the pool
+                for i, x in enumerate(given):
+                    if i not in at:
+                        constant(x)
         keep = {t.loss, *t.results, *(x for g in t.guards for x in g.operands)}
-        # chains: an addition whose left operand is an addition used only there
-        terms: dict[Value, list[Value | float]] = {}
+        # chains: an addition whose left operand is an addition used only there; per
+        # term, does it receive a term: the first link's two operands as its receivers
+        # say, each later link's right operand as its receivers say
+        terms: dict[Value, list[Any]] = {}
+        received: dict[Value, list[bool]] = {}
         link: set[Value] = set()
         for v in t.order:
             if v.primitive is ADD and v not in existing:
                 left, right = args[v]
-                if isinstance(left, Value) and left in terms and uses[left] == 1 \
-                        and left not in keep:
-                    terms[v] = terms.pop(left)  # the same list, grown: linear in its length
+                at = receive[v]
+                if 0 in at and left in terms and uses[left] == 1 and left not in keep:
+                    terms[v] = terms.pop(left)  # the same lists, grown: linear in their length
                     terms[v].append(right)
+                    received[v] = received.pop(left)
+                    received[v].append(1 in at)
                     link.add(left)
                 else:
                     terms[v] = [left, right]
+                    received[v] = [0 in at, 1 in at]
         self.pool = pool
-        dots = self._products(terms, args, uses, existing | keep)
+        dots = self._products(terms, received, receive, uses, existing | keep)
         fused = {x for lead, products in dots.values() for x in products}
         level: dict[Value, int] = {}
         groups: dict[tuple[Any, ...], _Group] = {}
-        members: dict[_Group, list[list[Value | float]]] = {}
+        members: dict[_Group, list[list[Any]]] = {}  # per group, its nodes' rows of operands
         for v in t.order:
             if v.primitive is None or v in link or v in fused:
                 level[v] = 0
@@ -296,10 +326,13 @@ class Levels:
                 lead, products = dots[v]
                 operands = [*lead, *(args[x][0] for x in products),
                             *(args[x][1] for x in products)]
-                level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
-                                   default=0)
+                # which receive a term: the lead, where its link says so; every factor
+                # (`_products`)
+                lead_at = (0,) if lead and received[v][0] else ()
+                at = (*lead_at, *range(len(lead), len(operands)))
+                level[v] = 1 + max((level[operands[i]] for i in at), default=0)
                 key: tuple[Any, ...] = (level[v], "dot", len(products),
-                                        tuple(isinstance(x, Value) for x in lead))
+                                        _flags(lead_at, len(lead)))
                 group = groups.get(key)
                 if group is None:
                     group = groups[key] = _Group(level[v], None, key[3], False)
@@ -308,13 +341,14 @@ class Levels:
                 group.nodes.append(v)
                 members[group].append(operands)
                 continue
-            operands = terms[v] if v in terms and len(terms[v]) > 2 else list(args[v])
-            level[v] = 1 + max((level[x] for x in operands if isinstance(x, Value)),
-                               default=0)
-            prim = None if len(operands) > 2 and v in terms else v.primitive
-            pattern = tuple(isinstance(x, Value) for x in operands)
-            key = (level[v], prim, pattern if prim is not None else len(operands),
-                   v in existing)
+            if v in terms and len(terms[v]) > 2:  # a chain: its terms
+                prim, operands, pattern = None, terms[v], tuple(received[v])
+                at = tuple(i for i, receives in enumerate(pattern) if receives)
+            else:
+                prim, operands, at = v.primitive, list(args[v]), receive[v]
+                pattern = _flags(at, len(operands))
+            level[v] = 1 + max((level[operands[i]] for i in at), default=0)
+            key = (level[v], prim, pattern, v in existing)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group(level[v], prim, pattern, v in existing)
@@ -346,11 +380,13 @@ class Levels:
                     self.size += 1
         self.slot = slot
         for group in self.groups:
-            group.operands = [[slot[x] if isinstance(x, Value) else constant(x) for x in row]
+            receiving = group.receiving
+            group.operands = [[slot[x] if r else constant(x)
+                               for x, r in zip(row, receiving, strict=True)]
                               for row in members[group]]
         self.by_slot = {s: v for v, s in slot.items() if s >= len(pool)}
 
-    def _read_order(self, members: dict[_Group, list[list[Value | float]]]) -> list[Value]:
+    def _read_order(self, members: dict[_Group, list[list[Any]]]) -> list[Value]:
         """The trace's reads in the order of their slots: first as the sums of products
         read them, the largest groups first, each group's first factors row by row,
         then its second factors, then its leads (a layer's weights in a row, its
@@ -379,26 +415,27 @@ class Levels:
         return [*order, *again]
 
     @staticmethod
-    def _products(terms: dict[Value, list[Value | float]],
-                  args: dict[Value, tuple[Value | float, ...]], uses: dict[Value, int],
+    def _products(terms: dict[Value, list[Any]], received: dict[Value, list[bool]],
+                  receive: dict[Value, tuple[int, ...]], uses: dict[Value, int],
                   kept: set[Value]) -> dict[Value, tuple[list[Value | float],
                                                           list[Value]]]:
         """The chains that are a sum of products, lead + Σ_k x_k·y_k: per chain its
         lead (none where the first term is a product too) and its products, each a
-        product of two Values made by the program and used only there (computed
-        inside the sum, not on their own)."""
-        def product(x: Value | float) -> bool:
-            return (isinstance(x, Value) and x.primitive is MUL and uses[x] == 1
-                    and x not in kept and all(isinstance(y, Value) for y in args[x]))
+        product whose two operands receive a term (Values), made by the program and
+        used only there (computed inside the sum, not on their own). `received`: per
+        chain and term, does it receive a term; `receive`: per node, the positions of
+        the operands that do (`receivers`)."""
+        def product(x: Any, receives: bool) -> bool:  # x: a Value where it receives a term
+            return (receives and x.primitive is MUL and uses[x] == 1 and x not in kept
+                    and receive[x] == (0, 1))
         dots: dict[Value, tuple[list[Value | float], list[Value]]] = {}
         for v, chain in terms.items():
-            if len(chain) > 2 and all(map(product, chain[1:])):
-                products = [x for x in chain if isinstance(x, Value)]
-                if product(chain[0]):
-                    dots[v] = ([], products)
+            receives = received[v]
+            if len(chain) > 2 and all(map(product, chain[1:], receives[1:])):
+                if product(chain[0], receives[0]):
+                    dots[v] = ([], chain)
                 else:
-                    dots[v] = ([chain[0]], products[1:] if isinstance(chain[0], Value)
-                               else products)
+                    dots[v] = ([chain[0]], chain[1:])
         return dots
 
     @property
@@ -750,6 +787,13 @@ class Levels:
             self.lines.append(f"    adj[{self.array(shaped)}] += {term}  # {what}")
         else:
             self.lines.append(f"    add.at(adj, {self.array(refs)}, {term}.ravel())  # {what}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _flags(positions: tuple[int, ...], operands: int) -> tuple[bool, ...]:
+    """Per operand: is it at one of these positions (a node's `receivers`, a sum of
+    products' lead's): a group's pattern."""
+    return tuple(i in positions for i in range(operands))
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 import nn
 from autodiff import Code, TraceError, Value, compile, ops, primitive, primitives
+from autodiff.compiler.tracing import record
+from autodiff.core import receivers
 from autodiff.notation import operand_names
 from autodiff.strategies import expressions
 from tests.autodiff.compiler.test_compile import (
@@ -292,6 +294,76 @@ def test_the_demo_mlp_is_matrix_products():
 
     step = assert_as_the_python_backend(minibatch, [X, D], model.parameters())
     assert step.source.count("matrix product") == 3 and "add.at" not in step.source
+
+
+# -- which operands receive a term: the walk's (`receivers`), for every group ----------------
+
+
+def mixed_chains(xs):
+    """Chains of three terms at one level, a number among the terms of some (x + 2 + B0)
+    and not of others (x + B1 + B0), their products summed from a number lead (0)."""
+    return sum((row[0] + 2.0 + B[0]) * (row[0] + B[1] + B[0]) for row in xs)
+
+
+def packed_with_numbers(xs):
+    """A variadic primitive (a tuple of operands) with numbers folded in among them."""
+    return sum(ops.log_sum_exp(x, 1.0, W[0][0], -2.0) + ops.log_sum_exp(0.5, x * W[0][1], x)
+               for x in xs[0])
+
+
+def numbers_on_either_side(xs):
+    """Binary primitives with a number first (2 − x, 2 / x) and second (x − 1, x ** 2)."""
+    return sum((2.0 - x) * W[0][0] + (x - 1.0) / (3.0 + W[0][1]) + 2.0 / (x ** 2 + 1.0)
+               for x in xs[1])
+
+
+def walk_receiving(v, group):
+    """Per operand of v's row in its group: does it receive a term, as the walk says
+    (`receivers`). A primitive's row is v.args; a chain's, its terms, from its links
+    (v, its left operand, ...: the first link gives two terms, each later link its
+    right operand); a sum of products', its lead (if any), then the x's and the y's
+    of its products x·y."""
+    if group.prim is not None:
+        return tuple(i in receivers(v) for i in range(len(v.args)))
+    lead = len(group.pattern)  # a chain's terms, or a sum of products' lead
+    links = [v]
+    while len(links) < lead + group.dot - 1:
+        links.append(links[-1].args[0])
+    first = links.pop()
+    row = [(x, i in receivers(first)) for i, x in enumerate(first.args)]
+    row += [(link.args[1], 1 in receivers(link)) for link in reversed(links)]
+    if not group.dot:
+        return tuple(receives for _, receives in row)
+    products = [x for x, _ in row[lead:]]
+    return (*(receives for _, receives in row[:lead]),
+            *(0 in receivers(x) for x in products), *(1 in receivers(x) for x in products))
+
+
+def test_every_group_takes_which_operands_receive_a_term_from_the_walk():
+    """The NumPy backend's groups: each node's operands (a primitive's, a chain's terms,
+    a sum of products' lead and factors) receive a term where `receivers` says, and
+    where the group's pattern says; with numbers among them, at every position."""
+    from autodiff.compiler.numpy_backend import Levels
+
+    kinds = set()
+    for fn in (mixed_chains, packed_with_numbers, numbers_on_either_side, *SUMS_OF_PRODUCTS,
+               row_by_row):
+        for group in Levels(record(fn, [XS])).groups:
+            kind = group.prim.name if group.prim is not None else "dot" if group.dot else "chain"
+            kinds.add((kind, all(group.pattern)))
+            for v in group.nodes:
+                assert walk_receiving(v, group) == group.receiving, (fn.__name__, kind, v)
+    # numbers (which receive no term) in a chain, a sum of products' lead, a packed
+    # primitive, either side of a binary one; and all Values in each of these
+    assert {("chain", False), ("chain", True), ("dot", False), ("dot", True),
+            ("log_sum_exp", False), ("-", False), ("/", False), ("*", True)} <= kinds, kinds
+
+
+def test_chains_with_a_number_among_the_terms_of_some_give_every_term_its_gradient():
+    """x + 2 + B0 and x + B1 + B0 at one level: B1 receives its terms (it did not where
+    such chains shared a group and the first chain's pattern)."""
+    step = assert_as_the_python_backend(mixed_chains, [XS], [B[0], B[1]])
+    assert "sums of 3 terms" in step.source
 
 
 # -- never pathological: chains, wide sums, trees ----------------------------------------
