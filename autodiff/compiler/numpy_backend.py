@@ -186,7 +186,7 @@ class _Group:
         self.level = level
         self.prim = prim  # None: chains of additions
         self.pattern = pattern  # per operand (a chain: term; a dot: its lead): receives a term?
-        self.dot = 0  # > 0: chains lead + Σ_k x_k·y_k of this many products (`Levels._dot`)
+        self.dot = 0  # > 0: chains lead + Σ_k x_k·y_k of this many products (`Levels._dot_forward`)
         self.gid = 0  # its number in the program, from 1
         self.existing = existing
         self.nodes: list[Value] = []

@@ -547,9 +547,8 @@ class _Writer:
 
     def _test(self, checked: list[str]) -> list[str]:
         """The lines that raise `Unusual` unless every value named is finite."""
-        rows = [", ".join(checked[i:i + 8]) for i in range(0, len(checked), 8)]
         return ["    # every value where an inf or nan could hide is finite",
-                f"    if not {self.isfinite}(sum((", *(f"        {row}," for row in rows),
+                f"    if not {self.isfinite}(sum((", *(f"        {row}," for row in _rows(checked)),
                 f"    ))):\n        raise {self.unusual}('a number is not finite')"]
 
     def _split(self, head: list[str], checked: list[str], done: str) -> str:
@@ -619,11 +618,15 @@ class _Writer:
 
 def _display(names: list[str]) -> str:
     """The tuple (a, b, ...), eight names a row."""
-    rows = [", ".join(names[i:i + 8]) for i in range(0, len(names), 8)]
-    return f"({_ROW_BREAK.join(rows)},)"
+    return f"({_ROW_BREAK.join(_rows(names))},)"
 
 
 _ROW_BREAK = ",\n        "
+
+
+def _rows(names: list[str]) -> list[str]:
+    """The names, comma-separated, eight a row."""
+    return [", ".join(names[i:i + 8]) for i in range(0, len(names), 8)]
 
 
 def _sum(terms: list[Expr]) -> str:
