@@ -32,9 +32,19 @@ from autodiff.core.errors import (
     restated,
     short,
 )
-from autodiff.core.value import Number, Value, _node
+from autodiff.core.node import Node
 
 _isfinite = math.isfinite
+
+_Value: type[Node] = Node  # autodiff.core.value's Value and the function that makes its
+_node: Callable[..., Any]  # nodes, handed over (`use_value`): a Value holds its Primitive
+
+
+def use_value(value: type[Node], make: Callable[..., Any]) -> None:
+    """Make nodes of `value` with `make(data, form, a, b)` (autodiff.core.value's `_node`)."""
+    global _Value, _node
+    _Value, _node = value, make
+
 
 Operand = Any
 """What a primitive's `partials` receive: floats (first-order sweeps) or Values
@@ -84,8 +94,8 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<primitive {self.name!r}>"
 
-    def __call__(self, *args: Value | Number) -> Any:
-        if len(args) == 1 and type(args[0]) is Value and self.forms.unary is not None:
+    def __call__(self, *args: Node | float) -> Any:
+        if len(args) == 1 and type(args[0]) is _Value and self.forms.unary is not None:
             a = args[0]  # the common case, f(x) on a Value, without the general bookkeeping
             if self.check_operands is not None:
                 self.check_operands(a)
@@ -104,7 +114,7 @@ class Primitive:
         floats: list[float] = []
         any_value = False
         for i, x in enumerate(args):
-            if isinstance(x, Value):
+            if isinstance(x, Node):
                 any_value = True
                 floats.append(x._data)
             else:
@@ -153,7 +163,7 @@ class Form:
 
     `accumulate(v)` is the sweep's step at a node v: x̄ += ∂v/∂x · v̄ for every
     Value operand x; `local(v)` its float local derivatives, checked finite.
-    autodiff.core.ops writes out the steps of +, −, × and relu.
+    autodiff.core.arithmetic writes out the steps of +, −, × and relu.
     """
 
     __slots__ = ("accumulate", "constant_first", "local", "positions", "primitive", "values")
@@ -164,14 +174,13 @@ class Form:
         self.values = values
         self.constant_first = constant_first
         self.positions = positions  # operand positions holding Values (fixed layouts)
-        self.accumulate: Callable[[Value], None] = (
-            _accumulate if values == 0 else _accumulate_binary if values == 2
-            else _accumulate_unary if primitive.arity == 1
-            else _accumulate_second if constant_first else _accumulate_first)
-        self.local: Callable[[Value], tuple[float, ...]] = (
+        self.local: Callable[[Any], tuple[float, ...]] = (
             _local if values == 0 else _local_binary if values == 2
             else _local_unary if primitive.arity == 1
             else _local_second if constant_first else _local_first)
+        self.accumulate: Callable[[Any], None] = (
+            _accumulate if values == 0 else _accumulate_binary if values == 2
+            else _accumulate_one(self.local))
 
     def __repr__(self) -> str:
         return f"<form of {self.primitive.name!r}: {self.values} Value operand(s)>"
@@ -188,7 +197,7 @@ class Form:
                             f"{'s' * (len(args) != 1)}")
         return [every[i] for i in self.positions or _values_at(args)]
 
-    def graph_partials(self, v: Value) -> tuple[Value | float, ...]:
+    def graph_partials(self, v: Any) -> tuple[Any, ...]:
         """v's local derivatives by its Value operands from `partials` evaluated with
         the Values themselves (`Value.partials(create_graph=True)`)."""
         args = v.args
@@ -196,12 +205,12 @@ class Form:
             every = self.primitive.partials(v, *args)
         except (ArithmeticError, ValueError) as exc:
             raise derivative_error(v.op, args, exc) from None
-        locals_: list[Value | float] = []
+        locals_: list[Any] = []
         for d in self.pick(every, args):
-            if not isinstance(d, Value) and (isinstance(d, bool) or not isinstance(d, Real)):
+            if not isinstance(d, Node) and (isinstance(d, bool) or not isinstance(d, Real)):
                 raise TypeError(f"{self.primitive.name}: partials must return Values or "
                                 f"numbers, got {type(d).__name__}: {short(d)}")
-            locals_.append(d if isinstance(d, Value) else float(d))
+            locals_.append(d if isinstance(d, Node) else float(d))
         return tuple(locals_)
 
 
@@ -223,17 +232,17 @@ class Forms:
         else:
             self.packed = Form(primitive, 0, False, ())
 
-    def node(self, out: float, args: Sequence[Value | Number], floats: list[float]) -> Value:
+    def node(self, out: float, args: Sequence[Any], floats: list[float]) -> Any:
         """The node for `out`, computed from `args` (their floats: `floats`)."""
         if self.unary is not None:
             return _node(out, self.unary, args[0])
         if self.packed is not None:
-            packed = tuple(x if isinstance(x, Value) else c
+            packed = tuple(x if isinstance(x, Node) else c
                            for x, c in zip(args, floats, strict=True))
             return _node(out, self.packed, packed)
         a, b = args
-        if isinstance(a, Value):
-            if isinstance(b, Value):
+        if isinstance(a, Node):
+            if isinstance(b, Node):
                 return _node(out, self.value_value, a, b)
             return _node(out, self.value_constant, a, floats[1])
         return _node(out, self.constant_value, b, floats[0])
@@ -243,7 +252,7 @@ class Forms:
                             self.constant_value, self.packed) if f is not None]
 
 
-def receivers(v: Value) -> tuple[int, ...]:
+def receivers(v: Node) -> tuple[int, ...]:
     """Which operands of v receive a term x̄ += ∂v/∂x · v̄ in the walk: the positions
     of its Value operands in `v.args`, in order (a folded number receives none).
     The tools that print or explain the walk read it here."""
@@ -252,7 +261,7 @@ def receivers(v: Value) -> tuple[int, ...]:
 
 
 def _values_at(args: Sequence[object]) -> tuple[int, ...]:
-    return tuple(i for i, x in enumerate(args) if isinstance(x, Value))
+    return tuple(i for i, x in enumerate(args) if isinstance(x, Node))
 
 
 # -- the local derivatives at a node, and the sweep's step -------------------------
@@ -261,7 +270,7 @@ def _values_at(args: Sequence[object]) -> tuple[int, ...]:
 # derivative that is not finite) goes to `_local`, which raises the precise error.
 
 
-def _partials_of(v: Value, *floats: float) -> Any:
+def _partials_of(v: Any, *floats: float) -> Any:
     """partials(out, *floats) of v's primitive, its failures the numeric policy's error."""
     try:
         return v._op.primitive.partials(v._data, *floats)
@@ -269,12 +278,12 @@ def _partials_of(v: Value, *floats: float) -> Any:
         raise derivative_error(v.op, v.args, exc) from None
 
 
-def _local(v: Value, every: object = None) -> tuple[float, ...]:
+def _local(v: Any, every: object = None) -> tuple[float, ...]:
     """v's float derivatives by its Value operands, checked: the right count,
     numbers, finite. `every`: partials' result where already evaluated."""
     args = v.args
     if every is None:
-        every = _partials_of(v, *(x._data if isinstance(x, Value) else x for x in args))
+        every = _partials_of(v, *(x._data if isinstance(x, Node) else x for x in args))
     picked = v._op.pick(every, args)
     for d in picked:
         if isinstance(d, bool) or not isinstance(d, float | int):
@@ -285,14 +294,14 @@ def _local(v: Value, every: object = None) -> tuple[float, ...]:
     return tuple(float(d) for d in picked)
 
 
-def _local_unary(v: Value) -> tuple[float, ...]:
+def _local_unary(v: Any) -> tuple[float, ...]:
     ds = _partials_of(v, v._a._data)
     if type(ds) is tuple and len(ds) == 1 and type(d := ds[0]) is float and d - d == 0.0:
         return ds
     return _local(v, ds)
 
 
-def _local_binary(v: Value) -> tuple[float, ...]:
+def _local_binary(v: Any) -> tuple[float, ...]:
     ds = _partials_of(v, v._a._data, v._b._data)
     if (type(ds) is tuple and len(ds) == 2 and type(da := ds[0]) is float
             and type(db := ds[1]) is float and da - da == 0.0 and db - db == 0.0):
@@ -300,46 +309,39 @@ def _local_binary(v: Value) -> tuple[float, ...]:
     return _local(v, ds)
 
 
-def _local_first(v: Value) -> tuple[float, ...]:  # f(x, c): the Value first
+def _local_first(v: Any) -> tuple[float, ...]:  # f(x, c): the Value first
     ds = _partials_of(v, v._a._data, v._b)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[0]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
 
 
-def _local_second(v: Value) -> tuple[float, ...]:  # f(c, x): the Value second
+def _local_second(v: Any) -> tuple[float, ...]:  # f(c, x): the Value second
     ds = _partials_of(v, v._b, v._a._data)
     if type(ds) is tuple and len(ds) == 2 and type(d := ds[1]) is float and d - d == 0.0:
         return (d,)
     return _local(v, ds)
 
 
-def _accumulate(v: Value) -> None:
+def _accumulate(v: Any) -> None:
     g = v._adjoint
     for x, d in zip(v.inputs, _local(v), strict=True):
         x._adjoint += d * g
 
 
-def _accumulate_unary(v: Value) -> None:
-    (d,) = _local_unary(v)
-    v._a._adjoint += d * v._adjoint
-
-
-def _accumulate_binary(v: Value) -> None:
+def _accumulate_binary(v: Any) -> None:
     da, db = _local_binary(v)
     g = v._adjoint
     v._a._adjoint += da * g
     v._b._adjoint += db * g
 
 
-def _accumulate_first(v: Value) -> None:
-    (d,) = _local_first(v)
-    v._a._adjoint += d * v._adjoint
-
-
-def _accumulate_second(v: Value) -> None:
-    (d,) = _local_second(v)
-    v._a._adjoint += d * v._adjoint
+def _accumulate_one(local: Callable[[Any], tuple[float, ...]]) -> Callable[[Any], None]:
+    """The step of a node with one Value operand (in `_a`), its derivative by `local`."""
+    def accumulate(v: Any) -> None:
+        (d,) = local(v)
+        v._a._adjoint += d * v._adjoint
+    return accumulate
 
 
 # -- the registry ----------------------------------------------------------------------

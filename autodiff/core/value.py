@@ -12,17 +12,15 @@ operator and method applies its primitive (autodiff.functions.elementary).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import Any, Literal, overload
 
 from autodiff.core import hooks
 from autodiff.core.errors import constant, finite_number, is_number, not_finite, seed
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.node import Node
+from autodiff.core.primitive import Form, Primitive, use_value
 from autodiff.core.scopes import current, open_scopes
 from autodiff.core.sweep import propagate, set_grads, sweeping, topological_order
-
-if TYPE_CHECKING:
-    from autodiff.core.primitive import Form, Primitive
 
 Number = int | float
 """A Python real number accepted as a constant operand (bool and NumPy scalars too)."""
@@ -417,3 +415,6 @@ def use_arithmetic(add: Primitive, sub: Primitive, mul: Primitive, neg: Primitiv
 def use_builtins(builtins: Mapping[str, Primitive]) -> None:
     """Give the other operators and methods their primitives ("/", "exp", ...)."""
     _BUILTINS.update(builtins)
+
+
+use_value(Value, _node)  # primitives make their nodes as the operators do
