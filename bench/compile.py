@@ -6,10 +6,11 @@ The engines, all from the same weights:
 
 * micrograd 0.1.0 (if installed: `pip install micrograd==0.1.0`);
 * autodiff's interpreter (build the graph, `backward()`);
-* `autodiff.compile` with the Python backend (bit for bit the interpreter)
-  and with the NumPy backend, each followed by the SGD loop over the model's
-  Values (`p.data -= lr * p.grad; p.grad = 0.0`, the user's code, as with
-  every scalar engine);
+* `autodiff.compile` with the Python backend (bit for bit the interpreter;
+  its program a loop over the points, as for every graph of 10,000 nodes or
+  more, and again written out, `loops=False`) and with the NumPy backend, each
+  followed by the SGD loop over the model's Values (`p.data -= lr * p.grad;
+  p.grad = 0.0`, the user's code, as with every scalar engine);
 * each backend fused with SGD (`step.sgd(params, lr)`): the same update,
   written by the step itself, the model's Values holding the new weights
   after every step (the Python backend's bit for bit the SGD loop's);
@@ -97,12 +98,15 @@ def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any],
     return Engine(name, step, draw)
 
 
-def compiled_engine(backend: str, fused: bool = False) -> tuple[Engine, MLP, Any]:
+def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None
+                    ) -> tuple[Engine, MLP, Any]:
     """A compiled step and the user's SGD loop over the model's Values, or (fused)
     the step fused with SGD (`step.sgd(params, lr)`): the same update, the model's
-    Values hold the new weights after every step either way."""
+    Values hold the new weights after every step either way. `loops=False`: the
+    Python backend's program written out, without a loop over the points."""
     model = new_model(Value)
-    step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend)
+    step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend,
+                      loops=loops)
     train = step_fn.sgd(model.parameters(), LR)
 
     def step(xs: Any, ys: Any) -> float:
@@ -121,6 +125,8 @@ def compiled_engine(backend: str, fused: bool = False) -> tuple[Engine, MLP, Any
     name = f"autodiff.compile, {'Python' if backend == 'python' else 'NumPy'} backend"
     if fused:
         name += ", fused SGD (step.sgd)"
+    if loops is False:
+        name += ", written out (loops=False)"
     return (Engine(name, fused_step if fused else step, draw if backend == "python" else arrays,
                    steps_per_round=10 if backend == "python" else 40), model, step_fn)
 
@@ -258,13 +264,13 @@ def torch_engine() -> Engine | None:
     return scalar_engine(f"PyTorch {version}, scalar tensors", make, relu, update)
 
 
-def compile_seconds(backend: str) -> float:
+def compile_seconds(backend: str, loops: bool | None = None) -> float:
     loss = interpreted_loss(new_model(Value))
     example = draw(random.Random(5))
     best = math.inf
     for _ in range(3):
         start = time.perf_counter()
-        compile(loss, *example, backend=backend)
+        compile(loss, *example, backend=backend, loops=loops)
         best = min(best, time.perf_counter() - start)
         gc.collect()
     return best
@@ -357,10 +363,11 @@ def main() -> None:
     interpreter = scalar_engine("autodiff, interpreter", Value, Value.relu)
     engines.append(interpreter)
     python, python_model, python_step = compiled_engine("python")
+    written_out, written_model, written_step = compiled_engine("python", loops=False)
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
     fused, fused_model, _ = compiled_engine("numpy", fused=True)
     python_fused, python_fused_model, _ = compiled_engine("python", fused=True)
-    engines += [python, python_fused, numpy_engine, fused]
+    engines += [python, python_fused, written_out, numpy_engine, fused]
     matrices = numpy_matrix_engine()
     peers = {label: e for label, e in (("PyTorch matrices", torch_matrix_engine()),
                                        ("JAX jit", jax_engine())) if e is not None}
@@ -368,10 +375,13 @@ def main() -> None:
     peer_errors = matrix_agreement(matrices, list(peers.values())) if matrices else {}
     same, numpy_error = agreement(new_model(Value), python_model, python_step,
                                   numpy_step, numpy_model)
+    written_same, _ = agreement(new_model(Value), written_model, written_step,
+                                numpy_step, numpy_model)
     fused_error = fused_agreement(fused, fused_model, numpy_step, numpy_model)
     python_fused_same = python_fused_agreement(python_fused, python_fused_model, python_step,
                                                python_model)
     costs = {backend: compile_seconds(backend) for backend in ("python", "numpy")}
+    costs["written out"] = compile_seconds("python", loops=False)
 
     rng = random.Random(0)
     with own_garbage_only():  # what exists now is no engine's garbage
@@ -395,9 +405,10 @@ def main() -> None:
         print(f"| {e.name} | {_ms(m)} | {_ms(min(e.times))} | {vs_micro} | {vs_matrix} |")
     saved = median[interpreter.name] - median[python.name]
     print(f"\ncompile (record, write, CPython's compile), best of 3: Python backend "
-          f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps; "
-          f"NumPy backend {costs['numpy']:.2f} s")
-    print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'}; NumPy "
+          f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps "
+          f"(written out: {costs['written out']:.2f} s); NumPy backend {costs['numpy']:.2f} s")
+    print(f"Python backend bit for bit the interpreter: {'yes' if same else 'NO'} (written "
+          f"out: {'yes' if written_same else 'NO'}); NumPy "
           f"backend: largest gradient difference {numpy_error:.1e} of the largest gradient; "
           f"fused SGD: largest weight difference from the step and SGD loop "
           f"{fused_error:.1e} of the largest weight")

@@ -222,18 +222,22 @@ class Compiled:
     (`SGDStep`)."""
 
     def __init__(self, fn: Callable[..., object], *, backend: str = "python",
-                 inline: bool = True, max_traces: int = 8) -> None:
+                 inline: bool = True, loops: bool | None = None, max_traces: int = 8) -> None:
         if not callable(fn):
             raise TypeError(f"compile() needs a function, got {type(fn).__name__}")
         if backend not in _BACKEND:
             raise ValueError(f"compile(): backend must be one of {', '.join(_BACKEND)}, "
                              f"got {backend!r}")
+        if loops is not None and not isinstance(loops, bool):
+            raise TypeError(f"compile(): loops must be True, False or None, got "
+                            f"{type(loops).__name__}: {loops!r}")
         if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
             raise ValueError(f"compile(): max_traces must be a positive int, got "
                              f"{max_traces!r}")
         self.fn = fn
         self.backend = backend
         self.inline = inline
+        self.loops = loops
         self.max_traces = max_traces
         self.calls = 0
         self.traces = 0
@@ -369,7 +373,7 @@ class Compiled:
         start = time.perf_counter()
         with no_full_gc():  # the recorded graph has no cycles: no full collections
             trace = record(self.fn, args)
-            variant = _BACKEND[self.backend](trace, self.inline)
+            variant = _BACKEND[self.backend](trace, self.inline, self.loops)
             del trace
         self.compile_seconds += time.perf_counter() - start
         self.traces += 1
@@ -407,20 +411,21 @@ def _variant(trace: Trace, program: Program) -> _Variant:
                     [trace.reads[i] for i in trace.target_slots], trace.result_shape)
 
 
-def _python(trace: Trace, inline: bool) -> _Variant:
-    return _variant(trace, write(trace, inline=inline))
+def _python(trace: Trace, inline: bool, loops: bool | None) -> _Variant:
+    return _variant(trace, write(trace, inline=inline, loops=loops))
 
 
-def _numpy(trace: Trace, inline: bool, only_where_it_wins: bool = False) -> _Variant:
+def _numpy(trace: Trace, inline: bool, loops: bool | None,
+           only_where_it_wins: bool = False) -> _Variant:
     try:
         from autodiff.compiler import numpy_backend as levels
     except ImportError as exc:
         if only_where_it_wins:
-            return _python(trace, inline)
+            return _python(trace, inline, loops)
         raise ImportError("compile(backend='numpy') needs NumPy: pip install numpy") from exc
     levelled = levels.Levels(trace)
     if only_where_it_wins and not levelled.wins:
-        return _python(trace, inline)
+        return _python(trace, inline, loops)
     program = levelled.program()
     if levelled.narrow:  # the Python backend's program
         return _variant(trace, program)
@@ -440,15 +445,15 @@ def _array_reader(backend: str) -> Callable[[Sequence[object]], Any] | None:
     return numpy_backend.array_arguments
 
 
-def _auto(trace: Trace, inline: bool) -> _Variant:
-    return _numpy(trace, inline, only_where_it_wins=True)
+def _auto(trace: Trace, inline: bool, loops: bool | None) -> _Variant:
+    return _numpy(trace, inline, loops, only_where_it_wins=True)
 
 
 _BACKEND = {"python": _python, "numpy": _numpy, "auto": _auto}
 
 
 def compile(fn: Callable[..., object], *example_args: object, backend: str = "python",
-            inline: bool = True, max_traces: int = 8) -> Compiled:
+            inline: bool = True, loops: bool | None = None, max_traces: int = 8) -> Compiled:
     """`fn` recorded once and written as a program; see the module's docstring.
 
     With `example_args` the program is recorded now (for their shape);
@@ -457,9 +462,13 @@ def compile(fn: Callable[..., object], *example_args: object, backend: str = "py
     `autodiff.compiler.numpy_backend`); `backend="auto"` takes NumPy where it is installed and
     wins (at least `levels.WIDE` nodes per array operation, every primitive with
     an `array_code`), else Python. `inline=False` names every value (one line
-    per primitive, as in Baydin et al.'s tables).
+    per primitive, as in Baydin et al.'s tables). `loops=True` writes the code that
+    repeats per data point (a minibatch's) once, as a loop over the points, bit for
+    bit the program written out; `loops=None` does so for graphs of
+    `python_backend.LOOP_NODES` nodes or more, `loops=False` never.
     """
-    compiled = Compiled(fn, backend=backend, inline=inline, max_traces=max_traces)
+    compiled = Compiled(fn, backend=backend, inline=inline, loops=loops,
+                        max_traces=max_traces)
     if example_args:
         compiled._record_now(example_args)
     return compiled

@@ -13,6 +13,14 @@ from labels (`u_1^(2)` is `u_1_2`, its gradient `ū_1_2`); unlabelled nodes are
 v1, v2, ... With `inline=True` a value used once, by one consumer, is written
 into that consumer's line rather than named (a sum of products is one line).
 
+Where the graph repeats itself, as a minibatch's loss does once per data point
+(`autodiff.compiler.repeats`), the repeated code is written once, as a loop
+over the repetitions: the evaluation trace's loop keeps what the adjoint lines
+read of each repetition, and the adjoint trace's loop goes over them last
+first, adding each term where the sweep adds it, so that the numbers stay the
+interpreter's. Graphs of `LOOP_NODES` nodes or more are written so unless
+`loops=False`; smaller ones only with `loops=True`.
+
 A replay must fail where the interpreter does. Exceptions (a domain error, a
 division by zero) stop the program; numbers that are not finite, which
 arithmetic does not raise on, are caught by one test at the end over every
@@ -35,6 +43,7 @@ from types import MappingProxyType
 from typing import Any
 
 from autodiff import functions
+from autodiff.compiler import repeats
 from autodiff.compiler.lowering import Code, Unusual, checked_forward, code_of
 from autodiff.compiler.templates import (
     ARITH,
@@ -60,6 +69,12 @@ SPLIT_CHARS = 2_000_000
 compile of one function holds about 75 bytes per character of its source at once
 (150 MB here), whatever its number of lines..."""
 CHUNK_CHARS = 200_000
+LOOP_NODES = 10_000
+"""A trace of at least this many nodes whose code repeats (per data point) is written
+with loops over the repetitions (`autodiff.compiler.repeats`) unless told otherwise:
+CPython compiles a loop over a million-node minibatch's points at once, where the
+program written out takes it seconds, and runs it faster. Smaller programs are
+written out, to be read line by line."""
 """... of statements of about this many characters (and the loads, stores and
 tests they need)."""
 _DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
@@ -210,9 +225,14 @@ def _checked_partials(prim: Primitive) -> Callable[..., tuple[float, ...]]:
     return local_derivatives
 
 
-def write(trace: Trace, *, inline: bool = True, name: str = "step") -> Program:
-    """The program of a trace (see the module's docstring)."""
-    return _Writer(trace, inline, name).program()
+def write(trace: Trace, *, inline: bool = True, name: str = "step",
+          loops: bool | None = None) -> Program:
+    """The program of a trace (see the module's docstring). `loops`: write the code
+    that repeats per data point as a loop (True: wherever it repeats; None: in traces
+    of `LOOP_NODES` nodes or more; False: never)."""
+    repeat = (None if loops is False
+              else repeats.find(trace, LOOP_NODES if loops is None else 0))
+    return _Writer(trace, inline, name, repeat).program()
 
 
 class _Op:
@@ -250,8 +270,12 @@ class _Op:
 
 
 class _Writer:
-    def __init__(self, trace: Trace, inline: bool, name: str) -> None:
+    def __init__(self, trace: Trace, inline: bool, name: str,
+                 repeat: repeats.Repeat | None) -> None:
         self.trace = trace
+        self.repeat = repeat
+        self.unlabelled: set[Value] = set() if repeat is None else {
+            repeat.block(trace.order, repeat.count - 1)[j] for j in repeat.unlabelled}
         self.inline = inline
         self.name = name
         self.globals = Namespace()
@@ -298,11 +322,14 @@ class _Writer:
         named: set[Value] = {t.loss, *t.results}
         named.update(x for g in t.guards for x in g.operands)
         add = named.add
-        for v, (op, at) in info.items():
+        for v in self._written():
+            if v not in info:
+                continue
+            op, at = info[v]
             args: tuple[Any, ...] = v.args
             values = [(i, args[i]) for i in at]
             if v not in existing:
-                if v.label:
+                if self._label(v):
                     add(v)
                 force = op.tests_operands or op.check is not None
                 for i, x in values:
@@ -327,7 +354,28 @@ class _Writer:
         named.update(v for v, n in uses.items() if n != 1)
         if not self.inline:
             named.update(t.order)
+        r = self.repeat
+        if r is not None:  # what passes from one repetition to the next, or out of the loop
+            last = r.block(t.order, r.count - 1)
+            named.update(r.first_carried(t.order).values())
+            for k in (r.count - 2, r.count - 1):
+                named.update(r.block(t.order, k)[j] for j in r.carried)
+            read_after = set(last)
+            named.update(x for v in t.order[r.end:] for x in v.inputs if x in read_after)
         self.named = named
+
+    def _label(self, v: Value) -> str:
+        """v's label, which names it: none for a node of a `Repeat` whose label is not
+        the same in every block (E_1, E_2, ...)."""
+        return "" if v in self.unlabelled else v.label
+
+    def _written(self) -> Iterable[Value]:
+        """The nodes whose lines the program holds: with a `Repeat`, its last block
+        stands for all of them."""
+        order, r = self.trace.order, self.repeat
+        if r is None:
+            return order
+        return [*order[:r.start], *r.block(order, r.count - 1), *order[r.end:]]
 
     # -- leaves and reads ------------------------------------------------------------
 
@@ -335,11 +383,25 @@ class _Writer:
         t = self.trace
         self.expr: dict[Value, Expr] = {}
         self.input_names: list[str] = []
+        self.input_places: list[int] = []  # each name's place in X
+        self.looped: list[tuple[str, int, int]] = []  # a Repeat's: (name, X[first + step·k])
+        skipped: set[Value] = set()
+        r = self.repeat
+        if r is not None:  # the inputs of the repetitions are read in the loop
+            last = r.block(t.order, r.count - 1)
+            for j, (first, step) in r.inputs.items():
+                n = self.locals.fresh(None)
+                self.expr[last[j]] = Expr(n)
+                self.looped.append((n, first, step))
+                skipped.update(t.inputs[first + step * k] for k in range(r.count))
         hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
-        for leaf, hint in zip(t.inputs, [h for h, k in hints if k == "n"], strict=True):
-            n = self.locals.fresh(hint)
-            self.expr[leaf] = Expr(n)
-            self.input_names.append(n)
+        for i, (leaf, hint) in enumerate(
+                zip(t.inputs, [h for h, k in hints if k == "n"], strict=True)):
+            if leaf not in skipped:
+                n = self.locals.fresh(hint)
+                self.expr[leaf] = Expr(n)
+                self.input_names.append(n)
+                self.input_places.append(i)
         # the arguments' Values (one slot each, a repeated Value once), then the rest
         slots: list[str] = []
         for v, hint in zip(t.arguments, [h for h, k in hints if k == "v"], strict=True):
@@ -364,22 +426,70 @@ class _Writer:
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
-        expr, named, lines, info, fresh = (self.expr, self.named, self.lines, self.info,
-                                           self.locals.fresh)
-        for v in t.order:
+        r = self.repeat
+        if r is None:
+            self._values(t.order, guards_after)
+        else:  # (a trace with guards has no Repeat)
+            self._values(t.order[:r.start], guards_after)
+            self._forward_loop(r)
+            self._values(t.order[r.end:], guards_after)
+
+    def _values(self, nodes: Iterable[Value], guards_after: Mapping[Value, list[int]]) -> None:
+        """The lines that compute the nodes (each a name, or an expression kept for
+        its one consumer) and the guards due after each."""
+        t = self.trace
+        expr, named, info, fresh = self.expr, self.named, self.info, self.locals.fresh
+        for v in nodes:
             if v not in expr:
                 if v not in info:  # a leaf made by the program: its number
                     expr[v] = _constant(v.data)
                     continue
                 e = self._value(v, *info[v])
                 if v in named or e.size > MAX_INLINE:
-                    n = fresh(v.label)
-                    lines.append(f"    {n} = {e.text}{_comment(v.label, n)}")
+                    label = self._label(v)
+                    n = fresh(label)
+                    self.lines.append(f"    {n} = {e.text}{_comment(label, n)}")
                     e = Expr(n)
                 expr[v] = e
             if v in guards_after:
                 for k in guards_after[v]:
                     self._guard(k, t.guards[k])
+
+    def _forward_loop(self, r: repeats.Repeat) -> None:
+        """The evaluation trace of a `Repeat`: its last block's lines in a loop over
+        the blocks, each reading its inputs from X and the carried values of the
+        block before it. What the adjoint trace reads of each block is kept in a
+        list (`_reverse_loop` says what, and completes the loop)."""
+        order = self.trace.order
+        before, last = r.block(order, r.count - 2), r.block(order, r.count - 1)
+        first_before = r.first_carried(order)
+        carry: list[tuple[str, int]] = []
+        for j in r.carried:
+            c = self.locals.fresh(None)
+            self.lines.append(f"    {c} = {self.expr[first_before[j]].text}")
+            self.expr[before[j]] = Expr(c)
+            carry.append((c, j))
+        self.counter = self.locals.fresh("k")
+        k = self.counter
+        main, self.lines = self.lines, [
+            f"    {n} = X[{first} + {k if step == 1 else f'{step} * {k}'}]"
+            for n, first, step in self.looped]
+        checks = len(self.checks)
+        self._values(last, {})
+        if r.results:  # the program's results of each block, in a list
+            self.outputs = self.locals.fresh("outputs")
+            main.append(f"    {self.outputs} = []  # the results of each block")
+            names = [self.expr[last[j]].text for j in r.results]
+            self.checks += names
+            self.lines.append(f"    {self.outputs}.append({names[0]})" if len(names) == 1
+                              else f"    {self.outputs}.extend({_tuple(names)})")
+        self.lines += self._test(self.checks[checks:]) if len(self.checks) > checks else []
+        del self.checks[checks:]
+        self.forward_body = self.lines
+        self.carried = [(c, self.expr[last[j]].text) for c, j in carry]  # (name, its next)
+        self.lines = main
+        self.forward_at = len(main)
+        main.append("")  # the loop, once the adjoint trace is written
 
     def _parts(self, v: Value) -> list[Expr]:
         """The expressions of v's operands: names, inlined values, numbers (in the
@@ -428,13 +538,29 @@ class _Writer:
     def _reverse(self) -> None:
         t = self.trace
         self.lines.append("    # adjoint trace")
-        terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
+        self.terms: dict[Value, list[Expr]] = {t.loss: [Expr("1.0")]}
         self.grad_expr: dict[Value, Expr] = {}  # of the existing Values
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
-        needs_grad, expr, info = t.needs_grad, self.expr, self.info
+        r = self.repeat
+        if r is None:
+            self._adjoints(reversed(t.loss_order))
+        else:  # (a trace with a Repeat has loss_order == order)
+            self._adjoints(reversed(t.loss_order[r.end:]))
+            self._reverse_loop(r)
+            self._adjoints(reversed(t.loss_order[:r.start]))
+        terms = self.terms
+        for v in t.reads:
+            if v in terms or v in self.partial:  # an existing leaf
+                self._gradient(v, terms.pop(v, []), uses=2)
+        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
+
+    def _adjoints(self, nodes: Iterable[Value]) -> None:
+        """The lines of the adjoint trace at the nodes (in reverse order): each node's
+        gradient from the terms its consumers passed on, and its terms to its operands."""
+        terms, needs_grad, expr, info = self.terms, self.trace.needs_grad, self.expr, self.info
         full: list[Value] = []  # leaves with MAX_TERMS terms pending
-        for v in reversed(t.loss_order):
+        for v in nodes:
             if v not in info or not needs_grad[v]:
                 continue  # an existing leaf's gradient is summed at the end
             op, at = info[v]
@@ -472,10 +598,83 @@ class _Writer:
                     if x in terms:
                         self._gradient(x, terms.pop(x), uses=2, final=False)
                 full.clear()
-        for v in t.reads:
-            if v in terms or v in self.partial:  # an existing leaf
-                self._gradient(v, terms.pop(v, []), uses=2)
-        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
+
+    def _reverse_loop(self, r: repeats.Repeat) -> None:
+        """The adjoint trace of a `Repeat`: its last block's adjoint lines in a loop
+        over the blocks, last first, as backward() meets them. Each gradient adds
+        its terms in the sweep's order: a parameter's are added to its sum one
+        block after the other (from −0.0, which adds nothing: −0.0 + x is x, bit for
+        bit), and a block's carried nodes start from the sum of the terms the next
+        block (for the last, the nodes after the run) passed on."""
+        order, terms, info = self.trace.order, self.terms, self.info
+        needs = self.trace.needs_grad
+        before, last = r.block(order, r.count - 2), r.block(order, r.count - 1)
+        first_before = r.first_carried(order)
+        place = {v: j for j, v in enumerate(before)}
+        params: dict[Value, None] = {}  # the parameters the block passes terms to
+        tested: set[int] = set()  # carried places whose terms may not be finite
+        for v in last:
+            if v in info and needs[v]:
+                op, at = info[v]
+                args: tuple[Any, ...] = v.args
+                for i in at:
+                    x = args[i]
+                    if needs[x] and x not in info and x not in place:
+                        params[x] = None
+                    if op.tests_terms and x in place:
+                        tested.add(place[x])
+        for x in params:  # each parameter's sum so far, named
+            if x in terms:
+                self._gradient(x, terms.pop(x), uses=2, final=False)
+            elif x not in self.partial:
+                n = self.partial[x] = self.locals.bar(self.expr[x].text)
+                self.lines.append(f"    {n} = -0.0")
+        incoming = [j for j in sorted({*r.carried, *(j for j, v in enumerate(last) if v in terms)})
+                    if needs[last[j]]]
+        sums = {j: self.locals.fresh(None) for j in incoming}
+        for j in incoming:  # for the last block: the terms of the nodes after the run
+            pending = terms.pop(last[j], None)
+            self.lines.append(f"    {sums[j]} = {_sum(pending) if pending else '-0.0'}")
+            terms[last[j]] = [Expr(sums[j])]
+        self.tested.update(last[j] for j in tested)
+        main, self.lines = self.lines, []
+        checks = len(self.checks)
+        self._adjoints(reversed(last))
+        for x in params:
+            if x in terms:
+                self._gradient(x, terms.pop(x), uses=2, final=False)
+        self.lines += self._test(self.checks[checks:]) if len(self.checks) > checks else []
+        del self.checks[checks:]
+        passed = [_sum(found) if j in r.carried and (found := terms.pop(before[j], None))
+                  else "-0.0" for j in incoming]  # the next block's (the one before's)
+        moved = [(sums[j], text) for j, text in zip(incoming, passed, strict=True)
+                 if text != sums[j]]
+        if moved:  # all at once: a sum may read another's value of this block
+            self.lines.append(f"    {', '.join(n for n, _ in moved)} = "
+                              f"{', '.join(text for _, text in moved)}")
+        reverse_body, self.lines = self.lines, main
+        for j in incoming:
+            if j in r.carried:
+                terms[first_before[j]] = [Expr(sums[j])]
+        self.tested.update(first_before[j] for j in tested)
+        # what the adjoint lines read of the evaluation's: kept per block
+        read = set(_DELIMITERS.split("\n".join(reverse_body)))
+        assigned = [m.group(1) for line in self.forward_body if (m := _ASSIGNED.match(line))]
+        kept = [n for n in dict.fromkeys(assigned) if n in read]
+        kept += [c for c, _ in self.carried if c in read]
+        saved = self.locals.fresh("saved")
+        loop = f"    for {self.counter} in range({r.count}):  # the code that repeats, once"
+        forward = [f"    {saved} = []  # per block, the values its adjoint lines read", loop,
+                   *_indented(self.forward_body),
+                   f"        {saved}.append({_display(kept, 12)})"] if kept else [
+            loop, *_indented(self.forward_body)]
+        forward += [f"        {c} = {value}" for c, value in self.carried]
+        self.lines[self.forward_at] = "\n".join(forward)
+        if reverse_body:
+            head = (f"    for {_display(kept, 12)} in reversed({saved}):" if kept
+                    else f"    for _ in range({r.count}):")
+            self.lines.append(f"{head}  # the blocks again, the last first")
+            self.lines += _indented(reverse_body)
 
     def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True,
                   branch: bool = False) -> Expr:
@@ -489,7 +688,7 @@ class _Writer:
                 (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
                 or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
             g = terms[0]
-        elif (branch and uses == 1 and not own and not v.label and v is not self.trace.loss
+        elif (branch and uses == 1 and not own and not self._label(v) and v is not self.trace.loss
               and len(terms) <= MAX_TERMS
               and (size := len(terms) - 1 + sum(t.size for t in terms)) < MAX_INLINE):
             # read once, by a branch (relu's "ḡ if out > 0.0 else 0.0"): written into it,
@@ -504,7 +703,8 @@ class _Writer:
             else:
                 n = found
             loss = self.trace.loss.label or self.expr[self.trace.loss].text
-            comment = f"  # ∂{loss}/∂{v.label}" if v.label and found is None else ""
+            label = self._label(v)
+            comment = f"  # ∂{loss}/∂{label}" if label and found is None else ""
             if v in self.tested and final:
                 self.checks.append(n)
             for start in range(0, len(terms), MAX_TERMS):
@@ -524,14 +724,21 @@ class _Writer:
     def _finish(self) -> Program:
         t = self.trace
         body = self.lines
-        outputs = [self.expr[t.loss].text, *(self.expr[r].text for r in t.results)]
+        r = self.repeat
+        if r is not None and r.results:  # a Repeat's are in a list
+            after = r.results_from + len(r.results) * r.count
+            texts = [*(self.expr[v].text for v in t.results[:r.results_from]),
+                     f"*{self.outputs}", *(self.expr[v].text for v in t.results[after:])]
+        else:
+            texts = [self.expr[v].text for v in t.results]
+        outputs = [self.expr[t.loss].text, *texts]
         checked = [c for c in dict.fromkeys([*self.checks, *outputs]) if c.isidentifier()]
-        results = _tuple(self.expr[r].text for r in t.results)
+        results = _tuple(texts)
         done = f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}"
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
-        if sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
+        if self.repeat is None and sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
             return Program(self._split(head, checked, done), self.globals.namespace,
                            self.name)
         body.extend(self._test(checked))
@@ -539,8 +746,11 @@ class _Writer:
         if self.read_names:  # first: a parameter is read at every sample, and CPython
             # numbers locals in order of appearance (the first 256 take shorter bytecode)
             head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
-        if self.input_names:
+        if self.input_names and self.repeat is None:
             head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
+        elif self.input_names:  # the others are read in the loop
+            head += [f"    {n} = X[{i}]" for n, i in zip(self.input_names, self.input_places,
+                                                          strict=True)]
         source = "\n".join([*head, *body]) + "\n"
         return Program(source, self.globals.namespace, self.name)
 
@@ -616,12 +826,9 @@ class _Writer:
         return "\n".join(program) + "\n"
 
 
-def _display(names: list[str]) -> str:
-    """The tuple (a, b, ...), eight names a row."""
-    return f"({_ROW_BREAK.join(_rows(names))},)"
-
-
-_ROW_BREAK = ",\n        "
+def _display(names: list[str], indent: int = 8) -> str:
+    """The tuple (a, b, ...), eight names a row (the rows after the first indented)."""
+    return f"({(',' + chr(10) + ' ' * indent).join(_rows(names))},)"
 
 
 def _rows(names: list[str]) -> list[str]:
@@ -639,6 +846,11 @@ def _sum(terms: list[Expr]) -> str:
         else:
             out += f" + {term.within(TERM)}"
     return out
+
+
+def _indented(lines: list[str]) -> list[str]:
+    """The lines four spaces further in (a line may hold several)."""
+    return ["    " + line.replace("\n", "\n    ") for line in lines]
 
 
 def _tuple(items: Iterable[str]) -> str:
