@@ -483,8 +483,9 @@ class _Writer:
             self.checks += names
             self.lines.append(f"    {self.outputs}.append({names[0]})" if len(names) == 1
                               else f"    {self.outputs}.extend({_tuple(names)})")
-        self.lines += self._test(self.checks[checks:]) if len(self.checks) > checks else []
-        del self.checks[checks:]
+        self.tally = self.locals.fresh("tally")
+        self.tallied = False
+        self._tally(checks)
         self.forward_body = self.lines
         self.carried = [(c, self.expr[last[j]].text) for c, j in carry]  # (name, its next)
         self.lines = main
@@ -643,8 +644,7 @@ class _Writer:
         for x in params:
             if x in terms:
                 self._gradient(x, terms.pop(x), uses=2, final=False)
-        self.lines += self._test(self.checks[checks:]) if len(self.checks) > checks else []
-        del self.checks[checks:]
+        self._tally(checks)
         passed = [_sum(found) if j in r.carried and (found := terms.pop(before[j], None))
                   else "-0.0" for j in incoming]  # the next block's (the one before's)
         moved = [(sums[j], text) for j, text in zip(incoming, passed, strict=True)
@@ -669,6 +669,10 @@ class _Writer:
                    f"        {saved}.append({_display(kept, 12)})"] if kept else [
             loop, *_indented(self.forward_body)]
         forward += [f"        {c} = {value}" for c, value in self.carried]
+        if self.tallied:  # the loops' values, summed: the sum is finite if each is
+            forward.insert(0, f"    {self.tally} = 0.0  # the loops' values where an inf or "
+                              "nan could hide, summed")
+            self.checks.append(self.tally)
         self.lines[self.forward_at] = "\n".join(forward)
         if reverse_body:
             head = (f"    for {_display(kept, 12)} in reversed({saved}):" if kept
@@ -755,6 +759,16 @@ class _Writer:
         return Program(source, self.globals.namespace, self.name)
 
 
+    def _tally(self, since: int) -> None:
+        """In a loop: add the values to be tested since `self.checks[since]` to the
+        loops' sum (`tally`), which the program tests once, at its end."""
+        names = list(dict.fromkeys(self.checks[since:]))
+        del self.checks[since:]
+        for start in range(0, len(names), MAX_TERMS):
+            rows = _rows(names[start:start + MAX_TERMS], " + ")
+            self.lines.append(f"    {self.tally} += ({(chr(10) + '        + ').join(rows)})")
+            self.tallied = True
+
     def _test(self, checked: list[str]) -> list[str]:
         """The lines that raise `Unusual` unless every value named is finite."""
         return ["    # every value where an inf or nan could hide is finite",
@@ -831,9 +845,9 @@ def _display(names: list[str], indent: int = 8) -> str:
     return f"({(',' + chr(10) + ' ' * indent).join(_rows(names))},)"
 
 
-def _rows(names: list[str]) -> list[str]:
-    """The names, comma-separated, eight a row."""
-    return [", ".join(names[i:i + 8]) for i in range(0, len(names), 8)]
+def _rows(names: list[str], separator: str = ", ") -> list[str]:
+    """The names, comma-separated (or `separator`-separated), eight a row."""
+    return [separator.join(names[i:i + 8]) for i in range(0, len(names), 8)]
 
 
 def _sum(terms: list[Expr]) -> str:

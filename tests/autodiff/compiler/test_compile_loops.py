@@ -9,7 +9,7 @@ import random
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
 from autodiff import Value, compile, ops, primitive
 from autodiff.compiler import python_backend, repeats, tracing
@@ -214,12 +214,19 @@ def test_loops_is_true_false_or_none(loops):
 @given(expressions(max_inputs=3, max_steps=6))
 def test_any_expression_per_point_is_the_interpreter_bit_for_bit(expr):
     """Σ_k expr(p + x_k): each point's block applies the expression to the shared
-    Values p moved by the point's offsets (well inside the strategy's margin)."""
+    Values p moved by the point's offsets (small: where a step amplifies them out
+    of a primitive's domain, the example is dropped)."""
     p = [Value(x) for x in expr.inputs]
 
     def loss(offsets):
         return sum(expr(*(a + d for a, d in zip(p, row, strict=True))) for row in offsets)
-    offsets = [[0.01 * k * (i + 1) for i in range(len(p))] for k in range(8)]
+    offsets = [[1e-6 * k * (i + 1) for i in range(len(p))] for k in range(8)]
+    try:
+        loss(offsets).backward()
+    except (ValueError, ArithmeticError):
+        assume(False)
+    for a in p:
+        a.grad = 0.0
     step = compile(loss, offsets, loops=True)
     assert LOOP in step.source
     value = step(offsets)
