@@ -766,7 +766,8 @@ class _Writer:
         del self.checks[since:]
         for start in range(0, len(names), MAX_TERMS):
             rows = _rows(names[start:start + MAX_TERMS], " + ")
-            self.lines.append(f"    {self.tally} += ({(chr(10) + '        + ').join(rows)})")
+            added = rows[0] if len(rows) == 1 else f"({(chr(10) + '        + ').join(rows)})"
+            self.lines.append(f"    {self.tally} += {added}")
             self.tallied = True
 
     def _test(self, checked: list[str]) -> list[str]:
@@ -842,7 +843,7 @@ class _Writer:
 
 def _display(names: list[str], indent: int = 8) -> str:
     """The tuple (a, b, ...), eight names a row (the rows after the first indented)."""
-    return f"({(',' + chr(10) + ' ' * indent).join(_rows(names))},)"
+    return f"({(',' + chr(10) + ' ' * indent).join(_rows(names))}{',' * (len(names) == 1)})"
 
 
 def _rows(names: list[str], separator: str = ", ") -> list[str]:
