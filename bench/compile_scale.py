@@ -7,7 +7,9 @@ inherits another's heap:
 
 * seconds: `compile(loss, xs, ys)` (record, write, CPython's compile), timed
   alone, best of REPEAT processes; and in one more process the three apart
-  (`tracing.record`, `python_backend.write`, `Program.function`);
+  (`tracing.record`, `python_backend.write`, `Program.function`); at 10⁵ nodes
+  also for the program written out (`loops=False`) rather than as a loop over
+  the points;
 * the graph's own bytes: tracemalloc over building the loss with the
   interpreter (what the recording keeps alive in any case);
 * peak above the graph: tracemalloc's peak during `compile` minus what was
@@ -34,7 +36,10 @@ GOAL_SECONDS, GOAL_BYTES, GOAL_RATIO = 10.0, 600, 1.2
 
 
 def child(points: int, what: str) -> dict[str, float]:
-    """One measurement in this process: "time", "graph" or "peak"."""
+    """One measurement in this process: "time", "phases", "graph" or "peak"; "time" and
+    "phases" with ":written" for the program written out (`loops=False`)."""
+    what, _, written = what.partition(":")
+    loops = False if written else None
     from engine import MLP, demo_data, demo_loss
 
     from autodiff import Value, compile, topological_order
@@ -47,7 +52,7 @@ def child(points: int, what: str) -> dict[str, float]:
 
     if what == "time":
         start = time.perf_counter()
-        compile(loss, xs, ys)
+        compile(loss, xs, ys, loops=loops)
         return {"seconds": time.perf_counter() - start}
     if what == "phases":
         from autodiff import no_full_gc
@@ -56,7 +61,7 @@ def child(points: int, what: str) -> dict[str, float]:
             start = time.perf_counter()
             trace = tracing.record(loss, (xs, ys))
             recorded = time.perf_counter()
-            program = python_backend.write(trace)
+            program = python_backend.write(trace, loops=loops)
             written = time.perf_counter()
             program.function()
             done = time.perf_counter()
@@ -90,6 +95,8 @@ def main() -> None:
         nodes = int(graph["nodes"])
         rows[name] = (nodes, seconds, graph["graph"] / nodes, (peak - graph["graph"]) / nodes,
                       phases)
+    written = min(run(POINTS["1e5"], "time:written")["seconds"] for _ in range(REPEAT))
+    written_phases = run(POINTS["1e5"], "phases:written")
     print("| graph | nodes | compile | µs per node | of which record / write / CPython's "
           "compile, µs per node | graph B/node | peak above graph B/node |")
     print("|---|---|---|---|---|---|---|")
@@ -98,6 +105,11 @@ def main() -> None:
                                                                        "compile"))
         print(f"| MLP step, {POINTS[name]:,} points | {nodes:,} | {seconds:.2f} s | "
               f"{seconds / nodes * 1e6:.2f} | {split} | {graph_b:.0f} | {above:.0f} |")
+    nodes = rows["1e5"][0]
+    split = " / ".join(f"{written_phases[k] / nodes * 1e6:.1f}" for k in ("record", "write",
+                                                                           "compile"))
+    print(f"| the same, {POINTS['1e5']:,} points, written out (loops=False) | {nodes:,} | "
+          f"{written:.2f} s | {written / nodes * 1e6:.2f} | {split} | - | - |")
     small, big = rows["1e5"], rows["1e6"]
     ratio = (big[1] / big[0]) / (small[1] / small[0])
     print(f"\n10⁶ nodes: {big[1]:.1f} s (goal ≤ {GOAL_SECONDS:.0f} s: "
