@@ -166,6 +166,15 @@ def _identifier(label: str) -> str | None:
     return name if name.isidentifier() else None
 
 
+def _looped_hint(first: str, second: str) -> str | None:
+    """The name of an input read in a loop, from its names in the first two blocks:
+    the indices that differ become k ("xs[1][0]", "xs[2][0]": "xs[k][0]")."""
+    a, b = re.split(r"(\d+)", first), re.split(r"(\d+)", second)
+    if len(a) != len(b):
+        return None
+    return "".join(x if x == y else "k" for x, y in zip(a, b, strict=True))
+
+
 def function_name(prim: Primitive) -> str:
     """The name a program gives a primitive's functions: its own name where that can
     be one ("c_softsign"), else its name in autodiff.ops ("**": pow)."""
@@ -386,17 +395,17 @@ class _Writer:
         self.input_places: list[int] = []  # each name's place in X
         self.looped: list[tuple[str, int, int]] = []  # a Repeat's: (name, X[first + step·k])
         skipped: set[Value] = set()
+        hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
+        numbers = [h for h, k in hints if k == "n"]
         r = self.repeat
         if r is not None:  # the inputs of the repetitions are read in the loop
             last = r.block(t.order, r.count - 1)
             for j, (first, step) in r.inputs.items():
-                n = self.locals.fresh(None)
+                n = self.locals.fresh(_looped_hint(numbers[first], numbers[first + step]))
                 self.expr[last[j]] = Expr(n)
                 self.looped.append((n, first, step))
                 skipped.update(t.inputs[first + step * k] for k in range(r.count))
-        hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
-        for i, (leaf, hint) in enumerate(
-                zip(t.inputs, [h for h, k in hints if k == "n"], strict=True)):
+        for i, (leaf, hint) in enumerate(zip(t.inputs, numbers, strict=True)):
             if leaf not in skipped:
                 n = self.locals.fresh(hint)
                 self.expr[leaf] = Expr(n)
