@@ -281,3 +281,27 @@ def test_nn_fit_with_a_looped_step_is_the_interpreters_history(monkeypatch):
     assert histories[0].loss == histories[1].loss
     assert histories[0].accuracy == histories[1].accuracy
     assert histories[0].grad_norms == histories[1].grad_norms
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_a_block_may_read_the_block_before_its_input(inline):
+    """Σ_k (w·(x_k − x_{k−1}) + c)²: each block reads the input of the one before
+    (a carried input), and the blocks need not start where a point does."""
+    w = parameters(2)
+
+    def loss(xs):
+        return sum((w[0] * (xs[k] - xs[k - 1]) + w[1]) ** 2 for k in range(1, len(xs)))
+    rng = random.Random(0)
+    step = compile(loss, [rng.uniform(-1, 1) for _ in range(12)], loops=True, inline=inline)
+    assert LOOP in step.source
+    xs = [rng.uniform(-1, 1) for _ in range(12)]
+    for p in w:
+        p.grad = 0.0
+    value = step(xs)
+    compiled = [p.grad for p in w]
+    for p in w:
+        p.grad = 0.0
+    out = loss(xs)
+    out.backward()
+    assert bits(value) == bits(out.data)
+    assert list(map(bits, compiled)) == [bits(p.grad) for p in w]
