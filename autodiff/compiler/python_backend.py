@@ -241,7 +241,10 @@ def write(trace: Trace, *, inline: bool = True, name: str = "step",
     of `LOOP_NODES` nodes or more; False: never)."""
     repeat = (None if loops is False
               else repeats.find(trace, LOOP_NODES if loops is None else 0))
-    return _Writer(trace, inline, name, repeat).program()
+    program = _Writer(trace, inline, name, repeat).program()
+    if repeat is not None and len(program.source) > SPLIT_CHARS:  # long around its loops:
+        program = _Writer(trace, inline, name, None).program()  # written out, in parts
+    return program
 
 
 class _Op:

@@ -305,3 +305,16 @@ def test_a_block_may_read_the_block_before_its_input(inline):
     out.backward()
     assert bits(value) == bits(out.data)
     assert list(map(bits, compiled)) == [bits(p.grad) for p in w]
+
+
+def test_a_program_long_around_its_loops_is_written_out_in_parts(monkeypatch):
+    """What does not repeat is written out in one function: where that is longer
+    than SPLIT_CHARS, the whole program is written out and split instead."""
+    w = parameters(13)
+    xs, ys = data(12, 0)
+    looped = compile(mlp(w), xs, ys, loops=True).source
+    monkeypatch.setattr(python_backend, "SPLIT_CHARS", len(looped) - 1)
+    monkeypatch.setattr(python_backend, "CHUNK_CHARS", 2_000)
+    step = compile(mlp(w), xs, ys, loops=True)
+    assert LOOP not in step.source and "\ndef step_" in step.source
+    same_as_interpreter(mlp(w), w, step, *data(12, 1))
