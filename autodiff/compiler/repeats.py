@@ -116,16 +116,22 @@ def _signature(v: Value, p: int, position: dict[Value, int], slot: dict[Value, i
 
 def _run(hashes: list[int]) -> tuple[int, int, int] | None:
     """(start, length, count) of the longest run of blocks with equal hashes, the
-    block's length one of the three most frequent distances between equal hashes."""
+    block's length one of the most frequent distances between equal hashes: of
+    those met a few times per block at most (a per-point block's nodes), and of
+    all (a chain's)."""
     frequency = Counter(hashes)
-    gaps: Counter[int] = Counter()
+    rare: Counter[int] = Counter()
+    every: Counter[int] = Counter()
     last: dict[int, int] = {}
-    for p, h in enumerate(hashes):  # distances between signatures met once per block
-        if MIN_BLOCKS <= frequency[h] <= len(hashes) // MIN_BLOCKS:
-            if h in last:
-                gaps[p - last[h]] += 1
-            last[h] = p
-    found = [_longest(hashes, length) for length, _ in gaps.most_common(3)]
+    for p, h in enumerate(hashes):
+        if h in last:
+            gap = p - last[h]
+            every[gap] += 1
+            if MIN_BLOCKS <= frequency[h] <= len(hashes) // MIN_BLOCKS:
+                rare[gap] += 1
+        last[h] = p
+    lengths = {length for gaps in (rare, every) for length, _ in gaps.most_common(3)}
+    found = [_longest(hashes, length) for length in sorted(lengths)]
     start, length, count = max(found, key=lambda run: run[1] * run[2], default=(0, 1, 0))
     return (start, length, count) if count >= MIN_BLOCKS else None
 

@@ -318,3 +318,24 @@ def test_a_program_long_around_its_loops_is_written_out_in_parts(monkeypatch):
     step = compile(mlp(w), xs, ys, loops=True)
     assert LOOP not in step.source and "\ndef step_" in step.source
     same_as_interpreter(mlp(w), w, step, *data(12, 1))
+
+
+def test_a_chain_is_a_loop_of_two_nodes():
+    """x ← x·w + 0.0, 300 times: every signature repeats every other node (the
+    distance counted over all signatures, not only the rarer ones)."""
+    w = Value(1.0001, "w")
+
+    def chain(x0):
+        x = x0
+        for _ in range(300):
+            x = x * w + 0.0
+        return x
+    step = compile(chain, 1.0, loops=True)
+    assert LOOP in step.source and len(step.source.splitlines()) < 40
+    w.grad = 0.0
+    value = step(1.5)
+    compiled = w.grad
+    w.grad = 0.0
+    out = chain(Value(1.5))
+    out.backward()
+    assert bits(value) == bits(out.data) and bits(compiled) == bits(w.grad)
