@@ -69,14 +69,14 @@ SPLIT_CHARS = 2_000_000
 compile of one function holds about 75 bytes per character of its source at once
 (150 MB here), whatever its number of lines..."""
 CHUNK_CHARS = 200_000
+"""... of statements of about this many characters (and the loads, stores and
+tests they need)."""
 LOOP_NODES = 10_000
 """A trace of at least this many nodes whose code repeats (per data point) is written
 with loops over the repetitions (`autodiff.compiler.repeats`) unless told otherwise:
 CPython compiles a loop over a million-node minibatch's points at once, where the
-program written out takes it seconds, and runs it faster. Smaller programs are
-written out, to be read line by line."""
-"""... of statements of about this many characters (and the loads, stores and
-tests they need)."""
+program written out takes it seconds. Smaller programs are written out, to be read
+line by line."""
 _DELIMITERS = re.compile(r"[\s()+\-*/,=<>.:\[\]'\"#%@&|^~!{};]+")
 _ASSIGNED = re.compile(r"    (\S+) = ")
 
@@ -215,6 +215,23 @@ class Program:
             exec(compile(source[start:end], where, "exec"), self.namespace)
             start = end
         return self.namespace[self.name]
+
+
+@dataclass
+class _Loop:
+    """A `Repeat`'s evaluation loop while the adjoint trace is written: its counter,
+    its body, the carried values (a name and the value it takes at the end of the
+    body), where its text goes among the program's lines, the list of the blocks'
+    results, and the sum of the values the loops test (`tally`, `tallied` once a
+    value is added to it)."""
+
+    counter: str
+    body: list[str]
+    carried: list[tuple[str, str]]
+    at: int
+    outputs: str
+    tally: str
+    tallied: bool = False
 
 
 PIECES = "\n\n\ndef "
@@ -481,28 +498,25 @@ class _Writer:
             self.lines.append(f"    {c} = {self.expr[first_before[j]].text}")
             self.expr[before[j]] = Expr(c)
             carry.append((c, j))
-        self.counter = self.locals.fresh("k")
-        k = self.counter
-        main, self.lines = self.lines, [
+        k = self.locals.fresh("k")
+        loop = self.loop = _Loop(k, [
             f"    {n} = X[{first} + {k if step == 1 else f'{step} * {k}'}]"
-            for n, first, step in self.looped]
+            for n, first, step in self.looped], [], 0, self.locals.fresh("outputs"),
+            self.locals.fresh("tally"))
+        main, self.lines = self.lines, loop.body
         checks = len(self.checks)
         self._values(last, {})
         if r.results:  # the program's results of each block, in a list
-            self.outputs = self.locals.fresh("outputs")
-            main.append(f"    {self.outputs} = []  # the results of each block")
+            main.append(f"    {loop.outputs} = []  # the results of each block")
             names = [self.expr[last[j]].text for j in r.results]
             self.checks += names
-            self.lines.append(f"    {self.outputs}.append({names[0]})" if len(names) == 1
-                              else f"    {self.outputs}.extend({_tuple(names)})")
-        self.tally = self.locals.fresh("tally")
-        self.tallied = False
+            self.lines.append(f"    {loop.outputs}.append({names[0]})" if len(names) == 1
+                              else f"    {loop.outputs}.extend({_tuple(names)})")
         self._tally(checks)
-        self.forward_body = self.lines
-        self.carried = [(c, self.expr[last[j]].text) for c, j in carry]  # (name, its next)
+        loop.carried = [(c, self.expr[last[j]].text) for c, j in carry]
         self.lines = main
-        self.forward_at = len(main)
-        main.append("")  # the loop, once the adjoint trace is written
+        loop.at = len(main)
+        main.append("")  # the loop, once the adjoint trace says what it keeps
 
     def _parts(self, v: Value) -> list[Expr]:
         """The expressions of v's operands: names, inlined values, numbers (in the
@@ -669,28 +683,34 @@ class _Writer:
             if j in r.carried:
                 terms[first_before[j]] = [Expr(sums[j])]
         self.tested.update(first_before[j] for j in tested)
-        # what the adjoint lines read of the evaluation's: kept per block
-        read = set(_DELIMITERS.split("\n".join(reverse_body)))
-        assigned = [m.group(1) for line in self.forward_body if (m := _ASSIGNED.match(line))]
-        kept = [n for n in dict.fromkeys(assigned) if n in read]
-        kept += [c for c, _ in self.carried if c in read]
-        saved = self.locals.fresh("saved")
-        loop = f"    for {self.counter} in range({r.count}):  # the code that repeats, once"
-        forward = [f"    {saved} = []  # per block, the values its adjoint lines read", loop,
-                   *_indented(self.forward_body),
-                   f"        {saved}.append({_display(kept, 12)})"] if kept else [
-            loop, *_indented(self.forward_body)]
-        forward += [f"        {c} = {value}" for c, value in self.carried]
-        if self.tallied:  # the loops' values, summed: the sum is finite if each is
-            forward.insert(0, f"    {self.tally} = 0.0  # the loops' values where an inf or "
-                              "nan could hide, summed")
-            self.checks.append(self.tally)
-        self.lines[self.forward_at] = "\n".join(forward)
+        saved, kept = self._close_forward_loop(r, reverse_body)
         if reverse_body:
             head = (f"    for {_display(kept, 12)} in reversed({saved}):" if kept
                     else f"    for _ in range({r.count}):")
             self.lines.append(f"{head}  # the blocks again, the last first")
             self.lines += _indented(reverse_body)
+
+    def _close_forward_loop(self, r: repeats.Repeat, reverse_body: list[str]
+                            ) -> tuple[str, list[str]]:
+        """The evaluation loop's text, in its place: it keeps per block what the
+        adjoint loop reads of it. Returns the list's name and the names kept."""
+        loop = self.loop
+        read = set(_DELIMITERS.split("\n".join(reverse_body)))
+        assigned = [m.group(1) for line in loop.body if (m := _ASSIGNED.match(line))]
+        kept = [n for n in dict.fromkeys(assigned) if n in read]
+        kept += [c for c, _ in loop.carried if c in read]
+        saved = self.locals.fresh("saved")
+        head = f"    for {loop.counter} in range({r.count}):  # the code that repeats, once"
+        text = [f"    {saved} = []  # per block, the values its adjoint lines read", head,
+                *_indented(loop.body), f"        {saved}.append({_display(kept, 12)})"
+                ] if kept else [head, *_indented(loop.body)]
+        text += [f"        {c} = {value}" for c, value in loop.carried]
+        if loop.tallied:  # the loops' values, summed: the sum is finite if each is
+            text.insert(0, f"    {loop.tally} = 0.0  # the loops' values where an inf or nan "
+                           "could hide, summed")
+            self.checks.append(loop.tally)
+        self.lines[loop.at] = "\n".join(text)
+        return saved, kept
 
     def _gradient(self, v: Value, terms: list[Expr], uses: int, final: bool = True,
                   branch: bool = False) -> Expr:
@@ -744,7 +764,7 @@ class _Writer:
         if r is not None and r.results:  # a Repeat's are in a list
             after = r.results_from + len(r.results) * r.count
             texts = [*(self.expr[v].text for v in t.results[:r.results_from]),
-                     f"*{self.outputs}", *(self.expr[v].text for v in t.results[after:])]
+                     f"*{self.loop.outputs}", *(self.expr[v].text for v in t.results[after:])]
         else:
             texts = [self.expr[v].text for v in t.results]
         outputs = [self.expr[t.loss].text, *texts]
@@ -773,14 +793,14 @@ class _Writer:
 
     def _tally(self, since: int) -> None:
         """In a loop: add the values to be tested since `self.checks[since]` to the
-        loops' sum (`tally`), which the program tests once, at its end."""
+        loops' sum (`_Loop.tally`), which the program tests once, at its end."""
         names = list(dict.fromkeys(self.checks[since:]))
         del self.checks[since:]
         for start in range(0, len(names), MAX_TERMS):
             rows = _rows(names[start:start + MAX_TERMS], " + ")
             added = rows[0] if len(rows) == 1 else f"({(chr(10) + '        + ').join(rows)})"
-            self.lines.append(f"    {self.tally} += {added}")
-            self.tallied = True
+            self.lines.append(f"    {self.loop.tally} += {added}")
+            self.loop.tallied = True
 
     def _test(self, checked: list[str]) -> list[str]:
         """The lines that raise `Unusual` unless every value named is finite."""
