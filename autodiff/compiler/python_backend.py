@@ -221,14 +221,15 @@ class Program:
 class _Loop:
     """A `Repeat`'s evaluation loop while the adjoint trace is written: its counter,
     its body, the carried values (a name and the value it takes at the end of the
-    body), where its text goes among the program's lines, the list of the blocks'
-    results, and the sum of the values the loops test (`tally`, `tallied` once a
-    value is added to it)."""
+    body), where its text goes among the program's lines, the names of the lists of
+    what each block keeps for the adjoint loop and of the blocks' results, and of
+    the sum of the values the loop tests (`tallied` once a value is added to it)."""
 
     counter: str
     body: list[str]
     carried: list[tuple[str, str]]
     at: int
+    saved: str
     outputs: str
     tally: str
     tallied: bool = False
@@ -256,11 +257,10 @@ def write(trace: Trace, *, inline: bool = True, name: str = "step",
     """The program of a trace (see the module's docstring). `loops`: write the code
     that repeats per data point as a loop (True: wherever it repeats; None: in traces
     of `LOOP_NODES` nodes or more; False: never)."""
-    repeat = (None if loops is False
-              else repeats.find(trace, LOOP_NODES if loops is None else 0))
-    program = _Writer(trace, inline, name, repeat).program()
-    if repeat is not None and len(program.source) > SPLIT_CHARS:  # long around its loops:
-        program = _Writer(trace, inline, name, None).program()  # written out, in parts
+    found = [] if loops is False else repeats.find(trace, LOOP_NODES if loops is None else 0)
+    program = _Writer(trace, inline, name, found).program()
+    if found and len(program.source) > SPLIT_CHARS:  # long around its loops:
+        program = _Writer(trace, inline, name, []).program()  # written out, in parts
     return program
 
 
@@ -300,11 +300,12 @@ class _Op:
 
 class _Writer:
     def __init__(self, trace: Trace, inline: bool, name: str,
-                 repeat: repeats.Repeat | None) -> None:
+                 found: list[repeats.Repeat]) -> None:
         self.trace = trace
-        self.repeat = repeat
-        self.unlabelled: set[Value] = set() if repeat is None else {
-            repeat.block(trace.order, repeat.count - 1)[j] for j in repeat.unlabelled}
+        self.repeats = found
+        self.unlabelled: set[Value] = {
+            r.block(trace.order, r.count - 1)[j] for r in found for j in r.unlabelled}
+        self.loops: dict[int, _Loop] = {}  # per Repeat (by its start)
         self.inline = inline
         self.name = name
         self.globals = Namespace()
@@ -383,8 +384,7 @@ class _Writer:
         named.update(v for v, n in uses.items() if n != 1)
         if not self.inline:
             named.update(t.order)
-        r = self.repeat
-        if r is not None:  # what passes from one repetition to the next, or out of the loop
+        for r in self.repeats:  # what passes from one repetition to the next, or out of the loop
             last = r.block(t.order, r.count - 1)
             named.update(r.first_carried(t.order).values())
             for k in (r.count - 2, r.count - 1):
@@ -399,12 +399,21 @@ class _Writer:
         return "" if v in self.unlabelled else v.label
 
     def _written(self) -> Iterable[Value]:
-        """The nodes whose lines the program holds: with a `Repeat`, its last block
-        stands for all of them."""
-        order, r = self.trace.order, self.repeat
-        if r is None:
-            return order
-        return [*order[:r.start], *r.block(order, r.count - 1), *order[r.end:]]
+        """The nodes whose lines the program holds: a `Repeat`'s last block stands
+        for all of its blocks."""
+        if not self.repeats:
+            return self.trace.order
+        return [v for nodes, r in self._segments()
+                for v in (nodes if r is None else r.block(self.trace.order, r.count - 1))]
+
+    def _segments(self) -> list[tuple[list[Value], repeats.Repeat | None]]:
+        """The order in pieces: (nodes, None) written out, ([], r) a Repeat."""
+        order, done = self.trace.order, 0
+        pieces: list[tuple[list[Value], repeats.Repeat | None]] = []
+        for r in self.repeats:
+            pieces += [(order[done:r.start], None), ([], r)]
+            done = r.end
+        return [*pieces, (order[done:], None)]
 
     # -- leaves and reads ------------------------------------------------------------
 
@@ -413,17 +422,18 @@ class _Writer:
         self.expr: dict[Value, Expr] = {}
         self.input_names: list[str] = []
         self.input_places: list[int] = []  # each name's place in X
-        self.looped: list[tuple[str, int, int]] = []  # a Repeat's: (name, X[first + step·k])
+        self.looped: dict[int, list[tuple[str, int, int]]] = {}  # per Repeat (by its
+        # start): its inputs (name, X[first + step·k])
         skipped: set[Value] = set()
         hints = [(name, kind) for kind, name in leaves(t.shape, argument_names(t.fn))]
         numbers = [h for h, k in hints if k == "n"]
-        r = self.repeat
-        if r is not None:  # the inputs of the repetitions are read in the loop
+        for r in self.repeats:  # the inputs of the repetitions are read in the loop
             last = r.block(t.order, r.count - 1)
+            self.looped[r.start] = []
             for j, (first, step) in r.inputs.items():
                 n = self.locals.fresh(_looped_hint(numbers[first], numbers[first + step]))
                 self.expr[last[j]] = Expr(n)
-                self.looped.append((n, first, step))
+                self.looped[r.start].append((n, first, step))
                 skipped.update(t.inputs[first + step * k] for k in range(r.count))
         for i, (leaf, hint) in enumerate(zip(t.inputs, numbers, strict=True)):
             if leaf not in skipped:
@@ -455,13 +465,13 @@ class _Writer:
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
-        r = self.repeat
-        if r is None:
+        if not self.repeats:
             self._values(t.order, guards_after)
-        else:  # (a trace with guards has no Repeat)
-            self._values(t.order[:r.start], guards_after)
-            self._forward_loop(r)
-            self._values(t.order[r.end:], guards_after)
+        for nodes, r in self._segments() if self.repeats else ():  # (no guards: no Repeat)
+            if r is None:
+                self._values(nodes, guards_after)
+            else:
+                self._forward_loop(r)
 
     def _values(self, nodes: Iterable[Value], guards_after: Mapping[Value, list[int]]) -> None:
         """The lines that compute the nodes (each a name, or an expression kept for
@@ -499,10 +509,10 @@ class _Writer:
             self.expr[before[j]] = Expr(c)
             carry.append((c, j))
         k = self.locals.fresh("k")
-        loop = self.loop = _Loop(k, [
+        loop = self.loop = self.loops[r.start] = _Loop(k, [
             f"    {n} = X[{first} + {k if step == 1 else f'{step} * {k}'}]"
-            for n, first, step in self.looped], [], 0, self.locals.fresh("outputs"),
-            self.locals.fresh("tally"))
+            for n, first, step in self.looped[r.start]], [], 0, self.locals.fresh("saved"),
+            self.locals.fresh("outputs"), self.locals.fresh("tally"))
         main, self.lines = self.lines, loop.body
         checks = len(self.checks)
         self._values(last, {})
@@ -569,13 +579,13 @@ class _Writer:
         self.grad_expr: dict[Value, Expr] = {}  # of the existing Values
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
-        r = self.repeat
-        if r is None:
+        if not self.repeats:
             self._adjoints(reversed(t.loss_order))
-        else:  # (a trace with a Repeat has loss_order == order)
-            self._adjoints(reversed(t.loss_order[r.end:]))
-            self._reverse_loop(r)
-            self._adjoints(reversed(t.loss_order[:r.start]))
+        for nodes, r in reversed(self._segments()) if self.repeats else ():  # (loss_order
+            if r is None:  # is order where there are Repeats)
+                self._adjoints(reversed(nodes))
+            else:
+                self._reverse_loop(r)
         terms = self.terms
         for v in t.reads:
             if v in terms or v in self.partial:  # an existing leaf
@@ -633,6 +643,7 @@ class _Writer:
         block after the other (from −0.0, which adds nothing: −0.0 + x is x, bit for
         bit), and a block's carried nodes start from the sum of the terms the next
         block (for the last, the nodes after the run) passed on."""
+        self.loop = self.loops[r.start]
         order, terms, info = self.trace.order, self.terms, self.info
         needs = self.trace.needs_grad
         before, last = r.block(order, r.count - 2), r.block(order, r.count - 1)
@@ -699,7 +710,7 @@ class _Writer:
         assigned = [m.group(1) for line in loop.body if (m := _ASSIGNED.match(line))]
         kept = [n for n in dict.fromkeys(assigned) if n in read]
         kept += [c for c, _ in loop.carried if c in read]
-        saved = self.locals.fresh("saved")
+        saved = loop.saved
         head = f"    for {loop.counter} in range({r.count}):  # the code that repeats, once"
         text = [f"    {saved} = []  # per block, the values its adjoint lines read", head,
                 *_indented(loop.body), f"        {saved}.append({_display(kept, 12)})"
@@ -760,13 +771,13 @@ class _Writer:
     def _finish(self) -> Program:
         t = self.trace
         body = self.lines
-        r = self.repeat
-        if r is not None and r.results:  # a Repeat's are in a list
-            after = r.results_from + len(r.results) * r.count
-            texts = [*(self.expr[v].text for v in t.results[:r.results_from]),
-                     f"*{self.loop.outputs}", *(self.expr[v].text for v in t.results[after:])]
-        else:
-            texts = [self.expr[v].text for v in t.results]
+        texts: list[str] = []
+        listed = 0  # the results up to here are in texts (a Repeat's in a list)
+        for r in (r for r in self.repeats if r.results):
+            texts += [self.expr[v].text for v in t.results[listed:r.results_from]]
+            texts.append(f"*{self.loops[r.start].outputs}")
+            listed = r.results_from + len(r.results) * r.count
+        texts += [self.expr[v].text for v in t.results[listed:]]
         outputs = [self.expr[t.loss].text, *texts]
         checked = [c for c in dict.fromkeys([*self.checks, *outputs]) if c.isidentifier()]
         results = _tuple(texts)
@@ -774,7 +785,7 @@ class _Writer:
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']
-        if self.repeat is None and sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
+        if not self.repeats and sum(map(len, body)) + 2 * sum(map(len, checked)) > SPLIT_CHARS:
             return Program(self._split(head, checked, done), self.globals.namespace,
                            self.name)
         body.extend(self._test(checked))
@@ -782,7 +793,7 @@ class _Writer:
         if self.read_names:  # first: a parameter is read at every sample, and CPython
             # numbers locals in order of appearance (the first 256 take shorter bytecode)
             head.append(f"    {_targets(self.read_names)} = P  # the Values' numbers")
-        if self.input_names and self.repeat is None:
+        if self.input_names and not self.repeats:
             head.append(f"    {_targets(self.input_names)} = X  # the arguments' numbers")
         elif self.input_names:  # the others are read in the loop
             head += [f"    {n} = X[{i}]" for n, i in zip(self.input_names, self.input_places,

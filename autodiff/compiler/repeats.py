@@ -6,19 +6,19 @@ A minibatch's loss evaluates one network on every point and adds up the
 points' losses; in topological order that is one block of nodes per point,
 each computing the same thing from its own inputs, the same parameters and a
 node or two of the block before it (the running sum). `find(trace, ...)`
-returns such a run of blocks as a `Repeat`, or None where there is none a
-loop can replay exactly: the loop's adjoint trace must add every gradient's
-terms in the order in which `backward()` adds them, so that its numbers stay
-the interpreter's, bit for bit.
+returns such runs of blocks as `Repeat`s, those a loop can replay exactly: the
+loop's adjoint trace must add every gradient's terms in the order in which
+`backward()` adds them, so that its numbers stay the interpreter's, bit for
+bit.
 
 A block is found by its nodes' *signatures*: the primitive, which operands
 receive a term, the folded numbers (by repr: −0.0 is not 0.0), and
 for each Value operand either the parameter it is (its slot in `trace.reads`)
 or how many places before the node it stands in the order. Blocks with equal
 signatures at every place compute the same function; the hashes of the
-signatures give the block's length (the most frequent distance between equal
-signatures), and then the longest run of places whose signature equals the one
-a block length later.
+signatures give the block's length (one of the most frequent distances between
+equal signatures), and then the longest run of places whose signature equals
+the one a block length later; before and after it, the same search again.
 """
 
 from __future__ import annotations
@@ -74,14 +74,16 @@ class Repeat:
         return {j: order[self.start - self.length + j] for j in self.carried}
 
 
-def find(trace: Trace, min_nodes: int) -> Repeat | None:
-    """The longest repetition in trace's order that a loop can replay, or None.
+def find(trace: Trace, min_nodes: int) -> list[Repeat]:
+    """The repetitions in trace's order that loops can replay, in order: the longest,
+    then the longest before and after it, and so on (two passes over the points
+    make two).
 
-    None also for traces with comparisons (`Guard`), with results outside the
-    loss's graph, or of fewer than `min_nodes` nodes: those are written out."""
+    None for traces with comparisons (`Guard`), with results outside the loss's
+    graph, or of fewer than `min_nodes` nodes (an empty list): those are written out."""
     order = trace.order
     if len(order) < min_nodes or trace.guards or len(trace.loss_order) != len(order):
-        return None
+        return []
     slot = {v: i for i, v in enumerate(trace.reads)}
     inputs = {v: i for i, v in enumerate(trace.inputs)}
     position: dict[Value, int] = {}
@@ -89,15 +91,26 @@ def find(trace: Trace, min_nodes: int) -> Repeat | None:
     for p, v in enumerate(order):
         position[v] = p
         hashes.append(hash(_signature(v, p, position, slot, inputs)))
-    found = _run(hashes)
-    if found is None:
-        return None
-    start, length, count = found
-    del hashes
-    count = min(count, (len(order) - 1 - start) // length)  # the loss after the last block
-    if count < MIN_BLOCKS:
-        return None
-    return _checked(trace, start, length, count, position, slot, inputs)
+    found: list[Repeat] = []
+    windows = [(0, len(order) - 1)]  # where to look: [low, high), the loss after them all
+    while windows:
+        low, high = windows.pop()
+        run = _run(hashes[low:high])
+        if run is None:
+            continue
+        start, length, count = run
+        start += low
+        count = min(count, (high - start) // length)
+        repeat = None
+        for blocks in (count, count - 1):  # or without the last block, which what follows
+            if blocks >= MIN_BLOCKS:  # may read otherwise (a result of its own)
+                repeat = _checked(trace, start, length, blocks, position, slot, inputs)
+                if repeat is not None:
+                    break
+        if repeat is not None:
+            found.append(repeat)
+            windows += [(low, repeat.start), (repeat.end, high)]
+    return sorted(found, key=lambda r: r.start)
 
 
 def _signature(v: Value, p: int, position: dict[Value, int], slot: dict[Value, int],
