@@ -9,7 +9,8 @@
 `step = compile(fn, *example_args)` records `fn` once: every number of the
 arguments (nested lists and tuples of numbers) becomes a leaf Value, and the
 graph `fn` builds is written as a Python function, the evaluation trace and the
-adjoint trace (`print(step)` shows it). `step(*args)` then does what
+adjoint trace (`print(step)` shows it); code that repeats per data point is
+written once, as a loop over the points (`loops=`). `step(*args)` then does what
 `fn(*args)` followed by `loss.backward()` does, with new numbers: it returns
 the loss as a float (or `(loss, results)`, the other Values `fn` returns as
 floats, when `fn` returns a tuple) and adds ∂loss/∂v into `v.grad` for every
