@@ -465,6 +465,11 @@ class _Writer:
         for k, g in enumerate(t.guards):
             guards_after.setdefault(max(g.operands, key=position.__getitem__), []).append(k)
         self.lines.append("    # evaluation trace")
+        self.reserved: dict[Value, str] = {}  # a loop's labelled values: their names first,
+        for repeat in self.repeats:  # so that the loop reads u_1_2 (and the point before
+            for v in repeat.block(t.order, repeat.count - 1):  # it u_1_2__2)
+                if (label := self._label(v)) and v in self.named and v not in self.expr:
+                    self.reserved[v] = self.locals.fresh(label)
         if not self.repeats:
             self._values(t.order, guards_after)
         for nodes, r in self._segments() if self.repeats else ():  # (no guards: no Repeat)
@@ -486,7 +491,7 @@ class _Writer:
                 e = self._value(v, *info[v])
                 if v in named or e.size > MAX_INLINE:
                     label = self._label(v)
-                    n = fresh(label)
+                    n = self.reserved.pop(v, None) or fresh(label)
                     self.lines.append(f"    {n} = {e.text}{_comment(label, n)}")
                     e = Expr(n)
                 expr[v] = e
