@@ -353,9 +353,10 @@ class _Writer:
         named.update(x for g in t.guards for x in g.operands)
         add = named.add
         for v in self._written():
-            if v not in info:
+            found = info.get(v)
+            if found is None:
                 continue
-            op, at = info[v]
+            op, at = found
             args: tuple[Any, ...] = v.args
             values = [(i, args[i]) for i in at]
             if v not in existing:
@@ -403,12 +404,15 @@ class _Writer:
         for all of its blocks."""
         if not self.repeats:
             return self.trace.order
-        return [v for nodes, r in self._segments()
+        return [v for nodes, r in self._segments(self.trace.order)
                 for v in (nodes if r is None else r.block(self.trace.order, r.count - 1))]
 
-    def _segments(self) -> list[tuple[list[Value], repeats.Repeat | None]]:
-        """The order in pieces: (nodes, None) written out, ([], r) a Repeat."""
-        order, done = self.trace.order, 0
+    def _segments(self, order: list[Value]) -> list[tuple[list[Value], repeats.Repeat | None]]:
+        """order in pieces: (nodes, None) written out, ([], r) a Repeat (a trace with
+        Repeats has loss_order == order: either order may be cut)."""
+        if not self.repeats:
+            return [(order, None)]
+        done = 0
         pieces: list[tuple[list[Value], repeats.Repeat | None]] = []
         for r in self.repeats:
             pieces += [(order[done:r.start], None), ([], r)]
@@ -470,9 +474,7 @@ class _Writer:
             for v in repeat.block(t.order, repeat.count - 1):  # it u_1_2__2)
                 if (label := self._label(v)) and v in self.named and v not in self.expr:
                     self.reserved[v] = self.locals.fresh(label)
-        if not self.repeats:
-            self._values(t.order, guards_after)
-        for nodes, r in self._segments() if self.repeats else ():  # (no guards: no Repeat)
+        for nodes, r in self._segments(t.order):  # (a trace with guards has no Repeat)
             if r is None:
                 self._values(nodes, guards_after)
             else:
@@ -584,10 +586,8 @@ class _Writer:
         self.grad_expr: dict[Value, Expr] = {}  # of the existing Values
         self.tested: set[Value] = set()
         self.partial: dict[Value, str] = {}  # a leaf's gradient, summed so far
-        if not self.repeats:
-            self._adjoints(reversed(t.loss_order))
-        for nodes, r in reversed(self._segments()) if self.repeats else ():  # (loss_order
-            if r is None:  # is order where there are Repeats)
+        for nodes, r in reversed(self._segments(t.loss_order)):
+            if r is None:
                 self._adjoints(reversed(nodes))
             else:
                 self._reverse_loop(r)

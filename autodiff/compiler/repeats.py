@@ -82,7 +82,8 @@ def find(trace: Trace, min_nodes: int) -> list[Repeat]:
     None for traces with comparisons (`Guard`), with results outside the loss's
     graph, or of fewer than `min_nodes` nodes (an empty list): those are written out."""
     order = trace.order
-    if len(order) < min_nodes or trace.guards or len(trace.loss_order) != len(order):
+    if (len(order) < min_nodes or trace.guards or len(trace.loss_order) != len(order)
+            or trace.loss is not order[-1]):
         return []
     slot = {v: i for i, v in enumerate(trace.reads)}
     inputs = {v: i for i, v in enumerate(trace.inputs)}
@@ -182,7 +183,7 @@ def _checked(trace: Trace, start: int, length: int, count: int,
         if sig[0] in ("read", "input", "number"):
             continue
         for ref in sig[2]:
-            if isinstance(ref, int) and ref != 0:
+            if isinstance(ref, int):  # (a place back, never 0)
                 if ref > j + length or start + j - ref < 0:
                     return None  # reads further back than the block before
                 if ref > j:
@@ -203,22 +204,14 @@ def _checked(trace: Trace, start: int, length: int, count: int,
                 if step.setdefault(j, gap // k) * k != gap:
                     return None
     end = start + count * length
-    if trace.loss is not order[-1]:
-        return None
-    before = [order[start - length + j] for j in sorted(carried)]
-    if any(needs.get(v, False) != needs.get(order[start + j], False)
-           for v, j in zip(before, sorted(carried), strict=True)):
+    before = {order[start - length + j]: j for j in carried}
+    if any(needs.get(v, False) != needs.get(order[start + j], False) for v, j in before.items()):
         return None
     last_block = end - length
-    outside = set(before)
     for v in order[end:]:  # after the run: the last block only, no carried node before it
-        for x in v.inputs:
-            p = position[x]
-            if (start <= p < last_block) or x in outside:
+        for x in v.inputs:  # (blocks 1, 2, ... cannot reach before the run: see above)
+            if start <= position[x] < last_block or x in before:
                 return None
-    for v in order[start + length:end]:  # the carried nodes before the run: block 0 only
-        if any(x in outside for x in v.inputs):
-            return None
     results = _results(trace.results, position, start, length, count)
     if results is None:
         return None
