@@ -18,6 +18,7 @@ function that needs a float, such as `math.exp`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
@@ -109,7 +110,19 @@ class Symbol:
     def __ge__(self, other: Term) -> Symbol:
         return _binary(">=", self, other)
 
-    __hash__ = object.__hash__  # == stays identity; ops.equal builds the condition
+    def __eq__(self, other: object) -> bool:
+        """Identity (symbols are keys), but not inside `derive`: there `a == 1.0`
+        is a partial that branches on its operand, which must not be read as
+        False (ops.equal builds the condition)."""
+        if getattr(_deriving, "now", False):
+            raise NotSymbolic("partials compare an operand with == or !=; write the branch "
+                              "with autodiff.ops.where and autodiff.ops.equal")
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         raise NotSymbolic("partials branch on an operand with Python's `if`; write the "
@@ -166,7 +179,12 @@ def derive(prim: Primitive, names: Sequence[str]) -> tuple[Term, ...] | None:
     return _CACHE[key]
 
 
+_deriving = threading.local()  # .now: partials are running on symbols in this thread
+
+
 def _derive(prim: Primitive, names: tuple[str, ...]) -> tuple[Term, ...] | None:
+    outer = getattr(_deriving, "now", False)
+    _deriving.now = True
     try:
         every = prim.partials(name("out"), *map(name, names))
         if not isinstance(every, tuple | list) or len(every) != len(names):
@@ -174,6 +192,8 @@ def _derive(prim: Primitive, names: tuple[str, ...]) -> tuple[Term, ...] | None:
         return tuple(_term(d) for d in every)
     except (TypeError, ValueError, ArithmeticError, AttributeError):
         return None
+    finally:
+        _deriving.now = outer
 
 
 def names_in(term: Term) -> set[str]:

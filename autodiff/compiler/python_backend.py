@@ -19,7 +19,10 @@ over the repetitions: the evaluation trace's loop keeps what the adjoint lines
 read of each repetition, and the adjoint trace's loop goes over them last
 first, adding each term where the sweep adds it, so that the numbers stay the
 interpreter's. Graphs of `LOOP_NODES` nodes or more are written so unless
-`loops=False`; smaller ones only with `loops=True`.
+`loops=False`; smaller ones only with `loops=True`. The adjoint loop skips, under
+`if h̄:`, the lines that an adjoint h̄ of 0 makes 0 (autodiff.compiler.zeros: a
+point outside the margin, a ReLU that is off); a zero's sign aside, which the
+program's gradients do not keep (`+ 0.0`), what it skips adds nothing.
 
 A replay must fail where the interpreter does. Exceptions (a domain error, a
 division by zero) stop the program; numbers that are not finite, which
@@ -43,7 +46,7 @@ from types import MappingProxyType
 from typing import Any
 
 from autodiff import functions
-from autodiff.compiler import repeats
+from autodiff.compiler import repeats, zeros
 from autodiff.compiler.lowering import Code, Unusual, checked_forward, code_of
 from autodiff.compiler.templates import (
     ARITH,
@@ -296,6 +299,11 @@ class _Op:
         self.g_uses = tuple(uses for _, _, uses in self.reads)
         self.branches = code is not None and all(  # ḡ read, if at all, in a branch's arm
             t.precedence == TEST or "g" not in t.counts for t in self.adjoints)
+        # per operand, what its term is to autodiff.compiler.zeros: ḡ, or ḡ or 0.0
+        self.kinds = tuple(
+            zeros.SAME if t.identity == "g" else
+            zeros.GATE if t.precedence == TEST and "g" in t.counts else ""
+            for t in self.adjoints) if code is not None else ("",) * n
 
 
 class _Writer:
@@ -314,6 +322,8 @@ class _Writer:
         self.checks: list[str] = []
         self.ops: dict[tuple[Primitive, int], _Op] = {}
         self.existing = set(trace.captured)
+        self.heads: set[Value] = set()  # the nodes whose adjoint a loop tests (zeros.Region)
+        self.head_names: dict[Value, str] = {}
 
     def program(self) -> Program:
         bind = self.globals.bind
@@ -595,7 +605,10 @@ class _Writer:
         for v in t.reads:
             if v in terms or v in self.partial:  # an existing leaf
                 self._gradient(v, terms.pop(v, []), uses=2)
-        self.grads = [self.grad_expr[t.reads[slot]].text for slot in t.target_slots]
+        # + 0.0: a gradient that is 0 is +0.0, as backward()'s sums, which start at 0.0,
+        # give it (here a zero's sign may be the last term's, or the −0.0 a loop starts at)
+        self.grads = [_sum([self.grad_expr[t.reads[slot]], Expr("0.0")])
+                      for slot in t.target_slots]
 
     def _adjoints(self, nodes: Iterable[Value]) -> None:
         """The lines of the adjoint trace at the nodes (in reverse order): each node's
@@ -682,7 +695,7 @@ class _Writer:
         self.tested.update(last[j] for j in tested)
         main, self.lines = self.lines, []
         checks = len(self.checks)
-        self._adjoints(reversed(last))
+        self._swept(self._regions(last, {last[j] for j in incoming}, params))
         for x in params:
             if x in terms:
                 self._gradient(x, terms.pop(x), uses=2, final=False)
@@ -705,6 +718,45 @@ class _Writer:
                     else f"    for _ in range({r.count}):")
             self.lines.append(f"{head}  # the blocks again, the last first")
             self.lines += _indented(reverse_body)
+
+    def _regions(self, block: Sequence[Value], entries: set[Value], params: Iterable[Value]
+                 ) -> zeros.Region:
+        """The block's nodes that receive a gradient, in the sweep's order, in the
+        regions that one zero adjoint makes zero (autodiff.compiler.zeros)."""
+        info, needs = self.info, self.trace.needs_grad
+
+        def passes_to(v: Value) -> list[tuple[Value, str]]:
+            op, at = info[v]
+            args: tuple[Any, ...] = v.args
+            return [(args[i], op.kinds[i]) for i in at if needs[args[i]]]
+
+        def finite(v: Value) -> bool:
+            return not info[v][0].tests_terms
+
+        sweep = [v for v in reversed(block) if v in info and needs[v]]
+        found = zeros.regions(sweep, entries, passes_to, finite, params)
+        heads = [found]
+        while heads:
+            region = heads.pop()
+            self.heads.update(r.head for r in region.nested)
+            heads += region.nested
+        return found
+
+    def _swept(self, region: zeros.Region) -> None:
+        """The adjoint lines of a region's nodes, then of each nested region, under
+        `if h̄:` where h̄ is its head's adjoint, with the terms of its exits."""
+        self._adjoints(region.nodes)
+        for inner in region.nested:
+            outer, self.lines = self.lines, []
+            self._swept(inner)
+            for x in inner.exits:
+                if x in self.terms:
+                    self._gradient(x, self.terms.pop(x), uses=2, final=False)
+            body, self.lines = self.lines, outer
+            if body:
+                head = self.head_names[inner.head]
+                self.lines.append(f"    if {head}:  # else every term below is 0")
+                self.lines += _indented(body)
 
     def _close_forward_loop(self, r: repeats.Repeat, reverse_body: list[str]
                             ) -> tuple[str, list[str]]:
@@ -735,7 +787,7 @@ class _Writer:
         added to the name in `partial` (left to right, as the sweep adds them).
         `branch`: v's adjoint terms are branches that may not read v̄ (relu's): where
         they read it once and v has no label, the sum is written into the branch."""
-        own = not self.inline or v in self.existing or v in self.tested
+        own = not self.inline or v in self.existing or v in self.tested or v in self.heads
         if len(terms) == 1 and not own and v is not self.trace.loss and (
                 (terms[0].size == 0 and terms[0].precedence == ATOM)  # another name
                 or (uses == 1 and v not in self.named and terms[0].size < MAX_INLINE)):
@@ -759,6 +811,8 @@ class _Writer:
             comment = f"  # ∂{loss}/∂{label}" if label and found is None else ""
             if v in self.tested and final:
                 self.checks.append(n)
+            if v in self.heads:
+                self.head_names[v] = n
             for start in range(0, len(terms), MAX_TERMS):
                 head = [] if start == 0 and found is None else [Expr(n)]
                 self.lines.append(f"    {n} = {_sum(head + terms[start:start + MAX_TERMS])}"
@@ -786,7 +840,8 @@ class _Writer:
         outputs = [self.expr[t.loss].text, *texts]
         checked = [c for c in dict.fromkeys([*self.checks, *outputs]) if c.isidentifier()]
         results = _tuple(texts)
-        done = f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}"
+        done = ("    # the gradients (+ 0.0: one that is 0 is +0.0, as backward() gives it)\n"
+                f"    return {self.expr[t.loss].text}, {results}, {_tuple(self.grads)}")
         head = [f"def {self.name}(X, P):",
                 f'    """{getattr(t.fn, "__qualname__", "fn")}, compiled by autodiff.compile: '
                 f'{len(t.order):,} nodes."""']

@@ -96,6 +96,23 @@ def test_a_python_branch_on_a_symbol_is_refused_and_falls_back():
     assert derivative_texts(kinked, "y", "x") == ("∂y/∂x",)
 
 
+def test_a_python_equality_on_a_symbol_is_refused_and_falls_back():
+    """`a == 1.0` on a symbol must not be read as False: the compiled step would
+    take the other branch at a = 1."""
+    kink = primitive("c_kink_eq", lambda a: a * a,
+                     lambda out, a: (0.0 if a == 1.0 else 2.0 * a,))
+    nonzero = primitive("c_kink_ne", lambda a: a * a,
+                        lambda out, a: (2.0 * a if a != 1.0 else 0.0,))
+    for prim in (kink, nonzero):
+        assert derive(prim, ["a"]) is None
+        w = Value(1.0)
+        step = compile(lambda x, prim=prim, w=w: prim(w * x), 1.0)
+        step(1.0)
+        assert w.grad == 0.0 and step.interpreted == 0
+    a = derive.__globals__["name"]("a")
+    assert a == a and a != derive.__globals__["name"]("a")  # outside derive: identity
+
+
 # -- compiled code: straight lines, the interpreter's numbers ------------------------
 
 softsign = primitive("c_softsign2", lambda a: a / (1 + abs(a)),
