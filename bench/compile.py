@@ -98,20 +98,21 @@ def scalar_engine(name: str, make: Callable[[float], Any], relu: Callable[[Any],
     return Engine(name, step, draw)
 
 
-def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None
-                    ) -> tuple[Engine, MLP, Any]:
+def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None,
+                    lr: float = LR) -> tuple[Engine, MLP, Any]:
     """A compiled step and the user's SGD loop over the model's Values, or (fused)
     the step fused with SGD (`step.sgd(params, lr)`): the same update, the model's
     Values hold the new weights after every step either way. `loops=False`: the
-    Python backend's program written out, without a loop over the points."""
+    Python backend's program written out, without a loop over the points. `lr=0`:
+    the same work, the weights held at new_model's."""
     model = new_model(Value)
     step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend,
                       loops=loops)
-    train = step_fn.sgd(model.parameters(), LR)
+    train = step_fn.sgd(model.parameters(), lr if fused else LR)
 
     def step(xs: Any, ys: Any) -> float:
         loss = step_fn(xs, ys)
-        sgd(model.parameters(), LR)
+        sgd(model.parameters(), lr)
         return float(loss)
 
     def fused_step(xs: Any, ys: Any) -> float:
@@ -127,8 +128,20 @@ def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None
         name += ", fused SGD (step.sgd)"
     if loops is False:
         name += ", written out (loops=False)"
+    if lr == 0:
+        name += ", weights held (lr 0)"
     return (Engine(name, fused_step if fused else step, draw if backend == "python" else arrays,
                    steps_per_round=10 if backend == "python" else 40), model, step_fn)
+
+
+def inside_margin(model: MLP, draws: int = 10) -> float:
+    """The share of the points whose max-margin loss is not 0 (1 − y·score > 0), over
+    `draws` new draws: the points whose adjoint lines a compiled loop runs; it skips
+    the others' (autodiff.compiler.zeros), so the step is faster as the model learns."""
+    rng = random.Random(11)
+    inside = [1 - y * model(x, Value.relu).data > 0
+              for xs, ys in (draw(rng) for _ in range(draws)) for x, y in zip(xs, ys, strict=True)]
+    return sum(inside) / len(inside)
 
 
 def interpreted_loss(model: MLP) -> Callable[[Any, Any], Value]:
@@ -363,11 +376,12 @@ def main() -> None:
     interpreter = scalar_engine("autodiff, interpreter", Value, Value.relu)
     engines.append(interpreter)
     python, python_model, python_step = compiled_engine("python")
+    held, held_model, _ = compiled_engine("python", lr=0.0)
     written_out, written_model, written_step = compiled_engine("python", loops=False)
     numpy_engine, numpy_model, numpy_step = compiled_engine("numpy")
     fused, fused_model, _ = compiled_engine("numpy", fused=True)
     python_fused, python_fused_model, _ = compiled_engine("python", fused=True)
-    engines += [python, python_fused, written_out, numpy_engine, fused]
+    engines += [python, python_fused, held, written_out, numpy_engine, fused]
     matrices = numpy_matrix_engine()
     peers = {label: e for label, e in (("PyTorch matrices", torch_matrix_engine()),
                                        ("JAX jit", jax_engine())) if e is not None}
@@ -403,6 +417,10 @@ def main() -> None:
         vs_micro = _times(micro / m) if micro else "-"
         vs_matrix = _slower(m / matrix) if matrix and e is not matrices else "-"
         print(f"| {e.name} | {_ms(m)} | {_ms(min(e.times))} | {vs_micro} | {vs_matrix} |")
+    print(f"\npoints inside the margin, whose adjoint lines the Python backend's loop runs "
+          f"(it skips the others'): {inside_margin(held_model):.0%} at the first weights "
+          f"(held), {inside_margin(python_model):.0%} at the Python backend's after its "
+          f"{len(python.times)} timed steps")
     saved = median[interpreter.name] - median[python.name]
     print(f"\ncompile (record, write, CPython's compile), best of 3: Python backend "
           f"{costs['python']:.2f} s, paid back after {costs['python'] / saved:.0f} steps "
@@ -420,7 +438,8 @@ def main() -> None:
     if micro:
         print(f"goal (issue 24): the Python backend ≥ 500× micrograd: "
               f"{micro / median[python.name]:,.0f}× with the SGD loop over the Values, "
-              f"{micro / median[python_fused.name]:,.0f}× fused (step.sgd); compile paid "
+              f"{micro / median[python_fused.name]:,.0f}× fused (step.sgd), "
+              f"{micro / median[held.name]:,.0f}× with the weights held; compile paid "
               f"back within 20 steps: {costs['python'] / saved:.0f}")
     if matrix:
         print(f"goal (issue 24): the NumPy backend within 3× of the NumPy matrices: "
