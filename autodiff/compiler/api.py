@@ -466,7 +466,9 @@ def compile(fn: Callable[..., object], *example_args: object, backend: str = "py
     per primitive, as in Baydin et al.'s tables). `loops=True` writes the code that
     repeats per data point (a minibatch's) once, as a loop over the points, bit for
     bit the program written out; `loops=None` does so for graphs of
-    `python_backend.LOOP_NODES` nodes or more, `loops=False` never.
+    `python_backend.LOOP_NODES` nodes or more, `loops=False` never. A loop skips the
+    adjoint lines of a point whose adjoint is 0 where they start (behind a ReLU that
+    is off: autodiff.compiler.zeros).
     """
     compiled = Compiled(fn, backend=backend, inline=inline, loops=loops,
                         max_traces=max_traces)
