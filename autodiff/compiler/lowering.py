@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -68,7 +68,10 @@ class Code(NamedTuple):
     * `propagates`: a non-finite operand always gives a non-finite value (or an
       exception), so a compiled program need not test the operands;
     * `finite_partials`: at finite operands the local derivatives are finite, so
-      a compiled program need not test the adjoint terms.
+      a compiled program need not test the adjoint terms;
+    * `checked_when`: the operands of which one must be a Value for the
+      primitive's `check_operands` to check anything (None, the default: it is
+      called at every node), so a compiled program need not call it elsewhere.
 
     An expression may raise outside the domain: the compiled step then reruns
     the interpreter, whose error it reports.
@@ -80,6 +83,7 @@ class Code(NamedTuple):
     names: Mapping[str, Callable[..., Any]] = MappingProxyType({})
     propagates: bool = False
     finite_partials: bool = False
+    checked_when: tuple[int, ...] | None = None
 
     def placeholders(self) -> set[str]:
         """The placeholders its expressions use ({a}, {out}, {g}, ...)."""
@@ -104,6 +108,11 @@ def check_code(name: str, what: str, code: object, arity: int | None) -> None:
         raise TypeError(f"primitive({name!r}): {what}.adjoints must be None (printed from "
                         f"partials) or a tuple of {arity} expression{'s' * (arity != 1)} "
                         "(one per operand)")
+    when = code.checked_when
+    if when is not None and (not isinstance(when, tuple) or not all(
+            type(i) is int and 0 <= i < arity for i in when)):
+        raise TypeError(f"primitive({name!r}): {what}.checked_when must be None or a tuple of "
+                        f"operand positions from 0 to {arity - 1}, got {when!r}")
     operands = set(operand_names(arity))
     for role, text, allowed in (("value", code.value, operands),
                                 *(("adjoints", t, operands | {"out", "g"})
@@ -135,6 +144,17 @@ ARRAY_CODES: dict[Primitive, Code] = {}
 
 
 _DERIVED: dict[tuple[Primitive, object, int], Code | None] = {}
+
+
+def checked(prim: Primitive, values: Sequence[bool]) -> bool:
+    """Whether a compiled program calls prim's `check_operands` at a node whose
+    operand i is a Value where `values[i]`: not where its `Code` says that the
+    check checks nothing (`checked_when`)."""
+    if prim.check_operands is None:
+        return False
+    code = CODES.get(prim)
+    when = None if code is None else code.checked_when
+    return when is None or any(values[i] for i in when if i < len(values))
 
 
 def code_of(prim: Primitive, n: int) -> Code | None:
@@ -372,7 +392,7 @@ CODES.update({
     p.mul: Code("{a} * {b}", propagates=True, finite_partials=True),
     p.div: Code("{a} / {b}"),
     p.neg: Code("-{a}", propagates=True, finite_partials=True),
-    p.pow: Code("{a} ** {b}"),
+    p.pow: Code("{a} ** {b}", checked_when=(1,)),  # only a Value exponent needs ln a
     p.relu: Code("{a} if {a} > 0.0 else 0.0", ("{g} if {out} > 0.0 else 0.0",),
                  finite_partials=True),
     p.exp: Code("exp({a})", names={"exp": math.exp}, finite_partials=True),

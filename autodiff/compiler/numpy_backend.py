@@ -72,7 +72,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.compiler.lowering import Code, code_of, full_array_code
+from autodiff.compiler.lowering import Code, checked, code_of, full_array_code
 from autodiff.compiler.python_backend import (
     Changed,
     Codes,
@@ -547,7 +547,7 @@ class Levels:
         prim = group.prim
         group.shape = self._shape(group)
         names = self._gather(group)
-        if prim.check_operands is not None:
+        if prim.check_operands is not None and checked(prim, group.pattern):
             check = self.globals.bind(f"{function_name(prim)}_operands",
                               _elementwise_check(prim.check_operands, group.pattern))
             self.lines.append(f"    {check}({', '.join(names)}, {self._size(group)})")

@@ -47,7 +47,7 @@ from typing import Any
 
 from autodiff import functions
 from autodiff.compiler import repeats, zeros
-from autodiff.compiler.lowering import Code, Unusual, checked_forward, code_of
+from autodiff.compiler.lowering import Code, Unusual, checked, checked_forward, code_of
 from autodiff.compiler.templates import (
     ARITH,
     ATOM,
@@ -288,6 +288,7 @@ class _Op:
         self.tests_terms = code is None or not code.finite_partials
         self.check = (None if prim.check_operands is None
                       else bind(f"{base}_operands", prim.check_operands))
+        self.prim, self.n = prim, n
         # per operand: the operand positions its adjoint term reads, and whether it
         # reads {out}; how often it uses {g}
         self.reads: list[tuple[tuple[int, ...], bool, int]] = [
@@ -304,6 +305,10 @@ class _Op:
             zeros.SAME if t.identity == "g" else
             zeros.GATE if t.precedence == TEST and "g" in t.counts else ""
             for t in self.adjoints) if code is not None else ("",) * n
+
+    def checks(self, at: tuple[int, ...]) -> bool:
+        """Whether a node whose Value operands are at `at` calls `check_operands`."""
+        return self.check is not None and checked(self.prim, [i in at for i in range(self.n)])
 
 
 class _Writer:
@@ -372,7 +377,7 @@ class _Writer:
             if v not in existing:
                 if self._label(v):
                     add(v)
-                force = op.tests_operands or op.check is not None
+                force = op.tests_operands or op.checks(at)
                 for i, x in values:
                     uses[x] = uses.get(x, 0) + 1
                     if force or i in op.repeated:
@@ -563,7 +568,7 @@ class _Writer:
             x = args[i]
             if x not in named and x in info:  # (a leaf's name stays: its gradient's is made of it)
                 del expr[x]
-        if op.check is not None:
+        if op.checks(at):
             shown = [f"Value({p.text})" if isinstance(x, Value) else p.text
                      for p, x in zip(parts, args, strict=True)]
             self.lines.append(f"    {op.check}({', '.join(shown)})")

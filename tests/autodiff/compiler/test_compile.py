@@ -328,6 +328,30 @@ def test_errors_are_the_interpreters_and_change_nothing(what, fn, x, error):
     assert step(1.0) == pytest.approx(fn(Value(0.5), 1.0).data)  # and it still replays
 
 
+def test_a_check_that_checks_nothing_is_not_called():
+    """`**`'s operand check matters only for a Value exponent (`Code.checked_when`):
+    `x ** 2.0` replays without it, `x ** w` calls it at every step."""
+    w = Value(0.5, "w")
+    squared = compile(lambda x: (w * x) ** 2.0, 1.0)
+    powered = compile(lambda x: (w * x) ** w, 1.0)
+    assert "_operands(" not in squared.source and "pow_operands(" in powered.source
+    calls = []
+    limited = primitive("c_limited", lambda a, b: a * b, lambda out, a, b: (b, a),
+                        check_operands=lambda a, b: calls.append((a, b)),
+                        code=Code("{a} * {b}", checked_when=(1,)))
+    by_number = compile(lambda x: limited(w * x, 3.0), 1.0)
+    by_value = compile(lambda x: limited(w * x, w), 1.0)
+    calls.clear()
+    by_number(2.0)
+    assert calls == []
+    by_value(2.0)
+    assert len(calls) == 1
+    for bad in ((2,), [1], (1.0,)):
+        with pytest.raises(TypeError, match="checked_when"):
+            primitive("c_bad_when", lambda a, b: a * b, lambda out, a, b: (b, a),
+                      code=Code("{a} * {b}", checked_when=bad))
+
+
 def test_an_unusual_primitive_result_reruns_the_interpreter():
     """partials returning ints are accepted by the interpreter (converted): the
     compiled step prints them (2 · g is float(2) · g) and needs no interpreter."""
