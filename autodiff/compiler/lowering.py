@@ -147,14 +147,12 @@ _DERIVED: dict[tuple[Primitive, object, int], Code | None] = {}
 
 
 def checked(prim: Primitive, values: Sequence[bool]) -> bool:
-    """Whether a compiled program calls prim's `check_operands` at a node whose
-    operand i is a Value where `values[i]`: not where its `Code` says that the
-    check checks nothing (`checked_when`)."""
-    if prim.check_operands is None:
-        return False
+    """Whether a compiled program calls prim's `check_operands` (if it has one) at a
+    node whose operand i is a Value where `values[i]`: not where its `Code` says
+    that the check checks nothing (`checked_when`)."""
     code = CODES.get(prim)
     when = None if code is None else code.checked_when
-    return when is None or any(values[i] for i in when if i < len(values))
+    return when is None or any(values[i] for i in when)
 
 
 def code_of(prim: Primitive, n: int) -> Code | None:

@@ -740,11 +740,7 @@ class _Writer:
 
         sweep = [v for v in reversed(block) if v in info and needs[v]]
         found = zeros.regions(sweep, entries, passes_to, finite, params)
-        heads = [found]
-        while heads:
-            region = heads.pop()
-            self.heads.update(r.head for r in region.nested)
-            heads += region.nested
+        self.heads.update(found.heads())
         return found
 
     def _swept(self, region: zeros.Region) -> None:

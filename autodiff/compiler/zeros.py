@@ -26,7 +26,7 @@ unit that is off.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,14 @@ class Region:
     nested: list[Region] = field(default_factory=list)
     exits: list[Any] = field(default_factory=list)
 
+    def heads(self) -> Iterator[Any]:
+        """The heads of the regions nested in this one, at any depth."""
+        stack = list(self.nested)
+        while stack:
+            region = stack.pop()
+            yield region.head
+            stack += region.nested
+
 
 GATE = "gate"
 """A term that is ḡ or 0.0, by a test (relu's "ḡ if out > 0.0 else 0.0")."""
@@ -73,11 +81,12 @@ def regions(sweep: Sequence[Hashable], entries: Collection[Hashable],
     (a chain of `SAME` terms, each node's only one: the operands of the sums d
     is): their lines stay outside the region, and their terms may go anywhere,
     as d's may."""
+    passing = {v: list(passes_to(v)) for v in sweep}
     sources: dict[Any, list[Any]] = {}
     gated: dict[Any, bool] = {}
     same: set[Any] = set()  # nodes whose only term is a SAME one
     for v in sweep:
-        for x, kind in passes_to(v):
+        for x, kind in passing[v]:
             found = sources.setdefault(x, [])
             found.append(v)
             gated[x] = gated.get(x, True) and kind == GATE
@@ -115,7 +124,7 @@ def regions(sweep: Sequence[Hashable], entries: Collection[Hashable],
                 and size[v] - 1 + exits_under.get(v, 0) >= MIN_SKIPPED
                 and _dominates(v, own_reach[v], idom, depth)):
             heads.add(v)
-        targets = [x if x in depth else exit_at.get(x, _ENTRY) for x, _ in passes_to(v)]
+        targets = [x if x in depth else exit_at.get(x, _ENTRY) for x, _ in passing[v]]
         reach[v] = _common([*targets, *(reach[c] for c in below)] or [v], idom, depth)
     # each node in the region of its nearest dominator that heads one (a head and its
     # adjoint's other names in the region around it)
@@ -146,7 +155,7 @@ def _dominators(sweep: Sequence[Any], entries: Collection[Any], sources: dict[An
     idom: dict[Any, Any] = {}
     depth: dict[Any, int] = {_ENTRY: 0}
     for v in sweep:
-        found = [u for u in sources.get(v, ()) if u in depth]
+        found = [*sources.get(v, ())]  # (each before v in the sweep)
         if v in entries or not found:
             found.append(_ENTRY)
         top = _common(found, idom, depth)
