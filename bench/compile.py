@@ -108,7 +108,7 @@ def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None
     model = new_model(Value)
     step_fn = compile(interpreted_loss(model), *draw(random.Random(99)), backend=backend,
                       loops=loops)
-    train = step_fn.sgd(model.parameters(), lr if fused else LR)
+    train = step_fn.sgd(model.parameters(), lr) if fused else None
 
     def step(xs: Any, ys: Any) -> float:
         loss = step_fn(xs, ys)
@@ -116,6 +116,7 @@ def compiled_engine(backend: str, fused: bool = False, loops: bool | None = None
         return float(loss)
 
     def fused_step(xs: Any, ys: Any) -> float:
+        assert train is not None
         return float(train(xs, ys))
 
     def arrays(rng: random.Random) -> Any:
