@@ -6,7 +6,6 @@ must still fail where the interpreter fails."""
 from __future__ import annotations
 
 import math
-import struct
 
 import pytest
 from hypothesis import assume, given
@@ -17,6 +16,7 @@ from autodiff.compiler import zeros
 from autodiff.strategies import expressions
 from tests.autodiff.compiler.test_compile_loops import (
     a_loop_is_the_interpreter,
+    bits,
     data,
     mlp,
     parameters,
@@ -24,10 +24,6 @@ from tests.autodiff.compiler.test_compile_loops import (
 )
 
 SKIP = "# else every term below is 0"
-
-
-def bits(x: float) -> bytes:
-    return struct.pack("<d", x)
 
 
 @pytest.mark.parametrize("inline", [True, False])
