@@ -38,6 +38,7 @@ from autodiff.calculus import (
     jacobian,
     jvp,
     linearize,
+    no_full_gc,
     value_and_grad,
     vjp,
     zero_grad,
@@ -47,7 +48,6 @@ from autodiff.compiler.lowering import Code  # and code=, array_code=
 from autodiff.core import (
     Primitive,
     Value,
-    no_full_gc,
     primitives,
     scope,
     topological_order,

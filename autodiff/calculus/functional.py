@@ -8,14 +8,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Literal, overload
 
-from autodiff.core import (
-    Value,
-    no_full_gc,
-    receivers,
-    reverse_sweep,
-    topological_order,
-    uninterrupted,
-)
+from autodiff.calculus.collector import no_full_gc
+from autodiff.core import Value, receivers, reverse_sweep, topological_order, uninterrupted
 from autodiff.core.errors import operands
 
 

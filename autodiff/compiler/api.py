@@ -69,6 +69,7 @@ from operator import add, attrgetter, itemgetter, mul, sub
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
+from autodiff.calculus import no_full_gc
 from autodiff.compiler.python_backend import Changed, Program, write
 from autodiff.compiler.tracing import (
     Trace,
@@ -80,7 +81,6 @@ from autodiff.compiler.tracing import (
     with_leaves,
 )
 from autodiff.core import Value, numbers_of, reverse_sweep, set_grads, set_numbers, uninterrupted
-from autodiff.core.collector import no_full_gc
 
 __all__ = ["Compiled", "RetraceWarning", "SGDStep", "TraceError", "compile"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from autodiff.core.node import Node
 from autodiff.core.primitive import Operand, Primitive, builtin_primitive
-from autodiff.core.value import Value, number_of, use_arithmetic
 
 # -- branches on the data, written once for floats, Values and symbols -------------
 
@@ -41,7 +41,7 @@ def equal(a: Operand, b: Operand) -> Operand:
     for x in (a, b):
         if hasattr(type(x), "apply_primitive"):
             return type(x).equal(a, b)
-    return number_of(a) == number_of(b)
+    return (a._data if isinstance(a, Node) else a) == (b._data if isinstance(b, Node) else b)
 
 
 # -- the operations Value writes out ------------------------------------------------
@@ -59,37 +59,37 @@ RELU = builtin_primitive("relu", lambda a: a if a > 0.0 else 0.0,
 # the tests check every one against `partials`.
 
 
-def _accumulate_add(v: Value) -> None:
+def _accumulate_add(v: Node) -> None:
     g = v._adjoint
     v._a._adjoint += g
     v._b._adjoint += g
 
 
-def _accumulate_pass(v: Value) -> None:  # x + c, c + x, x − c: ∂/∂x = 1
+def _accumulate_pass(v: Node) -> None:  # x + c, c + x, x − c: ∂/∂x = 1
     v._a._adjoint += v._adjoint
 
 
-def _accumulate_sub(v: Value) -> None:
+def _accumulate_sub(v: Node) -> None:
     g = v._adjoint
     v._a._adjoint += g
     v._b._adjoint -= g
 
 
-def _accumulate_negate(v: Value) -> None:  # −x, c − x: ∂/∂x = −1
+def _accumulate_negate(v: Node) -> None:  # −x, c − x: ∂/∂x = −1
     v._a._adjoint -= v._adjoint
 
 
-def _accumulate_mul(v: Value) -> None:
+def _accumulate_mul(v: Node) -> None:
     a, b, g = v._a, v._b, v._adjoint
     a._adjoint += b._data * g
     b._adjoint += a._data * g
 
 
-def _accumulate_mul_constant(v: Value) -> None:  # x × c, c × x: ∂/∂x = c
+def _accumulate_mul_constant(v: Node) -> None:  # x × c, c × x: ∂/∂x = c
     v._a._adjoint += v._b * v._adjoint
 
 
-def _accumulate_relu(v: Value) -> None:  # ∂/∂x = [x > 0], and x > 0 exactly when out > 0
+def _accumulate_relu(v: Node) -> None:  # ∂/∂x = [x > 0], and x > 0 exactly when out > 0
     if v._data > 0.0:
         v._a._adjoint += v._adjoint
 
@@ -98,7 +98,7 @@ _ONES, _ONE, _ONE_MINUS_ONE, _MINUS_ONE, _ZERO = (1.0, 1.0), (1.0,), (1.0, -1.0)
 
 
 def _written_out(primitive: Primitive,
-                 *steps: tuple[Callable[[Value], None], Callable[[Value], tuple[float, ...]]]
+                 *steps: tuple[Callable[[Node], None], Callable[[Node], tuple[float, ...]]]
                  ) -> None:
     """Give each form of `primitive` (in `Forms.all()` order) its written-out sweep
     step and float local derivatives."""
@@ -117,5 +117,3 @@ _written_out(NEG, (_accumulate_negate, lambda v: _MINUS_ONE))
 _written_out(RELU, (_accumulate_relu, lambda v: _ONE if v._data > 0.0 else _ZERO))
 
 add, sub, mul, neg, relu = ADD, SUB, MUL, NEG, RELU
-
-use_arithmetic(ADD, SUB, MUL, NEG, RELU)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextvars
 import sys
-import threading
 from typing import Any
 
 
@@ -34,7 +33,6 @@ _watcher: contextvars.ContextVar[Watcher | None] = contextvars.ContextVar(
 watching: list[None] = []
 """One item per `watch` open in any thread (appends and pops are atomic): while it
 is empty, Value skips every report."""
-_lock = threading.Lock()
 
 
 class watch:
@@ -50,13 +48,11 @@ class watch:
 
     def __enter__(self) -> Watcher:
         self._tokens.append(_watcher.set(self.watcher))
-        with _lock:
-            watching.append(None)
+        watching.append(None)
         return self.watcher
 
     def __exit__(self, *exc_info: object) -> None:
-        with _lock:
-            watching.pop()
+        watching.pop()
         _watcher.reset(self._tokens.pop())
 
 

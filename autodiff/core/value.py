@@ -11,14 +11,14 @@ operator and method applies its primitive (autodiff.functions.elementary).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal, overload
 
 from autodiff.core import hooks
+from autodiff.core.arithmetic import ADD, MUL, NEG, RELU, SUB
 from autodiff.core.errors import constant, finite_number, is_number, not_finite, seed
 from autodiff.core.interrupts import uninterrupted
 from autodiff.core.node import Node
-from autodiff.core.primitive import Form, Primitive, use_value
+from autodiff.core.primitive import Form, Primitive, primitives, use_value
 from autodiff.core.scopes import current, open_scopes
 from autodiff.core.sweep import propagate, set_grads, sweeping, topological_order
 
@@ -388,33 +388,19 @@ def _is_operand(x: object) -> bool:
     return isinstance(x, Value) or is_number(x)
 
 
-# -- the primitives behind the operators, handed over once by the modules that define
-# them (autodiff.core.arithmetic, autodiff.functions.elementary), which need Value
+# -- the primitives behind the operators: the forms of +, −, ×, neg and relu, which
+# the operators above write out, and the registry for the rest
 
-_BUILTINS: dict[str, Primitive] = {}
-_ADD_VV = _ADD_VC = _ADD_CV = _SUB_VV = _SUB_VC = _SUB_CV = None
-_MUL_VV = _MUL_VC = _MUL_CV = _NEG = _RELU = None
+_ADD_VV, _ADD_VC, _ADD_CV = ADD.forms.all()
+_SUB_VV, _SUB_VC, _SUB_CV = SUB.forms.all()
+_MUL_VV, _MUL_VC, _MUL_CV = MUL.forms.all()
+(_NEG,) = NEG.forms.all()
+(_RELU,) = RELU.forms.all()
 
 
 def _apply(name: str, *args: Value | Number) -> Value:
-    return _BUILTINS[name](*args)
-
-
-def use_arithmetic(add: Primitive, sub: Primitive, mul: Primitive, neg: Primitive,
-                   relu: Primitive) -> None:
-    """Give the written-out operators their primitives' forms."""
-    global _ADD_VV, _ADD_VC, _ADD_CV, _SUB_VV, _SUB_VC, _SUB_CV
-    global _MUL_VV, _MUL_VC, _MUL_CV, _NEG, _RELU
-    _ADD_VV, _ADD_VC, _ADD_CV = add.forms.all()
-    _SUB_VV, _SUB_VC, _SUB_CV = sub.forms.all()
-    _MUL_VV, _MUL_VC, _MUL_CV = mul.forms.all()
-    (_NEG,) = neg.forms.all()
-    (_RELU,) = relu.forms.all()
-
-
-def use_builtins(builtins: Mapping[str, Primitive]) -> None:
-    """Give the other operators and methods their primitives ("/", "exp", ...)."""
-    _BUILTINS.update(builtins)
+    """Apply the built-in primitive `name` ("/", "exp", ...: autodiff.functions)."""
+    return primitives[name](*args)
 
 
 use_value(Value, _node)  # primitives make their nodes as the operators do

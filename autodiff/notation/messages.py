@@ -2,8 +2,9 @@
 
 One catalogue per language (`CATALOGUES["en"]`, `CATALOGUES["ja"]`), the same
 keys in both, each text a `str.format` template whose placeholders are the
-same in both (tests/test_messages.py fails otherwise). `say(lang, key, **fields)`
-is the text; `check_lang(lang)` the clear error for a language there is none of.
+same in both (tests/autodiff/notation/test_messages.py fails otherwise).
+`say(lang, key, **fields)` is the text; `check_lang(lang)` the clear error for a
+language there is none of.
 
 Where the words are used: the Stepper's captions, step texts and
 explanations (`autodiff.stepping`, `autodiff.stepping.explaining`), the player's and

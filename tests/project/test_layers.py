@@ -88,10 +88,10 @@ def test_a_learner_reads_value_and_the_walk_in_one_sitting():
 
 
 def test_the_core_stays_small():
-    """The issue asked for about 1,200 lines; the core is 1,599 (914 of code, the rest its
-    docstrings). The budget keeps it from growing: a new operation goes to
-    autodiff.functions, a tool's rule to the tool."""
-    assert sum(_lines(path) for path in CORE.glob("*.py")) <= 1_600
+    """The issue asked for about 1,200 lines; the core is 1,508 (837 of code, the rest
+    docstrings, comments and blank lines). The budget keeps it from growing: a new
+    operation goes to autodiff.functions, a tool's rule to the tool."""
+    assert sum(_lines(path) for path in CORE.glob("*.py")) <= 1_510
 
 
 def test_the_primitive_record_holds_only_what_differentiation_needs():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from autodiff.core.interrupts import uninterrupted
+from autodiff.core import uninterrupted
 
 _NEVER = 2**31 - 1  # the largest threshold gc accepts: the third generation never fills
 _lock = threading.Lock()
