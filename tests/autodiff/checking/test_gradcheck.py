@@ -81,6 +81,11 @@ def test_the_graphs_gradients_are_restored():
     assert (x.grad, other.grad) == (3.0, 1.0)
 
 
+TODAYS_BUILTINS = ("+", "-", "*", "/", "neg", "**", "relu", "exp", "log", "sqrt", "sin", "cos",
+                   "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "softplus",
+                   "abs", "max", "min", "log_sum_exp")
+
+
 def test_a_hypothesis_property_finds_a_wrong_derivative_and_shrinks_it(monkeypatch):
     """tanh′ is replaced by 1 − tanh (wrong except where tanh x = 0 or 1)."""
     monkeypatch.setattr(ops.tanh, "partials", lambda out, a: (1.0 - out,))
@@ -88,7 +93,9 @@ def test_a_hypothesis_property_finds_a_wrong_derivative_and_shrinks_it(monkeypat
     def gradient_is_wrong(expr) -> bool:
         return not gradcheck(expr, expr.inputs, raise_exception=False).ok
 
-    smallest = find(expressions(), gradient_is_wrong,
+    # the operations named, not "every built-in": a new built-in would send this fixed
+    # search down another path (which may end in a longer expression)
+    smallest = find(expressions(operations=TODAYS_BUILTINS), gradient_is_wrong,
                     settings=settings(derandomize=True, max_examples=500, database=None))
     assert smallest.steps == (Step(ops.tanh, (0,)),)  # shrunk to a lone tanh(x0) ...
     assert len(smallest.inputs) == 1 and abs(smallest.inputs[0]) >= 0.5  # ... where it is wrong
