@@ -16,6 +16,7 @@ from autodiff import (
     Stepper,
     Value,
     draw,
+    functions,
     grad,
     gradcheck,
     gradgradcheck,
@@ -70,6 +71,14 @@ BUILTINS = [
     ("/", lambda x: 3 / x, 0.7, 3 / 0.7, -3 / 0.49),
     ("**", lambda x: x**3, 0.7, 0.7**3, 3 * 0.49),
 ]
+
+
+@pytest.mark.parametrize("face", [ops, functions], ids=["autodiff.ops", "autodiff.functions"])
+def test_every_builtin_is_in_the_public_faces(face):
+    """A built-in defined but not exported is caught here, not by a user."""
+    exported = {getattr(face, n) for n in face.__all__}
+    assert {p for p in exported if isinstance(p, Primitive)} == {
+        p for p in primitives.values() if p.builtin}
 
 
 @pytest.mark.parametrize("name, f, x0, value, slope", BUILTINS, ids=[b[0] for b in BUILTINS])
