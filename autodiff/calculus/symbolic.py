@@ -117,10 +117,7 @@ class Symbol:
         if getattr(_deriving, "now", False):
             raise NotSymbolic("partials compare an operand with == or !=; write the branch "
                               "with autodiff.ops.where and autodiff.ops.equal")
-        return self is other
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
+        return self is other  # (`!=` is Python's default: not `==`, so refused too)
 
     __hash__ = object.__hash__
 
